@@ -1,0 +1,197 @@
+package org.sparsertrl.engine.cell;
+
+import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+/**
+ * Where each parameter of a vanilla RNN lives in the parameter slab, computed once.
+ *
+ * <p>One slab holds every parameter group as its own padded array (struct of arrays):
+ * <pre>
+ *   W  (n, nPad)  recurrent weights, row a = inputs of unit a      offset wOffset = 0
+ *   U  (n, mPad)  input weights                                     offset uOffset
+ *   b  (nPad)     recurrent bias                                    offset bOffset
+ *   V  (o, nPad)  readout weights                                   offset vOffset
+ *   c  (oPad)     readout bias                                      offset cOffset
+ * </pre>
+ * Every row is padded to 16 floats; padding is zero and stays zero. The recurrent part
+ * {@code [0, recurrentSize)} is the parameter vector theta of the RTRL equations: a row of the
+ * sensitivity matrix J and the recurrent gradient use the same offsets, so one index names a
+ * parameter, its gradient and its column of J. Gradients and optimizer moments have this layout too.
+ */
+public final class RnnLayout {
+
+    /** Largest n, m or o. */
+    public static final int MAX_DIMENSION = 16_384;
+
+    private final int n;
+    private final int m;
+    private final int o;
+    private final int nPad;
+    private final int mPad;
+    private final int oPad;
+    private final int uOffset;
+    private final int bOffset;
+    private final int vOffset;
+    private final int cOffset;
+    private final int size;
+
+    /**
+     * @param n hidden units, in [1, MAX_DIMENSION]
+     * @param m inputs, in [1, MAX_DIMENSION]
+     * @param o outputs, in [1, MAX_DIMENSION]
+     */
+    public RnnLayout(int n, int m, int o) {
+        // The slab is indexed with ints; 16384 keeps n (n + m) + o n below 2^31 with room for padding.
+        Arguments.requireInRange("n", n, 1, MAX_DIMENSION);
+        Arguments.requireInRange("m", m, 1, MAX_DIMENSION);
+        Arguments.requireInRange("o", o, 1, MAX_DIMENSION);
+        this.n = n;
+        this.m = m;
+        this.o = o;
+        this.nPad = ModelMemory.padded(n);
+        this.mPad = ModelMemory.padded(m);
+        this.oPad = ModelMemory.padded(o);
+        this.uOffset = n * nPad;
+        this.bOffset = uOffset + n * mPad;
+        this.vOffset = bOffset + nPad;
+        this.cOffset = vOffset + o * nPad;
+        this.size = cOffset + oPad;
+    }
+
+    public int n() {
+        return n;
+    }
+
+    public int m() {
+        return m;
+    }
+
+    public int o() {
+        return o;
+    }
+
+    /** n rounded up to whole vectors: the row stride of W and V. */
+    public int nPad() {
+        return nPad;
+    }
+
+    /** m rounded up to whole vectors: the row stride of U. */
+    public int mPad() {
+        return mPad;
+    }
+
+    public int oPad() {
+        return oPad;
+    }
+
+    public int wOffset() {
+        return 0;
+    }
+
+    public int uOffset() {
+        return uOffset;
+    }
+
+    public int bOffset() {
+        return bOffset;
+    }
+
+    public int vOffset() {
+        return vOffset;
+    }
+
+    public int cOffset() {
+        return cOffset;
+    }
+
+    /** Floats of the recurrent part (W, U, b) with padding: the width of a row of J. */
+    public int recurrentSize() {
+        return vOffset;
+    }
+
+    /** Floats of the whole slab with padding. */
+    public int size() {
+        return size;
+    }
+
+    /** Parameters of the recurrent part, without padding: p = n (n + m + 1). */
+    public long recurrentParameterCount() {
+        return (long) n * (n + m + 1);
+    }
+
+    /** All parameters, without padding. */
+    public long parameterCount() {
+        return recurrentParameterCount() + (long) o * (n + 1);
+    }
+
+    /** Slab index of W[a, j]. */
+    public int w(int a, int j) {
+        return a * nPad + j;
+    }
+
+    /** Slab index of U[a, j]. */
+    public int u(int a, int j) {
+        return uOffset + a * mPad + j;
+    }
+
+    /** Slab index of b[a]. */
+    public int b(int a) {
+        return bOffset + a;
+    }
+
+    /** Slab index of V[r, j]. */
+    public int v(int r, int j) {
+        return vOffset + r * nPad + j;
+    }
+
+    /** Slab index of c[r]. */
+    public int c(int r) {
+        return cOffset + r;
+    }
+
+    /** True if slab index {@code index} holds a parameter rather than padding. */
+    public boolean isParameter(int index) {
+        if (index < 0 || index >= size) {
+            return false;
+        }
+        if (index < uOffset) {
+            return index % nPad < n;
+        }
+        if (index < bOffset) {
+            return (index - uOffset) % mPad < m;
+        }
+        if (index < vOffset) {
+            return index - bOffset < n;
+        }
+        if (index < cOffset) {
+            return (index - vOffset) % nPad < n;
+        }
+        return index - cOffset < o;
+    }
+
+    /** A readable name for slab index {@code index}, such as {@code W[3,7]}. */
+    public String nameOf(int index) {
+        if (!isParameter(index)) {
+            return "padding@" + index;
+        }
+        if (index < uOffset) {
+            return "W[" + index / nPad + "," + index % nPad + "]";
+        }
+        if (index < bOffset) {
+            return "U[" + (index - uOffset) / mPad + "," + (index - uOffset) % mPad + "]";
+        }
+        if (index < vOffset) {
+            return "b[" + (index - bOffset) + "]";
+        }
+        if (index < cOffset) {
+            return "V[" + (index - vOffset) / nPad + "," + (index - vOffset) % nPad + "]";
+        }
+        return "c[" + (index - cOffset) + "]";
+    }
+
+    @Override
+    public String toString() {
+        return "RnnLayout[n=" + n + ", m=" + m + ", o=" + o + "]";
+    }
+}

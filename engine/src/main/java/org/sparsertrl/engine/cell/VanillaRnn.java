@@ -1,0 +1,226 @@
+package org.sparsertrl.engine.cell;
+
+import java.lang.foreign.MemorySegment;
+import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The vanilla tanh RNN with a linear readout, its state and the per-step quantities the learners read.
+ * <pre>
+ *   a_t = W h_{t-1} + U x_t + b      h_t = tanh(a_t)      d_t = 1 - h_t^2
+ *   y_t = V h_t + c                  loss_t = 1/2 |y_t - y*_t|^2      delta_t = V^T (y_t - y*_t)
+ * </pre>
+ * Parameters live in one slab laid out by {@link RnnLayout}. The buffers below are views the learners
+ * read after {@link #forward} and {@link #loss}; callers validate inputs (see OnlineTrainer), this
+ * class does the arithmetic only.
+ *
+ * <p>Initialisation ({@link #initialize}): {@code W ~ N(0, gain^2 / n)}, so the spectral radius of W
+ * is close to {@code gain}; {@code U ~ N(0, 1 / m)}; {@code V ~ N(0, 1 / n)}; {@code b = c = 0}; all
+ * drawn from one {@link SplittableRandom} seeded with the given seed, in the order W, U, V, row by row.
+ */
+public final class VanillaRnn {
+
+    private final RnnLayout layout;
+    private final Kernels kernels;
+    private final MemorySegment params; // (size) slab: W (n, nPad) | U (n, mPad) | b (nPad) | V (o, nPad) | c (oPad)
+    private MemorySegment h;            // (nPad) h_t
+    private MemorySegment hPrev;        // (nPad) h_{t-1}; swapped with h by reference each step
+    private final MemorySegment x;      // (mPad) x_t
+    private final MemorySegment d;      // (nPad) d_t = 1 - h_t^2
+    private final MemorySegment y;      // (oPad) y_t
+    private final MemorySegment err;    // (oPad) y_t - y*_t
+    private final MemorySegment delta;  // (nPad) V^T err
+
+    public VanillaRnn(RnnLayout layout, ModelMemory memory, Kernels kernels) {
+        this.layout = layout;
+        this.kernels = kernels;
+        this.params = memory.allocateFloats(layout.size());
+        this.h = memory.allocateFloats(layout.nPad());
+        this.hPrev = memory.allocateFloats(layout.nPad());
+        this.x = memory.allocateFloats(layout.mPad());
+        this.d = memory.allocateFloats(layout.nPad());
+        this.y = memory.allocateFloats(layout.oPad());
+        this.err = memory.allocateFloats(layout.oPad());
+        this.delta = memory.allocateFloats(layout.nPad());
+    }
+
+    public RnnLayout layout() {
+        return layout;
+    }
+
+    /** Draws fresh weights as described in the class comment. */
+    public void initialize(long seed, float recurrentGain) {
+        Arguments.requirePositive("recurrentGain", recurrentGain);
+        int n = layout.n(), m = layout.m(), o = layout.o();
+        SplittableRandom random = new SplittableRandom(seed);
+        kernels.fill(params, 0, layout.size(), 0f);
+        double wStd = recurrentGain / Math.sqrt(n), uStd = 1.0 / Math.sqrt(m), vStd = 1.0 / Math.sqrt(n);
+        for (int a = 0; a < n; a++) {
+            for (int j = 0; j < n; j++) {
+                setParameter(layout.w(a, j), (float) (wStd * random.nextGaussian()));
+            }
+        }
+        for (int a = 0; a < n; a++) {
+            for (int j = 0; j < m; j++) {
+                setParameter(layout.u(a, j), (float) (uStd * random.nextGaussian()));
+            }
+        }
+        for (int r = 0; r < o; r++) {
+            for (int j = 0; j < n; j++) {
+                setParameter(layout.v(r, j), (float) (vStd * random.nextGaussian()));
+            }
+        }
+        resetState();
+    }
+
+    /** Sets h to zero. */
+    public void resetState() {
+        kernels.fill(h, 0, layout.nPad(), 0f);
+        kernels.fill(hPrev, 0, layout.nPad(), 0f);
+        kernels.fill(d, 0, layout.nPad(), 0f);
+    }
+
+    /** One forward step from h_{t-1} and {@code input} (length m, not checked here) to h_t, d_t and y_t. */
+    public void forward(float[] input) {
+        int n = layout.n(), m = layout.m(), o = layout.o();
+        MemorySegment swap = hPrev;
+        hPrev = h;
+        h = swap;
+        for (int j = 0; j < m; j++) {
+            x.setAtIndex(JAVA_FLOAT, j, input[j]);
+        }
+        for (int a = 0; a < n; a++) {
+            float pre = kernels.dot(params, layout.w(a, 0), hPrev, 0, n)
+                    + kernels.dot(params, layout.u(a, 0), x, 0, m)
+                    + params.getAtIndex(JAVA_FLOAT, layout.b(a));
+            float ha = (float) Math.tanh(pre);
+            h.setAtIndex(JAVA_FLOAT, a, ha);
+            d.setAtIndex(JAVA_FLOAT, a, 1f - ha * ha);
+        }
+        for (int r = 0; r < o; r++) {
+            y.setAtIndex(JAVA_FLOAT, r, kernels.dot(params, layout.v(r, 0), h, 0, n)
+                    + params.getAtIndex(JAVA_FLOAT, layout.c(r)));
+        }
+    }
+
+    /** After {@link #forward}: the error, {@code delta_t = V^T err}, and the loss {@code 1/2 |y - target|^2}. */
+    public float loss(float[] target) {
+        int n = layout.n(), o = layout.o();
+        float sum = 0f;
+        kernels.fill(delta, 0, layout.nPad(), 0f);
+        for (int r = 0; r < o; r++) {
+            float e = y.getAtIndex(JAVA_FLOAT, r) - target[r];
+            err.setAtIndex(JAVA_FLOAT, r, e);
+            sum = Math.fma(e, e, sum);
+            kernels.axpy(e, params, layout.v(r, 0), delta, 0, n);
+        }
+        return 0.5f * sum;
+    }
+
+    /** Writes the exact readout gradient {@code dV = err h_t^T, dc = err} into {@code grad} (slab layout). */
+    public void readoutGradient(MemorySegment grad) {
+        int n = layout.n(), o = layout.o();
+        kernels.fill(grad, layout.vOffset(), layout.size() - layout.vOffset(), 0f);
+        for (int r = 0; r < o; r++) {
+            float e = err.getAtIndex(JAVA_FLOAT, r);
+            kernels.axpy(e, h, 0, grad, layout.v(r, 0), n);
+            grad.setAtIndex(JAVA_FLOAT, layout.c(r), e);
+        }
+    }
+
+    /** True if h_t holds no NaN or infinity. */
+    public boolean stateIsFinite() {
+        for (int a = 0; a < layout.n(); a++) {
+            if (!Float.isFinite(h.getAtIndex(JAVA_FLOAT, a))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Copies every parameter of {@code source}, which must have the same layout. */
+    public void copyParametersFrom(VanillaRnn source) {
+        requireSameShape(source);
+        MemorySegment.copy(source.params, 0, params, 0, (long) layout.size() * Float.BYTES);
+    }
+
+    /** Copies h_t (and d_t) of {@code source}, which must have the same layout. */
+    public void copyStateFrom(VanillaRnn source) {
+        requireSameShape(source);
+        long bytes = (long) layout.nPad() * Float.BYTES;
+        MemorySegment.copy(source.h, 0, h, 0, bytes);
+        MemorySegment.copy(source.hPrev, 0, hPrev, 0, bytes);
+        MemorySegment.copy(source.d, 0, d, 0, bytes);
+    }
+
+    private void requireSameShape(VanillaRnn source) {
+        RnnLayout other = source.layout;
+        if (other.n() != layout.n() || other.m() != layout.m() || other.o() != layout.o()) {
+            throw new IllegalArgumentException("source has shape (n=" + other.n() + ", m=" + other.m() + ", o="
+                    + other.o() + "), expected (n=" + layout.n() + ", m=" + layout.m() + ", o=" + layout.o() + ")");
+        }
+    }
+
+    /** The parameter at slab index {@code index} (see {@link RnnLayout}). */
+    public float parameter(int index) {
+        return params.getAtIndex(JAVA_FLOAT, index);
+    }
+
+    /** Sets the parameter at slab index {@code index}; padding indices are refused. */
+    public void setParameter(int index, float value) {
+        if (!layout.isParameter(index)) {
+            throw new IllegalArgumentException("index = " + index + " is not a parameter of " + layout);
+        }
+        Arguments.requireFinite(layout.nameOf(index), value);
+        params.setAtIndex(JAVA_FLOAT, index, value);
+    }
+
+    /** Copies y_t into {@code out[0..o)}. */
+    public void output(float[] out) {
+        for (int r = 0; r < layout.o(); r++) {
+            out[r] = y.getAtIndex(JAVA_FLOAT, r);
+        }
+    }
+
+    /** Copies h_t into {@code out[0..n)}. */
+    public void hidden(float[] out) {
+        for (int a = 0; a < layout.n(); a++) {
+            out[a] = h.getAtIndex(JAVA_FLOAT, a);
+        }
+    }
+
+    /** The parameter slab (see {@link RnnLayout}). */
+    public MemorySegment parameters() {
+        return params;
+    }
+
+    /** h_t. */
+    public MemorySegment state() {
+        return h;
+    }
+
+    /** h_{t-1}, the first part of z_t = [h_{t-1}; x_t; 1]. */
+    public MemorySegment previousState() {
+        return hPrev;
+    }
+
+    /** x_t. */
+    public MemorySegment input() {
+        return x;
+    }
+
+    /** d_t = 1 - h_t^2 = tanh'(a_t). */
+    public MemorySegment derivative() {
+        return d;
+    }
+
+    /** delta_t = V^T (y_t - y*_t) = dloss_t / dh_t. */
+    public MemorySegment delta() {
+        return delta;
+    }
+}

@@ -1,0 +1,95 @@
+package org.sparsertrl.engine.kernel;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The arithmetic of one training step, over off-heap float buffers.
+ *
+ * <p>Two implementations of the same shape exist: {@link ScalarKernels} (plain Java) and a Vector
+ * API one. {@link KernelProvider} picks one per process. Offsets, strides and lengths count floats,
+ * not bytes. No kernel allocates, locks or throws in normal flow.
+ *
+ * <p>The three sensitivity kernels each write one column range of the new sensitivity matrix and of
+ * the gradient, and read nothing outside it. That is what lets a step be split by columns across
+ * threads. Every product is a fused multiply-add in a fixed order, so for each output element the two
+ * implementations perform the same sequence of IEEE operations.
+ */
+public interface Kernels {
+
+    /** Short name for logs and reports: {@code "scalar"} or {@code "vector"}. */
+    String name();
+
+    /** Floats per vector register this implementation works in (1 for scalar). */
+    int lanes();
+
+    /** {@code sum_i a[aOff + i] * b[bOff + i]} for {@code i < len}. */
+    float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int len);
+
+    /** {@code y[yOff + i] += alpha * x[xOff + i]} for {@code i < len}. */
+    void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len);
+
+    /** {@code x[off + i] *= alpha} for {@code i < len}. */
+    void scale(float alpha, MemorySegment x, long off, int len);
+
+    /** {@code x[off + i] = value} for {@code i < len}. */
+    void fill(MemorySegment x, long off, int len, float value);
+
+    /** {@code sum_i x[off + i]^2} for {@code i < len}. */
+    float sumOfSquares(MemorySegment x, long off, int len);
+
+    /**
+     * The dense sensitivity step (full RTRL), for the column range {@code [0, cols)}:
+     * <pre>
+     *   C[i, c] = s[i] * sum_{j < inner} A[i, j] * B[j, c]     for i < rows
+     *   g[c]    = sum_{i < rows} e[i] * C[i, c]
+     * </pre>
+     * with {@code A[i, j] = a[aOff + i * lda + j]}, {@code B[j, c] = b[bOff + j * ldb + c]},
+     * {@code C[i, c] = c[cOff + i * ldc + c]}, {@code g[c] = g[gOff + c]}, {@code s = rowScale[0..rows)}
+     * and {@code e = rowWeight[0..rows)}. C and g are overwritten.
+     */
+    void denseStep(MemorySegment a, long aOff, long lda, int rows, int inner,
+                   MemorySegment b, long bOff, long ldb,
+                   MemorySegment c, long cOff, long ldc,
+                   MemorySegment rowScale, MemorySegment rowWeight,
+                   MemorySegment g, long gOff, int cols);
+
+    /**
+     * The per-row sparse sensitivity step: each output row combines its own k source rows.
+     * <pre>
+     *   C[i, c] = s[i] * sum_{r < k} w[i * k + r] * B[idx[i * k + r], c]     for i < rows
+     *   g[c]    = sum_{i < rows} e[i] * C[i, c]
+     * </pre>
+     * Indexing as in {@link #denseStep}. With {@code k = 0} the rows of C and g are zero.
+     */
+    void sparseStep(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                    MemorySegment rowScale, MemorySegment rowWeight,
+                    MemorySegment c, long cOff, long ldc,
+                    MemorySegment g, long gOff, int cols);
+
+    /**
+     * The shared-subset sensitivity step: k stored rows, each combining all k old rows, and a gradient
+     * taken from the old rows.
+     * <pre>
+     *   C[s, c] = s[s] * sum_{r < k} w[s * k + r] * B[r, c]     for s < k
+     *   g[c]    = sum_{r < k} coef[r] * B[r, c]
+     * </pre>
+     */
+    void subsetStep(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
+                    MemorySegment c, long cOff, long ldc,
+                    MemorySegment g, long gOff, int cols);
+
+    /** SGD with momentum: {@code v = mu * v + g; p -= lr * v}. */
+    void momentum(MemorySegment p, MemorySegment g, MemorySegment v, long off, int len, float lr, float mu);
+
+    /**
+     * Adam: {@code m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+     * p -= stepSize * m / (sqrt(v) * invSqrtBias2 + eps)}, where the caller folds the bias corrections
+     * into {@code stepSize = lr / (1 - b1^t)} and {@code invSqrtBias2 = 1 / sqrt(1 - b2^t)}.
+     */
+    void adam(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long off, int len,
+              float beta1, float beta2, float stepSize, float invSqrtBias2, float eps);
+
+    /** RMSprop: {@code v = rho v + (1 - rho) g^2; p -= lr * g / (sqrt(v) + eps)}. */
+    void rmsprop(MemorySegment p, MemorySegment g, MemorySegment v, long off, int len,
+                 float lr, float rho, float eps);
+}

@@ -1,0 +1,72 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * Exact RTRL, the O(n^4) reference path:
+ * <pre>
+ *   J_t = diag(d_t) (W J_{t-1} + M_t)        g_t = J_t^T delta_t
+ * </pre>
+ * W J_{t-1} is an (n x n)(n x p) matrix product, done by the register-blocked
+ * {@link Kernels#denseStep} kernel, which also scales by d_t and sums the gradient in the same pass.
+ * Memory: two n x p sensitivity buffers, swapped by reference.
+ */
+public final class FullRtrl implements Learner {
+
+    private final LearnerSpec spec;
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+    private final int n;
+    private final int width;          // p padded: RnnLayout.recurrentSize()
+    private MemorySegment jPrev;      // (n, width) J_{t-1}, row-major
+    private MemorySegment jNext;      // (n, width) J_t being built
+
+    FullRtrl(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+        RnnLayout layout = cell.layout();
+        this.n = layout.n();
+        this.width = layout.recurrentSize();
+        this.jPrev = memory.allocateFloats((long) n * width);
+        this.jNext = memory.allocateFloats((long) n * width);
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        kernels.denseStep(cell.parameters(), layout.wOffset(), layout.nPad(), n, n,
+                jPrev, 0, width, jNext, 0, width,
+                cell.derivative(), cell.delta(), grad, 0, width);
+        for (int i = 0; i < n; i++) {
+            ImmediateTerm.addToRow(cell, kernels, jNext, (long) i * width, i);
+        }
+        ImmediateTerm.addToGradient(cell, kernels, grad);
+        MemorySegment swap = jPrev;
+        jPrev = jNext;
+        jNext = swap;
+    }
+
+    @Override
+    public void reset() {
+        jPrev.fill((byte) 0);
+        jNext.fill((byte) 0);
+    }
+
+    @Override
+    public float sensitivity(int i, int column) {
+        return jPrev.getAtIndex(JAVA_FLOAT, (long) i * width + column);
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+}

@@ -1,0 +1,46 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+
+/**
+ * Immediate derivatives only, the k = 0 end of sparse RTRL: {@code J_t = diag(d_t) M_t}, so
+ * {@code g_t = (delta_t o d_t)^T M_t}. Nothing is carried between steps and nothing is stored; the
+ * cost is O(n (n + m)) per step. With a second-moment optimizer this is the companion paper's
+ * competitor to full RTRL.
+ */
+public final class Immediate implements Learner {
+
+    private final LearnerSpec spec;
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+
+    Immediate(LearnerSpec spec, VanillaRnn cell, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        kernels.fill(grad, 0, cell.layout().recurrentSize(), 0f);
+        ImmediateTerm.addToGradient(cell, kernels, grad);
+    }
+
+    @Override
+    public void reset() {
+        // Nothing is carried from step to step.
+    }
+
+    @Override
+    public float sensitivity(int i, int column) {
+        return ImmediateTerm.scaledEntry(cell, i, column);
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+}

@@ -1,0 +1,164 @@
+package org.sparsertrl.engine.learn;
+
+import java.util.Arrays;
+
+import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+/**
+ * What learner to train with; the trainer turns it into a {@link Learner} bound to a model.
+ *
+ * <pre>{@code
+ * LearnerSpec.full()                                   // exact RTRL, O(n^4) per step
+ * LearnerSpec.sparse(4, Selection.randomFixed(1))      // k paths per row, O(k n^3)
+ * LearnerSpec.subset(4, 1)                             // k shared rows, O(k^2 n^2), O(k n^2) memory
+ * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
+ * }</pre>
+ * k is checked against n when the learner is created, before anything is allocated.
+ */
+public sealed interface LearnerSpec {
+
+    /** Creates the learner for {@code cell}, with its buffers in {@code memory}. */
+    Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels);
+
+    /** A short label for tables and logs, e.g. {@code sparse k=4 random-fixed}. */
+    String label();
+
+    static LearnerSpec full() {
+        return new FullSpec();
+    }
+
+    static SparseSpec sparse(int k, Selection selection) {
+        return new SparseSpec(k, selection, false);
+    }
+
+    static LearnerSpec immediate() {
+        return new ImmediateSpec();
+    }
+
+    /** Shared-subset RTRL over k units drawn with {@code seed}. */
+    static LearnerSpec subset(int k, long seed) {
+        return new SubsetSpec(k, seed, null);
+    }
+
+    /** Shared-subset RTRL over the given units. */
+    static LearnerSpec subset(int[] units) {
+        if (units == null) {
+            throw new IllegalArgumentException("units is null");
+        }
+        return new SubsetSpec(units.length, 0L, units);
+    }
+
+    /** Exact RTRL: {@code J_t = diag(d_t) (W J_{t-1} + M_t)}. */
+    record FullSpec() implements LearnerSpec {
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+            return new FullRtrl(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "full";
+        }
+    }
+
+    /**
+     * Per-row sparse RTRL:
+     * {@code J_t[i,:] = d_t[i] (alpha sum_{j in S_i} W[i,j] J_{t-1}[j,:] + M_t[i,:])}.
+     *
+     * @param k              paths per row, in [0, n]
+     * @param selection      how the S_i are chosen
+     * @param scaleByNOverK  alpha = n / k instead of 1 (a k = 0 learner ignores it)
+     */
+    record SparseSpec(int k, Selection selection, boolean scaleByNOverK) implements LearnerSpec {
+        public SparseSpec {
+            Arguments.requireAtLeast("k", k, 0);
+            if (selection == null) {
+                throw new IllegalArgumentException("selection is null");
+            }
+        }
+
+        /** The same learner with alpha = n / k. */
+        public SparseSpec scaledByNOverK() {
+            return new SparseSpec(k, selection, true);
+        }
+
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+            requireKAtMostN(k, cell);
+            return new SparseRtrl(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "sparse k=" + k + " " + selection.policy().label() + (scaleByNOverK ? " alpha=n/k" : "");
+        }
+    }
+
+    /**
+     * Shared-subset RTRL: only the k rows of J for the units in S are stored.
+     *
+     * @param k     number of units in S, in [0, n]
+     * @param seed  seed for drawing S when {@code units} is null
+     * @param units the units of S, or null to draw k of them
+     */
+    record SubsetSpec(int k, long seed, int[] units) implements LearnerSpec {
+        public SubsetSpec {
+            Arguments.requireAtLeast("k", k, 0);
+            if (units != null) {
+                units = units.clone();
+                if (units.length != k) {
+                    throw new IllegalArgumentException("units has length " + units.length + ", expected k = " + k);
+                }
+            }
+        }
+
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+            requireKAtMostN(k, cell);
+            return new SubsetRtrl(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "subset k=" + k;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof SubsetSpec s && s.k == k && s.seed == seed && Arrays.equals(s.units, units);
+        }
+
+        @Override
+        public int hashCode() {
+            return 31 * (31 * k + Long.hashCode(seed)) + Arrays.hashCode(units);
+        }
+
+        @Override
+        public String toString() {
+            return "SubsetSpec[k=" + k + ", seed=" + seed + ", units=" + Arrays.toString(units) + "]";
+        }
+    }
+
+    /** Immediate derivatives only (k = 0): {@code J_t = diag(d_t) M_t}. */
+    record ImmediateSpec() implements LearnerSpec {
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+            return new Immediate(this, cell, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "immediate";
+        }
+    }
+
+    private static void requireKAtMostN(int k, VanillaRnn cell) {
+        int n = cell.layout().n();
+        if (k > n) {
+            throw new IllegalArgumentException("k = " + k + " is out of range [0, n = " + n + "]");
+        }
+    }
+}

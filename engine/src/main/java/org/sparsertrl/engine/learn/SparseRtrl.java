@@ -1,0 +1,180 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * Per-row sparse RTRL: row i of the sensitivity is propagated only through its k paths S_i.
+ * <pre>
+ *   J_t[i,:] = d_t[i] (alpha sum_{j in S_i} W[i,j] J_{t-1}[j,:] + M_t[i,:])      g_t = J_t^T delta_t
+ * </pre>
+ * Cost O(k n p) = O(k n^3) per step, memory two n x p buffers. With k = n this is exactly full RTRL
+ * (same operations in the same order, so the same bits); with k = 0 it is {@link Immediate}.
+ *
+ * <p>The sets are chosen by the {@link Selection} policy at the first step and, for refreshing
+ * policies, again every {@code refreshEvery} steps; S_i is kept sorted, so J_{t-1} is read in address
+ * order. Refreshing allocates nothing.
+ */
+public final class SparseRtrl implements Learner {
+
+    private final LearnerSpec.SparseSpec spec;
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+    private final int n;
+    private final int k;
+    private final int width;            // p padded: RnnLayout.recurrentSize()
+    private final float alpha;
+    private final int[] paths;          // (n, k) S_i, ascending within a row
+    private final float[] weights;      // (n, k) alpha W[i, S_i[r]], gathered every step
+    private final boolean[] chosen;     // (n) scratch for building one S_i
+    private final int[] permutation;    // (n) scratch for random draws
+    private final SplittableRandom random;
+    private MemorySegment jPrev;        // (n, width) J_{t-1}
+    private MemorySegment jNext;        // (n, width) J_t being built
+    private long steps;
+
+    SparseRtrl(LearnerSpec.SparseSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+        RnnLayout layout = cell.layout();
+        this.n = layout.n();
+        this.k = spec.k();
+        this.width = layout.recurrentSize();
+        this.alpha = spec.scaleByNOverK() && k > 0 ? (float) n / k : 1f;
+        this.paths = new int[n * k];
+        this.weights = new float[n * k];
+        this.chosen = new boolean[n];
+        this.permutation = new int[n];
+        for (int j = 0; j < n; j++) {
+            permutation[j] = j;
+        }
+        this.random = new SplittableRandom(spec.selection().seed());
+        if (spec.selection().policy() == Selection.Policy.EXPLICIT) {
+            copyExplicitSets(spec.selection().explicit());
+        }
+        this.jPrev = memory.allocateFloats((long) n * width);
+        this.jNext = memory.allocateFloats((long) n * width);
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        Selection selection = spec.selection();
+        if (selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(steps)) {
+            select(selection.policy());
+        }
+        steps++;
+        RnnLayout layout = cell.layout();
+        MemorySegment params = cell.parameters();
+        for (int i = 0; i < n; i++) {
+            for (int r = 0; r < k; r++) {
+                weights[i * k + r] = alpha * params.getAtIndex(JAVA_FLOAT, layout.w(i, paths[i * k + r]));
+            }
+        }
+        kernels.sparseStep(jPrev, 0, width, paths, weights, k, n,
+                cell.derivative(), cell.delta(), jNext, 0, width, grad, 0, width);
+        for (int i = 0; i < n; i++) {
+            ImmediateTerm.addToRow(cell, kernels, jNext, (long) i * width, i);
+        }
+        ImmediateTerm.addToGradient(cell, kernels, grad);
+        MemorySegment swap = jPrev;
+        jPrev = jNext;
+        jNext = swap;
+    }
+
+    private void select(Selection.Policy policy) {
+        RnnLayout layout = cell.layout();
+        MemorySegment params = cell.parameters();
+        for (int i = 0; i < n; i++) {
+            switch (policy) {
+                case RANDOM_FIXED, RANDOM_RESAMPLED -> {
+                    // Partial Fisher-Yates: the first k entries of the permutation become a uniform k-subset.
+                    for (int r = 0; r < k; r++) {
+                        int pick = r + random.nextInt(n - r);
+                        int t = permutation[r];
+                        permutation[r] = permutation[pick];
+                        permutation[pick] = t;
+                        chosen[permutation[r]] = true;
+                    }
+                }
+                case TOP_K, BOTTOM_K -> {
+                    boolean largest = policy == Selection.Policy.TOP_K;
+                    for (int r = 0; r < k; r++) {
+                        int best = -1;
+                        float bestMagnitude = 0f;
+                        for (int j = 0; j < n; j++) {
+                            if (chosen[j]) {
+                                continue;
+                            }
+                            float magnitude = Math.abs(params.getAtIndex(JAVA_FLOAT, layout.w(i, j)));
+                            if (best < 0 || (largest ? magnitude > bestMagnitude : magnitude < bestMagnitude)) {
+                                best = j;
+                                bestMagnitude = magnitude;
+                            }
+                        }
+                        chosen[best] = true;
+                    }
+                }
+                default -> throw new IllegalStateException("not a computed policy: " + policy);
+            }
+            // Collect in ascending order and clear the marks for the next row.
+            int r = 0;
+            for (int j = 0; j < n; j++) {
+                if (chosen[j]) {
+                    paths[i * k + r++] = j;
+                    chosen[j] = false;
+                }
+            }
+        }
+    }
+
+    private void copyExplicitSets(int[][] sets) {
+        if (sets.length != n) {
+            throw new IllegalArgumentException("explicit selection has " + sets.length + " rows, expected n = " + n);
+        }
+        for (int i = 0; i < n; i++) {
+            if (sets[i].length != k) {
+                throw new IllegalArgumentException("explicit[" + i + "] has " + sets[i].length
+                        + " units, expected k = " + k);
+            }
+            int[] row = sets[i].clone();
+            Arrays.sort(row);
+            for (int r = 0; r < k; r++) {
+                if (row[r] < 0 || row[r] >= n || (r > 0 && row[r] == row[r - 1])) {
+                    throw new IllegalArgumentException("explicit[" + i + "] = " + Arrays.toString(sets[i])
+                            + " must hold k distinct units in [0, n = " + n + ")");
+                }
+            }
+            System.arraycopy(row, 0, paths, i * k, k);
+        }
+    }
+
+    /** S_i as used by the last step (a copy; inspection only). */
+    public int[] paths(int i) {
+        return Arrays.copyOfRange(paths, i * k, i * k + k);
+    }
+
+    @Override
+    public void reset() {
+        jPrev.fill((byte) 0);
+        jNext.fill((byte) 0);
+    }
+
+    @Override
+    public float sensitivity(int i, int column) {
+        return jPrev.getAtIndex(JAVA_FLOAT, (long) i * width + column);
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+}

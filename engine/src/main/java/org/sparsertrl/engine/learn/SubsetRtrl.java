@@ -1,0 +1,135 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * Shared-subset sparse RTRL: one set S of k units serves as the paths of every row, so only the k
+ * rows R_t = J_t[S,:] are ever stored.
+ * <pre>
+ *   R_t[s,:] = d_t[s] (sum_{s' in S} W[s,s'] R_{t-1}[s',:] + M_t[s,:])            for s in S
+ *   g_t      = sum_{s in S} c_s R_{t-1}[s,:] + (delta_t o d_t)^T M_t,   c_s = sum_i delta_t[i] d_t[i] W[i,s]
+ * </pre>
+ * This equals per-row sparse RTRL with S_i = S for every i: the rows outside S are never needed
+ * except through their contribution to g_t, which the second line sums directly. Cost O(k^2 p + n k)
+ * per step, memory O(k p) = O(k n^2): the route to large n.
+ */
+public final class SubsetRtrl implements Learner {
+
+    private final LearnerSpec spec;
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+    private final int n;
+    private final int k;
+    private final int width;          // p padded: RnnLayout.recurrentSize()
+    private final int[] units;        // (k) S, ascending
+    private final float[] weights;    // (k, k) W[S[s], S[r]]
+    private final float[] scale;      // (k) d_t[S[s]]
+    private final float[] coef;       // (k) c_s
+    private MemorySegment rPrev;      // (k, width) R_{t-1}
+    private MemorySegment rNext;      // (k, width) R_t being built
+
+    SubsetRtrl(LearnerSpec.SubsetSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+        RnnLayout layout = cell.layout();
+        this.n = layout.n();
+        this.k = spec.k();
+        this.width = layout.recurrentSize();
+        this.units = spec.units() != null ? checkedUnits(spec.units(), n) : drawUnits(n, k, spec.seed());
+        this.weights = new float[k * k];
+        this.scale = new float[k];
+        this.coef = new float[k];
+        this.rPrev = memory.allocateFloats((long) k * width);
+        this.rNext = memory.allocateFloats((long) k * width);
+    }
+
+    private static int[] checkedUnits(int[] given, int n) {
+        int[] sorted = given.clone();
+        Arrays.sort(sorted);
+        for (int s = 0; s < sorted.length; s++) {
+            if (sorted[s] < 0 || sorted[s] >= n || (s > 0 && sorted[s] == sorted[s - 1])) {
+                throw new IllegalArgumentException("units = " + Arrays.toString(given)
+                        + " must be distinct units in [0, n = " + n + ")");
+            }
+        }
+        return sorted;
+    }
+
+    private static int[] drawUnits(int n, int k, long seed) {
+        int[] permutation = new int[n];
+        for (int j = 0; j < n; j++) {
+            permutation[j] = j;
+        }
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int r = 0; r < k; r++) {
+            int pick = r + random.nextInt(n - r);
+            int t = permutation[r];
+            permutation[r] = permutation[pick];
+            permutation[pick] = t;
+        }
+        int[] units = Arrays.copyOf(permutation, k);
+        Arrays.sort(units);
+        return units;
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        MemorySegment params = cell.parameters(), d = cell.derivative(), delta = cell.delta();
+        for (int s = 0; s < k; s++) {
+            scale[s] = d.getAtIndex(JAVA_FLOAT, units[s]);
+            for (int r = 0; r < k; r++) {
+                weights[s * k + r] = params.getAtIndex(JAVA_FLOAT, layout.w(units[s], units[r]));
+            }
+        }
+        for (int r = 0; r < k; r++) {
+            coef[r] = 0f;
+        }
+        for (int i = 0; i < n; i++) {
+            float si = delta.getAtIndex(JAVA_FLOAT, i) * d.getAtIndex(JAVA_FLOAT, i);
+            for (int r = 0; r < k; r++) {
+                coef[r] = Math.fma(si, params.getAtIndex(JAVA_FLOAT, layout.w(i, units[r])), coef[r]);
+            }
+        }
+        kernels.subsetStep(rPrev, 0, width, k, weights, scale, coef, rNext, 0, width, grad, 0, width);
+        for (int s = 0; s < k; s++) {
+            ImmediateTerm.addToRow(cell, kernels, rNext, (long) s * width, units[s]);
+        }
+        ImmediateTerm.addToGradient(cell, kernels, grad);
+        MemorySegment swap = rPrev;
+        rPrev = rNext;
+        rNext = swap;
+    }
+
+    /** The units of S, ascending (a copy). */
+    public int[] units() {
+        return units.clone();
+    }
+
+    @Override
+    public void reset() {
+        rPrev.fill((byte) 0);
+        rNext.fill((byte) 0);
+    }
+
+    @Override
+    public float sensitivity(int i, int column) {
+        int s = Arrays.binarySearch(units, i);
+        return s < 0 ? Float.NaN : rPrev.getAtIndex(JAVA_FLOAT, (long) s * width + column);
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+}

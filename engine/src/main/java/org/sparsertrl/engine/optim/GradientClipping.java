@@ -1,0 +1,25 @@
+package org.sparsertrl.engine.optim;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.kernel.Kernels;
+
+/** Global-norm gradient clipping: if |g| exceeds the limit, g is scaled to have exactly that norm. */
+public final class GradientClipping {
+
+    private GradientClipping() {
+    }
+
+    /**
+     * Clips {@code grad[0, size)} in place to norm at most {@code maxNorm} (infinite: no clipping)
+     * and returns the norm it had before; NaN or infinity if the gradient is not finite, in which case
+     * nothing is scaled.
+     */
+    public static float clip(Kernels kernels, MemorySegment grad, int size, float maxNorm) {
+        float norm = (float) Math.sqrt(kernels.sumOfSquares(grad, 0, size));
+        if (Float.isFinite(norm) && norm > maxNorm) {
+            kernels.scale(maxNorm / norm, grad, 0, size);
+        }
+        return norm;
+    }
+}

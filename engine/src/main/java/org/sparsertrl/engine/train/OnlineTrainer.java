@@ -1,0 +1,332 @@
+package org.sparsertrl.engine.train;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.KernelProvider;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.learn.Learner;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.optim.GradientClipping;
+import org.sparsertrl.engine.optim.Optimizer;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * An RNN that learns online: every {@link #step} predicts, measures the loss against the target, and
+ * updates the weights with the gradient of its learner. One instance owns one off-heap arena holding
+ * the weights, state, sensitivities, gradient and optimizer moments; {@link #close()} releases it.
+ *
+ * <pre>{@code
+ * try (OnlineTrainer trainer = OnlineTrainer.builder(64, 1, 1)
+ *         .seed(42)
+ *         .learner(LearnerSpec.sparse(4, Selection.randomFixed(7)))
+ *         .optimizer(OptimizerSpec.adam(1e-3f))
+ *         .build()) {
+ *     float[] x = new float[1], target = new float[1];
+ *     for (int t = 0; t < 1000; t++) {
+ *         x[0] = (float) Math.sin(0.1 * t);
+ *         target[0] = (float) Math.sin(0.1 * (t + 1));
+ *         float loss = trainer.step(x, target);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Hot path.</b> {@link #step}, {@link #predict} and {@link #evaluate} allocate nothing and take
+ * no lock. An instance is not thread-safe: one thread at a time steps it.
+ *
+ * <p><b>Bad input</b> (wrong length, NaN or infinite values) throws {@link IllegalArgumentException}
+ * naming the argument and value, before any state changes.
+ *
+ * <p><b>Divergence.</b> A step whose loss, hidden state or gradient is not finite makes no update:
+ * it returns the loss it computed (possibly NaN), {@link #diverged()} becomes true and
+ * {@link #divergence()} says what was not finite. The weights stay as the last finite update left
+ * them. Until {@link #reset()} (which clears hidden state and sensitivities), further steps throw
+ * {@link IllegalStateException}.
+ */
+public final class OnlineTrainer implements AutoCloseable {
+
+    private final ModelMemory memory;
+    private final Kernels kernels;
+    private final RnnLayout layout;
+    private final VanillaRnn cell;
+    private final Learner learner;
+    private final Optimizer optimizer;
+    private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
+    private final float clipNorm;
+    private long steps;
+    private float lastGradientNorm = Float.NaN;
+    private String divergence;
+
+    private OnlineTrainer(Builder b) {
+        this.layout = new RnnLayout(b.n, b.m, b.o);
+        this.kernels = b.kernels != null ? b.kernels : KernelProvider.selected();
+        this.clipNorm = b.clipNorm;
+        this.memory = new ModelMemory();
+        try {
+            this.cell = new VanillaRnn(layout, memory, kernels);
+            this.cell.initialize(b.seed, b.recurrentGain);
+            this.learner = b.learner.create(cell, memory, kernels);
+            this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
+            this.grad = memory.allocateFloats(layout.size());
+        } catch (RuntimeException | Error e) {
+            memory.close();
+            throw e;
+        }
+    }
+
+    /** A builder for a network with {@code n} hidden units, {@code m} inputs and {@code o} outputs. */
+    public static Builder builder(int n, int m, int o) {
+        return new Builder(n, m, o);
+    }
+
+    /**
+     * One online training step: forward with {@code input} (length m), loss against {@code target}
+     * (length o), gradient from the learner, clipping, optimizer update.
+     *
+     * @return the loss {@code 1/2 |y_t - target|^2} of the prediction made before the update
+     */
+    public float step(float[] input, float[] target) {
+        return advance(input, target, true);
+    }
+
+    /**
+     * Like {@link #step} but leaves the weights and the optimizer untouched: the hidden state and the
+     * sensitivities advance, and the unclipped gradient of this step is readable through
+     * {@link #gradient(int)}. Summed over a sequence this is the online gradient with frozen weights.
+     */
+    public float computeGradient(float[] input, float[] target) {
+        return advance(input, target, false);
+    }
+
+    private float advance(float[] input, float[] target, boolean update) {
+        Arguments.requireFiniteVector("input", input, layout.m(), "m");
+        Arguments.requireFiniteVector("target", target, layout.o(), "o");
+        requireNotDiverged();
+        cell.forward(input);
+        float loss = cell.loss(target);
+        if (!Float.isFinite(loss) || !cell.stateIsFinite()) {
+            divergence = Float.isFinite(loss) ? "hidden state" : "loss";
+            return loss;
+        }
+        learner.step(grad);
+        cell.readoutGradient(grad);
+        lastGradientNorm = GradientClipping.clip(kernels, grad, layout.size(), update ? clipNorm : Float.POSITIVE_INFINITY);
+        if (!Float.isFinite(lastGradientNorm)) {
+            divergence = "gradient";
+            return loss;
+        }
+        if (update) {
+            optimizer.update(cell.parameters(), grad);
+            steps++;
+        }
+        return loss;
+    }
+
+    /** Forward only: advances the hidden state with {@code input} and writes y_t into {@code output} (length o). */
+    public void predict(float[] input, float[] output) {
+        Arguments.requireFiniteVector("input", input, layout.m(), "m");
+        requireLength("output", output, layout.o(), "o");
+        requireNotDiverged();
+        cell.forward(input);
+        cell.output(output);
+    }
+
+    /**
+     * Forward and loss without learning (the "frozen" model): advances the hidden state, leaves the
+     * weights, sensitivities and optimizer untouched.
+     */
+    public float evaluate(float[] input, float[] target) {
+        Arguments.requireFiniteVector("input", input, layout.m(), "m");
+        Arguments.requireFiniteVector("target", target, layout.o(), "o");
+        requireNotDiverged();
+        cell.forward(input);
+        return cell.loss(target);
+    }
+
+    private void requireNotDiverged() {
+        if (divergence != null) {
+            throw new IllegalStateException("the trainer diverged (non-finite " + divergence + ") after "
+                    + steps + " updates; call reset() before stepping again");
+        }
+    }
+
+    private static void requireLength(String name, float[] values, int length, String lengthName) {
+        if (values == null) {
+            throw new IllegalArgumentException(name + " is null");
+        }
+        if (values.length != length) {
+            throw new IllegalArgumentException(name + " has length " + values.length + ", expected "
+                    + lengthName + " = " + length);
+        }
+    }
+
+    /** Zeroes the hidden state and the sensitivities and clears a divergence; weights and optimizer stay. */
+    public void reset() {
+        cell.resetState();
+        learner.reset();
+        divergence = null;
+    }
+
+    /** Clears the optimizer's moments and step count. */
+    public void resetOptimizer() {
+        optimizer.reset();
+    }
+
+    /**
+     * Copies the weights of {@code source} (same n, m, o) into this model. Hidden state,
+     * sensitivities and optimizer moments are left as they are.
+     */
+    public void copyWeightsFrom(OnlineTrainer source) {
+        cell.copyParametersFrom(source.cell);
+    }
+
+    /** Copies the hidden state of {@code source} (same n, m, o) into this model. */
+    public void copyHiddenStateFrom(OnlineTrainer source) {
+        cell.copyStateFrom(source.cell);
+    }
+
+    public float learningRate() {
+        return optimizer.learningRate();
+    }
+
+    /** Changes the learning rate from the next step on; must be finite and positive. */
+    public void setLearningRate(float learningRate) {
+        optimizer.setLearningRate(learningRate);
+    }
+
+    /** Weight updates made so far. */
+    public long steps() {
+        return steps;
+    }
+
+    /** True after a step that was not finite, until {@link #reset()}. */
+    public boolean diverged() {
+        return divergence != null;
+    }
+
+    /** What was not finite ({@code "loss"}, {@code "hidden state"} or {@code "gradient"}), or null. */
+    public String divergence() {
+        return divergence;
+    }
+
+    /** Norm of the last gradient before clipping (NaN before the first step). */
+    public float lastGradientNorm() {
+        return lastGradientNorm;
+    }
+
+    /** The last gradient (after clipping) at slab index {@code index}; see {@link RnnLayout}. */
+    public float gradient(int index) {
+        return grad.getAtIndex(JAVA_FLOAT, index);
+    }
+
+    /** Copies the last prediction y_t into {@code out} (length at least o). */
+    public void output(float[] out) {
+        cell.output(out);
+    }
+
+    public RnnLayout layout() {
+        return layout;
+    }
+
+    /** The network: weights (by slab index), state and the per-step buffers. */
+    public VanillaRnn cell() {
+        return cell;
+    }
+
+    public Learner learner() {
+        return learner;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public Kernels kernels() {
+        return kernels;
+    }
+
+    /** Off-heap bytes this model holds. */
+    public long offHeapBytes() {
+        return memory.bytes();
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+
+    /** Collects the choices for an {@link OnlineTrainer}; each setter checks its argument at once. */
+    public static final class Builder {
+        private final int n;
+        private final int m;
+        private final int o;
+        private long seed;
+        private float recurrentGain = 0.9f;
+        private LearnerSpec learner = LearnerSpec.full();
+        private OptimizerSpec optimizer = OptimizerSpec.adam(1e-3f);
+        private float clipNorm = Float.POSITIVE_INFINITY;
+        private Kernels kernels;
+
+        private Builder(int n, int m, int o) {
+            new RnnLayout(n, m, o); // validates the dimensions now
+            this.n = n;
+            this.m = m;
+            this.o = o;
+        }
+
+        /** Seed of the weight initialisation (default 0). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /** Scale of the initial recurrent weights, W ~ N(0, gain^2 / n) (default 0.9). */
+        public Builder recurrentGain(float gain) {
+            this.recurrentGain = Arguments.requirePositive("recurrentGain", gain);
+            return this;
+        }
+
+        /** The gradient estimator (default full RTRL). */
+        public Builder learner(LearnerSpec learner) {
+            if (learner == null) {
+                throw new IllegalArgumentException("learner is null");
+            }
+            this.learner = learner;
+            return this;
+        }
+
+        /** The optimizer (default Adam with learning rate 1e-3). */
+        public Builder optimizer(OptimizerSpec optimizer) {
+            if (optimizer == null) {
+                throw new IllegalArgumentException("optimizer is null");
+            }
+            this.optimizer = optimizer;
+            return this;
+        }
+
+        /** Global-norm clipping limit (default: none). */
+        public Builder clipNorm(float maxNorm) {
+            this.clipNorm = maxNorm == Float.POSITIVE_INFINITY ? maxNorm : Arguments.requirePositive("clipNorm", maxNorm);
+            return this;
+        }
+
+        /** The kernels (default {@link KernelProvider#selected()}). */
+        public Builder kernels(Kernels kernels) {
+            if (kernels == null) {
+                throw new IllegalArgumentException("kernels is null");
+            }
+            this.kernels = kernels;
+            return this;
+        }
+
+        /** Allocates and initialises the model; throws IllegalArgumentException if k exceeds n. */
+        public OnlineTrainer build() {
+            return new OnlineTrainer(this);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package org.sparsertrl.harness;
+
+import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.EngineProbe;
+import org.sparsertrl.harness.oracle.Sequences;
+import org.sparsertrl.harness.oracle.Tolerance;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/** Property 4: per-row sparse RTRL with k = 0 is the immediate-derivative learner, as is subset with k = 0. */
+class ImmediateEqualsSparseZeroTest {
+
+    static final Tolerance TOLERANCE = new Tolerance(1e-6, 1e-4);
+
+    @Test
+    void sparseWithKZeroIsImmediate() {
+        qt().withExamples(100).forAll(
+                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
+        ).checkAssert((n, m, steps, seed) -> {
+            float[][] xs = Sequences.gaussian(seed, steps, m);
+            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            try (OnlineTrainer immediate = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.immediate());
+                 OnlineTrainer sparse = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.sparse(0, Selection.randomFixed(seed)));
+                 OnlineTrainer subset = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.subset(0, seed))) {
+                for (int t = 0; t < steps; t++) {
+                    float expected = immediate.step(xs[t], ys[t]);
+                    String at = "n=" + n + " m=" + m + " seed=" + seed + " t=" + t;
+                    assertEquals(expected, sparse.step(xs[t], ys[t]), 1e-4 * Math.abs(expected) + 1e-7, "loss " + at);
+                    assertEquals(expected, subset.step(xs[t], ys[t]), 1e-4 * Math.abs(expected) + 1e-7, "loss " + at);
+                    double[] g = EngineProbe.gradient(immediate);
+                    TOLERANCE.assertClose("sparse k=0 gradient " + at, g, EngineProbe.gradient(sparse));
+                    TOLERANCE.assertClose("subset k=0 gradient " + at, g, EngineProbe.gradient(subset));
+                    TOLERANCE.assertClose("J " + at, EngineProbe.sensitivities(immediate), EngineProbe.sensitivities(sparse));
+                }
+            }
+        });
+    }
+}
