@@ -12,12 +12,22 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 /**
  * Vector API kernels (jdk.incubator.vector), the fast twin of {@link ScalarKernels}.
  *
- * <p>Shape of every kernel: a main loop over four vectors of columns, a one-vector remainder, and a
- * scalar tail that repeats the scalar twin's arithmetic. Rows are padded to whole vectors in the
+ * <p>Shape of every kernel: a main loop over several vectors of columns, a one-vector remainder, and
+ * a scalar tail that repeats the scalar twin's arithmetic. Rows are padded to whole vectors in the
  * engine's buffers, so the tails run only on the awkward lengths the tests throw at them.
  *
- * <p>Only {@link KernelProvider} constructs this class, and only after checking that the incubator
- * module is present: loading it without {@code --add-modules jdk.incubator.vector} fails.
+ * <p>Two rules keep these kernels allocation-free, and both are about C2's inliner:
+ * <ul>
+ *   <li>Vector API calls are written out, never wrapped in helper methods of ours. The JDK marks its
+ *       vector methods force-inline; a helper of ours is inlined only while the caller is under C2's
+ *       node-count cutoff, and a vector passed to a call that was not inlined is boxed: an allocation
+ *       per call on the hot path.</li>
+ *   <li>No method holds more than one small register block, and vectors never cross a method
+ *       boundary. Large kernels are a driver loop over small per-tile methods; partial sums pass
+ *       through memory between them.</li>
+ * </ul>
+ * Only {@link KernelProvider} constructs this class, and only after checking that the incubator
+ * module is present.
  */
 public final class VectorKernels implements Kernels {
 
@@ -25,6 +35,7 @@ public final class VectorKernels implements Kernels {
     static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     private static final int L = SPECIES.length();
     private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+    private static final long F = Float.BYTES;
 
     VectorKernels() {
     }
@@ -39,64 +50,47 @@ public final class VectorKernels implements Kernels {
         return L;
     }
 
-    private static FloatVector load(MemorySegment s, long index) {
-        return FloatVector.fromMemorySegment(SPECIES, s, index * Float.BYTES, ORDER);
-    }
-
-    private static void store(FloatVector v, MemorySegment s, long index) {
-        v.intoMemorySegment(s, index * Float.BYTES, ORDER);
-    }
-
-    private static FloatVector splat(float value) {
-        return FloatVector.broadcast(SPECIES, value);
-    }
-
-    /** Stores {@code acc * s} at {@code index} and returns it. */
-    private static FloatVector scaledStore(FloatVector acc, float s, MemorySegment c, long index) {
-        FloatVector scaled = acc.mul(s);
-        store(scaled, c, index);
-        return scaled;
-    }
-
-    private static float get(MemorySegment s, long i) {
-        return s.getAtIndex(JAVA_FLOAT, i);
-    }
-
-    private static void set(MemorySegment s, long i, float v) {
-        s.setAtIndex(JAVA_FLOAT, i, v);
-    }
-
     @Override
     public float dot(MemorySegment a, long aOff, MemorySegment b, long bOff, int len) {
-        // Four independent accumulators: an FMA has 4 cycles of latency and two issue ports, so one
-        // accumulator would leave the ports idle most of the time.
+        // Four independent accumulators: an FMA has 4 cycles of latency, so one accumulator would leave
+        // the FMA unit idle three cycles in four.
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (; i <= len - 4 * L; i += 4 * L) {
-            s0 = load(a, aOff + i).fma(load(b, bOff + i), s0);
-            s1 = load(a, aOff + i + L).fma(load(b, bOff + i + L), s1);
-            s2 = load(a, aOff + i + 2 * L).fma(load(b, bOff + i + 2 * L), s2);
-            s3 = load(a, aOff + i + 3 * L).fma(load(b, bOff + i + 3 * L), s3);
+            long ai = F * (aOff + i), bi = F * (bOff + i);
+            s0 = FloatVector.fromMemorySegment(SPECIES, a, ai, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, b, bi, ORDER), s0);
+            s1 = FloatVector.fromMemorySegment(SPECIES, a, ai + F * L, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, b, bi + F * L, ORDER), s1);
+            s2 = FloatVector.fromMemorySegment(SPECIES, a, ai + 2 * F * L, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, b, bi + 2 * F * L, ORDER), s2);
+            s3 = FloatVector.fromMemorySegment(SPECIES, a, ai + 3 * F * L, ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, b, bi + 3 * F * L, ORDER), s3);
         }
         for (; i <= len - L; i += L) {
-            s0 = load(a, aOff + i).fma(load(b, bOff + i), s0);
+            s0 = FloatVector.fromMemorySegment(SPECIES, a, F * (aOff + i), ORDER)
+                    .fma(FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + i), ORDER), s0);
         }
         float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
-            sum = Math.fma(get(a, aOff + i), get(b, bOff + i), sum);
+            sum = Math.fma(a.getAtIndex(JAVA_FLOAT, aOff + i), b.getAtIndex(JAVA_FLOAT, bOff + i), sum);
         }
         return sum;
     }
 
     @Override
     public void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len) {
-        FloatVector va = splat(alpha);
+        FloatVector va = FloatVector.broadcast(SPECIES, alpha);
         int i = 0;
         for (; i <= len - L; i += L) {
-            store(load(x, xOff + i).fma(va, load(y, yOff + i)), y, yOff + i);
+            long yi = F * (yOff + i);
+            FloatVector.fromMemorySegment(SPECIES, x, F * (xOff + i), ORDER)
+                    .fma(va, FloatVector.fromMemorySegment(SPECIES, y, yi, ORDER))
+                    .intoMemorySegment(y, yi, ORDER);
         }
         for (; i < len; i++) {
-            set(y, yOff + i, Math.fma(get(x, xOff + i), alpha, get(y, yOff + i)));
+            y.setAtIndex(JAVA_FLOAT, yOff + i,
+                    Math.fma(x.getAtIndex(JAVA_FLOAT, xOff + i), alpha, y.getAtIndex(JAVA_FLOAT, yOff + i)));
         }
     }
 
@@ -104,22 +98,23 @@ public final class VectorKernels implements Kernels {
     public void scale(float alpha, MemorySegment x, long off, int len) {
         int i = 0;
         for (; i <= len - L; i += L) {
-            store(load(x, off + i).mul(alpha), x, off + i);
+            long xi = F * (off + i);
+            FloatVector.fromMemorySegment(SPECIES, x, xi, ORDER).mul(alpha).intoMemorySegment(x, xi, ORDER);
         }
         for (; i < len; i++) {
-            set(x, off + i, get(x, off + i) * alpha);
+            x.setAtIndex(JAVA_FLOAT, off + i, x.getAtIndex(JAVA_FLOAT, off + i) * alpha);
         }
     }
 
     @Override
     public void fill(MemorySegment x, long off, int len, float value) {
-        FloatVector v = splat(value);
+        FloatVector v = FloatVector.broadcast(SPECIES, value);
         int i = 0;
         for (; i <= len - L; i += L) {
-            store(v, x, off + i);
+            v.intoMemorySegment(x, F * (off + i), ORDER);
         }
         for (; i < len; i++) {
-            set(x, off + i, value);
+            x.setAtIndex(JAVA_FLOAT, off + i, value);
         }
     }
 
@@ -128,20 +123,23 @@ public final class VectorKernels implements Kernels {
         FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
         int i = 0;
         for (; i <= len - 4 * L; i += 4 * L) {
-            FloatVector v0 = load(x, off + i), v1 = load(x, off + i + L);
-            FloatVector v2 = load(x, off + i + 2 * L), v3 = load(x, off + i + 3 * L);
+            long xi = F * (off + i);
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, x, xi, ORDER);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, x, xi + F * L, ORDER);
+            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, x, xi + 2 * F * L, ORDER);
+            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, x, xi + 3 * F * L, ORDER);
             s0 = v0.fma(v0, s0);
             s1 = v1.fma(v1, s1);
             s2 = v2.fma(v2, s2);
             s3 = v3.fma(v3, s3);
         }
         for (; i <= len - L; i += L) {
-            FloatVector v = load(x, off + i);
+            FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, F * (off + i), ORDER);
             s0 = v.fma(v, s0);
         }
         float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
         for (; i < len; i++) {
-            float v = get(x, off + i);
+            float v = x.getAtIndex(JAVA_FLOAT, off + i);
             sum = Math.fma(v, v, sum);
         }
         return sum;
@@ -154,116 +152,24 @@ public final class VectorKernels implements Kernels {
                           MemorySegment rowScale, MemorySegment rowWeight,
                           MemorySegment g, long gOff, int cols) {
         int col = 0;
-        // Register block of 4 rows x 4 vectors: 16 accumulators + 4 gradient sums + 4 loaded B vectors
-        // + 1 broadcast fit in the 32 vector registers, and every loaded vector of B feeds 4 FMAs.
-        for (; col <= cols - 4 * L; col += 4 * L) {
-            FloatVector g0 = FloatVector.zero(SPECIES), g1 = g0, g2 = g0, g3 = g0;
+        for (; col <= cols - 2 * L; col += 2 * L) {
+            fill(g, gOff + col, 2 * L, 0f);
             int i = 0;
             for (; i <= rows - 4; i += 4) {
-                FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00;
-                FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-                FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-                FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
-                long a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-                for (int j = 0; j < inner; j++) {
-                    long bj = bOff + j * ldb + col;
-                    FloatVector b0 = load(b, bj), b1 = load(b, bj + L), b2 = load(b, bj + 2 * L), b3 = load(b, bj + 3 * L);
-                    FloatVector w = splat(get(a, a0 + j));
-                    c00 = b0.fma(w, c00);
-                    c01 = b1.fma(w, c01);
-                    c02 = b2.fma(w, c02);
-                    c03 = b3.fma(w, c03);
-                    w = splat(get(a, a1 + j));
-                    c10 = b0.fma(w, c10);
-                    c11 = b1.fma(w, c11);
-                    c12 = b2.fma(w, c12);
-                    c13 = b3.fma(w, c13);
-                    w = splat(get(a, a2 + j));
-                    c20 = b0.fma(w, c20);
-                    c21 = b1.fma(w, c21);
-                    c22 = b2.fma(w, c22);
-                    c23 = b3.fma(w, c23);
-                    w = splat(get(a, a3 + j));
-                    c30 = b0.fma(w, c30);
-                    c31 = b1.fma(w, c31);
-                    c32 = b2.fma(w, c32);
-                    c33 = b3.fma(w, c33);
-                }
-                // Rows in ascending order, so each gradient sum sees the rows in the scalar twin's order.
-                long ci = cOff + i * ldc + col;
-                float s = get(rowScale, i);
-                FloatVector e = splat(get(rowWeight, i));
-                g0 = scaledStore(c00, s, c, ci).fma(e, g0);
-                g1 = scaledStore(c01, s, c, ci + L).fma(e, g1);
-                g2 = scaledStore(c02, s, c, ci + 2 * L).fma(e, g2);
-                g3 = scaledStore(c03, s, c, ci + 3 * L).fma(e, g3);
-                ci += ldc;
-                s = get(rowScale, i + 1);
-                e = splat(get(rowWeight, i + 1));
-                g0 = scaledStore(c10, s, c, ci).fma(e, g0);
-                g1 = scaledStore(c11, s, c, ci + L).fma(e, g1);
-                g2 = scaledStore(c12, s, c, ci + 2 * L).fma(e, g2);
-                g3 = scaledStore(c13, s, c, ci + 3 * L).fma(e, g3);
-                ci += ldc;
-                s = get(rowScale, i + 2);
-                e = splat(get(rowWeight, i + 2));
-                g0 = scaledStore(c20, s, c, ci).fma(e, g0);
-                g1 = scaledStore(c21, s, c, ci + L).fma(e, g1);
-                g2 = scaledStore(c22, s, c, ci + 2 * L).fma(e, g2);
-                g3 = scaledStore(c23, s, c, ci + 3 * L).fma(e, g3);
-                ci += ldc;
-                s = get(rowScale, i + 3);
-                e = splat(get(rowWeight, i + 3));
-                g0 = scaledStore(c30, s, c, ci).fma(e, g0);
-                g1 = scaledStore(c31, s, c, ci + L).fma(e, g1);
-                g2 = scaledStore(c32, s, c, ci + 2 * L).fma(e, g2);
-                g3 = scaledStore(c33, s, c, ci + 3 * L).fma(e, g3);
+                denseBlock4x2(a, aOff + i * lda, lda, inner, b, bOff + col, ldb, c, cOff + i * ldc + col, ldc);
+                finishRows(c, cOff + i * ldc + col, ldc, 4, 2, rowScale, rowWeight, i, g, gOff + col);
             }
             for (; i < rows; i++) {
-                FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-                long ai = aOff + i * lda;
-                for (int j = 0; j < inner; j++) {
-                    long bj = bOff + j * ldb + col;
-                    FloatVector w = splat(get(a, ai + j));
-                    c0 = load(b, bj).fma(w, c0);
-                    c1 = load(b, bj + L).fma(w, c1);
-                    c2 = load(b, bj + 2 * L).fma(w, c2);
-                    c3 = load(b, bj + 3 * L).fma(w, c3);
-                }
-                float s = get(rowScale, i);
-                FloatVector e = splat(get(rowWeight, i));
-                long ci = cOff + i * ldc + col;
-                c0 = c0.mul(s);
-                c1 = c1.mul(s);
-                c2 = c2.mul(s);
-                c3 = c3.mul(s);
-                store(c0, c, ci);
-                store(c1, c, ci + L);
-                store(c2, c, ci + 2 * L);
-                store(c3, c, ci + 3 * L);
-                g0 = c0.fma(e, g0);
-                g1 = c1.fma(e, g1);
-                g2 = c2.fma(e, g2);
-                g3 = c3.fma(e, g3);
+                denseBlock1x2(a, aOff + i * lda, inner, b, bOff + col, ldb, c, cOff + i * ldc + col);
+                finishRows(c, cOff + i * ldc + col, ldc, 1, 2, rowScale, rowWeight, i, g, gOff + col);
             }
-            store(g0, g, gOff + col);
-            store(g1, g, gOff + col + L);
-            store(g2, g, gOff + col + 2 * L);
-            store(g3, g, gOff + col + 3 * L);
         }
         for (; col <= cols - L; col += L) {
-            FloatVector g0 = FloatVector.zero(SPECIES);
+            fill(g, gOff + col, L, 0f);
             for (int i = 0; i < rows; i++) {
-                FloatVector c0 = FloatVector.zero(SPECIES);
-                long ai = aOff + i * lda;
-                for (int j = 0; j < inner; j++) {
-                    c0 = load(b, bOff + j * ldb + col).fma(splat(get(a, ai + j)), c0);
-                }
-                c0 = c0.mul(get(rowScale, i));
-                store(c0, c, cOff + i * ldc + col);
-                g0 = c0.fma(splat(get(rowWeight, i)), g0);
+                denseBlock1x1(a, aOff + i * lda, inner, b, bOff + col, ldb, c, cOff + i * ldc + col);
+                finishRows(c, cOff + i * ldc + col, ldc, 1, 1, rowScale, rowWeight, i, g, gOff + col);
             }
-            store(g0, g, gOff + col);
         }
         for (; col < cols; col++) {
             float g0 = 0f;
@@ -271,13 +177,98 @@ public final class VectorKernels implements Kernels {
                 float c0 = 0f;
                 long ai = aOff + i * lda;
                 for (int j = 0; j < inner; j++) {
-                    c0 = Math.fma(get(b, bOff + j * ldb + col), get(a, ai + j), c0);
+                    c0 = Math.fma(b.getAtIndex(JAVA_FLOAT, bOff + j * ldb + col), a.getAtIndex(JAVA_FLOAT, ai + j), c0);
                 }
-                c0 *= get(rowScale, i);
-                set(c, cOff + i * ldc + col, c0);
-                g0 = Math.fma(c0, get(rowWeight, i), g0);
+                c0 *= rowScale.getAtIndex(JAVA_FLOAT, i);
+                c.setAtIndex(JAVA_FLOAT, cOff + i * ldc + col, c0);
+                g0 = Math.fma(c0, rowWeight.getAtIndex(JAVA_FLOAT, i), g0);
             }
-            set(g, gOff + col, g0);
+            g.setAtIndex(JAVA_FLOAT, gOff + col, g0);
+        }
+    }
+
+    /**
+     * Unscaled {@code C[i..i+3] = A[i..i+3] B} over two vectors of columns: a register block of
+     * 4 rows x 2 vectors. Eight accumulators cover the FMA latency (4 cycles) at the one 512-bit FMA
+     * per cycle this CPU issues, and each loaded vector of B feeds four FMAs.
+     */
+    private static void denseBlock4x2(MemorySegment a, long a0, long lda, int inner,
+                                      MemorySegment b, long b0, long ldb, MemorySegment c, long c0, long ldc) {
+        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c10 = c00, c11 = c00;
+        FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+        for (int j = 0; j < inner; j++) {
+            long bj = F * (b0 + j * ldb);
+            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER);
+            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER);
+            FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a0 + j));
+            c00 = v0.fma(w, c00);
+            c01 = v1.fma(w, c01);
+            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a1 + j));
+            c10 = v0.fma(w, c10);
+            c11 = v1.fma(w, c11);
+            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a2 + j));
+            c20 = v0.fma(w, c20);
+            c21 = v1.fma(w, c21);
+            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a3 + j));
+            c30 = v0.fma(w, c30);
+            c31 = v1.fma(w, c31);
+        }
+        long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
+        c00.intoMemorySegment(c, r0, ORDER);
+        c01.intoMemorySegment(c, r0 + F * L, ORDER);
+        c10.intoMemorySegment(c, r1, ORDER);
+        c11.intoMemorySegment(c, r1 + F * L, ORDER);
+        c20.intoMemorySegment(c, r2, ORDER);
+        c21.intoMemorySegment(c, r2 + F * L, ORDER);
+        c30.intoMemorySegment(c, r3, ORDER);
+        c31.intoMemorySegment(c, r3 + F * L, ORDER);
+    }
+
+    /** Unscaled {@code C[i] = A[i] B} over two vectors of columns (rows left over from the 4-row blocks). */
+    private static void denseBlock1x2(MemorySegment a, long ai, int inner,
+                                      MemorySegment b, long b0, long ldb, MemorySegment c, long ci) {
+        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0;
+        for (int j = 0; j < inner; j++) {
+            long bj = F * (b0 + j * ldb);
+            FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + j));
+            c0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER).fma(w, c0);
+            c1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER).fma(w, c1);
+        }
+        c0.intoMemorySegment(c, F * ci, ORDER);
+        c1.intoMemorySegment(c, F * (ci + L), ORDER);
+    }
+
+    /** Unscaled {@code C[i] = A[i] B} over one vector of columns. */
+    private static void denseBlock1x1(MemorySegment a, long ai, int inner,
+                                      MemorySegment b, long b0, long ldb, MemorySegment c, long ci) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int j = 0; j < inner; j++) {
+            acc = FloatVector.fromMemorySegment(SPECIES, b, F * (b0 + j * ldb), ORDER)
+                    .fma(FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + j)), acc);
+        }
+        acc.intoMemorySegment(c, F * ci, ORDER);
+    }
+
+    /**
+     * Finishes {@code rows} rows of a block {@code vectors} vectors wide, stored unscaled at c0: each
+     * row is scaled by s[i + r] and added, weighted by e[i + r], to the gradient, rows in ascending
+     * order so each gradient sum sees them in the scalar twin's order.
+     */
+    private static void finishRows(MemorySegment c, long c0, long ldc, int rows, int vectors,
+                                   MemorySegment rowScale, MemorySegment rowWeight, int i,
+                                   MemorySegment g, long g0) {
+        for (int v = 0; v < vectors; v++) {
+            long gv = F * (g0 + v * L);
+            FloatVector sum = FloatVector.fromMemorySegment(SPECIES, g, gv, ORDER);
+            for (int r = 0; r < rows; r++) {
+                long cr = F * (c0 + r * ldc + v * L);
+                FloatVector scaled = FloatVector.fromMemorySegment(SPECIES, c, cr, ORDER)
+                        .mul(rowScale.getAtIndex(JAVA_FLOAT, i + r));
+                scaled.intoMemorySegment(c, cr, ORDER);
+                sum = scaled.fma(FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i + r)), sum);
+            }
+            sum.intoMemorySegment(g, gv, ORDER);
         }
     }
 
@@ -287,69 +278,86 @@ public final class VectorKernels implements Kernels {
                            MemorySegment c, long cOff, long ldc,
                            MemorySegment g, long gOff, int cols) {
         int col = 0;
-        // Four vectors of columns per pass: four independent FMA chains per row, and the gradient of
-        // the tile stays in registers while every row of the tile is produced.
         for (; col <= cols - 4 * L; col += 4 * L) {
-            FloatVector g0 = FloatVector.zero(SPECIES), g1 = g0, g2 = g0, g3 = g0;
-            for (int i = 0; i < rows; i++) {
-                FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-                int base = i * k;
-                for (int r = 0; r < k; r++) {
-                    FloatVector wr = splat(w[base + r]);
-                    long bj = bOff + idx[base + r] * ldb + col;
-                    c0 = load(b, bj).fma(wr, c0);
-                    c1 = load(b, bj + L).fma(wr, c1);
-                    c2 = load(b, bj + 2 * L).fma(wr, c2);
-                    c3 = load(b, bj + 3 * L).fma(wr, c3);
-                }
-                float s = get(rowScale, i);
-                FloatVector e = splat(get(rowWeight, i));
-                long ci = cOff + i * ldc + col;
-                c0 = c0.mul(s);
-                c1 = c1.mul(s);
-                c2 = c2.mul(s);
-                c3 = c3.mul(s);
-                store(c0, c, ci);
-                store(c1, c, ci + L);
-                store(c2, c, ci + 2 * L);
-                store(c3, c, ci + 3 * L);
-                g0 = c0.fma(e, g0);
-                g1 = c1.fma(e, g1);
-                g2 = c2.fma(e, g2);
-                g3 = c3.fma(e, g3);
-            }
-            store(g0, g, gOff + col);
-            store(g1, g, gOff + col + L);
-            store(g2, g, gOff + col + 2 * L);
-            store(g3, g, gOff + col + 3 * L);
+            sparseTile4(b, bOff + col, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff + col, ldc, g, gOff + col);
         }
         for (; col <= cols - L; col += L) {
-            FloatVector g0 = FloatVector.zero(SPECIES);
-            for (int i = 0; i < rows; i++) {
-                FloatVector c0 = FloatVector.zero(SPECIES);
-                int base = i * k;
-                for (int r = 0; r < k; r++) {
-                    c0 = load(b, bOff + idx[base + r] * ldb + col).fma(splat(w[base + r]), c0);
-                }
-                c0 = c0.mul(get(rowScale, i));
-                store(c0, c, cOff + i * ldc + col);
-                g0 = c0.fma(splat(get(rowWeight, i)), g0);
-            }
-            store(g0, g, gOff + col);
+            sparseTile1(b, bOff + col, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff + col, ldc, g, gOff + col);
         }
         for (; col < cols; col++) {
             float g0 = 0f;
             for (int i = 0; i < rows; i++) {
                 float c0 = 0f;
                 for (int r = 0; r < k; r++) {
-                    c0 = Math.fma(get(b, bOff + idx[i * k + r] * ldb + col), w[i * k + r], c0);
+                    c0 = Math.fma(b.getAtIndex(JAVA_FLOAT, bOff + idx[i * k + r] * ldb + col), w[i * k + r], c0);
                 }
-                c0 *= get(rowScale, i);
-                set(c, cOff + i * ldc + col, c0);
-                g0 = Math.fma(c0, get(rowWeight, i), g0);
+                c0 *= rowScale.getAtIndex(JAVA_FLOAT, i);
+                c.setAtIndex(JAVA_FLOAT, cOff + i * ldc + col, c0);
+                g0 = Math.fma(c0, rowWeight.getAtIndex(JAVA_FLOAT, i), g0);
             }
-            set(g, gOff + col, g0);
+            g.setAtIndex(JAVA_FLOAT, gOff + col, g0);
         }
+    }
+
+    /**
+     * Every row of C over four vectors of columns: four independent FMA chains per row, and the
+     * gradient of the tile stays in registers while all rows of the tile are produced.
+     */
+    private static void sparseTile4(MemorySegment b, long b0, long ldb, int[] idx, float[] w, int k, int rows,
+                                    MemorySegment rowScale, MemorySegment rowWeight,
+                                    MemorySegment c, long c0, long ldc, MemorySegment g, long g0) {
+        FloatVector g0v = FloatVector.zero(SPECIES), g1v = g0v, g2v = g0v, g3v = g0v;
+        for (int i = 0; i < rows; i++) {
+            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+            int base = i * k;
+            for (int r = 0; r < k; r++) {
+                FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
+                long bj = F * (b0 + idx[base + r] * ldb);
+                a0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER).fma(wr, a0);
+                a1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER).fma(wr, a1);
+                a2 = FloatVector.fromMemorySegment(SPECIES, b, bj + 2 * F * L, ORDER).fma(wr, a2);
+                a3 = FloatVector.fromMemorySegment(SPECIES, b, bj + 3 * F * L, ORDER).fma(wr, a3);
+            }
+            float s = rowScale.getAtIndex(JAVA_FLOAT, i);
+            FloatVector e = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i));
+            long ci = F * (c0 + i * ldc);
+            a0 = a0.mul(s);
+            a1 = a1.mul(s);
+            a2 = a2.mul(s);
+            a3 = a3.mul(s);
+            a0.intoMemorySegment(c, ci, ORDER);
+            a1.intoMemorySegment(c, ci + F * L, ORDER);
+            a2.intoMemorySegment(c, ci + 2 * F * L, ORDER);
+            a3.intoMemorySegment(c, ci + 3 * F * L, ORDER);
+            g0v = a0.fma(e, g0v);
+            g1v = a1.fma(e, g1v);
+            g2v = a2.fma(e, g2v);
+            g3v = a3.fma(e, g3v);
+        }
+        long gi = F * g0;
+        g0v.intoMemorySegment(g, gi, ORDER);
+        g1v.intoMemorySegment(g, gi + F * L, ORDER);
+        g2v.intoMemorySegment(g, gi + 2 * F * L, ORDER);
+        g3v.intoMemorySegment(g, gi + 3 * F * L, ORDER);
+    }
+
+    /** Every row of C over one vector of columns. */
+    private static void sparseTile1(MemorySegment b, long b0, long ldb, int[] idx, float[] w, int k, int rows,
+                                    MemorySegment rowScale, MemorySegment rowWeight,
+                                    MemorySegment c, long c0, long ldc, MemorySegment g, long g0) {
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int i = 0; i < rows; i++) {
+            FloatVector acc = FloatVector.zero(SPECIES);
+            int base = i * k;
+            for (int r = 0; r < k; r++) {
+                acc = FloatVector.fromMemorySegment(SPECIES, b, F * (b0 + idx[base + r] * ldb), ORDER)
+                        .fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+            }
+            acc = acc.mul(rowScale.getAtIndex(JAVA_FLOAT, i));
+            acc.intoMemorySegment(c, F * (c0 + i * ldc), ORDER);
+            sum = acc.fma(FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i)), sum);
+        }
+        sum.intoMemorySegment(g, F * g0, ORDER);
     }
 
     @Override
@@ -358,82 +366,79 @@ public final class VectorKernels implements Kernels {
                            MemorySegment g, long gOff, int cols) {
         int col = 0;
         for (; col <= cols - 4 * L; col += 4 * L) {
-            FloatVector g0 = FloatVector.zero(SPECIES), g1 = g0, g2 = g0, g3 = g0;
-            for (int r = 0; r < k; r++) {
-                long br = bOff + r * ldb + col;
-                FloatVector cr = splat(coef[r]);
-                g0 = load(b, br).fma(cr, g0);
-                g1 = load(b, br + L).fma(cr, g1);
-                g2 = load(b, br + 2 * L).fma(cr, g2);
-                g3 = load(b, br + 3 * L).fma(cr, g3);
-            }
-            store(g0, g, gOff + col);
-            store(g1, g, gOff + col + L);
-            store(g2, g, gOff + col + 2 * L);
-            store(g3, g, gOff + col + 3 * L);
+            combineRows4(b, bOff + col, ldb, k, coef, 0, 1f, g, gOff + col);
             for (int s = 0; s < k; s++) {
-                FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-                for (int r = 0; r < k; r++) {
-                    FloatVector wr = splat(w[s * k + r]);
-                    long br = bOff + r * ldb + col;
-                    c0 = load(b, br).fma(wr, c0);
-                    c1 = load(b, br + L).fma(wr, c1);
-                    c2 = load(b, br + 2 * L).fma(wr, c2);
-                    c3 = load(b, br + 3 * L).fma(wr, c3);
-                }
-                float sc = rowScale[s];
-                long cs = cOff + s * ldc + col;
-                store(c0.mul(sc), c, cs);
-                store(c1.mul(sc), c, cs + L);
-                store(c2.mul(sc), c, cs + 2 * L);
-                store(c3.mul(sc), c, cs + 3 * L);
+                combineRows4(b, bOff + col, ldb, k, w, s * k, rowScale[s], c, cOff + s * ldc + col);
             }
         }
         for (; col <= cols - L; col += L) {
-            FloatVector g0 = FloatVector.zero(SPECIES);
-            for (int r = 0; r < k; r++) {
-                g0 = load(b, bOff + r * ldb + col).fma(splat(coef[r]), g0);
-            }
-            store(g0, g, gOff + col);
+            combineRows1(b, bOff + col, ldb, k, coef, 0, 1f, g, gOff + col);
             for (int s = 0; s < k; s++) {
-                FloatVector c0 = FloatVector.zero(SPECIES);
-                for (int r = 0; r < k; r++) {
-                    c0 = load(b, bOff + r * ldb + col).fma(splat(w[s * k + r]), c0);
-                }
-                store(c0.mul(rowScale[s]), c, cOff + s * ldc + col);
+                combineRows1(b, bOff + col, ldb, k, w, s * k, rowScale[s], c, cOff + s * ldc + col);
             }
         }
         for (; col < cols; col++) {
             float g0 = 0f;
             for (int r = 0; r < k; r++) {
-                g0 = Math.fma(get(b, bOff + r * ldb + col), coef[r], g0);
+                g0 = Math.fma(b.getAtIndex(JAVA_FLOAT, bOff + r * ldb + col), coef[r], g0);
             }
-            set(g, gOff + col, g0);
+            g.setAtIndex(JAVA_FLOAT, gOff + col, g0);
             for (int s = 0; s < k; s++) {
                 float c0 = 0f;
                 for (int r = 0; r < k; r++) {
-                    c0 = Math.fma(get(b, bOff + r * ldb + col), w[s * k + r], c0);
+                    c0 = Math.fma(b.getAtIndex(JAVA_FLOAT, bOff + r * ldb + col), w[s * k + r], c0);
                 }
-                set(c, cOff + s * ldc + col, c0 * rowScale[s]);
+                c.setAtIndex(JAVA_FLOAT, cOff + s * ldc + col, c0 * rowScale[s]);
             }
         }
     }
 
+    /** {@code out = scale * sum_{r < k} coef[base + r] B[r]} over four vectors of columns. */
+    private static void combineRows4(MemorySegment b, long b0, long ldb, int k, float[] coef, int base, float scale,
+                                     MemorySegment out, long o0) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0; r < k; r++) {
+            FloatVector cr = FloatVector.broadcast(SPECIES, coef[base + r]);
+            long br = F * (b0 + r * ldb);
+            a0 = FloatVector.fromMemorySegment(SPECIES, b, br, ORDER).fma(cr, a0);
+            a1 = FloatVector.fromMemorySegment(SPECIES, b, br + F * L, ORDER).fma(cr, a1);
+            a2 = FloatVector.fromMemorySegment(SPECIES, b, br + 2 * F * L, ORDER).fma(cr, a2);
+            a3 = FloatVector.fromMemorySegment(SPECIES, b, br + 3 * F * L, ORDER).fma(cr, a3);
+        }
+        long oi = F * o0;
+        a0.mul(scale).intoMemorySegment(out, oi, ORDER);
+        a1.mul(scale).intoMemorySegment(out, oi + F * L, ORDER);
+        a2.mul(scale).intoMemorySegment(out, oi + 2 * F * L, ORDER);
+        a3.mul(scale).intoMemorySegment(out, oi + 3 * F * L, ORDER);
+    }
+
+    /** {@code out = scale * sum_{r < k} coef[base + r] B[r]} over one vector of columns. */
+    private static void combineRows1(MemorySegment b, long b0, long ldb, int k, float[] coef, int base, float scale,
+                                     MemorySegment out, long o0) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int r = 0; r < k; r++) {
+            acc = FloatVector.fromMemorySegment(SPECIES, b, F * (b0 + r * ldb), ORDER)
+                    .fma(FloatVector.broadcast(SPECIES, coef[base + r]), acc);
+        }
+        acc.mul(scale).intoMemorySegment(out, F * o0, ORDER);
+    }
+
     @Override
     public void momentum(MemorySegment p, MemorySegment g, MemorySegment v, long off, int len, float lr, float mu) {
-        FloatVector vmu = splat(mu), vlr = splat(-lr);
+        FloatVector vmu = FloatVector.broadcast(SPECIES, mu), vlr = FloatVector.broadcast(SPECIES, -lr);
         int i = 0;
         for (; i <= len - L; i += L) {
-            long o = off + i;
-            FloatVector vi = load(v, o).fma(vmu, load(g, o));
-            store(vi, v, o);
-            store(vi.fma(vlr, load(p, o)), p, o);
+            long o = F * (off + i);
+            FloatVector vi = FloatVector.fromMemorySegment(SPECIES, v, o, ORDER)
+                    .fma(vmu, FloatVector.fromMemorySegment(SPECIES, g, o, ORDER));
+            vi.intoMemorySegment(v, o, ORDER);
+            vi.fma(vlr, FloatVector.fromMemorySegment(SPECIES, p, o, ORDER)).intoMemorySegment(p, o, ORDER);
         }
         for (; i < len; i++) {
             long o = off + i;
-            float vi = Math.fma(get(v, o), mu, get(g, o));
-            set(v, o, vi);
-            set(p, o, Math.fma(vi, -lr, get(p, o)));
+            float vi = Math.fma(v.getAtIndex(JAVA_FLOAT, o), mu, g.getAtIndex(JAVA_FLOAT, o));
+            v.setAtIndex(JAVA_FLOAT, o, vi);
+            p.setAtIndex(JAVA_FLOAT, o, Math.fma(vi, -lr, p.getAtIndex(JAVA_FLOAT, o)));
         }
     }
 
@@ -441,28 +446,30 @@ public final class VectorKernels implements Kernels {
     public void adam(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long off, int len,
                      float beta1, float beta2, float stepSize, float invSqrtBias2, float eps) {
         float oneMinusBeta1 = 1f - beta1, oneMinusBeta2 = 1f - beta2;
-        FloatVector b1 = splat(beta1), b2 = splat(beta2), ob1 = splat(oneMinusBeta1), ob2 = splat(oneMinusBeta2);
-        FloatVector step = splat(-stepSize), bias = splat(invSqrtBias2), ve = splat(eps);
+        FloatVector b1 = FloatVector.broadcast(SPECIES, beta1), b2 = FloatVector.broadcast(SPECIES, beta2);
+        FloatVector ob1 = FloatVector.broadcast(SPECIES, oneMinusBeta1), ob2 = FloatVector.broadcast(SPECIES, oneMinusBeta2);
+        FloatVector step = FloatVector.broadcast(SPECIES, -stepSize), bias = FloatVector.broadcast(SPECIES, invSqrtBias2);
+        FloatVector ve = FloatVector.broadcast(SPECIES, eps);
         int i = 0;
         for (; i <= len - L; i += L) {
-            long o = off + i;
-            FloatVector gi = load(g, o);
-            FloatVector mi = gi.fma(ob1, load(m, o).mul(b1));
-            FloatVector vi = gi.mul(gi).fma(ob2, load(v, o).mul(b2));
-            store(mi, m, o);
-            store(vi, v, o);
+            long o = F * (off + i);
+            FloatVector gi = FloatVector.fromMemorySegment(SPECIES, g, o, ORDER);
+            FloatVector mi = gi.fma(ob1, FloatVector.fromMemorySegment(SPECIES, m, o, ORDER).mul(b1));
+            FloatVector vi = gi.mul(gi).fma(ob2, FloatVector.fromMemorySegment(SPECIES, v, o, ORDER).mul(b2));
+            mi.intoMemorySegment(m, o, ORDER);
+            vi.intoMemorySegment(v, o, ORDER);
             FloatVector denom = vi.lanewise(VectorOperators.SQRT).fma(bias, ve);
-            store(mi.div(denom).fma(step, load(p, o)), p, o);
+            mi.div(denom).fma(step, FloatVector.fromMemorySegment(SPECIES, p, o, ORDER)).intoMemorySegment(p, o, ORDER);
         }
         for (; i < len; i++) {
             long o = off + i;
-            float gi = get(g, o);
-            float mi = Math.fma(gi, oneMinusBeta1, get(m, o) * beta1);
-            float vi = Math.fma(gi * gi, oneMinusBeta2, get(v, o) * beta2);
-            set(m, o, mi);
-            set(v, o, vi);
+            float gi = g.getAtIndex(JAVA_FLOAT, o);
+            float mi = Math.fma(gi, oneMinusBeta1, m.getAtIndex(JAVA_FLOAT, o) * beta1);
+            float vi = Math.fma(gi * gi, oneMinusBeta2, v.getAtIndex(JAVA_FLOAT, o) * beta2);
+            m.setAtIndex(JAVA_FLOAT, o, mi);
+            v.setAtIndex(JAVA_FLOAT, o, vi);
             float denom = Math.fma((float) Math.sqrt(vi), invSqrtBias2, eps);
-            set(p, o, Math.fma(mi / denom, -stepSize, get(p, o)));
+            p.setAtIndex(JAVA_FLOAT, o, Math.fma(mi / denom, -stepSize, p.getAtIndex(JAVA_FLOAT, o)));
         }
     }
 
@@ -470,21 +477,23 @@ public final class VectorKernels implements Kernels {
     public void rmsprop(MemorySegment p, MemorySegment g, MemorySegment v, long off, int len,
                         float lr, float rho, float eps) {
         float oneMinusRho = 1f - rho;
-        FloatVector vr = splat(rho), vor = splat(oneMinusRho), ve = splat(eps), vlr = splat(-lr);
+        FloatVector vr = FloatVector.broadcast(SPECIES, rho), vor = FloatVector.broadcast(SPECIES, oneMinusRho);
+        FloatVector ve = FloatVector.broadcast(SPECIES, eps), vlr = FloatVector.broadcast(SPECIES, -lr);
         int i = 0;
         for (; i <= len - L; i += L) {
-            long o = off + i;
-            FloatVector gi = load(g, o);
-            FloatVector vi = gi.mul(gi).fma(vor, load(v, o).mul(vr));
-            store(vi, v, o);
-            store(gi.div(vi.lanewise(VectorOperators.SQRT).add(ve)).fma(vlr, load(p, o)), p, o);
+            long o = F * (off + i);
+            FloatVector gi = FloatVector.fromMemorySegment(SPECIES, g, o, ORDER);
+            FloatVector vi = gi.mul(gi).fma(vor, FloatVector.fromMemorySegment(SPECIES, v, o, ORDER).mul(vr));
+            vi.intoMemorySegment(v, o, ORDER);
+            gi.div(vi.lanewise(VectorOperators.SQRT).add(ve))
+                    .fma(vlr, FloatVector.fromMemorySegment(SPECIES, p, o, ORDER)).intoMemorySegment(p, o, ORDER);
         }
         for (; i < len; i++) {
             long o = off + i;
-            float gi = get(g, o);
-            float vi = Math.fma(gi * gi, oneMinusRho, get(v, o) * rho);
-            set(v, o, vi);
-            set(p, o, Math.fma(gi / ((float) Math.sqrt(vi) + eps), -lr, get(p, o)));
+            float gi = g.getAtIndex(JAVA_FLOAT, o);
+            float vi = Math.fma(gi * gi, oneMinusRho, v.getAtIndex(JAVA_FLOAT, o) * rho);
+            v.setAtIndex(JAVA_FLOAT, o, vi);
+            p.setAtIndex(JAVA_FLOAT, o, Math.fma(gi / ((float) Math.sqrt(vi) + eps), -lr, p.getAtIndex(JAVA_FLOAT, o)));
         }
     }
 }

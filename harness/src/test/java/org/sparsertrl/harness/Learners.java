@@ -1,0 +1,24 @@
+package org.sparsertrl.harness;
+
+import java.util.List;
+
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+
+/** One spec of every learner and selection policy, for tests that must cover them all. */
+final class Learners {
+
+    private Learners() {
+    }
+
+    static List<LearnerSpec> all(int k) {
+        return List.of(
+                LearnerSpec.full(),
+                LearnerSpec.sparse(k, Selection.randomFixed(1)),
+                LearnerSpec.sparse(k, Selection.randomResampled(10, 2)),
+                LearnerSpec.sparse(k, Selection.topK(10)),
+                LearnerSpec.sparse(k, Selection.bottomK(10)).scaledByNOverK(),
+                LearnerSpec.subset(k, 3),
+                LearnerSpec.immediate());
+    }
+}

@@ -1,0 +1,87 @@
+package org.sparsertrl.harness;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.kernel.KernelProvider;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+import org.sparsertrl.engine.train.OnlineTrainer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * Property 7: after warm-up, a training step allocates nothing. For every learner at n = 32 (and
+ * every optimizer), the stepping thread's allocated-bytes counter does not move over 10,000 steps.
+ *
+ * <p>Warm-up lasts until the JIT has settled: until two windows of steps in a row allocate nothing,
+ * at most {@value #MAX_WARM_UP} steps. Until C2 has compiled a kernel, its vector code runs
+ * interpreted and allocates; how long that takes depends on the machine. This test runs in a JVM of
+ * its own (see the harness pom). The measured window that follows must be exactly zero.
+ */
+class ZeroAllocationTest {
+
+    static final int N = 32;
+    static final int WARM_UP_WINDOW = 2_000;
+    static final int MAX_WARM_UP = 200_000;
+    static final int MEASURED = 10_000;
+
+    private static final com.sun.management.ThreadMXBean THREADS =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    @Test
+    void everyLearnerStepsWithoutAllocating() {
+        for (Kernels kernels : List.of(KernelProvider.vector(), KernelProvider.scalar())) {
+            for (LearnerSpec learner : Learners.all(4)) {
+                assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), kernels);
+            }
+        }
+    }
+
+    @Test
+    void everyOptimizerStepsWithoutAllocating() {
+        for (OptimizerSpec optimizer : List.of(OptimizerSpec.sgd(1e-3f), OptimizerSpec.sgd(1e-3f, 0.9f),
+                OptimizerSpec.rmsprop(1e-3f))) {
+            assertZeroAllocation(LearnerSpec.immediate(), optimizer, KernelProvider.vector());
+        }
+    }
+
+    private static void assertZeroAllocation(LearnerSpec learner, OptimizerSpec optimizer, Kernels kernels) {
+        float[] x = new float[4], y = new float[2], out = new float[2];
+        try (OnlineTrainer trainer = OnlineTrainer.builder(N, 4, 2).seed(1).learner(learner).optimizer(optimizer)
+                .clipNorm(1f).kernels(kernels).build()) {
+            int step = 0, quietWindows = 0;
+            while (quietWindows < 2 && step < MAX_WARM_UP) {
+                long start = THREADS.getCurrentThreadAllocatedBytes();
+                run(trainer, x, y, out, step, WARM_UP_WINDOW);
+                quietWindows = THREADS.getCurrentThreadAllocatedBytes() == start ? quietWindows + 1 : 0;
+                step += WARM_UP_WINDOW;
+            }
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            run(trainer, x, y, out, step, MEASURED);
+            long after = THREADS.getCurrentThreadAllocatedBytes();
+            System.out.printf("zero allocation: %-32s %-22s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
+                    learner.label(), optimizer.label(), kernels.name(), step, after - before, MEASURED);
+            assertEquals(0, after - before, learner.label() + " with " + optimizer.label() + " on "
+                    + kernels.name() + " kernels allocated " + (after - before) + " bytes in " + MEASURED + " steps after "
+                    + step + " steps of warm-up");
+        }
+    }
+
+    private static void run(OnlineTrainer trainer, float[] x, float[] y, float[] out, int from, int count) {
+        for (int t = from; t < from + count; t++) {
+            for (int j = 0; j < x.length; j++) {
+                x[j] = (float) Math.sin(0.1 * t + j);
+            }
+            y[0] = (float) Math.sin(0.1 * (t + 1));
+            y[1] = (float) Math.cos(0.1 * (t + 1));
+            trainer.step(x, y);
+            if (t % 7 == 0) {
+                trainer.predict(x, out);
+                trainer.evaluate(x, y);
+            }
+        }
+    }
+}
