@@ -17,8 +17,10 @@ public final class GradientClipping {
      */
     public static float clip(Kernels kernels, MemorySegment grad, int size, float maxNorm) {
         float norm = (float) Math.sqrt(kernels.sumOfSquares(grad, 0, size));
-        if (Float.isFinite(norm) && norm > maxNorm) {
-            kernels.scale(maxNorm / norm, grad, 0, size);
+        if (maxNorm != Float.POSITIVE_INFINITY && Float.isFinite(norm)) {
+            // Scale on every step, by exactly 1 when under the limit: a branch that is rarely taken
+            // gets compiled as a trap, and the deoptimized, interpreted vector code allocates.
+            kernels.scale(norm > maxNorm ? maxNorm / norm : 1f, grad, 0, size);
         }
         return norm;
     }

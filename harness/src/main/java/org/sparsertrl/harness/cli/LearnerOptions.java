@@ -1,0 +1,116 @@
+package org.sparsertrl.harness.cli;
+
+import java.util.Locale;
+
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+
+import picocli.CommandLine.Option;
+
+/** Command-line choice of learner and optimizer, shared by the commands that train. */
+public final class LearnerOptions {
+
+    /** The learners. */
+    public enum Method {
+        FULL, SPARSE, SUBSET, IMMEDIATE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The optimizers. */
+    public enum Optimizer {
+        ADAM, SGD, RMSPROP;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The path-selection policies of per-row sparse RTRL. */
+    public enum Policy {
+        RANDOM_FIXED, RANDOM_RESAMPLED, TOP_K, BOTTOM_K;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    @Option(names = "--method", defaultValue = "sparse",
+            description = "Learner: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Method method;
+
+    @Option(names = "--k", defaultValue = "4", description = "Paths per row (sparse) or shared units (subset) (default: ${DEFAULT-VALUE}).")
+    int k;
+
+    @Option(names = "--selection", defaultValue = "random-fixed", converter = PolicyConverter.class,
+            description = "Path selection for sparse: random-fixed, random-resampled, top-k, bottom-k (default: ${DEFAULT-VALUE}).")
+    Policy selection;
+
+    @Option(names = "--refresh-every", defaultValue = "100",
+            description = "Steps between refreshes of resampled, top-k and bottom-k paths (default: ${DEFAULT-VALUE}).")
+    int refreshEvery;
+
+    @Option(names = "--alpha-n-over-k", description = "Scale the propagated sensitivity of sparse RTRL by n/k.")
+    boolean alphaNOverK;
+
+    @Option(names = "--optimizer", defaultValue = "adam",
+            description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+    Optimizer optimizer;
+
+    @Option(names = "--lr", defaultValue = "1e-3", description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    float learningRate;
+
+    @Option(names = "--momentum", defaultValue = "0", description = "SGD momentum in [0, 1) (default: ${DEFAULT-VALUE}).")
+    float momentum;
+
+    @Option(names = "--clip", defaultValue = "Infinity", description = "Global gradient-norm limit (default: none).")
+    float clipNorm;
+
+    /** The learner these options name; {@code seed} draws random paths or subsets. */
+    public LearnerSpec learner(long seed) {
+        return switch (method) {
+            case FULL -> LearnerSpec.full();
+            case IMMEDIATE -> LearnerSpec.immediate();
+            case SUBSET -> LearnerSpec.subset(k, seed);
+            case SPARSE -> {
+                Selection policy = switch (selection) {
+                    case RANDOM_FIXED -> Selection.randomFixed(seed);
+                    case RANDOM_RESAMPLED -> Selection.randomResampled(refreshEvery, seed);
+                    case TOP_K -> Selection.topK(refreshEvery);
+                    case BOTTOM_K -> Selection.bottomK(refreshEvery);
+                };
+                LearnerSpec.SparseSpec spec = LearnerSpec.sparse(k, policy);
+                yield alphaNOverK ? spec.scaledByNOverK() : spec;
+            }
+        };
+    }
+
+    /** The optimizer these options name. */
+    public OptimizerSpec optimizer() {
+        return switch (optimizer) {
+            case ADAM -> OptimizerSpec.adam(learningRate);
+            case SGD -> OptimizerSpec.sgd(learningRate, momentum);
+            case RMSPROP -> OptimizerSpec.rmsprop(learningRate);
+        };
+    }
+
+    /** Accepts the policy names with dashes, as printed. */
+    public static final class PolicyConverter implements picocli.CommandLine.ITypeConverter<Policy> {
+        @Override
+        public Policy convert(String value) {
+            for (Policy p : Policy.values()) {
+                if (p.toString().equalsIgnoreCase(value) || p.name().equalsIgnoreCase(value)) {
+                    return p;
+                }
+            }
+            throw new picocli.CommandLine.TypeConversionException("'" + value
+                    + "' is not a selection policy; valid: random-fixed, random-resampled, top-k, bottom-k");
+        }
+    }
+}
