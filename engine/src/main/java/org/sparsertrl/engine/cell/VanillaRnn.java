@@ -187,6 +187,14 @@ public final class VanillaRnn {
         }
     }
 
+    /** Sets h_t (and d_t = 1 - h_t^2) from {@code values[0..n)}; the caller checks the values. */
+    public void setState(float[] values) {
+        for (int a = 0; a < layout.n(); a++) {
+            h.setAtIndex(JAVA_FLOAT, a, values[a]);
+            d.setAtIndex(JAVA_FLOAT, a, 1f - values[a] * values[a]);
+        }
+    }
+
     /** Copies h_t into {@code out[0..n)}. */
     public void hidden(float[] out) {
         for (int a = 0; a < layout.n(); a++) {

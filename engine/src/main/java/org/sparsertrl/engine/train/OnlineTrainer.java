@@ -185,6 +185,52 @@ public final class OnlineTrainer implements AutoCloseable {
         cell.copyParametersFrom(source.cell);
     }
 
+    /** A copy of every parameter, in the slab layout of {@link RnnLayout} (length {@code layout().size()}). */
+    public float[] weights() {
+        float[] out = new float[layout.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = cell.parameter(i);
+        }
+        return out;
+    }
+
+    /**
+     * Sets every parameter from {@code values}, in the slab layout of {@link RnnLayout}: length
+     * {@code layout().size()}, finite, zero at padding. Checked in full before anything is written.
+     * Hidden state, sensitivities and optimizer moments are left as they are.
+     */
+    public void setWeights(float[] values) {
+        Arguments.requireFiniteVector("weights", values, layout.size(), "layout size");
+        for (int i = 0; i < values.length; i++) {
+            if (values[i] != 0f && !layout.isParameter(i)) {
+                throw new IllegalArgumentException("weights[" + i + "] = " + values[i] + " is padding and must be 0");
+            }
+        }
+        for (int i = 0; i < values.length; i++) {
+            if (layout.isParameter(i)) {
+                cell.setParameter(i, values[i]);
+            }
+        }
+    }
+
+    /** A copy of the hidden state h_t (length n). */
+    public float[] hiddenState() {
+        float[] out = new float[layout.n()];
+        cell.hidden(out);
+        return out;
+    }
+
+    /** Sets the hidden state h_t (length n, each value finite and in [-1, 1], the range of tanh). */
+    public void setHiddenState(float[] values) {
+        Arguments.requireFiniteVector("hiddenState", values, layout.n(), "n");
+        for (int a = 0; a < values.length; a++) {
+            if (values[a] < -1f || values[a] > 1f) {
+                throw new IllegalArgumentException("hiddenState[" + a + "] = " + values[a] + " is outside [-1, 1]");
+            }
+        }
+        cell.setState(values);
+    }
+
     /** Copies the hidden state of {@code source} (same n, m, o) into this model. */
     public void copyHiddenStateFrom(OnlineTrainer source) {
         cell.copyStateFrom(source.cell);

@@ -1,0 +1,101 @@
+package org.sparsertrl.harness.report;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.BoxChart;
+import org.knowm.xchart.BoxChartBuilder;
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.internal.chartpart.Chart;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** The report's PNG plots, drawn with XChart. Non-finite points are left out, never drawn as zero. */
+public final class Plots {
+
+    private static final int WIDTH = 900;
+    private static final int HEIGHT = 520;
+
+    private Plots() {
+    }
+
+    /** One series of points with optional error bars (null for none). */
+    public record Series(String name, double[] x, double[] y, double[] error) {
+    }
+
+    /** Points joined by lines, with error bars where given. */
+    public static void lines(Path file, String title, String xTitle, String yTitle, boolean logX, boolean logY,
+                             List<Series> series) throws IOException {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        chart.getStyler().setXAxisLogarithmic(logX);
+        chart.getStyler().setYAxisLogarithmic(logY);
+        chart.getStyler().setMarkerSize(6);
+        for (Series s : series) {
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>(), e = new ArrayList<>();
+            for (int i = 0; i < s.x().length; i++) {
+                boolean ok = Double.isFinite(s.x()[i]) && Double.isFinite(s.y()[i]) && (!logY || s.y()[i] > 0);
+                if (ok) {
+                    x.add(s.x()[i]);
+                    y.add(s.y()[i]);
+                    e.add(s.error() == null || !Double.isFinite(s.error()[i]) ? 0.0 : s.error()[i]);
+                }
+            }
+            if (x.isEmpty()) {
+                continue;
+            }
+            XYSeries added = s.error() == null ? chart.addSeries(s.name(), x, y) : chart.addSeries(s.name(), x, y, e);
+            if (s.x().length > 60) {
+                added.setMarker(SeriesMarkers.NONE);
+            }
+        }
+        save(chart, file);
+    }
+
+    /** Box plots, one per named sample. */
+    public static void boxes(Path file, String title, String yTitle, boolean logY, Map<String, double[]> samples)
+            throws IOException {
+        BoxChart chart = new BoxChartBuilder().width(WIDTH).height(HEIGHT).title(title).yAxisTitle(yTitle).build();
+        chart.getStyler().setYAxisLogarithmic(logY);
+        for (Map.Entry<String, double[]> e : samples.entrySet()) {
+            double[] finite = java.util.Arrays.stream(e.getValue()).filter(Double::isFinite).toArray();
+            if (finite.length > 0) {
+                chart.addSeries(e.getKey(), finite);
+            }
+        }
+        save(chart, file);
+    }
+
+    /** Grouped bars: one group per category, one bar per series. */
+    public static void bars(Path file, String title, String xTitle, String yTitle, boolean logY, List<String> categories,
+                            Map<String, double[]> series) throws IOException {
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
+        chart.getStyler().setYAxisLogarithmic(logY);
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
+        for (Map.Entry<String, double[]> e : series.entrySet()) {
+            List<Number> values = new ArrayList<>();
+            for (double v : e.getValue()) {
+                values.add(Double.isFinite(v) && (!logY || v > 0) ? v : null);
+            }
+            chart.addSeries(e.getKey(), categories, values);
+        }
+        save(chart, file);
+    }
+
+    private static void save(Chart<?, ?> chart, Path file) throws IOException {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(chart, png, BitmapEncoder.BitmapFormat.PNG);
+        ResultFiles.writeAtomically(file, png.toByteArray());
+    }
+}

@@ -1,0 +1,111 @@
+package org.sparsertrl.harness.study;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.sparsertrl.harness.report.RunRecord;
+
+/** What the adaptation-style studies share: their plan of work, and their per-seed rows. */
+final class Adaptations {
+
+    private Adaptations() {
+    }
+
+    /** The seeds 1..S of one task and size. */
+    static List<Cell> cells(Protocol p, Cell.Task task, int n) {
+        List<Cell> cells = new ArrayList<>();
+        for (long seed = 1; seed <= p.seeds(); seed++) {
+            cells.add(new Cell(task, n, seed));
+        }
+        return cells;
+    }
+
+    /**
+     * Pre-training of every cell first, then each method (and the baselines it is measured
+     * against) on every cell, method by method, so that parallel threads start on different seeds
+     * instead of waiting on one pre-training.
+     */
+    static List<Study.Work> plan(Protocol p, List<Cell> cells, List<Method> methods) {
+        Set<Method> all = new LinkedHashSet<>();
+        for (Method m : methods) {
+            all.add(Method.frozen());
+            all.add(Method.immediate().with(m.optimizer()));
+            all.add(Method.full().with(m.optimizer()));
+            all.add(m);
+        }
+        List<Study.Work> work = new ArrayList<>();
+        for (Cell cell : cells) {
+            work.add(new Study.Work("pretrain " + cell, cost(cell, Method.full(), p.pretrainSteps()),
+                    runner -> runner.pretrained(cell)));
+        }
+        for (Method m : all) {
+            for (Cell cell : cells) {
+                work.add(new Study.Work("adapt " + cell + " " + m.label(), cost(cell, m, p.adaptSteps()),
+                        runner -> runner.adapt(cell, m)));
+            }
+        }
+        return work;
+    }
+
+    /** Multiply-adds per step, roughly: n^2 p for full RTRL, k n p for sparse, k^2 p for subset, p otherwise. */
+    static double cost(Cell cell, Method m, int steps) {
+        double n = cell.n(), width = n * (n + cell.inputs() + 1);
+        double perStep = switch (m.kind()) {
+            case FULL -> n * width;
+            case SPARSE -> Math.max(1, m.k()) * width;
+            case SUBSET -> Math.max(1, m.k() * m.k()) * width / n + width;
+            case IMMEDIATE -> 2 * width;
+            case FROZEN -> n * n;
+        };
+        return steps * (perStep + 20 * n * n);
+    }
+
+    /**
+     * One row per seed for {@code method}: its loss, and its recovery against the frozen network and
+     * against immediate derivatives, both relative to full RTRL with the same optimizer.
+     */
+    static List<RunRecord> records(String study, Protocol p, ExperimentRunner runner, List<Cell> cells, Method method) {
+        List<RunRecord> rows = new ArrayList<>();
+        Method full = Method.full().with(method.optimizer()), k0 = Method.immediate().with(method.optimizer());
+        for (Cell cell : cells) {
+            Pretrained base = runner.pretrained(cell);
+            RunResult run = runner.adapt(cell, method);
+            double frozenLoss = runner.adapt(cell, Method.frozen()).meanLoss();
+            double fullLoss = runner.adapt(cell, full).meanLoss();
+            double k0Loss = runner.adapt(cell, k0).meanLoss();
+            boolean baseline = method.kind() == Method.Kind.FROZEN;
+            Recovery recovery = Recovery.of(frozenLoss, run.meanLoss(), fullLoss, p.undefinedBelow());
+            Recovery vsK0 = Recovery.of(k0Loss, run.meanLoss(), fullLoss, p.undefinedBelow());
+            String undefined = null;
+            if (!baseline && !recovery.defined()) {
+                undefined = "vs frozen: " + recovery.reason();
+            }
+            if (!baseline && method.kind() != Method.Kind.IMMEDIATE && !vsK0.defined()) {
+                undefined = (undefined == null ? "" : undefined + "; ") + "vs k=0: " + vsK0.reason();
+            }
+            Integer k = switch (method.kind()) {
+                case FROZEN -> null;
+                case FULL -> cell.n();
+                default -> method.k();
+            };
+            rows.add(new RunRecord(study, method.label(), cell.n(), k, cell.seed(), RunRecord.finite(base.lossBefore()),
+                    RunRecord.finite(run.meanLoss()), baseline ? null : RunRecord.finite(recovery.value()),
+                    baseline || method.kind() == Method.Kind.IMMEDIATE ? null : RunRecord.finite(vsK0.value()),
+                    undefined, RunRecord.finite(run.microsPerStep()), run.diverged() ? run.divergedAt() : null,
+                    null, null, null, run.curve()));
+        }
+        return rows;
+    }
+
+    /** The statistics of one column of rows. */
+    static Stats stats(List<RunRecord> rows, java.util.function.Function<RunRecord, Double> column) {
+        return Stats.of(rows.stream().mapToDouble(r -> RunRecord.value(column.apply(r))).toArray());
+    }
+
+    /** Diverged runs among {@code rows}. */
+    static long diverged(List<RunRecord> rows) {
+        return rows.stream().filter(r -> r.divergedAt() != null).count();
+    }
+}

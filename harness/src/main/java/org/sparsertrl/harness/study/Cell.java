@@ -1,0 +1,52 @@
+package org.sparsertrl.harness.study;
+
+import java.util.SplittableRandom;
+
+import org.sparsertrl.harness.task.LorenzStream;
+import org.sparsertrl.harness.task.SineStream;
+import org.sparsertrl.harness.task.Stream;
+
+/**
+ * One pre-trained network: a task, a size and a seed. The seed fixes the weight initialisation, the
+ * random paths and subsets of the learners adapted from it, and the task's random start.
+ */
+public record Cell(Task task, int n, long seed) {
+
+    /** The regime-shift tasks. */
+    public enum Task {
+        SINE, LORENZ;
+
+        public String label() {
+            return this == SINE ? "sine" : "lorenz";
+        }
+    }
+
+    /** A fresh stream of this cell's task, shifting to regime B at {@code protocol.shiftAt()}. */
+    public Stream stream(Protocol p) {
+        return stream(p, p.shiftAt());
+    }
+
+    /** A fresh stream that shifts at {@code shiftAt} (Long.MAX_VALUE: stays on regime A). */
+    public Stream stream(Protocol p, long shiftAt) {
+        return switch (task) {
+            case SINE -> new SineStream(p.omegaBefore(), p.omegaAfter(), shiftAt,
+                    new SplittableRandom(seed).nextDouble(0, 2 * Math.PI));
+            case LORENZ -> new LorenzStream(new LorenzStream.Parameters(10, p.rhoBefore(), 8.0 / 3.0),
+                    new LorenzStream.Parameters(10, p.rhoAfter(), 8.0 / 3.0), shiftAt, p.lorenzDt(),
+                    p.lorenzSubsteps(), p.lorenzBurnIn(), seed);
+        };
+    }
+
+    public int inputs() {
+        return task == Task.SINE ? 1 : 3;
+    }
+
+    public int outputs() {
+        return inputs();
+    }
+
+    @Override
+    public String toString() {
+        return task.label() + " n=" + n + " seed=" + seed;
+    }
+}

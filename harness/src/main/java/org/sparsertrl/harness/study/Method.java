@@ -1,0 +1,93 @@
+package org.sparsertrl.harness.study;
+
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+
+/**
+ * What happens after the shift: frozen weights, or online adaptation with one learner and optimizer.
+ *
+ * @param kind      the learner family
+ * @param k         paths (sparse) or shared units (subset); 0 for immediate, -1 for full and frozen
+ * @param policy    path selection of sparse learners, null otherwise
+ * @param optimizer the optimizer used during adaptation
+ */
+public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
+
+    /** Learner families. */
+    public enum Kind { FROZEN, IMMEDIATE, SPARSE, SUBSET, FULL }
+
+    /** Optimizers of the adaptation runs. */
+    public enum Optimizer { ADAM, SGD }
+
+    public static Method frozen() {
+        return new Method(Kind.FROZEN, -1, null, Optimizer.ADAM);
+    }
+
+    public static Method immediate() {
+        return new Method(Kind.IMMEDIATE, 0, null, Optimizer.ADAM);
+    }
+
+    public static Method full() {
+        return new Method(Kind.FULL, -1, null, Optimizer.ADAM);
+    }
+
+    public static Method sparse(int k) {
+        return sparse(k, Selection.Policy.RANDOM_FIXED);
+    }
+
+    public static Method sparse(int k, Selection.Policy policy) {
+        return new Method(Kind.SPARSE, k, policy, Optimizer.ADAM);
+    }
+
+    public static Method subset(int k) {
+        return new Method(Kind.SUBSET, k, null, Optimizer.ADAM);
+    }
+
+    /** The same learner with another optimizer. */
+    public Method with(Optimizer other) {
+        return new Method(kind, k, policy, other);
+    }
+
+    /** The learner for a network of {@code n} units seeded with {@code seed}; null for frozen. */
+    public LearnerSpec learner(Protocol p, long seed) {
+        return switch (kind) {
+            case FROZEN -> null;
+            case IMMEDIATE -> LearnerSpec.immediate();
+            case FULL -> LearnerSpec.full();
+            case SUBSET -> LearnerSpec.subset(k, seed);
+            case SPARSE -> LearnerSpec.sparse(k, switch (policy) {
+                case RANDOM_FIXED -> Selection.randomFixed(seed);
+                case RANDOM_RESAMPLED -> Selection.randomResampled(p.refreshEvery(), seed);
+                case TOP_K -> Selection.topK(p.refreshEvery());
+                case BOTTOM_K -> Selection.bottomK(p.refreshEvery());
+                case EXPLICIT -> throw new IllegalStateException("explicit paths are not a study method");
+            });
+        };
+    }
+
+    public OptimizerSpec optimizer(Protocol p) {
+        return optimizer == Optimizer.ADAM ? OptimizerSpec.adam(p.learningRate()) : OptimizerSpec.sgd(p.sgdLearningRate());
+    }
+
+    /** The k shown in tables: the number of paths, n for full RTRL, blank for frozen. */
+    public String kLabel(int n) {
+        return switch (kind) {
+            case FROZEN -> "";
+            case FULL -> String.valueOf(n);
+            default -> String.valueOf(k);
+        };
+    }
+
+    /** A short name, unique among methods: {@code sparse k=4 top-k sgd}. */
+    public String label() {
+        String base = switch (kind) {
+            case FROZEN -> "frozen";
+            case IMMEDIATE -> "immediate (k=0)";
+            case FULL -> "full RTRL";
+            case SUBSET -> "subset k=" + k;
+            case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label());
+        };
+        return optimizer == Optimizer.SGD ? base + " (SGD)" : base;
+    }
+}

@@ -1,0 +1,139 @@
+package org.sparsertrl.harness.study;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.harness.cli.Main;
+import org.sparsertrl.harness.report.ResultFiles;
+import org.sparsertrl.harness.report.RunRecord;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The reproduce command end to end, on a miniature protocol: n = 8, a few hundred steps, 2 seeds. */
+class ReproduceCommandTest {
+
+    static final String[] MINIATURE = {"--seeds", "2", "--n", "8", "--ks", "1,2,4", "--k", "2",
+        "--scaling-sizes", "4,8", "--spectral-sizes", "4,8", "--pretrain-steps", "300", "--adapt-steps", "200",
+        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--no-progress"};
+
+    static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "selection-recovery.png",
+            "scaling-recovery.png", "scaling-time.png", "lorenz-seeds.png", "lorenz-loss.png", "spectral-condition.png");
+
+    @Test
+    void miniatureRunWritesEveryFileAndTheRawResultsReadBack(@TempDir Path dir) throws IOException {
+        Result result = run(concat(new String[] {"reproduce", "--out", dir.toString()}, MINIATURE));
+        assertEquals(0, result.exit, result.output);
+        assertTrue(result.output.contains("| claim | paper | ours |"), result.output);
+        for (String file : List.of("report.md", "results.csv", "results.json")) {
+            assertTrue(Files.size(dir.resolve(file)) > 0, file);
+        }
+        for (String plot : PLOTS) {
+            byte[] png = Files.readAllBytes(dir.resolve("plots").resolve(plot));
+            assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', plot + " is a PNG");
+        }
+        String report = Files.readString(dir.resolve("report.md"));
+        for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
+                "## spectral", "## subset", "## Protocol", "## The paper's claims beside ours")) {
+            assertTrue(report.contains(section), "report has " + section);
+        }
+        for (String plot : PLOTS) {
+            assertTrue(report.contains("(plots/" + plot + ")"), "report links " + plot);
+        }
+
+        List<RunRecord> json = ResultFiles.readJson(dir.resolve("results.json"));
+        List<RunRecord> csv = ResultFiles.readCsv(dir.resolve("results.csv"));
+        assertTrue(json.size() > 50, "rows: " + json.size());
+        assertEquals(json.size(), csv.size());
+        for (int i = 0; i < json.size(); i++) {
+            RunRecord a = json.get(i), b = csv.get(i);
+            String at = "row " + i + " " + a.study() + " " + a.method();
+            assertEquals(a.study(), b.study(), at);
+            assertEquals(a.method(), b.method(), at);
+            assertEquals(a.n(), b.n(), at);
+            assertEquals(a.k(), b.k(), at);
+            assertEquals(a.seed(), b.seed(), at);
+            assertEquals(a.lossBefore(), b.lossBefore(), at);
+            assertEquals(a.loss(), b.loss(), at);
+            assertEquals(a.recovery(), b.recovery(), at);
+            assertEquals(a.recoveryVsK0(), b.recoveryVsK0(), at);
+            assertEquals(a.undefined(), b.undefined(), at);
+            assertEquals(a.microsPerStep(), b.microsPerStep(), at);
+            assertEquals(a.divergedAt(), b.divergedAt(), at);
+            assertEquals(a.conditionMin(), b.conditionMin(), at);
+            assertEquals(a.conditionMedian(), b.conditionMedian(), at);
+            assertEquals(a.conditionMax(), b.conditionMax(), at);
+        }
+        assertTrue(json.stream().anyMatch(r -> r.study().equals("spectral") && r.conditionMedian() != null));
+        assertTrue(json.stream().filter(r -> r.study().equals("adaptation")).allMatch(r -> r.curve() != null
+                && r.curve().length == 40), "adaptation rows carry their loss curves");
+    }
+
+    @Test
+    void sameCommandSameNumbers(@TempDir Path dir) throws IOException {
+        String[] args = concat(new String[] {"reproduce", "--study", "adaptation,lorenz"}, MINIATURE);
+        assertEquals(0, run(concat(args, new String[] {"--out", dir.resolve("a").toString()})).exit);
+        assertEquals(0, run(concat(args, new String[] {"--out", dir.resolve("b").toString(), "--threads", "1"})).exit);
+        List<RunRecord> a = ResultFiles.readJson(dir.resolve("a/results.json"));
+        List<RunRecord> b = ResultFiles.readJson(dir.resolve("b/results.json"));
+        assertEquals(a.size(), b.size());
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.get(i).loss(), b.get(i).loss(), "loss of row " + i + " with 2 threads and with 1");
+            assertEquals(a.get(i).recovery(), b.get(i).recovery(), "recovery of row " + i);
+            assertArrayEquals(a.get(i).curve(), b.get(i).curve(), "curve of row " + i);
+        }
+    }
+
+    @Test
+    void unknownStudyExitsNonZeroAndListsTheValidOnes(@TempDir Path dir) {
+        Result result = run("reproduce", "--study", "bogus", "--out", dir.toString());
+        assertNotEquals(0, result.exit);
+        assertTrue(result.output.contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
+                + "lorenz, spectral, subset"), result.output);
+    }
+
+    @Test
+    void badOptionsExitNonZeroWithAMessage(@TempDir Path dir) {
+        Result seeds = run("reproduce", "--seeds", "0", "--out", dir.toString());
+        assertNotEquals(0, seeds.exit);
+        assertTrue(seeds.output.contains("seeds = 0"), seeds.output);
+        Result both = run("reproduce", "--quick", "--full");
+        assertNotEquals(0, both.exit);
+        assertTrue(both.output.contains("mutually exclusive"), both.output);
+        Result unknown = run("reproduce", "--bogus");
+        assertNotEquals(0, unknown.exit);
+        assertTrue(unknown.output.contains("Unknown option: '--bogus'"), unknown.output);
+    }
+
+    private record Result(int exit, String output) {
+    }
+
+    private static Result run(String... args) {
+        PrintStream out = System.out, err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
+            System.setOut(capture);
+            System.setErr(capture);
+            int exit = Main.run(args);
+            return new Result(exit, captured.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
