@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -25,26 +26,30 @@ public final class FullRtrl implements Learner {
     private final Kernels kernels;
     private final int n;
     private final int width;          // p padded: RnnLayout.recurrentSize()
+    private final ColumnPool pool;
+    private final int parts;          // threads this learner's steps use (1 for small n)
+    private final ColumnPool.ColumnTask propagate = this::propagate;
     private MemorySegment jPrev;      // (n, width) J_{t-1}, row-major
     private MemorySegment jNext;      // (n, width) J_t being built
+    private MemorySegment grad;       // the gradient of the step under way
 
-    FullRtrl(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+    FullRtrl(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
         this.n = layout.n();
         this.width = layout.recurrentSize();
+        this.pool = pool;
+        this.parts = pool.partsFor((long) n * n * width);
         this.jPrev = memory.allocateFloats((long) n * width);
         this.jNext = memory.allocateFloats((long) n * width);
     }
 
     @Override
     public void step(MemorySegment grad) {
-        RnnLayout layout = cell.layout();
-        kernels.denseStep(cell.parameters(), layout.wOffset(), layout.nPad(), n, n,
-                jPrev, 0, width, jNext, 0, width,
-                cell.derivative(), cell.delta(), grad, 0, width);
+        this.grad = grad;
+        pool.run(propagate, width, parts);
         for (int i = 0; i < n; i++) {
             ImmediateTerm.addToRow(cell, kernels, jNext, (long) i * width, i);
         }
@@ -52,6 +57,14 @@ public final class FullRtrl implements Learner {
         MemorySegment swap = jPrev;
         jPrev = jNext;
         jNext = swap;
+    }
+
+    /** Columns {@code [from, to)} of {@code J_t = diag(d_t) W J_{t-1}} and of its gradient. */
+    private void propagate(int from, int to) {
+        RnnLayout layout = cell.layout();
+        kernels.denseStep(cell.parameters(), layout.wOffset(), layout.nPad(), n, n,
+                jPrev, from, width, jNext, from, width,
+                cell.derivative(), cell.delta(), grad, from, to - from);
     }
 
     @Override

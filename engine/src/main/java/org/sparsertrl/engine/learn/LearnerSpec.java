@@ -4,6 +4,7 @@ import java.util.Arrays;
 
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -20,8 +21,11 @@ import org.sparsertrl.engine.memory.ModelMemory;
  */
 public sealed interface LearnerSpec {
 
-    /** Creates the learner for {@code cell}, with its buffers in {@code memory}. */
-    Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels);
+    /**
+     * Creates the learner for {@code cell}, with its buffers in {@code memory}; its sensitivity
+     * kernels split their columns over {@code pool}.
+     */
+    Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool);
 
     /** A short label for tables and logs, e.g. {@code sparse k=4 random-fixed}. */
     String label();
@@ -54,8 +58,8 @@ public sealed interface LearnerSpec {
     /** Exact RTRL: {@code J_t = diag(d_t) (W J_{t-1} + M_t)}. */
     record FullSpec() implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
-            return new FullRtrl(this, cell, memory, kernels);
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new FullRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -86,9 +90,9 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return new SparseRtrl(this, cell, memory, kernels);
+            return new SparseRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -116,9 +120,9 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return new SubsetRtrl(this, cell, memory, kernels);
+            return new SubsetRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -145,7 +149,7 @@ public sealed interface LearnerSpec {
     /** Immediate derivatives only (k = 0): {@code J_t = diag(d_t) M_t}. */
     record ImmediateSpec() implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             return new Immediate(this, cell, kernels);
         }
 

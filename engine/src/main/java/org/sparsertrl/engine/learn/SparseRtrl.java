@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -37,11 +38,15 @@ public final class SparseRtrl implements Learner {
     private final boolean[] chosen;     // (n) scratch for building one S_i
     private final int[] permutation;    // (n) scratch for random draws
     private final SplittableRandom random;
+    private final ColumnPool pool;
+    private final int parts;            // threads this learner's steps use (1 for small n)
+    private final ColumnPool.ColumnTask propagate = this::propagate;
     private MemorySegment jPrev;        // (n, width) J_{t-1}
     private MemorySegment jNext;        // (n, width) J_t being built
+    private MemorySegment grad;         // the gradient of the step under way
     private long steps;
 
-    SparseRtrl(LearnerSpec.SparseSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+    SparseRtrl(LearnerSpec.SparseSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
@@ -61,6 +66,8 @@ public final class SparseRtrl implements Learner {
         if (spec.selection().policy() == Selection.Policy.EXPLICIT) {
             copyExplicitSets(spec.selection().explicit());
         }
+        this.pool = pool;
+        this.parts = pool.partsFor((long) n * Math.max(k, 1) * width);
         this.jPrev = memory.allocateFloats((long) n * width);
         this.jNext = memory.allocateFloats((long) n * width);
     }
@@ -79,8 +86,8 @@ public final class SparseRtrl implements Learner {
                 weights[i * k + r] = alpha * params.getAtIndex(JAVA_FLOAT, layout.w(i, paths[i * k + r]));
             }
         }
-        kernels.sparseStep(jPrev, 0, width, paths, weights, k, n,
-                cell.derivative(), cell.delta(), jNext, 0, width, grad, 0, width);
+        this.grad = grad;
+        pool.run(propagate, width, parts);
         for (int i = 0; i < n; i++) {
             ImmediateTerm.addToRow(cell, kernels, jNext, (long) i * width, i);
         }
@@ -88,6 +95,12 @@ public final class SparseRtrl implements Learner {
         MemorySegment swap = jPrev;
         jPrev = jNext;
         jNext = swap;
+    }
+
+    /** Columns {@code [from, to)} of the propagated rows and of their gradient. */
+    private void propagate(int from, int to) {
+        kernels.sparseStep(jPrev, from, width, paths, weights, k, n,
+                cell.derivative(), cell.delta(), jNext, from, width, grad, from, to - from);
     }
 
     private void select(Selection.Policy policy) {

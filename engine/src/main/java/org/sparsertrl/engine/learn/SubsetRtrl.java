@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -34,10 +35,14 @@ public final class SubsetRtrl implements Learner {
     private final float[] weights;    // (k, k) W[S[s], S[r]]
     private final float[] scale;      // (k) d_t[S[s]]
     private final float[] coef;       // (k) c_s
+    private final ColumnPool pool;
+    private final int parts;          // threads this learner's steps use (1 for small n)
+    private final ColumnPool.ColumnTask propagate = this::propagate;
     private MemorySegment rPrev;      // (k, width) R_{t-1}
     private MemorySegment rNext;      // (k, width) R_t being built
+    private MemorySegment grad;       // the gradient of the step under way
 
-    SubsetRtrl(LearnerSpec.SubsetSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+    SubsetRtrl(LearnerSpec.SubsetSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
@@ -49,6 +54,8 @@ public final class SubsetRtrl implements Learner {
         this.weights = new float[k * k];
         this.scale = new float[k];
         this.coef = new float[k];
+        this.pool = pool;
+        this.parts = pool.partsFor((long) (k * k + k) * width);
         this.rPrev = memory.allocateFloats((long) k * width);
         this.rNext = memory.allocateFloats((long) k * width);
     }
@@ -101,7 +108,8 @@ public final class SubsetRtrl implements Learner {
                 coef[r] = Math.fma(si, params.getAtIndex(JAVA_FLOAT, layout.w(i, units[r])), coef[r]);
             }
         }
-        kernels.subsetStep(rPrev, 0, width, k, weights, scale, coef, rNext, 0, width, grad, 0, width);
+        this.grad = grad;
+        pool.run(propagate, width, parts);
         for (int s = 0; s < k; s++) {
             ImmediateTerm.addToRow(cell, kernels, rNext, (long) s * width, units[s]);
         }
@@ -109,6 +117,11 @@ public final class SubsetRtrl implements Learner {
         MemorySegment swap = rPrev;
         rPrev = rNext;
         rNext = swap;
+    }
+
+    /** Columns {@code [from, to)} of the new stored rows and of the gradient. */
+    private void propagate(int from, int to) {
+        kernels.subsetStep(rPrev, from, width, k, weights, scale, coef, rNext, from, width, grad, from, to - from);
     }
 
     /** The units of S, ascending (a copy). */

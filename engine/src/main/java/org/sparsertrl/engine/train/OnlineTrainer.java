@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.Learner;
@@ -56,6 +57,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final VanillaRnn cell;
     private final Learner learner;
     private final Optimizer optimizer;
+    private final ColumnPool pool;
     private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
     private final float clipNorm;
     private long steps;
@@ -67,13 +69,15 @@ public final class OnlineTrainer implements AutoCloseable {
         this.kernels = b.kernels != null ? b.kernels : KernelProvider.selected();
         this.clipNorm = b.clipNorm;
         this.memory = new ModelMemory();
+        this.pool = new ColumnPool(b.threads);
         try {
             this.cell = new VanillaRnn(layout, memory, kernels);
             this.cell.initialize(b.seed, b.recurrentGain);
-            this.learner = b.learner.create(cell, memory, kernels);
+            this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
             this.grad = memory.allocateFloats(layout.size());
         } catch (RuntimeException | Error e) {
+            pool.close();
             memory.close();
             throw e;
         }
@@ -301,8 +305,14 @@ public final class OnlineTrainer implements AutoCloseable {
         return memory.bytes();
     }
 
+    /** Threads the learner may use per step (see {@link Builder#threads}). */
+    public int threads() {
+        return pool.threads();
+    }
+
     @Override
     public void close() {
+        pool.close();
         memory.close();
     }
 
@@ -317,6 +327,7 @@ public final class OnlineTrainer implements AutoCloseable {
         private OptimizerSpec optimizer = OptimizerSpec.adam(1e-3f);
         private float clipNorm = Float.POSITIVE_INFINITY;
         private Kernels kernels;
+        private int threads = 1;
 
         private Builder(int n, int m, int o) {
             new RnnLayout(n, m, o); // validates the dimensions now
@@ -367,6 +378,16 @@ public final class OnlineTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("kernels is null");
             }
             this.kernels = kernels;
+            return this;
+        }
+
+        /**
+         * Threads for the sensitivity update, the caller's included (default 1). A fixed pool splits the
+         * columns of J; a step too small to pay for the split (below {@link ColumnPool#MIN_WORK_PER_THREAD}
+         * multiply-adds per thread) still runs on the calling thread alone. Results do not depend on it.
+         */
+        public Builder threads(int threads) {
+            this.threads = Arguments.requireInRange("threads", threads, 1, 256);
             return this;
         }
 

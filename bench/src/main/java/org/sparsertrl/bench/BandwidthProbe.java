@@ -1,0 +1,75 @@
+package org.sparsertrl.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import java.util.concurrent.TimeUnit;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The machine's memory bandwidth from Java: a STREAM-style triad {@code a = b + s c} over three
+ * off-heap arrays of 128 MiB each, far larger than any cache. One operation is one float of a; the
+ * report counts 12 bytes per float moved (read b and c, write a), the STREAM convention.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class BandwidthProbe {
+
+    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+    /** Floats per array: 128 MiB each. */
+    public static final int FLOATS = 32 * 1024 * 1024;
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    private Arena arena;
+    private MemorySegment a;
+    private MemorySegment b;
+    private MemorySegment c;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        a = arena.allocate((long) FLOATS * Float.BYTES, 64);
+        b = arena.allocate((long) FLOATS * Float.BYTES, 64);
+        c = arena.allocate((long) FLOATS * Float.BYTES, 64);
+        for (long i = 0; i < FLOATS; i++) {
+            b.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 1f);
+            c.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i, 2f);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(FLOATS)
+    public void triad() {
+        FloatVector s = FloatVector.broadcast(SPECIES, 3f);
+        int step = SPECIES.length();
+        for (long i = 0; i < FLOATS; i += step) {
+            long offset = i * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, c, offset, ORDER)
+                    .fma(s, FloatVector.fromMemorySegment(SPECIES, b, offset, ORDER))
+                    .intoMemorySegment(a, offset, ORDER);
+        }
+    }
+}

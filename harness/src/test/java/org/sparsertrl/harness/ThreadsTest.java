@@ -1,0 +1,95 @@
+package org.sparsertrl.harness;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.kernel.ColumnPool;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.EngineProbe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+
+/** The column pool covers every column once, and a trainer on two threads computes the same bits as on one. */
+class ThreadsTest {
+
+    @Test
+    void poolCoversEveryColumnExactlyOnce() {
+        try (ColumnPool pool = new ColumnPool(3)) {
+            qt().withExamples(200).forAll(integers().between(0, 5000), integers().between(1, 5)).checkAssert((width, parts) -> {
+                AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(width, 1));
+                pool.run((from, to) -> {
+                    assertTrue(from % 64 == 0 || from == width, "range starts aligned: " + from);
+                    for (int c = from; c < to; c++) {
+                        hits.incrementAndGet(c);
+                    }
+                }, width, parts);
+                for (int c = 0; c < width; c++) {
+                    assertEquals(1, hits.get(c), "column " + c + " of " + width + " in " + parts + " parts");
+                }
+            });
+        }
+    }
+
+    @Test
+    void smallStepsStayOnOneThread() {
+        try (ColumnPool pool = new ColumnPool(2)) {
+            assertEquals(1, pool.partsFor(ColumnPool.MIN_WORK_PER_THREAD - 1));
+            assertEquals(2, pool.partsFor(2 * ColumnPool.MIN_WORK_PER_THREAD));
+            assertEquals(2, pool.partsFor(Long.MAX_VALUE));
+        }
+    }
+
+    @Test
+    void twoThreadsGiveTheSameBitsAsOne() {
+        float[] x = new float[4], y = new float[1];
+        for (LearnerSpec learner : List.of(LearnerSpec.full(), LearnerSpec.sparse(16, Selection.randomFixed(3)),
+                LearnerSpec.subset(40, 3))) {
+            try (OnlineTrainer one = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner).build();
+                 OnlineTrainer two = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner).threads(2).build()) {
+                for (int t = 0; t < 30; t++) {
+                    for (int j = 0; j < 4; j++) {
+                        x[j] = (float) Math.sin(0.3 * t + j);
+                    }
+                    y[0] = (float) Math.cos(0.3 * t);
+                    assertEquals(Float.floatToRawIntBits(one.step(x, y)), Float.floatToRawIntBits(two.step(x, y)),
+                            learner.label() + " loss at step " + t);
+                }
+                assertArrayEquals(EngineProbe.weights(one), EngineProbe.weights(two), learner.label() + " weights");
+                assertArrayEquals(EngineProbe.gradient(one), EngineProbe.gradient(two), learner.label() + " gradient");
+            }
+        }
+    }
+
+    @Test
+    void closingTheTrainerStopsItsWorkers() throws InterruptedException {
+        try (OnlineTrainer trainer = OnlineTrainer.builder(64, 1, 1).threads(2).build()) {
+            trainer.step(new float[] {0.5f}, new float[] {0.1f});
+            assertTrue(workersAlive() >= 1);
+        }
+        for (int wait = 0; wait < 100 && workersAlive() > 0; wait++) {
+            Thread.sleep(10);
+        }
+        assertEquals(0, workersAlive(), "worker threads left after close");
+    }
+
+    private static long workersAlive() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("sparse-rtrl-worker") && t.isAlive()).count();
+    }
+
+    @Test
+    void threadCountIsChecked() {
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnlineTrainer.builder(4, 1, 1).threads(0));
+        assertEquals("threads = 0 is out of range [1, 256]", e.getMessage());
+        assertFalse(e.getMessage().isEmpty());
+    }
+}
