@@ -154,6 +154,9 @@ public final class ReproduceCommand implements Callable<Integer> {
                 KernelProvider.describe(KernelProvider.selected()), dir);
         console.flush();
 
+        // Provenance now, not at the end: the working tree may change while a long run is under way.
+        String commit = GitCommit.describe();
+        String started = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
         ExperimentRunner runner = new ExperimentRunner(protocol);
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -193,7 +196,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         ResultFiles.writeCsv(dir.resolve("results.csv"), records);
         ResultFiles.writeJson(dir.resolve("results.json"), records);
-        ReportWriter.write(dir.resolve("report.md"), provenance(protocol, took), protocol, sections);
+        ReportWriter.write(dir.resolve("report.md"), provenance(protocol, commit, started, took), protocol, sections);
         console.println();
         console.print(ReportWriter.claimsTable(sections));
         console.printf("%ntook %s; report: %s%n", format(took), dir.resolve("report.md"));
@@ -250,11 +253,11 @@ public final class ReproduceCommand implements Callable<Integer> {
         return Studies.all().stream().filter(s -> chosen.stream().anyMatch(c -> c.name().equals(s.name()))).toList();
     }
 
-    private Map<String, String> provenance(Protocol protocol, Duration took) {
+    private Map<String, String> provenance(Protocol protocol, String commit, String started, Duration took) {
         Map<String, String> lines = new LinkedHashMap<>();
         lines.put("command", "`./rtrl " + String.join(" ", spec.commandLine().getParseResult().originalArgs()) + "`");
-        lines.put("commit", GitCommit.describe());
-        lines.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+        lines.put("commit", commit);
+        lines.put("started", started);
         lines.put("machine", Runtime.getRuntime().availableProcessors() + " processors, " + System.getProperty("os.name")
                 + " " + System.getProperty("os.arch") + ", JDK " + Runtime.version());
         lines.put("kernels", KernelProvider.describe(KernelProvider.selected()));
