@@ -44,6 +44,10 @@ class InvalidArgumentTest {
                 new Case("target[1] = Infinity is not finite", t -> t.computeGradient(good, new float[] {0f, Float.POSITIVE_INFINITY})),
                 new Case("input[1] = NaN is not finite", t -> t.predict(new float[] {0f, Float.NaN, 0f}, new float[2])),
                 new Case("output has length 3, expected o = 2", t -> t.predict(good, new float[3])),
+                new Case("out has length 1, expected o = 2", t -> t.output(new float[1])),
+                new Case("index = -1 is out of range [0, 255]", t -> t.gradient(-1)),
+                new Case("source is null", t -> t.copyWeightsFrom(null)),
+                new Case("source is null", t -> t.copyHiddenStateFrom(null)),
                 new Case("input has length 1, expected m = 3", t -> t.evaluate(new float[1], target)),
                 new Case("learningRate = NaN must be finite and > 0", t -> t.setLearningRate(Float.NaN)),
                 new Case("learningRate = 0.0 must be finite and > 0", t -> t.setLearningRate(0f)),
@@ -86,6 +90,8 @@ class InvalidArgumentTest {
         expect("recurrentGain = NaN must be finite and > 0", () -> OnlineTrainer.builder(N, M, O).recurrentGain(Float.NaN));
         expect("clipNorm = -1.0 must be finite and > 0", () -> OnlineTrainer.builder(N, M, O).clipNorm(-1f));
         expect("refreshEvery = 0 must be >= 1", () -> Selection.topK(0));
+        expect("refreshEvery = 100 must be 0 for the fixed policy random-fixed",
+                () -> new Selection(Selection.Policy.RANDOM_FIXED, 100, 1, null));
         expect("explicit[1] has 1 units, expected k = 2", () -> OnlineTrainer.builder(3, M, O)
                 .learner(LearnerSpec.sparse(2, Selection.explicit(new int[][] {{0, 1}, {2}, {0, 2}}))).build());
         expect("explicit[0] = [1, 1] must hold k distinct units in [0, n = 3)", () -> OnlineTrainer.builder(3, M, O)

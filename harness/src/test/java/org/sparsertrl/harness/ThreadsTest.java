@@ -39,6 +39,52 @@ class ThreadsTest {
     }
 
     @Test
+    void aFailingRangeNeverLeavesWorkersWritingBehind() {
+        try (ColumnPool pool = new ColumnPool(2)) {
+            AtomicIntegerArray done = new AtomicIntegerArray(2);
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> pool.run((from, to) -> {
+                if (from == 0) {
+                    throw new IllegalStateException("caller's range fails");
+                }
+                try {
+                    Thread.sleep(50); // the worker's range is still running when the caller's has thrown
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+                done.set(1, 1);
+            }, 256, 2));
+            assertEquals("caller's range fails", e.getMessage());
+            assertEquals(1, done.get(1), "run() returned only after the worker finished");
+            IllegalStateException worker = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> pool.run((from, to) -> {
+                        if (from > 0) {
+                            throw new ArithmeticException("worker's range fails");
+                        }
+                    }, 256, 2));
+            assertTrue(worker.getMessage().contains("worker's range fails"), worker.getMessage());
+            AtomicIntegerArray hits = new AtomicIntegerArray(256);
+            pool.run((from, to) -> {
+                for (int c = from; c < to; c++) {
+                    hits.incrementAndGet(c);
+                }
+            }, 256, 2);
+            for (int c = 0; c < 256; c++) {
+                assertEquals(1, hits.get(c), "the pool still works after failures, column " + c);
+            }
+        }
+    }
+
+    @Test
+    void aClosedPoolRefusesWork() {
+        ColumnPool pool = new ColumnPool(2);
+        pool.close();
+        pool.close();
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> pool.run((from, to) -> { }, 10, 1));
+        assertEquals("the column pool is closed", e.getMessage());
+    }
+
+    @Test
     void smallStepsStayOnOneThread() {
         try (ColumnPool pool = new ColumnPool(2)) {
             assertEquals(1, pool.partsFor(ColumnPool.MIN_WORK_PER_THREAD - 1));

@@ -94,9 +94,14 @@ public final class KernelProvider {
         private static Kernels choose() {
             String requested = System.getProperty(PROPERTY);
             Kernels kernels = byName(requested == null ? "vector" : requested);
-            System.getLogger(KernelProvider.class.getName()).log(System.Logger.Level.INFO,
-                    "sparse-rtrl: " + describe(kernels) + " (" + PROPERTY + "="
-                            + (requested == null ? "vector, the default" : requested) + ")");
+            System.Logger log = System.getLogger(KernelProvider.class.getName());
+            log.log(System.Logger.Level.INFO, "sparse-rtrl: " + describe(kernels) + " (" + PROPERTY + "="
+                    + (requested == null ? "vector, the default" : requested) + ")");
+            if ("off".equals(fmaState())) {
+                // Math.fma without the instruction is emulated with BigDecimal: slow, and it allocates.
+                log.log(System.Logger.Level.WARNING, "sparse-rtrl: this CPU or JVM has no fused multiply-add "
+                        + "(-XX:-UseFMA?); every kernel's scalar tail and the scalar kernels will be slow and allocate");
+            }
             return kernels;
         }
     }

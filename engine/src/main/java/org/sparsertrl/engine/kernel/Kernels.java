@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
  *
  * <p>The three sensitivity kernels each write one column range of the new sensitivity matrix and of
  * the gradient, and read nothing outside it. That is what lets a step be split by columns across
- * threads. Every product is a fused multiply-add in a fixed order, so for each output element the two
- * implementations perform the same sequence of IEEE operations.
+ * threads. Every product is a fused multiply-add in a fixed order, so for each output element of the
+ * element-wise and sensitivity kernels the two implementations give the same result bit for bit;
+ * only the reductions ({@link #dot}, {@link #sumOfSquares}) sum in different orders.
  */
 public interface Kernels {
 

@@ -18,12 +18,12 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  *
  * <p>Two rules keep these kernels allocation-free, and both are about C2's inliner:
  * <ul>
- *   <li>Vector API calls are written out, never wrapped in helper methods of ours. The JDK marks its
- *       vector methods force-inline; a helper of ours is inlined only while the caller is under C2's
- *       node-count cutoff, and a vector passed to a call that was not inlined is boxed: an allocation
- *       per call on the hot path.</li>
- *   <li>No method holds more than one small register block, and vectors never cross a method
- *       boundary. Large kernels are a driver loop over small per-tile methods; partial sums pass
+ *   <li>Vectors never cross a method boundary of ours: no helper takes or returns a vector. The JDK
+ *       marks its vector methods force-inline; a method of ours is inlined only while the caller is
+ *       under C2's node-count cutoff, and a vector passed to or from a call that was not inlined is
+ *       boxed: an allocation per call on the hot path.</li>
+ *   <li>No method holds more than one register block. Large kernels are a driver loop over small
+ *       per-tile methods ({@code denseBlock4x4}, {@code sparseRow}, ...); partial results pass
  *       through memory between them.</li>
  * </ul>
  * Only {@link KernelProvider} constructs this class, and only after checking that the incubator

@@ -130,6 +130,12 @@ public sealed interface LearnerSpec {
             return "subset k=" + k;
         }
 
+        /** The given units (a copy), or null when they are drawn. */
+        @Override
+        public int[] units() {
+            return units == null ? null : units.clone();
+        }
+
         @Override
         public boolean equals(Object other) {
             return other instanceof SubsetSpec s && s.k == k && s.seed == seed && Arrays.equals(s.units, units);

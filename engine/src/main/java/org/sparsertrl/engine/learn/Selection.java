@@ -50,6 +50,9 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
         boolean refreshes = policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP_K || policy == Policy.BOTTOM_K;
         if (refreshes) {
             Arguments.requireAtLeast("refreshEvery", refreshEvery, 1);
+        } else if (refreshEvery != 0) {
+            throw new IllegalArgumentException("refreshEvery = " + refreshEvery + " must be 0 for the fixed policy "
+                    + policy.label());
         }
         if ((policy == Policy.EXPLICIT) != (explicit != null)) {
             throw new IllegalArgumentException("explicit sets are given if and only if policy is EXPLICIT");
@@ -85,6 +88,19 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
     /** Row i propagates through exactly the units {@code sets[i]} (each of the same length k, distinct). */
     public static Selection explicit(int[][] sets) {
         return new Selection(Policy.EXPLICIT, 0, 0L, sets);
+    }
+
+    /** The sets of an explicit selection (a copy), or null. */
+    @Override
+    public int[][] explicit() {
+        if (explicit == null) {
+            return null;
+        }
+        int[][] copy = new int[explicit.length][];
+        for (int i = 0; i < explicit.length; i++) {
+            copy[i] = explicit[i].clone();
+        }
+        return copy;
     }
 
     /** True if the sets are recomputed before step {@code step} (counting from 0). */

@@ -18,7 +18,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  *   J_t[i,:] = d_t[i] (alpha sum_{j in S_i} W[i,j] J_{t-1}[j,:] + M_t[i,:])      g_t = J_t^T delta_t
  * </pre>
  * Cost O(k n p) = O(k n^3) per step, memory two n x p buffers. With k = n this is exactly full RTRL
- * (same operations in the same order, so the same bits); with k = 0 it is {@link Immediate}.
+ * (same operations in the same order, so the same bits); with k = 0 it is {@link Immediate} and stores
+ * nothing.
  *
  * <p>The sets are chosen by the {@link Selection} policy at the first step and, for refreshing
  * policies, again every {@code refreshEvery} steps; S_i is kept sorted, so J_{t-1} is read in address
@@ -58,22 +59,25 @@ public final class SparseRtrl implements Learner {
         this.paths = new int[n * k];
         this.weights = new float[n * k];
         this.chosen = new boolean[n];
-        this.permutation = new int[n];
-        for (int j = 0; j < n; j++) {
-            permutation[j] = j;
-        }
+        this.permutation = Units.identity(n);
         this.random = new SplittableRandom(spec.selection().seed());
         if (spec.selection().policy() == Selection.Policy.EXPLICIT) {
             copyExplicitSets(spec.selection().explicit());
         }
         this.pool = pool;
         this.parts = pool.partsFor((long) n * Math.max(k, 1) * width);
-        this.jPrev = memory.allocateFloats((long) n * width);
-        this.jNext = memory.allocateFloats((long) n * width);
+        // With k = 0 nothing is propagated: J_t = diag(d_t) M_t is implied, as in Immediate, and not stored.
+        this.jPrev = memory.allocateFloats(k == 0 ? 0 : (long) n * width);
+        this.jNext = memory.allocateFloats(k == 0 ? 0 : (long) n * width);
     }
 
     @Override
     public void step(MemorySegment grad) {
+        if (k == 0) {
+            kernels.fill(grad, 0, width, 0f);
+            ImmediateTerm.addToGradient(cell, kernels, grad);
+            return;
+        }
         Selection selection = spec.selection();
         if (selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(steps)) {
             select(selection.policy());
@@ -108,16 +112,7 @@ public final class SparseRtrl implements Learner {
         MemorySegment params = cell.parameters();
         for (int i = 0; i < n; i++) {
             switch (policy) {
-                case RANDOM_FIXED, RANDOM_RESAMPLED -> {
-                    // Partial Fisher-Yates: the first k entries of the permutation become a uniform k-subset.
-                    for (int r = 0; r < k; r++) {
-                        int pick = r + random.nextInt(n - r);
-                        int t = permutation[r];
-                        permutation[r] = permutation[pick];
-                        permutation[pick] = t;
-                        chosen[permutation[r]] = true;
-                    }
-                }
+                case RANDOM_FIXED, RANDOM_RESAMPLED -> Units.draw(random, k, permutation, chosen);
                 case TOP_K, BOTTOM_K -> {
                     boolean largest = policy == Selection.Policy.TOP_K;
                     for (int r = 0; r < k; r++) {
@@ -158,14 +153,7 @@ public final class SparseRtrl implements Learner {
                 throw new IllegalArgumentException("explicit[" + i + "] has " + sets[i].length
                         + " units, expected k = " + k);
             }
-            int[] row = sets[i].clone();
-            Arrays.sort(row);
-            for (int r = 0; r < k; r++) {
-                if (row[r] < 0 || row[r] >= n || (r > 0 && row[r] == row[r - 1])) {
-                    throw new IllegalArgumentException("explicit[" + i + "] = " + Arrays.toString(sets[i])
-                            + " must hold k distinct units in [0, n = " + n + ")");
-                }
-            }
+            int[] row = Units.sortedDistinct("explicit[" + i + "]", sets[i], n, "hold k distinct units");
             System.arraycopy(row, 0, paths, i * k, k);
         }
     }
@@ -183,7 +171,7 @@ public final class SparseRtrl implements Learner {
 
     @Override
     public float sensitivity(int i, int column) {
-        return jPrev.getAtIndex(JAVA_FLOAT, (long) i * width + column);
+        return k == 0 ? ImmediateTerm.scaledEntry(cell, i, column) : jPrev.getAtIndex(JAVA_FLOAT, (long) i * width + column);
     }
 
     @Override

@@ -50,7 +50,8 @@ public final class SubsetRtrl implements Learner {
         this.n = layout.n();
         this.k = spec.k();
         this.width = layout.recurrentSize();
-        this.units = spec.units() != null ? checkedUnits(spec.units(), n) : drawUnits(n, k, spec.seed());
+        this.units = spec.units() != null ? Units.sortedDistinct("units", spec.units(), n, "be distinct units")
+                : drawUnits(n, k, spec.seed());
         this.weights = new float[k * k];
         this.scale = new float[k];
         this.coef = new float[k];
@@ -60,32 +61,16 @@ public final class SubsetRtrl implements Learner {
         this.rNext = memory.allocateFloats((long) k * width);
     }
 
-    private static int[] checkedUnits(int[] given, int n) {
-        int[] sorted = given.clone();
-        Arrays.sort(sorted);
-        for (int s = 0; s < sorted.length; s++) {
-            if (sorted[s] < 0 || sorted[s] >= n || (s > 0 && sorted[s] == sorted[s - 1])) {
-                throw new IllegalArgumentException("units = " + Arrays.toString(given)
-                        + " must be distinct units in [0, n = " + n + ")");
+    private static int[] drawUnits(int n, int k, long seed) {
+        int[] permutation = Units.identity(n);
+        boolean[] chosen = new boolean[n];
+        Units.draw(new SplittableRandom(seed), k, permutation, chosen);
+        int[] units = new int[k];
+        for (int j = 0, s = 0; j < n; j++) {
+            if (chosen[j]) {
+                units[s++] = j;
             }
         }
-        return sorted;
-    }
-
-    private static int[] drawUnits(int n, int k, long seed) {
-        int[] permutation = new int[n];
-        for (int j = 0; j < n; j++) {
-            permutation[j] = j;
-        }
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int r = 0; r < k; r++) {
-            int pick = r + random.nextInt(n - r);
-            int t = permutation[r];
-            permutation[r] = permutation[pick];
-            permutation[pick] = t;
-        }
-        int[] units = Arrays.copyOf(permutation, k);
-        Arrays.sort(units);
         return units;
     }
 

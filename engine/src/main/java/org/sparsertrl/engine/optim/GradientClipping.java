@@ -17,11 +17,25 @@ public final class GradientClipping {
      */
     public static float clip(Kernels kernels, MemorySegment grad, int size, float maxNorm) {
         float norm = (float) Math.sqrt(kernels.sumOfSquares(grad, 0, size));
+        if (norm == Float.POSITIVE_INFINITY) {
+            // The float sum of squares overflows for norms above about 1.8e19; recount in double
+            // before calling such a gradient infinite.
+            norm = (float) doubleNorm(grad, size);
+        }
         if (maxNorm != Float.POSITIVE_INFINITY && Float.isFinite(norm)) {
             // Scale on every step, by exactly 1 when under the limit: a branch that is rarely taken
             // gets compiled as a trap, and the deoptimized, interpreted vector code allocates.
             kernels.scale(norm > maxNorm ? maxNorm / norm : 1f, grad, 0, size);
         }
         return norm;
+    }
+
+    private static double doubleNorm(MemorySegment grad, int size) {
+        double sum = 0;
+        for (int i = 0; i < size; i++) {
+            double v = grad.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i);
+            sum += v * v;
+        }
+        return Math.sqrt(sum);
     }
 }

@@ -45,9 +45,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  *
  * <p><b>Divergence.</b> A step whose loss, hidden state or gradient is not finite makes no update:
  * it returns the loss it computed (possibly NaN), {@link #diverged()} becomes true and
- * {@link #divergence()} says what was not finite. The weights stay as the last finite update left
- * them. Until {@link #reset()} (which clears hidden state and sensitivities), further steps throw
- * {@link IllegalStateException}.
+ * {@link #divergence()} says what was not finite. Such a step leaves the weights as they were; an
+ * earlier update that was finite but huge (plain SGD with a large step) can still have made them
+ * overflow, which the next step then reports. Until {@link #reset()} (which clears hidden state and
+ * sensitivities), further steps throw {@link IllegalStateException}.
  */
 public final class OnlineTrainer implements AutoCloseable {
 
@@ -68,17 +69,25 @@ public final class OnlineTrainer implements AutoCloseable {
         this.layout = new RnnLayout(b.n, b.m, b.o);
         this.kernels = b.kernels != null ? b.kernels : KernelProvider.selected();
         this.clipNorm = b.clipNorm;
-        this.memory = new ModelMemory();
-        this.pool = new ColumnPool(b.threads);
+        ModelMemory ownMemory = null;
+        ColumnPool ownPool = null;
         try {
+            ownMemory = new ModelMemory();
+            ownPool = new ColumnPool(b.threads);
+            this.memory = ownMemory;
+            this.pool = ownPool;
             this.cell = new VanillaRnn(layout, memory, kernels);
             this.cell.initialize(b.seed, b.recurrentGain);
             this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
             this.grad = memory.allocateFloats(layout.size());
         } catch (RuntimeException | Error e) {
-            pool.close();
-            memory.close();
+            if (ownPool != null) {
+                ownPool.close();
+            }
+            if (ownMemory != null) {
+                ownMemory.close();
+            }
             throw e;
         }
     }
@@ -186,7 +195,14 @@ public final class OnlineTrainer implements AutoCloseable {
      * sensitivities and optimizer moments are left as they are.
      */
     public void copyWeightsFrom(OnlineTrainer source) {
-        cell.copyParametersFrom(source.cell);
+        cell.copyParametersFrom(requireSource(source).cell);
+    }
+
+    private static OnlineTrainer requireSource(OnlineTrainer source) {
+        if (source == null) {
+            throw new IllegalArgumentException("source is null");
+        }
+        return source;
     }
 
     /** A copy of every parameter, in the slab layout of {@link RnnLayout} (length {@code layout().size()}). */
@@ -237,7 +253,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** Copies the hidden state of {@code source} (same n, m, o) into this model. */
     public void copyHiddenStateFrom(OnlineTrainer source) {
-        cell.copyStateFrom(source.cell);
+        cell.copyStateFrom(requireSource(source).cell);
     }
 
     public float learningRate() {
@@ -271,11 +287,13 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** The last gradient (after clipping) at slab index {@code index}; see {@link RnnLayout}. */
     public float gradient(int index) {
+        Arguments.requireInRange("index", index, 0, layout.size() - 1);
         return grad.getAtIndex(JAVA_FLOAT, index);
     }
 
-    /** Copies the last prediction y_t into {@code out} (length at least o). */
+    /** Copies the last prediction y_t into {@code out} (length o). */
     public void output(float[] out) {
+        requireLength("out", out, layout.o(), "o");
         cell.output(out);
     }
 

@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /** The commit a report was produced from, asked of git; "unknown" outside a checkout. */
-final class GitCommit {
+public final class GitCommit {
 
     private GitCommit() {
     }
 
-    static String describe() {
+    public static String describe() {
         String commit = run("git", "rev-parse", "--short=12", "HEAD");
         if (commit == null) {
             return "unknown (not a git checkout)";

@@ -37,8 +37,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * Runs the reproduction studies and writes report.md, results.csv, results.json and plots into the
- * output folder. Runs are deterministic given their seed, so the same command gives the same numbers
- * (times per step aside); seeds and methods run in parallel on {@code --threads} threads.
+ * output folder. Runs are deterministic given their seed, so the same command on a machine with the
+ * same vector width gives the same numbers (times per step aside; the forward pass's dot products
+ * sum in an order that depends on the vector width); seeds and methods run in parallel on
+ * {@code --threads} threads, which changes nothing but the time.
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
@@ -49,7 +51,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     CommandSpec spec;
 
     static final class Mode {
-        @Option(names = "--quick", description = "Small networks, short runs: a few minutes on two cores (the default).")
+        @Option(names = "--quick", description = "The single-size studies at n = 64, scaling up to n = 64: about a minute on two cores (the default).")
         boolean quick;
 
         @Option(names = "--full", description = "The paper's sizes (n = 64, scaling to 256): about an hour on two cores.")

@@ -2,8 +2,8 @@ package org.sparsertrl.harness.report;
 
 /**
  * One row of the raw results: one run of one method on one seed (or, for the spectral study, one
- * pre-trained network's sampled condition numbers). Missing values are null, never NaN, so the
- * files stay valid JSON and CSV.
+ * pre-trained network's sampled condition numbers). Missing scalar values are null, never NaN, so
+ * the files stay valid JSON and CSV; only the curve marks bins after a divergence with NaN.
  *
  * @param study          the study that asked for the run
  * @param method         the method's label

@@ -3,6 +3,7 @@ package org.sparsertrl.harness.study;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,10 @@ import org.sparsertrl.harness.report.RunRecord;
  * "step function").
  */
 public final class AdaptationStudy implements Study {
+
+    /** The setting of the paper's figure. */
+    static final int PAPER_K = 4;
+    static final int PAPER_N = 64;
 
     @Override
     public String name() {
@@ -55,17 +60,17 @@ public final class AdaptationStudy implements Study {
             List<RunRecord> rows = Adaptations.records(name(), p, runner, cells, m);
             byMethod.put(m, rows);
             all.addAll(rows);
-            table.row(m.label(), m.kLabel(p.n()), Adaptations.stats(rows, RunRecord::loss).scientific(),
-                    m.kind() == Method.Kind.FROZEN ? "0 % by definition" : Adaptations.stats(rows, RunRecord::recovery).percent(),
-                    m.kind() == Method.Kind.SPARSE ? Adaptations.stats(rows, RunRecord::recoveryVsK0).percent() : "",
+            table.row(m.label(), m.kLabel(p.n()), Adaptations.summary(rows, RunRecord::loss, false),
+                    m.kind() == Method.Kind.FROZEN ? "0 % by definition" : Adaptations.summary(rows, RunRecord::recovery, true),
+                    m.kind() == Method.Kind.SPARSE ? Adaptations.summary(rows, RunRecord::recoveryVsK0, true) : "",
                     paperFigure(m, p));
         }
         Stats before = Adaptations.stats(byMethod.get(Method.frozen()), RunRecord::lossBefore);
         Stats frozen = Adaptations.stats(byMethod.get(Method.frozen()), RunRecord::loss);
         Stats full = Adaptations.stats(byMethod.get(Method.full()), RunRecord::loss);
-        Stats k4 = p.k() <= p.n() && contains(p.ks(), p.k())
-                ? Adaptations.stats(byMethod.get(Method.sparse(p.k())), RunRecord::recovery) : null;
-        Stats k0 = Adaptations.stats(byMethod.get(Method.immediate()), RunRecord::recovery);
+        int smallest = Arrays.stream(p.ks()).min().orElseThrow();
+        List<RunRecord> paperRows = byMethod.get(Method.sparse(PAPER_K));
+        List<RunRecord> k0Rows = byMethod.get(Method.immediate()), smallestRows = byMethod.get(Method.sparse(smallest));
 
         recoveryPlot(p, byMethod, plots.resolve("adaptation-recovery.png"));
         StudyText.lossCurves(p, runner, cells, byMethod, plots.resolve("adaptation-loss.png"),
@@ -73,45 +78,35 @@ public final class AdaptationStudy implements Study {
 
         StringBuilder md = new StringBuilder();
         md.append("## adaptation: ").append(title()).append("\n\n");
-        md.append(StudyText.protocolParagraph(p, "the sine task, n = " + p.n(), methodsText(p)));
+        md.append(StudyText.protocolParagraph(p, "the sine task, n = " + p.n(), "frozen, immediate derivatives (k = 0), "
+                + "per-row sparse RTRL with k random fixed paths for k in " + Arrays.toString(p.ks()) + ", and full RTRL"));
         md.append(StudyText.shiftCheck(before, frozen, full));
         md.append(table).append('\n');
-        if (k4 != null) {
-            md.append(StudyText.compare("k = " + p.k() + " of n = " + p.n(), k4, 0.84, 0.06)).append(' ');
+        if (paperRows != null && p.n() == PAPER_N) {
+            md.append(StudyText.compare("k = 4 of n = 64", Adaptations.stats(paperRows, RunRecord::recovery),
+                    0.84, 0.06)).append(' ');
+        } else {
+            md.append("The paper's 84 ± 6 % is for k = 4 of n = 64, a setting this run does not include. ");
         }
         md.append(String.format("Immediate derivatives alone (k = 0) recover %s; the paper describes a step function "
-                + "in which k = 0 fails and any k > 0 works.%s%n%n", k0.percent(), stepFunctionVerdict(byMethod, p)));
+                + "in which k = 0 fails and any k > 0 works. %s%n%n", Adaptations.summary(k0Rows, RunRecord::recovery, true),
+                stepFunctionVerdict(k0Rows, smallestRows, smallest)));
         md.append("![recovery against k](plots/adaptation-recovery.png)\n\n");
         md.append("![loss around the shift](plots/adaptation-loss.png)\n\n");
 
         List<Claim> claims = new ArrayList<>();
-        if (k4 != null) {
-            claims.add(new Claim("k=" + p.k() + " random paths of n=" + p.n() + " recover full RTRL's adaptation",
-                    "84 ± 6 % (k=4 of n=64, 5 seeds)", k4.percent() + " (" + k4.count() + " seeds)"));
-        }
+        claims.add(new Claim("k=4 random paths of n=64 recover full RTRL's adaptation", "84 ± 6 % (5 seeds)",
+                paperRows != null && p.n() == PAPER_N ? Adaptations.summary(paperRows, RunRecord::recovery, true)
+                        + " (" + p.seeds() + " seeds)" : "not run (n = " + p.n() + ", k in " + Arrays.toString(p.ks()) + ")"));
         claims.add(new Claim("step function: k=0 fails, any k>0 works", "qualitative",
-                "k=0: " + k0.percent() + "; k=1: " + Adaptations.stats(byMethod.get(Method.sparse(p.ks()[0])),
-                        RunRecord::recovery).percent()));
+                "k=0: " + Adaptations.summary(k0Rows, RunRecord::recovery, true) + "; k=" + smallest + ": "
+                        + Adaptations.summary(smallestRows, RunRecord::recovery, true)));
         return new StudyReport(md.toString(), all, claims);
     }
 
-    private static boolean contains(int[] values, int value) {
-        for (int v : values) {
-            if (v == value) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static String methodsText(Protocol p) {
-        return "frozen, immediate derivatives (k = 0), per-row sparse RTRL with k random fixed paths for k in "
-                + java.util.Arrays.toString(p.ks()) + ", and full RTRL";
-    }
-
     private static String paperFigure(Method m, Protocol p) {
-        if (m.kind() == Method.Kind.SPARSE && m.k() == 4) {
-            return "84 ± 6 % (n = 64)";
+        if (m.kind() == Method.Kind.SPARSE && m.k() == PAPER_K && p.n() == PAPER_N) {
+            return "84 ± 6 %";
         }
         if (m.kind() == Method.Kind.IMMEDIATE) {
             return "fails (step function)";
@@ -119,16 +114,21 @@ public final class AdaptationStudy implements Study {
         return "";
     }
 
-    private static String stepFunctionVerdict(Map<Method, List<RunRecord>> byMethod, Protocol p) {
-        Stats k0 = Adaptations.stats(byMethod.get(Method.immediate()), RunRecord::recovery);
-        Stats k1 = Adaptations.stats(byMethod.get(Method.sparse(p.ks()[0])), RunRecord::recovery);
-        if (k0.count() == 0 || k1.count() == 0) {
-            return "";
+    /**
+     * Whether k = 0 and the smallest k differ by more than their spread: a step exists only if the
+     * gap exceeds the sum of the two sample standard deviations.
+     */
+    static String stepFunctionVerdict(List<RunRecord> k0Rows, List<RunRecord> smallestRows, int smallest) {
+        Stats k0 = Adaptations.stats(k0Rows, RunRecord::recovery), k1 = Adaptations.stats(smallestRows, RunRecord::recovery);
+        if (k0.count() < 2 || k1.count() < 2) {
+            return "Too few defined recoveries to judge a step.";
         }
-        double gap = k1.mean() - k0.mean();
-        return String.format(" Here the step from k = 0 to k = %d is %+.0f points of recovery, so %s.", p.ks()[0],
-                100 * gap, Math.abs(gap) < 0.1 ? "no step function appears under our protocol"
-                        : gap > 0 ? "a step appears" : "k = 0 does better than the smallest k");
+        double gap = k1.mean() - k0.mean(), spread = k0.std() + k1.std();
+        String verdict = Math.abs(gap) <= spread ? "within the spread of the seeds, so no step function appears under our protocol"
+                : gap > 0 ? "larger than the spread of the seeds: a step appears"
+                : "negative and larger than the spread: k = 0 does better";
+        return String.format("From k = 0 to k = %d the mean recovery moves by %+.0f points, %s (sum of the two stds: %.0f points).",
+                smallest, 100 * gap, verdict, 100 * spread);
     }
 
     private void recoveryPlot(Protocol p, Map<Method, List<RunRecord>> byMethod, Path file) throws IOException {
@@ -142,10 +142,12 @@ public final class AdaptationStudy implements Study {
             y[i] = 100 * s.mean();
             e[i] = 100 * (Double.isNaN(s.std()) ? 0 : s.std());
         }
-        double[] paperX = {4}, paperY = {84}, paperE = {6};
+        List<Plots.Series> series = new ArrayList<>(List.of(new Plots.Series("ours (mean ± std)", x, y, e)));
+        if (p.n() == PAPER_N) {
+            series.add(new Plots.Series("paper (k = 4 of 64)", new double[] {4}, new double[] {84}, new double[] {6}));
+        }
         Plots.lines(file, "Recovery of full RTRL's adaptation against k (sine, n = " + p.n() + ", "
-                        + p.seeds() + " seeds; k = n is full RTRL)", "k (paths per row)", "recovery vs frozen (%)",
-                false, false, List.of(new Plots.Series("ours (mean ± std)", x, y, e),
-                        new Plots.Series("paper (k = 4 of 64)", paperX, paperY, paperE)));
+                + p.seeds() + " seeds; k = n is full RTRL)", "k (paths per row)", "recovery vs frozen (%)",
+                false, false, series);
     }
 }

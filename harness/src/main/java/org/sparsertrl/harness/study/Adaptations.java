@@ -49,7 +49,7 @@ final class Adaptations {
         return work;
     }
 
-    /** Multiply-adds per step, roughly: n^2 p for full RTRL, k n p for sparse, k^2 p for subset, p otherwise. */
+    /** Multiply-adds per step, roughly: n p for full RTRL (times n), k p for sparse, (k^2 / n + 1) p for subset, p otherwise; plus the forward pass. */
     static double cost(Cell cell, Method m, int steps) {
         double n = cell.n(), width = n * (n + cell.inputs() + 1);
         double perStep = switch (m.kind()) {
@@ -79,11 +79,15 @@ final class Adaptations {
             Recovery recovery = Recovery.of(frozenLoss, run.meanLoss(), fullLoss, p.undefinedBelow());
             Recovery vsK0 = Recovery.of(k0Loss, run.meanLoss(), fullLoss, p.undefinedBelow());
             String undefined = null;
-            if (!baseline && !recovery.defined()) {
-                undefined = "vs frozen: " + recovery.reason();
-            }
-            if (!baseline && method.kind() != Method.Kind.IMMEDIATE && !vsK0.defined()) {
-                undefined = (undefined == null ? "" : undefined + "; ") + "vs k=0: " + vsK0.reason();
+            if (run.unusable()) {
+                undefined = PRETRAINING_DIVERGED;
+            } else if (!baseline) {
+                if (!recovery.defined()) {
+                    undefined = "vs frozen: " + recovery.reason();
+                }
+                if (method.kind() != Method.Kind.IMMEDIATE && !vsK0.defined()) {
+                    undefined = (undefined == null ? "" : undefined + "; ") + "vs k=0: " + vsK0.reason();
+                }
             }
             Integer k = switch (method.kind()) {
                 case FROZEN -> null;
@@ -97,6 +101,35 @@ final class Adaptations {
                     null, null, null, run.curve()));
         }
         return rows;
+    }
+
+    /** The undefined-reason of every run of a cell whose pre-training diverged. */
+    static final String PRETRAINING_DIVERGED = "pre-training diverged";
+
+    /**
+     * Mean ± std of a recovery (or loss) column over the seeds where it is defined, with the seeds
+     * left out counted by cause: runs that diverged, cells whose pre-training diverged, and
+     * recoveries undefined because full RTRL did not clearly beat the baseline.
+     */
+    static String summary(List<RunRecord> rows, java.util.function.Function<RunRecord, Double> column, boolean percent) {
+        Stats s = stats(rows, column);
+        long diverged = rows.stream().filter(r -> r.divergedAt() != null).count();
+        long unusable = rows.stream().filter(r -> PRETRAINING_DIVERGED.equals(r.undefined())).count();
+        long undefined = s.missing() - diverged - unusable;
+        String value = s.count() == 0 ? (percent ? "undefined" : "n/a") : percent
+                ? (Double.isNaN(s.std()) ? String.format("%.0f %%", 100 * s.mean()) : String.format("%.0f ± %.0f %%", 100 * s.mean(), 100 * s.std()))
+                : (Double.isNaN(s.std()) ? String.format("%.3g", s.mean()) : String.format("%.3g ± %.2g", s.mean(), s.std()));
+        List<String> notes = new ArrayList<>();
+        if (undefined > 0) {
+            notes.add(undefined + " undefined");
+        }
+        if (diverged > 0) {
+            notes.add(diverged + " diverged");
+        }
+        if (unusable > 0) {
+            notes.add(unusable + " pre-training diverged");
+        }
+        return notes.isEmpty() ? value : value + " (" + String.join(", ", notes) + ")";
     }
 
     /** The statistics of one column of rows. */

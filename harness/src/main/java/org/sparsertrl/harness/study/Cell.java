@@ -8,9 +8,19 @@ import org.sparsertrl.harness.task.Stream;
 
 /**
  * One pre-trained network: a task, a size and a seed. The seed fixes the weight initialisation, the
- * random paths and subsets of the learners adapted from it, and the task's random start.
+ * task's random start, and the random paths and subsets of the learners adapted from it; each of
+ * these roles draws from its own stream derived from the seed, so that, say, a shared subset is not
+ * the first row's paths.
  */
 public record Cell(Task task, int n, long seed) {
+
+    /** The random roles of a cell, each with its own derived seed. */
+    public enum Role { TASK, PATHS, SUBSET }
+
+    /** A seed for {@code role}, derived from the cell's seed (the weights use the seed itself). */
+    public long seedFor(Role role) {
+        return new SplittableRandom(seed ^ (0x9E3779B97F4A7C15L * (role.ordinal() + 1))).nextLong();
+    }
 
     /** The regime-shift tasks. */
     public enum Task {
@@ -30,10 +40,10 @@ public record Cell(Task task, int n, long seed) {
     public Stream stream(Protocol p, long shiftAt) {
         return switch (task) {
             case SINE -> new SineStream(p.omegaBefore(), p.omegaAfter(), shiftAt,
-                    new SplittableRandom(seed).nextDouble(0, 2 * Math.PI));
+                    new SplittableRandom(seedFor(Role.TASK)).nextDouble(0, 2 * Math.PI));
             case LORENZ -> new LorenzStream(new LorenzStream.Parameters(10, p.rhoBefore(), 8.0 / 3.0),
                     new LorenzStream.Parameters(10, p.rhoAfter(), 8.0 / 3.0), shiftAt, p.lorenzDt(),
-                    p.lorenzSubsteps(), p.lorenzBurnIn(), seed);
+                    p.lorenzSubsteps(), p.lorenzBurnIn(), seedFor(Role.TASK));
         };
     }
 

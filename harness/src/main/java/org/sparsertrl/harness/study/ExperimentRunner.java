@@ -125,12 +125,13 @@ public final class ExperimentRunner {
         double[] nan = new double[p.curveBins()];
         Arrays.fill(nan, Double.NaN);
         if (base.diverged()) {
-            return new RunResult(Double.NaN, nan, Double.NaN, 0);
+            return new RunResult(Double.NaN, nan, Double.NaN, -1, true);
         }
-        LearnerSpec learner = method.kind() == Method.Kind.FROZEN ? LearnerSpec.immediate() : method.learner(p, cell.seed());
+        LearnerSpec learner = method.kind() == Method.Kind.FROZEN ? LearnerSpec.immediate() : method.learner(p, cell);
         Stream stream = streamAtShift(cell, p.shiftAt());
         float[] x = new float[cell.inputs()], y = new float[cell.outputs()];
         Binner curve = new Binner(p.adaptSteps(), p.curveBins());
+        // A fresh trainer: the learner's sensitivities and the optimizer's moments start at zero at the shift.
         try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(p))) {
             trainer.setWeights(base.weights());
             trainer.setHiddenState(base.hidden());
@@ -146,13 +147,13 @@ public final class ExperimentRunner {
                 stream.next(x, y);
                 float loss = frozen ? trainer.evaluate(x, y) : trainer.step(x, y);
                 if (trainer.diverged() || !Float.isFinite(loss)) {
-                    return new RunResult(Double.NaN, curve.curveUntil(t), Double.NaN, t);
+                    return new RunResult(Double.NaN, curve.curveUntil(t), Double.NaN, t, false);
                 }
                 sum += loss;
                 curve.add(loss);
             }
             double micros = (System.nanoTime() - start) / 1e3 / (p.adaptSteps() - timedFrom);
-            return new RunResult(sum / p.adaptSteps(), curve.curve(), micros, -1);
+            return new RunResult(sum / p.adaptSteps(), curve.curve(), micros, -1, false);
         }
     }
 

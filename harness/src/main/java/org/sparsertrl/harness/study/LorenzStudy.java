@@ -54,7 +54,8 @@ public final class LorenzStudy implements Study {
             List<Object> row = new ArrayList<>(List.of(cells.get(s).seed()));
             for (List<RunRecord> rows : byMethod.values()) {
                 RunRecord r = rows.get(s);
-                row.add(r.divergedAt() != null ? "diverged at step " + r.divergedAt() : String.format("%.3e", r.loss()));
+                row.add(r.divergedAt() != null ? "diverged at step " + r.divergedAt()
+                        : r.loss() == null ? String.valueOf(r.undefined()) : String.format("%.3e", r.loss()));
             }
             perSeed.row(row.toArray());
         }
@@ -63,9 +64,9 @@ public final class LorenzStudy implements Study {
         for (Map.Entry<Method, List<RunRecord>> e : byMethod.entrySet()) {
             Stats loss = Adaptations.stats(e.getValue(), RunRecord::loss);
             Method m = e.getKey();
-            spread.row(m.label(), loss.scientific(), Double.isNaN(loss.cv()) ? "n/a" : String.format("%.0f %%", 100 * loss.cv()),
+            spread.row(m.label(), Adaptations.summary(e.getValue(), RunRecord::loss, false), Double.isNaN(loss.cv()) ? "n/a" : String.format("%.0f %%", 100 * loss.cv()),
                     Adaptations.diverged(e.getValue()), m.kind() == Method.Kind.FROZEN ? ""
-                            : Adaptations.stats(e.getValue(), RunRecord::recovery).percent(),
+                            : Adaptations.summary(e.getValue(), RunRecord::recovery, true),
                     m.kind() == Method.Kind.FULL ? "88 %" : m.kind() == Method.Kind.SPARSE ? "13 %" : "");
         }
         List<Plots.Series> perSeedSeries = new ArrayList<>();
@@ -82,6 +83,8 @@ public final class LorenzStudy implements Study {
 
         Stats full = Adaptations.stats(byMethod.get(Method.full()), RunRecord::loss);
         Stats sparse = Adaptations.stats(byMethod.get(Method.sparse(p.k())), RunRecord::loss);
+        long fullDiverged = Adaptations.diverged(byMethod.get(Method.full()));
+        long sparseDiverged = Adaptations.diverged(byMethod.get(Method.sparse(p.k())));
         StringBuilder md = new StringBuilder("## lorenz: ").append(title()).append("\n\n");
         md.append(StudyText.protocolParagraph(p, "Lorenz one-step-ahead prediction, n = " + p.lorenzN() + ", rho "
                 + p.rhoBefore() + " -> " + p.rhoAfter(), "frozen, immediate derivatives, sparse RTRL with k = " + p.k()
@@ -91,14 +94,28 @@ public final class LorenzStudy implements Study {
         md.append(spread).append('\n').append(perSeed).append('\n');
         md.append(String.format("The paper reports CV 13 %% for sparse and 88 %% for full RTRL (sparse more stable). "
                 + "Here: sparse %s, full %s; %s.%n%n", cvText(sparse), cvText(full),
-                !Double.isFinite(sparse.cv()) || !Double.isFinite(full.cv()) ? "no comparison possible"
-                        : sparse.cv() < full.cv() ? "sparse is the more stable, as the paper says"
-                        : "sparse is not the more stable here, unlike the paper"));
+                stabilityVerdict(sparse, full, sparseDiverged, fullDiverged)));
         md.append("![post-shift loss per seed](plots/lorenz-seeds.png)\n\n![loss around the shift](plots/lorenz-loss.png)\n\n");
         return new StudyReport(md.toString(), all, List.of(new Claim("Lorenz: sparse more stable than full",
                 "CV 13 % (sparse) vs 88 % (full)", "CV " + cvText(sparse) + " (sparse) vs " + cvText(full) + " (full); "
-                + Adaptations.diverged(byMethod.get(Method.sparse(p.k()))) + " and "
-                + Adaptations.diverged(byMethod.get(Method.full())) + " diverged")));
+                + sparseDiverged + " and " + fullDiverged + " diverged")));
+    }
+
+    /**
+     * Compares the spreads only when both rest on the same seeds: a method that diverged on some seeds
+     * has its CV computed over the survivors, which says nothing about its stability.
+     */
+    static String stabilityVerdict(Stats sparse, Stats full, long sparseDiverged, long fullDiverged) {
+        if (sparseDiverged != fullDiverged) {
+            return String.format("no CV comparison: %d sparse and %d full runs diverged, and divergence is the "
+                    + "instability that matters; %s", sparseDiverged, fullDiverged,
+                    sparseDiverged < fullDiverged ? "sparse diverged less often" : "full RTRL diverged less often");
+        }
+        if (sparse.count() < 3 || full.count() < 3 || !Double.isFinite(sparse.cv()) || !Double.isFinite(full.cv())) {
+            return "too few finite runs to compare spreads";
+        }
+        return sparse.cv() < full.cv() ? "sparse is the more stable, as the paper says"
+                : "sparse is not the more stable here, unlike the paper";
     }
 
     private static String cvText(Stats s) {

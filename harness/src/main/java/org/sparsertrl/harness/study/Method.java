@@ -49,16 +49,17 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(kind, k, policy, other);
     }
 
-    /** The learner for a network of {@code n} units seeded with {@code seed}; null for frozen. */
-    public LearnerSpec learner(Protocol p, long seed) {
+    /** The learner adapted from {@code cell}, with its random roles' seeds; null for frozen. */
+    public LearnerSpec learner(Protocol p, Cell cell) {
+        long paths = cell.seedFor(Cell.Role.PATHS);
         return switch (kind) {
             case FROZEN -> null;
             case IMMEDIATE -> LearnerSpec.immediate();
             case FULL -> LearnerSpec.full();
-            case SUBSET -> LearnerSpec.subset(k, seed);
+            case SUBSET -> LearnerSpec.subset(k, cell.seedFor(Cell.Role.SUBSET));
             case SPARSE -> LearnerSpec.sparse(k, switch (policy) {
-                case RANDOM_FIXED -> Selection.randomFixed(seed);
-                case RANDOM_RESAMPLED -> Selection.randomResampled(p.refreshEvery(), seed);
+                case RANDOM_FIXED -> Selection.randomFixed(paths);
+                case RANDOM_RESAMPLED -> Selection.randomResampled(p.refreshEvery(), paths);
                 case TOP_K -> Selection.topK(p.refreshEvery());
                 case BOTTOM_K -> Selection.bottomK(p.refreshEvery());
                 case EXPLICIT -> throw new IllegalStateException("explicit paths are not a study method");

@@ -69,32 +69,49 @@ public record Protocol(
         double undefinedBelow) {
 
     public Protocol {
-        require(seeds >= 1, "seeds", seeds);
-        require(n >= 1, "n", n);
-        require(k >= 0 && k <= n, "k", k);
-        require(pretrainSteps >= 1, "pretrainSteps", pretrainSteps);
-        require(adaptSteps >= curveBins && curveBins >= 1, "adaptSteps", adaptSteps);
-        require(learningRate > 0 && Float.isFinite(learningRate), "learningRate", learningRate);
-        require(sgdLearningRate > 0 && Float.isFinite(sgdLearningRate), "sgdLearningRate", sgdLearningRate);
-        require(omegaBefore > 0 && omegaAfter > 0, "omega", omegaBefore);
-        require(lorenzN >= 1 && lorenzN >= k, "lorenzN", lorenzN);
-        require(refreshEvery >= 1, "refreshEvery", refreshEvery);
-        require(spectralSteps >= 1 && spectralEvery >= 1, "spectralSteps", spectralSteps);
-        require(undefinedBelow >= 0 && undefinedBelow < 1, "undefinedBelow", undefinedBelow);
+        require(seeds >= 1, "seeds", seeds, ">= 1");
+        require(n >= 1 && n <= 16_384, "n", n, "in [1, 16384]");
+        require(k >= 0 && k <= n, "k", k, "in [0, n = " + n + "]");
+        require(curveBins >= 1, "curveBins", curveBins, ">= 1");
+        require(adaptSteps >= curveBins, "adaptSteps", adaptSteps, ">= curveBins = " + curveBins);
+        require(pretrainSteps >= adaptSteps, "pretrainSteps", pretrainSteps, ">= adaptSteps = " + adaptSteps
+                + " (the curve before the shift covers as many steps as the window)");
+        require(learningRate > 0 && Float.isFinite(learningRate), "learningRate", learningRate, "finite and > 0");
+        require(sgdLearningRate > 0 && Float.isFinite(sgdLearningRate), "sgdLearningRate", sgdLearningRate, "finite and > 0");
+        require(recurrentGain > 0 && Float.isFinite(recurrentGain), "recurrentGain", recurrentGain, "finite and > 0");
+        require(omegaBefore > 0 && Double.isFinite(omegaBefore), "omegaBefore", omegaBefore, "finite and > 0");
+        require(omegaAfter > 0 && Double.isFinite(omegaAfter), "omegaAfter", omegaAfter, "finite and > 0");
+        require(lorenzN >= Math.max(1, k) && lorenzN <= 16_384, "lorenzN", lorenzN, ">= max(1, k = " + k + ")");
+        require(rhoBefore > 0 && Double.isFinite(rhoBefore), "rhoBefore", rhoBefore, "finite and > 0");
+        require(rhoAfter > 0 && Double.isFinite(rhoAfter), "rhoAfter", rhoAfter, "finite and > 0");
+        require(lorenzDt > 0 && Double.isFinite(lorenzDt), "lorenzDt", lorenzDt, "finite and > 0");
+        require(lorenzSubsteps >= 1, "lorenzSubsteps", lorenzSubsteps, ">= 1");
+        require(lorenzBurnIn >= 0, "lorenzBurnIn", lorenzBurnIn, ">= 0");
+        require(refreshEvery >= 1, "refreshEvery", refreshEvery, ">= 1");
+        require(spectralEvery >= 1, "spectralEvery", spectralEvery, ">= 1");
+        require(spectralSteps >= spectralEvery, "spectralSteps", spectralSteps, ">= spectralEvery = " + spectralEvery);
+        require(undefinedBelow >= 0 && undefinedBelow < 1, "undefinedBelow", undefinedBelow, "in [0, 1)");
+        require(ks.length >= 1, "ks", java.util.Arrays.toString(ks), "non-empty");
         for (int kk : ks) {
-            require(kk >= 0 && kk <= n, "ks", kk);
+            require(kk >= 1 && kk <= n, "ks", java.util.Arrays.toString(ks), "each in [1, n = " + n + "] (k = 0 always runs)");
         }
+        require(scalingSizes.length >= 1, "scalingSizes", java.util.Arrays.toString(scalingSizes), "non-empty");
         for (int size : scalingSizes) {
-            require(size >= k, "scalingSizes", size);
+            require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", java.util.Arrays.toString(scalingSizes),
+                    "each >= max(1, k = " + k + ")");
+        }
+        require(spectralSizes.length >= 1, "spectralSizes", java.util.Arrays.toString(spectralSizes), "non-empty");
+        for (int size : spectralSizes) {
+            require(size >= 1 && size <= 16_384, "spectralSizes", java.util.Arrays.toString(spectralSizes), "each in [1, 16384]");
         }
         ks = ks.clone();
         scalingSizes = scalingSizes.clone();
         spectralSizes = spectralSizes.clone();
     }
 
-    private static void require(boolean ok, String name, Object value) {
+    private static void require(boolean ok, String name, Object value, String expected) {
         if (!ok) {
-            throw new IllegalArgumentException(name + " = " + value + " is not valid for the protocol");
+            throw new IllegalArgumentException(name + " = " + value + " must be " + expected);
         }
     }
 
@@ -142,7 +159,7 @@ public record Protocol(
         return out;
     }
 
-    /** Total steps of a stream up to the end of the adaptation window. */
+    /** The step of a stream at which the regime shifts: the end of pre-training. */
     public long shiftAt() {
         return pretrainSteps;
     }

@@ -3,14 +3,16 @@ package org.sparsertrl.harness.study;
 /**
  * One adaptation run.
  *
- * @param meanLoss      mean online loss over the adaptation window; NaN if the run diverged
+ * @param meanLoss      mean online loss over the adaptation window; NaN if the run (or its pre-training) diverged
  * @param curve         binned online loss over the window (bins of equal length), NaN after divergence
  * @param microsPerStep wall time per step over the second half of the window, after the JIT has warmed
- *                      up (forward only for the frozen network)
- * @param divergedAt    the step at which the loss, state or gradient became non-finite, or -1
+ *                      up (forward only for the frozen network); NaN if the run diverged
+ * @param divergedAt    the step of the window at which the loss, state or gradient became non-finite, or -1
+ * @param unusable      true when the cell's pre-training diverged, so the run never started
  */
-public record RunResult(double meanLoss, double[] curve, double microsPerStep, int divergedAt) {
+public record RunResult(double meanLoss, double[] curve, double microsPerStep, int divergedAt, boolean unusable) {
 
+    /** True if this run itself diverged (not its pre-training). */
     public boolean diverged() {
         return divergedAt >= 0;
     }

@@ -51,8 +51,9 @@ public final class SelectionStudy implements Study {
             List<RunRecord> rows = Adaptations.records(name(), p, runner, cells, m);
             all.addAll(rows);
             Stats recovery = Adaptations.stats(rows, RunRecord::recovery);
-            table.row(m.policy().label(), Adaptations.stats(rows, RunRecord::loss).scientific(), recovery.percent(),
-                    Adaptations.stats(rows, RunRecord::recoveryVsK0).percent());
+            table.row(m.policy().label(), Adaptations.summary(rows, RunRecord::loss, false),
+                    Adaptations.summary(rows, RunRecord::recovery, true),
+                    Adaptations.summary(rows, RunRecord::recoveryVsK0, true));
             if (recovery.count() > 0) {
                 lo = Math.min(lo, recovery.mean());
                 hi = Math.max(hi, recovery.mean());

@@ -47,7 +47,8 @@ public final class SpectralStudy implements Study {
     @Override
     public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
         List<RunRecord> all = new ArrayList<>();
-        MarkdownTable table = new MarkdownTable("n", "samples", "min", "10th pct", "median", "90th pct", "max", "paper");
+        MarkdownTable table = new MarkdownTable("n", "samples", "singular", "min", "10th pct", "median", "90th pct", "max",
+                "paper");
         Map<String, double[]> boxes = new LinkedHashMap<>();
         double lo = Double.POSITIVE_INFINITY, hi = 0;
         for (int n : p.spectralSizes()) {
@@ -59,13 +60,14 @@ public final class SpectralStudy implements Study {
                 }
                 all.add(new RunRecord(name(), "pre-trained", n, null, cell.seed(),
                         RunRecord.finite(runner.pretrained(cell).lossBefore()), null, null, null,
-                        c.length == 0 ? "pre-training diverged" : null, null, null,
+                        c.length == 0 ? Adaptations.PRETRAINING_DIVERGED : null, null, null,
                         RunRecord.finite(Stats.quantile(c, 0)), RunRecord.finite(Stats.quantile(c, 0.5)),
                         RunRecord.finite(Stats.quantile(c, 1)), null));
             }
             double[] values = pooled.stream().mapToDouble(Double::doubleValue).toArray();
+            long singular = java.util.Arrays.stream(values).filter(v -> !Double.isFinite(v)).count();
             boxes.put("n = " + n, values);
-            table.row(n, values.length, fmt(Stats.quantile(values, 0)), fmt(Stats.quantile(values, 0.1)),
+            table.row(n, values.length, singular, fmt(Stats.quantile(values, 0)), fmt(Stats.quantile(values, 0.1)),
                     fmt(Stats.quantile(values, 0.5)), fmt(Stats.quantile(values, 0.9)), fmt(Stats.quantile(values, 1)),
                     "2.6 to 6.5");
             if (values.length > 0) {
@@ -79,7 +81,8 @@ public final class SpectralStudy implements Study {
         md.append(String.format("Protocol (ours): for each n in %s and each of %d seeds, the network pre-trained as in "
                 + "the adaptation study runs on regime A with frozen weights for %d more steps; every %d steps "
                 + "the recurrent Jacobian diag(d_t) W is formed and its singular values computed with EJML; the "
-                + "condition number is the largest over the smallest. The table pools every sample of every seed.%n%n",
+                + "condition number is the largest over the smallest. The table pools every sample of every seed; a sample "
+                + "whose smallest singular value is zero is counted as singular and left out of the quantiles.%n%n",
                 java.util.Arrays.toString(p.spectralSizes()), p.seeds(), p.spectralSteps(), p.spectralEvery()));
         md.append(table).append('\n');
         md.append(String.format("The paper reports condition numbers from 2.6 to 6.5. Our medians run from %s to %s.%n%n",

@@ -19,7 +19,8 @@ final class StudyText {
     static String protocolParagraph(Protocol p, String setting, String methods) {
         return String.format("Protocol (ours; the paper does not publish one): on %s, a network is pre-trained "
                 + "online with full RTRL and Adam (learning rate %s) for %d steps on regime A; the regime then "
-                + "shifts, and from the same weights and hidden state each method adapts online for %d steps: %s. "
+                + "shifts, and from the same weights and hidden state each method adapts online for %d steps, with "
+                + "fresh sensitivities and optimizer moments (zero at the shift): %s. "
                 + "L(method) is the mean online loss over those %d steps; recovery = (L(frozen) - L(method)) / "
                 + "(L(frozen) - L(full RTRL)) per seed, then mean ± sample std over %d seeds. Recovery against "
                 + "k = 0 puts immediate derivatives in place of the frozen network. Every value is in the "

@@ -39,19 +39,20 @@ public final class SubsetStudy implements Study {
         List<RunRecord> all = new ArrayList<>();
         MarkdownTable table = new MarkdownTable("method", "loss after the shift", "recovery vs frozen",
                 "recovery vs k=0", "us / step");
-        Stats subset = null, sparse = null;
+        String subset = "", sparse = "";
         for (Method m : methods(p)) {
             List<RunRecord> rows = Adaptations.records(name(), p, runner, cells, m);
             all.addAll(rows);
-            Stats recovery = Adaptations.stats(rows, RunRecord::recovery);
+            String recovery = Adaptations.summary(rows, RunRecord::recovery, true);
             if (m.kind() == Method.Kind.SUBSET) {
                 subset = recovery;
             } else if (m.kind() == Method.Kind.SPARSE) {
                 sparse = recovery;
             }
-            table.row(m.label(), Adaptations.stats(rows, RunRecord::loss).scientific(), recovery.percent(),
+            table.row(m.label(), Adaptations.summary(rows, RunRecord::loss, false),
+                    recovery,
                     m.kind() == Method.Kind.SPARSE || m.kind() == Method.Kind.SUBSET
-                            ? Adaptations.stats(rows, RunRecord::recoveryVsK0).percent() : "",
+                            ? Adaptations.summary(rows, RunRecord::recoveryVsK0, true) : "",
                     String.format("%.1f", Adaptations.stats(rows, RunRecord::microsPerStep).mean()));
         }
         StringBuilder md = new StringBuilder("## subset: ").append(title()).append("\n\n");
@@ -59,10 +60,10 @@ public final class SubsetStudy implements Study {
                 + " random paths per row, shared-subset RTRL with one random set of k = " + p.k() + " units, "
                 + "immediate derivatives and full RTRL"));
         md.append(table).append('\n');
-        md.append("The paper does not ask this question. Shared-subset recovers ").append(subset.percent())
-                .append(" where per-row sparse recovers ").append(sparse.percent())
+        md.append("The paper does not ask this question. Shared-subset recovers ").append(subset)
+                .append(" where per-row sparse recovers ").append(sparse)
                 .append("; it stores k instead of n rows of the sensitivity.\n\n");
         return new StudyReport(md.toString(), all, List.of(new Claim("(ours) shared subset of k=" + p.k()
-                + " units vs per-row k=" + p.k(), "not in the paper", subset.percent() + " vs " + sparse.percent())));
+                + " units vs per-row k=" + p.k(), "not in the paper", subset + " vs " + sparse)));
     }
 }
