@@ -22,8 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The machine's memory bandwidth from Java: a STREAM-style triad {@code a = b + s c} over three
- * off-heap arrays of 128 MiB each, far larger than any cache. One operation is one float of a; the
- * report counts 12 bytes per float moved (read b and c, write a), the STREAM convention.
+ * off-heap arrays of 128 MiB each, far larger than any cache, and a copy {@code a = b}. One operation is
+ * one float of a; the report counts 12 bytes per float for the triad (read b and c, write a) and 8 for
+ * the copy, the STREAM convention (the write-allocate read of a is not counted).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -58,6 +59,17 @@ public class BandwidthProbe {
     @TearDown(Level.Trial)
     public void tearDown() {
         arena.close();
+    }
+
+    /** STREAM copy {@code a = b}: the pattern of a sparse step (read J once, write J once), 8 bytes a float. */
+    @Benchmark
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(FLOATS)
+    public void copy() {
+        int step = SPECIES.length();
+        for (long i = 0; i < FLOATS; i += step) {
+            long offset = i * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, b, offset, ORDER).intoMemorySegment(a, offset, ORDER);
+        }
     }
 
     @Benchmark

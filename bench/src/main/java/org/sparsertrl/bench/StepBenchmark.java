@@ -15,43 +15,34 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
-import org.sparsertrl.engine.learn.LearnerSpec;
-import org.sparsertrl.engine.learn.Selection;
-import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** Time of one online training step (forward, sensitivity update, gradient, Adam) per learner and size. */
+/**
+ * Time of one online training step (forward, sensitivity update and gradient, Adam) per learner and
+ * n, one thread, m = 4 inputs, o = 1 output. The JVM flags come from the launching JVM (bench/run).
+ */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector",
-        "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED", "--enable-native-access=ALL-UNNAMED"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
 public class StepBenchmark {
 
-    @Param({"full", "sparse-1", "sparse-4", "sparse-16", "subset-4", "immediate"})
+    @Param({"immediate", "sparse-1", "sparse-4", "sparse-16", "subset-4", "full"})
     public String learner;
 
-    @Param({"32", "64", "128"})
+    @Param({"32", "64", "128", "256"})
     public int n;
 
     private OnlineTrainer trainer;
-    private final float[] x = new float[4];
-    private final float[] y = new float[1];
+    private final float[] x = new float[Learners.M];
+    private final float[] y = new float[Learners.O];
     private int t;
 
     @Setup(Level.Trial)
     public void setUp() {
-        LearnerSpec spec = switch (learner) {
-            case "full" -> LearnerSpec.full();
-            case "immediate" -> LearnerSpec.immediate();
-            default -> {
-                int k = Integer.parseInt(learner.substring(learner.indexOf('-') + 1));
-                yield learner.startsWith("subset") ? LearnerSpec.subset(k, 1) : LearnerSpec.sparse(k, Selection.randomFixed(1));
-            }
-        };
-        trainer = OnlineTrainer.builder(n, 4, 1).seed(1).learner(spec).optimizer(OptimizerSpec.adam(1e-4f)).build();
+        trainer = Learners.trainer(learner, n, 1);
     }
 
     @TearDown(Level.Trial)
@@ -61,11 +52,7 @@ public class StepBenchmark {
 
     @Benchmark
     public float step() {
-        t++;
-        for (int j = 0; j < x.length; j++) {
-            x[j] = (float) Math.sin(0.05 * t + j);
-        }
-        y[0] = (float) Math.sin(0.05 * (t + 1));
+        Learners.sample(t++, x, y);
         return trainer.step(x, y);
     }
 }

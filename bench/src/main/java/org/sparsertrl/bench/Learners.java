@@ -1,0 +1,47 @@
+package org.sparsertrl.bench;
+
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+import org.sparsertrl.engine.train.OnlineTrainer;
+
+/** The learners of the benchmarks by name: full, immediate, sparse-K, subset-K. */
+final class Learners {
+
+    /** Inputs and outputs of every benchmarked network. */
+    static final int M = 4;
+    static final int O = 1;
+
+    private Learners() {
+    }
+
+    static LearnerSpec spec(String name) {
+        if (name.equals("full")) {
+            return LearnerSpec.full();
+        }
+        if (name.equals("immediate")) {
+            return LearnerSpec.immediate();
+        }
+        int k = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+        if (name.startsWith("subset-")) {
+            return LearnerSpec.subset(k, 1);
+        }
+        if (name.startsWith("sparse-")) {
+            return LearnerSpec.sparse(k, Selection.randomFixed(1));
+        }
+        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, sparse-K or subset-K");
+    }
+
+    static OnlineTrainer trainer(String learner, int n, int threads) {
+        return OnlineTrainer.builder(n, M, O).seed(1).learner(spec(learner)).optimizer(OptimizerSpec.adam(1e-4f))
+                .threads(threads).build();
+    }
+
+    /** A sine-driven input and target for step t, written without allocating. */
+    static void sample(int t, float[] x, float[] y) {
+        for (int j = 0; j < x.length; j++) {
+            x[j] = (float) Math.sin(0.05 * t + j);
+        }
+        y[0] = (float) Math.sin(0.05 * (t + 1));
+    }
+}

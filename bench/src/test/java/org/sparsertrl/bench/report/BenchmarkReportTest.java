@@ -1,0 +1,77 @@
+package org.sparsertrl.bench.report;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report's arithmetic on a made-up JMH result file whose answers are known. */
+class BenchmarkReportTest {
+
+    @Test
+    void widthsAndModelsFollowTheLayout() {
+        // n = 64, m = 4: 64 (64 + 16) + 64.
+        assertEquals(5184, BenchmarkReport.width(64));
+        assertEquals(2.0 * 64 * 64 * 5184, BenchmarkReport.fullFlops(64));
+        assertEquals(8.0 * 256 * BenchmarkReport.width(256), BenchmarkReport.sparseBytes(256));
+    }
+
+    @Test
+    void slopeOfAPowerLawIsItsExponent() throws IOException {
+        java.util.TreeMap<Integer, JmhResult> byN = new java.util.TreeMap<>();
+        for (int n : new int[] {32, 64, 128, 256}) {
+            byN.put(n, new JmhResult("StepBenchmark.step", Map.of(), 3e-6 * Math.pow(n, 4), 0, "us/op", 0));
+        }
+        assertEquals(4.0, BenchmarkReport.slope(byN, 32, 256), 1e-9);
+        assertEquals(4.0, BenchmarkReport.slope(byN, 64, 128), 1e-9);
+        assertTrue(Double.isNaN(BenchmarkReport.slope(byN, 300, 400)));
+    }
+
+    @Test
+    void targetsAreJudgedFromTheMeasurements(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        List<String> rows = new ArrayList<>();
+        int lanes = org.sparsertrl.engine.kernel.KernelProvider.vector().lanes();
+        // A peak of exactly 100 GFLOP/s and a triad of 20 GB/s.
+        rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{}", 100e9 / (2 * lanes), "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.BandwidthProbe.triad", "{}", 20e9 / 12, "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.BandwidthProbe.copy", "{}", 20e9 / 8, "ops/s", Double.NaN));
+        for (int n : new int[] {64, 128, 256}) {
+            // Full RTRL at exactly 80 % of peak; sparse 10x faster.
+            double full = BenchmarkReport.fullFlops(n) / 80e9 * 1e6;
+            rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"full\",\"n\":\"" + n + "\"}", full, "us/op", 0.001));
+            rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4\",\"n\":\"" + n + "\"}", full / 10, "us/op", 0.001));
+        }
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        BenchmarkReport.Measurements m = new BenchmarkReport.Measurements(JmhResult.read(json));
+        assertEquals(100, m.peakGflops, 1e-6);
+        assertEquals(20, m.triadGBs, 1e-9);
+        List<BenchmarkReport.Target> targets = BenchmarkReport.targets(m);
+        BenchmarkReport.Target full64 = targets.get(0);
+        assertTrue(full64.met(), full64.toString());
+        assertTrue(full64.measured().startsWith("80 %"), full64.measured());
+        BenchmarkReport.Target speedup128 = targets.stream().filter(t -> t.what().contains("over full RTRL, n = 128"))
+                .findFirst().orElseThrow();
+        assertEquals("10.0x", speedup128.measured());
+        assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
+        String report = BenchmarkReport.render(JmhResult.read(json), Map.of("machine", "test"), dir, "plots");
+        assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
+        assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
+    }
+
+    private static String row(String benchmark, String params, double score, String unit, double bytes) {
+        String secondary = Double.isNaN(bytes) ? "{}"
+                : "{\"·gc.alloc.rate.norm\":{\"score\":" + bytes + ",\"scoreUnit\":\"B/op\"}}";
+        return "{\"benchmark\":\"" + benchmark + "\",\"mode\":\"avgt\",\"params\":" + params
+                + ",\"primaryMetric\":{\"score\":" + score + ",\"scoreError\":\"NaN\",\"scoreUnit\":\"" + unit + "\"},"
+                + "\"secondaryMetrics\":" + secondary + "}";
+    }
+}
