@@ -48,7 +48,8 @@ public class LargeSubsetBenchmark {
     }
 
     @Benchmark
-    public float step() {
+    public float step(SteppingThreadAllocation allocation) {
+        allocation.steps++;
         Learners.sample(t++, x, y);
         return trainer.step(x, y);
     }

@@ -51,7 +51,8 @@ public class StepBenchmark {
     }
 
     @Benchmark
-    public float step() {
+    public float step(SteppingThreadAllocation allocation) {
+        allocation.steps++;
         Learners.sample(t++, x, y);
         return trainer.step(x, y);
     }

@@ -50,7 +50,8 @@ public class ThreadsBenchmark {
     }
 
     @Benchmark
-    public float step() {
+    public float step(SteppingThreadAllocation allocation) {
+        allocation.steps++;
         Learners.sample(t++, x, y);
         return trainer.step(x, y);
     }

@@ -19,10 +19,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param score      the primary score
  * @param error      its error (99.9 % confidence half-width), NaN if JMH gave none
  * @param unit       the score's unit, e.g. {@code us/op}
- * @param bytesPerOp {@code gc.alloc.rate.norm}, or NaN when the run had no gc profiler
+ * @param bytesPerOp {@code gc.alloc.rate.norm} (every thread of the JVM), or NaN without the gc profiler
+ * @param steppingBytesPerOp bytes the benchmark thread itself allocated per operation
+ *                   ({@code SteppingThreadAllocation}), or NaN where the benchmark does not count them
  */
 public record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
-                        double bytesPerOp) {
+                        double bytesPerOp, double steppingBytesPerOp) {
 
     /** Every row of a JMH JSON result file. */
     public static List<JmhResult> read(Path file) throws IOException {
@@ -39,18 +41,23 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
             }
             JsonNode primary = run.get("primaryMetric");
             double error = primary.get("scoreError").isNumber() ? primary.get("scoreError").asDouble() : Double.NaN;
-            double bytes = Double.NaN;
+            double bytes = Double.NaN, stepping = Double.NaN, steps = Double.NaN;
             JsonNode secondary = run.get("secondaryMetrics");
             if (secondary != null) {
                 for (var it = secondary.fields(); it.hasNext(); ) {
                     var e = it.next();
+                    double value = e.getValue().get("score").asDouble();
                     if (e.getKey().endsWith("gc.alloc.rate.norm")) {
-                        bytes = e.getValue().get("score").asDouble();
+                        bytes = value;
+                    } else if (e.getKey().equals("allocatedBytes")) {
+                        stepping = value;
+                    } else if (e.getKey().equals("steps")) {
+                        steps = value;
                     }
                 }
             }
             out.add(new JmhResult(name, params, primary.get("score").asDouble(), error,
-                    primary.get("scoreUnit").asText(), bytes));
+                    primary.get("scoreUnit").asText(), bytes, steps > 0 ? stepping / steps : Double.NaN));
         }
         return out;
     }
