@@ -166,6 +166,27 @@ public final class VanillaRnn {
         }
     }
 
+    /** Bytes of the state {@link #saveState} writes: the parameter slab, then h_t. */
+    public long stateBytes() {
+        return params.byteSize() + (long) layout.nPad() * Float.BYTES;
+    }
+
+    /** Copies the parameters and h_t to {@code dst} at byte {@code offset}. Allocates nothing. */
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(params, 0, dst, offset, params.byteSize());
+        MemorySegment.copy(h, 0, dst, offset + params.byteSize(), (long) layout.nPad() * Float.BYTES);
+    }
+
+    /** Restores what {@link #saveState} wrote, for a network of the same layout. */
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, params, 0, params.byteSize());
+        MemorySegment.copy(src, offset + params.byteSize(), h, 0, (long) layout.nPad() * Float.BYTES);
+        for (int a = 0; a < layout.n(); a++) {
+            float ha = h.getAtIndex(JAVA_FLOAT, a);
+            d.setAtIndex(JAVA_FLOAT, a, 1f - ha * ha);
+        }
+    }
+
     /** The parameter at slab index {@code index} (see {@link RnnLayout}). */
     public float parameter(int index) {
         return params.getAtIndex(JAVA_FLOAT, index);

@@ -82,4 +82,19 @@ public final class FullRtrl implements Learner {
     public LearnerSpec spec() {
         return spec;
     }
+
+    @Override
+    public long stateBytes() {
+        return jPrev.byteSize();
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(jPrev, 0, dst, offset, jPrev.byteSize());
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, jPrev, 0, jPrev.byteSize());
+    }
 }

@@ -178,4 +178,36 @@ public final class SparseRtrl implements Learner {
     public LearnerSpec spec() {
         return spec;
     }
+
+    /**
+     * J_{t-1}, then the current sets S_i (n k ints) and the step count (which decides the next
+     * refresh). The random generator of the resampling policy is not part of it: after a restore,
+     * resampled paths continue from the generator's current state.
+     */
+    @Override
+    public long stateBytes() {
+        return jPrev.byteSize() + (long) paths.length * Integer.BYTES + Long.BYTES;
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(jPrev, 0, dst, offset, jPrev.byteSize());
+        long at = offset + jPrev.byteSize();
+        // Element by element: the array overload of MemorySegment.copy goes through a type switch
+        // whose first compilations were seen to allocate on this rarely taken path.
+        for (int r = 0; r < paths.length; r++) {
+            dst.set(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at + (long) r * Integer.BYTES, paths[r]);
+        }
+        dst.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at + (long) paths.length * Integer.BYTES, steps);
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, jPrev, 0, jPrev.byteSize());
+        long at = offset + jPrev.byteSize();
+        for (int r = 0; r < paths.length; r++) {
+            paths[r] = src.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, at + (long) r * Integer.BYTES);
+        }
+        steps = src.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, at + (long) paths.length * Integer.BYTES);
+    }
 }

@@ -130,4 +130,19 @@ public final class SubsetRtrl implements Learner {
     public LearnerSpec spec() {
         return spec;
     }
+
+    @Override
+    public long stateBytes() {
+        return rPrev.byteSize();
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(rPrev, 0, dst, offset, rPrev.byteSize());
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, rPrev, 0, rPrev.byteSize());
+    }
 }

@@ -62,4 +62,28 @@ public final class Adam implements Optimizer {
     public OptimizerSpec spec() {
         return spec;
     }
+
+    /** m, v, then beta1^t and beta2^t as doubles. */
+    @Override
+    public long stateBytes() {
+        return first.byteSize() + second.byteSize() + 2 * Double.BYTES;
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(first, 0, dst, offset, first.byteSize());
+        MemorySegment.copy(second, 0, dst, offset + first.byteSize(), second.byteSize());
+        long at = offset + first.byteSize() + second.byteSize();
+        dst.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, at, beta1Power);
+        dst.set(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, at + Double.BYTES, beta2Power);
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, first, 0, first.byteSize());
+        MemorySegment.copy(src, offset + first.byteSize(), second, 0, second.byteSize());
+        long at = offset + first.byteSize() + second.byteSize();
+        beta1Power = src.get(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, at);
+        beta2Power = src.get(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, at + Double.BYTES);
+    }
 }

@@ -47,4 +47,19 @@ public final class RmsProp implements Optimizer {
     public OptimizerSpec spec() {
         return spec;
     }
+
+    @Override
+    public long stateBytes() {
+        return second.byteSize();
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(second, 0, dst, offset, second.byteSize());
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, second, 0, second.byteSize());
+    }
 }

@@ -51,4 +51,19 @@ public final class Sgd implements Optimizer {
     public OptimizerSpec spec() {
         return spec;
     }
+
+    @Override
+    public long stateBytes() {
+        return velocity.byteSize();
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(velocity, 0, dst, offset, velocity.byteSize());
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, velocity, 0, velocity.byteSize());
+    }
 }

@@ -205,6 +205,56 @@ public final class OnlineTrainer implements AutoCloseable {
         return source;
     }
 
+    /**
+     * A state block for this trainer: parameters, hidden state, optimizer moments, update count and,
+     * if {@code withSensitivities}, the learner's sensitivities. Allocates off-heap memory owned by the
+     * returned state (close it); saving into it later allocates nothing.
+     */
+    public TrainerState newState(boolean withSensitivities) {
+        return new TrainerState(cell.stateBytes(), optimizer.stateBytes(), learner.stateBytes(), withSensitivities);
+    }
+
+    /** Copies this trainer's state into {@code state} (made by {@link #newState} of a trainer like this one). Allocates nothing. */
+    public void saveState(TrainerState state) {
+        requireFits(state);
+        MemorySegment data = state.data();
+        cell.saveState(data, state.cellOffset());
+        optimizer.saveState(data, state.optimizerOffset());
+        if (state.includesSensitivities()) {
+            learner.saveState(data, state.learnerOffset());
+        }
+        data.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, state.stepsOffset(), steps);
+    }
+
+    /**
+     * Makes this trainer what it was when {@code state} was saved: parameters, hidden state, optimizer
+     * moments, update count, and sensitivities if the state has them (zero otherwise). Clears a
+     * divergence. Allocates nothing.
+     */
+    public void restoreState(TrainerState state) {
+        requireFits(state);
+        MemorySegment data = state.data();
+        cell.loadState(data, state.cellOffset());
+        optimizer.loadState(data, state.optimizerOffset());
+        if (state.includesSensitivities()) {
+            learner.loadState(data, state.learnerOffset());
+        } else {
+            learner.reset();
+        }
+        steps = data.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, state.stepsOffset());
+        divergence = null;
+    }
+
+    private void requireFits(TrainerState state) {
+        if (state == null) {
+            throw new IllegalArgumentException("state is null");
+        }
+        if (!state.fits(cell.stateBytes(), optimizer.stateBytes(), learner.stateBytes())) {
+            throw new IllegalArgumentException("state of " + state.bytes() + " bytes does not fit this trainer ("
+                    + layout + ", " + learner.spec().label() + ", " + optimizer.spec().label() + ")");
+        }
+    }
+
     /** A copy of every parameter, in the slab layout of {@link RnnLayout} (length {@code layout().size()}). */
     public float[] weights() {
         float[] out = new float[layout.size()];

@@ -1,0 +1,200 @@
+package org.sparsertrl.engine.runtime;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.zip.CRC32C;
+
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.train.TrainerState;
+
+/**
+ * The checkpoint file format, version 1, little-endian:
+ * <pre>
+ *    0  8 bytes  magic "SRTLCKPT"
+ *    8  int      version (1)
+ *   12  int      n, m, o (three ints)
+ *   24  int      flags: bit 0 set if the learner's sensitivities are included
+ *   28  long     updates made
+ *   36  long     state length in bytes
+ *   44  string   cell kind, learner and optimizer labels (each: int byte length, UTF-8 bytes)
+ *   ..  bytes    the trainer's state ({@link TrainerState} layout)
+ *   ..  int      CRC32C of every byte before it
+ * </pre>
+ * Writing goes to a temporary file beside the target, is forced to disk, and is then renamed over
+ * the target in one atomic step: a crash at any moment leaves the previous checkpoint whole. Loading
+ * checks everything (magic, version, checksum, shape, learner, optimizer, lengths) before it changes
+ * the trainer, and says what is wrong; it never leaves a half-loaded model.
+ */
+public final class Checkpoint {
+
+    static final byte[] MAGIC = "SRTLCKPT".getBytes(StandardCharsets.US_ASCII);
+    static final int VERSION = 1;
+    static final String CELL_KIND = "vanilla-tanh";
+
+    private Checkpoint() {
+    }
+
+    /** Writes {@code trainer}'s current state to {@code file} (on the calling thread). */
+    public static void write(Path file, OnlineTrainer trainer, boolean withSensitivities) throws IOException {
+        try (TrainerState state = trainer.newState(withSensitivities)) {
+            trainer.saveState(state);
+            write(file, Header.of(trainer, withSensitivities), state, () -> { });
+        }
+    }
+
+    /** What identifies the model a state belongs to. */
+    record Header(int n, int m, int o, boolean sensitivities, String learner, String optimizer) {
+        static Header of(OnlineTrainer trainer, boolean sensitivities) {
+            return new Header(trainer.layout().n(), trainer.layout().m(), trainer.layout().o(), sensitivities,
+                    trainer.learner().spec().label(), trainer.optimizer().spec().label());
+        }
+    }
+
+    /**
+     * Writes a saved state: temporary file, force, then {@code beforeRename} (a hook for tests that
+     * simulate a crash there), then the atomic rename.
+     */
+    static void write(Path file, Header header, TrainerState state, Runnable beforeRename) throws IOException {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
+        MemorySegment data = state.data();
+        long steps = data.get(ValueLayout.JAVA_LONG_UNALIGNED, data.byteSize() - Long.BYTES);
+        ByteBuffer head = headerBytes(header, steps, data.byteSize());
+        CRC32C crc = new CRC32C();
+        crc.update(head.duplicate());
+        crc.update(data.asByteBuffer());
+        ByteBuffer tail = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        tail.putInt((int) crc.getValue()).flip();
+        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            writeFully(channel, head);
+            writeFully(channel, data.asByteBuffer());
+            writeFully(channel, tail);
+            channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temporary);
+            throw e;
+        }
+        beforeRename.run();
+        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static void writeFully(FileChannel channel, ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) {
+            channel.write(bytes);
+        }
+    }
+
+    private static ByteBuffer headerBytes(Header h, long steps, long stateLength) {
+        byte[] cell = CELL_KIND.getBytes(StandardCharsets.UTF_8), learner = h.learner().getBytes(StandardCharsets.UTF_8),
+                optimizer = h.optimizer().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(44 + 12 + cell.length + learner.length + optimizer.length)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        b.put(MAGIC).putInt(VERSION).putInt(h.n()).putInt(h.m()).putInt(h.o()).putInt(h.sensitivities() ? 1 : 0)
+                .putLong(steps).putLong(stateLength);
+        b.putInt(cell.length).put(cell).putInt(learner.length).put(learner).putInt(optimizer.length).put(optimizer);
+        return b.flip();
+    }
+
+    /**
+     * Loads {@code file} into {@code trainer}, which must have the checkpoint's shape, learner and
+     * optimizer. Nothing about the trainer changes unless the whole file is valid.
+     *
+     * @throws CorruptCheckpointException saying what is wrong: not a checkpoint, another version,
+     *                                    truncated, checksum mismatch, shape or learner mismatch
+     */
+    public static void load(Path file, OnlineTrainer trainer) throws IOException {
+        try (Arena arena = Arena.ofConfined(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            ByteBuffer b = bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            if (size < MAGIC.length + 4) {
+                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, too short for a header");
+            }
+            byte[] magic = new byte[MAGIC.length];
+            b.get(magic);
+            if (!java.util.Arrays.equals(magic, MAGIC)) {
+                throw new CorruptCheckpointException(file, "not a sparse-rtrl checkpoint (no SRTLCKPT magic)");
+            }
+            int version = b.getInt();
+            if (version != VERSION) {
+                throw new CorruptCheckpointException(file, "version " + version + " is not supported (this build reads "
+                        + VERSION + ")");
+            }
+            if (size < 44 + Integer.BYTES) {
+                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header alone needs 44");
+            }
+            int n = b.getInt(), m = b.getInt(), o = b.getInt(), flags = b.getInt();
+            long steps = b.getLong(), stateLength = b.getLong();
+            String cell = string(b, file, size), learner = string(b, file, size), optimizer = string(b, file, size);
+            long stateAt = b.position(), expected = stateAt + stateLength + Integer.BYTES;
+            if (stateLength < 0 || size != expected) {
+                throw new CorruptCheckpointException(file, (size < expected ? "truncated: " : "has trailing bytes: ")
+                        + size + " bytes, the header announces " + expected);
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(bytes.asSlice(0, size - Integer.BYTES).asByteBuffer());
+            int stored = bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), size - Integer.BYTES);
+            if (stored != (int) crc.getValue()) {
+                throw new CorruptCheckpointException(file, String.format("checksum mismatch: stored %08x, computed %08x",
+                        stored, (int) crc.getValue()));
+            }
+            if (!cell.equals(CELL_KIND)) {
+                throw new CorruptCheckpointException(file, "cell kind '" + cell + "' is not " + CELL_KIND);
+            }
+            Header own = Header.of(trainer, (flags & 1) != 0);
+            if (n != own.n() || m != own.m() || o != own.o()) {
+                throw new CorruptCheckpointException(file, "dimension mismatch: the file has n=" + n + ", m=" + m + ", o=" + o
+                        + ", the trainer n=" + own.n() + ", m=" + own.m() + ", o=" + own.o());
+            }
+            if (!learner.equals(own.learner()) || !optimizer.equals(own.optimizer())) {
+                throw new CorruptCheckpointException(file, "learner mismatch: the file has " + learner + " with " + optimizer
+                        + ", the trainer " + own.learner() + " with " + own.optimizer());
+            }
+            try (TrainerState state = trainer.newState(own.sensitivities())) {
+                if (state.bytes() != stateLength) {
+                    throw new CorruptCheckpointException(file, "state of " + stateLength + " bytes, this trainer's has "
+                            + state.bytes());
+                }
+                MemorySegment.copy(bytes, stateAt, state.data(), 0, stateLength);
+                long savedSteps = state.data().get(ValueLayout.JAVA_LONG_UNALIGNED, stateLength - Long.BYTES);
+                if (savedSteps != steps) {
+                    throw new CorruptCheckpointException(file, "update count " + savedSteps + " in the state, " + steps
+                            + " in the header");
+                }
+                trainer.restoreState(state);
+            }
+        }
+    }
+
+    private static String string(ByteBuffer b, Path file, long size) throws CorruptCheckpointException {
+        if (b.remaining() < Integer.BYTES) {
+            throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header is cut short");
+        }
+        int length = b.getInt();
+        if (length < 0 || length > 4096 || b.remaining() < length) {
+            throw new CorruptCheckpointException(file, "truncated or corrupt header: a label of " + length + " bytes");
+        }
+        byte[] bytes = new byte[length];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /** A checkpoint that cannot be loaded, with the reason. */
+    public static final class CorruptCheckpointException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        CorruptCheckpointException(Path file, String reason) {
+            super(file + ": " + reason);
+        }
+    }
+}

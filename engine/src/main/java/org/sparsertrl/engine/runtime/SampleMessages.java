@@ -1,0 +1,55 @@
+package org.sparsertrl.engine.runtime;
+
+/**
+ * The layout of the messages on the runtime's ring buffers, offsets computed once. All values are
+ * little-endian as agrona writes them; floats follow the header back to back.
+ * <pre>
+ *   sample (input ring), type TRAIN or PREDICT:
+ *     0  long  sequence          the producer's number for the sample
+ *     8  long  enqueuedNanos     System.nanoTime() when offered
+ *    16  int   inputLength       floats of input that follow
+ *    20  int   targetLength      floats of target after them (0 for PREDICT)
+ *    24  float input[inputLength], float target[targetLength]
+ *
+ *   prediction (output ring), type PREDICTION:
+ *     0  long  sequence          the sample's sequence
+ *     8  long  enqueuedNanos     copied from the sample
+ *    16  long  predictedNanos    System.nanoTime() when the prediction was made
+ *    24  float loss              the step's loss (NaN for PREDICT)
+ *    28  int   outputLength
+ *    32  float output[outputLength]
+ * </pre>
+ */
+public final class SampleMessages {
+
+    /** A sample to learn from: predict, measure the loss against the target, update. */
+    public static final int TRAIN = 1;
+    /** A sample to predict only: no target, no update. */
+    public static final int PREDICT = 2;
+    /** A prediction on the output ring. */
+    public static final int PREDICTION = 3;
+
+    public static final int SEQUENCE_OFFSET = 0;
+    public static final int ENQUEUED_OFFSET = 8;
+    public static final int INPUT_LENGTH_OFFSET = 16;
+    public static final int TARGET_LENGTH_OFFSET = 20;
+    public static final int SAMPLE_HEADER_LENGTH = 24;
+
+    public static final int PREDICTED_OFFSET = 16;
+    public static final int LOSS_OFFSET = 24;
+    public static final int OUTPUT_LENGTH_OFFSET = 28;
+    public static final int PREDICTION_HEADER_LENGTH = 32;
+
+    private SampleMessages() {
+    }
+
+    /** Bytes of a sample message with these lengths. */
+    public static int sampleLength(int inputs, int targets) {
+        return SAMPLE_HEADER_LENGTH + (inputs + targets) * Float.BYTES;
+    }
+
+    /** Bytes of a prediction message with this many outputs. */
+    public static int predictionLength(int outputs) {
+        return PREDICTION_HEADER_LENGTH + outputs * Float.BYTES;
+    }
+}

@@ -1,0 +1,83 @@
+package org.sparsertrl.engine.train;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.memory.ModelMemory;
+
+/**
+ * A trainer's complete learned and carried state in one off-heap block of fixed layout: the
+ * parameters and hidden state, the optimizer's moments, optionally the learner's sensitivities, and
+ * the update count. It is what a rollback restores and what a checkpoint stores. Created by
+ * {@link OnlineTrainer#newState}; saving into it and restoring from it allocate nothing.
+ *
+ * <pre>{@code
+ * try (TrainerState lastGood = trainer.newState(true)) {
+ *     trainer.saveState(lastGood);        // every N steps
+ *     ...
+ *     if (trainer.diverged()) {
+ *         trainer.restoreState(lastGood); // back to the last good step
+ *     }
+ * }
+ * }</pre>
+ *
+ * Layout, in bytes: {@code [cell: parameter slab, h_t] [optimizer] [learner, if included] [updates: long]}.
+ */
+public final class TrainerState implements AutoCloseable {
+
+    private final ModelMemory memory;
+    private final MemorySegment data;
+    private final boolean sensitivities;
+    private final long cellBytes;
+    private final long optimizerBytes;
+    private final long learnerBytes;
+
+    TrainerState(long cellBytes, long optimizerBytes, long learnerBytes, boolean sensitivities) {
+        this.cellBytes = cellBytes;
+        this.optimizerBytes = optimizerBytes;
+        this.learnerBytes = sensitivities ? learnerBytes : 0;
+        this.sensitivities = sensitivities;
+        this.memory = new ModelMemory();
+        long total = cellBytes + optimizerBytes + this.learnerBytes + Long.BYTES;
+        this.data = memory.allocateFloats((total + Float.BYTES - 1) / Float.BYTES).asSlice(0, total);
+    }
+
+    /** The state's bytes: what a checkpoint writes and reads back. */
+    public MemorySegment data() {
+        return data;
+    }
+
+    /** Whether the learner's sensitivities are part of the state. */
+    public boolean includesSensitivities() {
+        return sensitivities;
+    }
+
+    public long bytes() {
+        return data.byteSize();
+    }
+
+    long cellOffset() {
+        return 0;
+    }
+
+    long optimizerOffset() {
+        return cellBytes;
+    }
+
+    long learnerOffset() {
+        return cellBytes + optimizerBytes;
+    }
+
+    long stepsOffset() {
+        return cellBytes + optimizerBytes + learnerBytes;
+    }
+
+    /** True if this state has the sizes of a state made by a trainer with these component sizes. */
+    boolean fits(long cell, long optimizer, long learner) {
+        return cellBytes == cell && optimizerBytes == optimizer && learnerBytes == (sensitivities ? learner : 0);
+    }
+
+    @Override
+    public void close() {
+        memory.close();
+    }
+}

@@ -1,0 +1,182 @@
+package org.sparsertrl.harness.runtime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
+import org.sparsertrl.engine.runtime.Checkpoint;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.runtime.RuntimeCounters;
+import org.sparsertrl.engine.runtime.SampleProducer;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.EngineProbe;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The embedded runtime under faults: bad samples, non-finite steps, a full ring, a crash mid-checkpoint. */
+class EmbeddedTrainerTest {
+
+    static OnlineTrainer trainer() {
+        return OnlineTrainer.builder(16, 1, 1).seed(2).learner(LearnerSpec.sparse(4, Selection.randomFixed(1))).build();
+    }
+
+    /** Waits until the agent has finished with {@code count} samples (trained, predicted, rejected or recovered). */
+    static void awaitReceived(RuntimeCounters counters, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (processed(counters) < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the agent finished only " + processed(counters) + " of " + count);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    /** Samples the agent is done with: each ends in exactly one of these counters. */
+    static long processed(RuntimeCounters c) {
+        return c.steps.get() + c.predictions.get() + c.rejectedLength.get() + c.rejectedNonFinite.get()
+                + c.nonFiniteRecoveries.get();
+    }
+
+    @Test
+    void malformedSamplesAreRejectedCountedAndChangeNothing() throws InterruptedException {
+        try (OnlineTrainer trainer = trainer()) {
+            double[] before = EngineProbe.weights(trainer);
+            try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).build()) {
+                runtime.start();
+                SampleProducer p = runtime.producer();
+                assertTrue(p.offerTrain(0, new float[] {Float.NaN}, new float[] {0f}));
+                assertTrue(p.offerTrain(1, new float[] {0f}, new float[] {Float.POSITIVE_INFINITY}));
+                assertTrue(p.offerTrain(2, new float[] {0f, 1f}, new float[] {0f}));
+                assertTrue(p.offerTrain(3, new float[] {0f}, new float[] {0f, 2f}));
+                assertTrue(p.offerPredict(4, new float[] {Float.NaN}));
+                awaitReceived(runtime.counters(), 5);
+                RuntimeCounters c = runtime.counters();
+                assertEquals(3, c.rejectedNonFinite.get());
+                assertEquals(2, c.rejectedLength.get());
+                assertEquals(0, c.steps.get());
+                assertEquals(0, runtime.pollPredictions((s, e, t, l, y) -> { }, 10), "no prediction for a rejected sample");
+            }
+            assertArrayEquals(before, EngineProbe.weights(trainer), "weights untouched by rejected samples");
+            assertEquals(0, trainer.steps());
+        }
+    }
+
+    @Test
+    void aNonFiniteStepRollsBackAndTrainingGoesOn() throws InterruptedException {
+        try (OnlineTrainer trainer = trainer();
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.ROLLBACK, 1).build()) {
+            runtime.start();
+            SampleProducer p = runtime.producer();
+            for (int s = 0; s < 10; s++) {
+                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+            }
+            awaitReceived(runtime.counters(), 10);
+            // A finite target so large that the loss overflows: the step is not finite.
+            assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
+            for (int s = 11; s < 20; s++) {
+                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+            }
+            awaitReceived(runtime.counters(), 20);
+            RuntimeCounters c = runtime.counters();
+            assertEquals(1, c.nonFiniteRecoveries.get());
+            assertEquals(19, c.steps.get(), "every other step trained");
+            AtomicInteger finite = new AtomicInteger();
+            runtime.pollPredictions((s, e, t, loss, y) -> {
+                if (Float.isFinite(loss) && Float.isFinite(y[0])) {
+                    finite.incrementAndGet();
+                }
+            }, 100);
+            assertEquals(19, finite.get());
+        }
+    }
+
+    @Test
+    void resetRecoveryKeepsTheWeights() throws InterruptedException {
+        try (OnlineTrainer trainer = trainer();
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.RESET, 1).build()) {
+            runtime.start();
+            assertTrue(runtime.producer().offerTrain(0, new float[] {0.5f}, new float[] {3e38f}));
+            awaitReceived(runtime.counters(), 1);
+            assertTrue(runtime.producer().offerTrain(1, new float[] {0.5f}, new float[] {0.1f}));
+            awaitReceived(runtime.counters(), 2);
+            assertEquals(1, runtime.counters().nonFiniteRecoveries.get());
+            assertEquals(1, runtime.counters().steps.get());
+        }
+    }
+
+    @Test
+    void aFullRingRefusesAndCountsEveryOfferItCannotTake() throws InterruptedException {
+        try (OnlineTrainer slow = OnlineTrainer.builder(96, 1, 1).learner(LearnerSpec.full()).build();
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(slow).capacity(1024, 1 << 16).build()) {
+            runtime.start();
+            SampleProducer p = runtime.producer();
+            int offered = 5_000, accepted = 0;
+            float[] x = {0.1f}, y = {0.2f};
+            for (int s = 0; s < offered; s++) {
+                if (p.offerTrain(s, x, y)) {
+                    accepted++;
+                }
+            }
+            RuntimeCounters c = runtime.counters();
+            assertTrue(accepted < offered, "a 1 KiB ring in front of a 1 ms step must fill");
+            assertEquals(offered - accepted, c.inputFull.get(), "every refusal counted exactly");
+            awaitReceived(c, accepted);
+            Thread.sleep(50);
+            assertEquals(accepted, c.received.get(), "every accepted sample reached the agent, and nothing else");
+        }
+    }
+
+    @Test
+    void aCrashBetweenWriteAndRenameLeavesThePreviousCheckpoint(@TempDir Path dir) throws IOException, InterruptedException {
+        Path file = dir.resolve("model.ckpt");
+        AtomicInteger writes = new AtomicInteger();
+        try (OnlineTrainer trainer = trainer()) {
+            EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(file, 10, 0)
+                    .beforeCheckpointRename(() -> {
+                        if (writes.incrementAndGet() > 1) {
+                            throw new IllegalStateException("simulated crash before the rename");
+                        }
+                    }).build();
+            runtime.start();
+            SampleProducer p = runtime.producer();
+            for (int s = 0; s < 10; s++) {
+                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+            }
+            awaitCheckpoints(runtime, 1);
+            for (int s = 10; s < 25; s++) {
+                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+            }
+            awaitReceived(runtime.counters(), 25);
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (runtime.counters().checkpointFailures.get() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertTrue(runtime.counters().checkpointFailures.get() >= 1, "the second write crashed");
+            assertNotNull(runtime.lastCheckpointFailure());
+            runtime.close(); // its last checkpoint crashes too
+        }
+        assertTrue(Files.exists(dir.resolve("model.ckpt.tmp")), "the crashed write left its temporary file");
+        try (OnlineTrainer fresh = trainer()) {
+            Checkpoint.load(file, fresh);
+            assertEquals(10, fresh.steps(), "the file is still the first checkpoint, whole");
+        }
+    }
+
+    private static void awaitCheckpoints(EmbeddedTrainer runtime, long count) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (runtime.counters().checkpointsWritten.get() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no checkpoint written");
+            }
+            Thread.sleep(1);
+        }
+    }
+}
