@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
-            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, subset (default: all)."})
+            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, subset, bci (default: all)."})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Spec
@@ -129,6 +129,13 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--spectral-every", description = "Steps between sampled Jacobians.")
     Integer spectralEvery;
+
+    @Option(names = "--bci-n", description = "Hidden units of the BCI decoder.")
+    Integer bciN;
+
+    @Option(names = "--nwb", arity = "2", paramLabel = "FILE",
+            description = "Two NWB files, session A then session B: the bci study decodes them instead of the synthetic recording.")
+    java.nio.file.Path[] nwb;
 
     @Override
     public Integer call() throws IOException, InterruptedException {
@@ -218,7 +225,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                     or(omegaAfter, base.omegaAfter()), or(lorenzN, base.lorenzN()), or(rhoBefore, base.rhoBefore()),
                     or(rhoAfter, base.rhoAfter()), base.lorenzDt(), base.lorenzSubsteps(), base.lorenzBurnIn(),
                     or(refreshEvery, base.refreshEvery()), or(spectralSteps, base.spectralSteps()),
-                    or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow());
+                    or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow(),
+                    or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -229,7 +237,8 @@ public final class ReproduceCommand implements Callable<Integer> {
         return n == null && k == null && ks == null && scalingSizes == null && spectralSizes == null
                 && pretrainSteps == null && adaptSteps == null && learningRate == null && sgdLearningRate == null
                 && gain == null && omegaBefore == null && omegaAfter == null && lorenzN == null && rhoBefore == null
-                && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null;
+                && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null
+                && bciN == null && nwb == null;
     }
 
     private static <T> T or(T value, T fallback) {

@@ -34,8 +34,9 @@ public final class ReportWriter {
                 .append("mean ± sample std over seeds; \"undefined\" counts seeds where full RTRL did not clearly beat ")
                 .append("the baseline or a run diverged (see the protocol).\n\n");
         md.append("Not measured by this command yet: LSTM (paper: k = 4 matches full RTRL), sparse gradient transport ")
-                .append("over transformer heads, the primate BCI cross-session drift (paper: 80 ± 11 %), and the scope ")
-                .append("condition on the adding problem (paper: trivial 0.167, BPTT 0.189, full RTRL 0.289 MSE).\n\n");
+                .append("over transformer heads, and the scope condition on the adding problem (paper: trivial 0.167, ")
+                .append("BPTT 0.189, full RTRL 0.289 MSE). The primate BCI figure is set beside a synthetic recording ")
+                .append("unless NWB files are given.\n\n");
         md.append("## Protocol\n\n");
         md.append("Only the paper's abstract is public, so the protocol is ours: each value below is a named default ")
                 .append("of `Protocol` (harness/src/main/java/org/sparsertrl/harness/study/Protocol.java), and each ")

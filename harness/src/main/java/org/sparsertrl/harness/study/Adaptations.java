@@ -37,12 +37,12 @@ final class Adaptations {
         }
         List<Study.Work> work = new ArrayList<>();
         for (Cell cell : cells) {
-            work.add(new Study.Work("pretrain " + cell, cost(cell, Method.full(), p.pretrainSteps()),
+            work.add(new Study.Work("pretrain " + cell, cost(p, cell, Method.full(), p.pretrainSteps()),
                     runner -> runner.pretrained(cell)));
         }
         for (Method m : all) {
             for (Cell cell : cells) {
-                work.add(new Study.Work("adapt " + cell + " " + m.label(), cost(cell, m, p.adaptSteps()),
+                work.add(new Study.Work("adapt " + cell + " " + m.label(), cost(p, cell, m, p.adaptSteps()),
                         runner -> runner.adapt(cell, m)));
             }
         }
@@ -50,8 +50,8 @@ final class Adaptations {
     }
 
     /** Multiply-adds per step, roughly: n p for full RTRL (times n), k p for sparse, (k^2 / n + 1) p for subset, p otherwise; plus the forward pass. */
-    static double cost(Cell cell, Method m, int steps) {
-        double n = cell.n(), width = n * (n + cell.inputs() + 1);
+    static double cost(Protocol p, Cell cell, Method m, int steps) {
+        double n = cell.n(), width = n * (n + cell.inputs(p) + 1);
         double perStep = switch (m.kind()) {
             case FULL -> n * width;
             case SPARSE -> Math.max(1, m.k()) * width;

@@ -2,7 +2,9 @@ package org.sparsertrl.harness.study;
 
 import java.util.SplittableRandom;
 
+import org.sparsertrl.harness.task.BciStream;
 import org.sparsertrl.harness.task.LorenzStream;
+import org.sparsertrl.harness.task.NwbStream;
 import org.sparsertrl.harness.task.SineStream;
 import org.sparsertrl.harness.task.Stream;
 
@@ -24,10 +26,10 @@ public record Cell(Task task, int n, long seed) {
 
     /** The regime-shift tasks. */
     public enum Task {
-        SINE, LORENZ;
+        SINE, LORENZ, BCI;
 
         public String label() {
-            return this == SINE ? "sine" : "lorenz";
+            return name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 
@@ -44,15 +46,26 @@ public record Cell(Task task, int n, long seed) {
             case LORENZ -> new LorenzStream(new LorenzStream.Parameters(10, p.rhoBefore(), 8.0 / 3.0),
                     new LorenzStream.Parameters(10, p.rhoAfter(), 8.0 / 3.0), shiftAt, p.lorenzDt(),
                     p.lorenzSubsteps(), p.lorenzBurnIn(), seedFor(Role.TASK));
+            case BCI -> p.nwb().isEmpty() ? new BciStream(p.bci(), shiftAt, seedFor(Role.TASK))
+                    : new NwbStream(p.nwb().get(0), p.nwb().get(1), p.bci().binMs() / 1000, shiftAt);
         };
     }
 
-    public int inputs() {
-        return task == Task.SINE ? 1 : 3;
+    public int inputs(Protocol p) {
+        return switch (task) {
+            case SINE -> 1;
+            case LORENZ -> 3;
+            case BCI -> p.nwb().isEmpty() ? p.bci().channels()
+                    : NwbStream.units(p.nwb().get(0), p.nwb().get(1), p.bci().binMs() / 1000);
+        };
     }
 
     public int outputs() {
-        return inputs();
+        return switch (task) {
+            case SINE -> 1;
+            case LORENZ -> 3;
+            case BCI -> 2;
+        };
     }
 
     @Override

@@ -75,14 +75,14 @@ public final class ExperimentRunner {
     }
 
     private OnlineTrainer trainer(Cell cell, LearnerSpec learner, OptimizerSpec optimizer) {
-        return OnlineTrainer.builder(cell.n(), cell.inputs(), cell.outputs()).seed(cell.seed())
+        return OnlineTrainer.builder(cell.n(), cell.inputs(protocol), cell.outputs()).seed(cell.seed())
                 .recurrentGain(protocol.recurrentGain()).learner(learner).optimizer(optimizer).build();
     }
 
     /** A fresh stream of the cell, advanced to the shift. */
     private Stream streamAtShift(Cell cell, long shiftAt) {
         Stream stream = cell.stream(protocol, shiftAt);
-        float[] x = new float[cell.inputs()], y = new float[cell.outputs()];
+        float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         for (long t = 0; t < protocol.pretrainSteps(); t++) {
             stream.next(x, y);
         }
@@ -92,7 +92,7 @@ public final class ExperimentRunner {
     private Pretrained pretrain(Cell cell) {
         Protocol p = protocol;
         Stream stream = cell.stream(p, Long.MAX_VALUE);
-        float[] x = new float[cell.inputs()], y = new float[cell.outputs()];
+        float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         Binner tail = new Binner(p.adaptSteps(), p.curveBins());
         long tailFrom = p.pretrainSteps() - p.adaptSteps();
         try (OnlineTrainer trainer = trainer(cell, LearnerSpec.full(), OptimizerSpec.adam(p.learningRate()))) {
@@ -129,7 +129,7 @@ public final class ExperimentRunner {
         }
         LearnerSpec learner = method.kind() == Method.Kind.FROZEN ? LearnerSpec.immediate() : method.learner(p, cell);
         Stream stream = streamAtShift(cell, p.shiftAt());
-        float[] x = new float[cell.inputs()], y = new float[cell.outputs()];
+        float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         Binner curve = new Binner(p.adaptSteps(), p.curveBins());
         // A fresh trainer: the learner's sensitivities and the optimizer's moments start at zero at the shift.
         try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(p))) {
@@ -157,6 +157,49 @@ public final class ExperimentRunner {
         }
     }
 
+    /**
+     * The first output and its target over {@code steps} steps: on regime A right after pre-training
+     * ({@code afterShift} false, frozen network), or over the last {@code steps} of the adaptation
+     * window of {@code method} ({@code afterShift} true). Rows: target, output. Not memoized.
+     */
+    public double[][] trace(Cell cell, Method method, boolean afterShift, int steps) {
+        Protocol p = protocol;
+        Pretrained base = pretrained(cell);
+        double[][] out = new double[2][steps];
+        if (base.diverged()) {
+            java.util.Arrays.fill(out[0], Double.NaN);
+            java.util.Arrays.fill(out[1], Double.NaN);
+            return out;
+        }
+        boolean frozen = method.kind() == Method.Kind.FROZEN;
+        LearnerSpec learner = frozen ? LearnerSpec.immediate() : method.learner(p, cell);
+        Stream stream = streamAtShift(cell, afterShift ? p.shiftAt() : Long.MAX_VALUE);
+        float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()], yHat = new float[cell.outputs()];
+        int total = afterShift ? p.adaptSteps() : steps;
+        try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(p))) {
+            trainer.setWeights(base.weights());
+            trainer.setHiddenState(base.hidden());
+            for (int t = 0; t < total; t++) {
+                stream.next(x, y);
+                if (frozen) {
+                    trainer.evaluate(x, y);
+                } else {
+                    trainer.step(x, y);
+                }
+                if (trainer.diverged()) {
+                    break;
+                }
+                int at = t - (total - steps);
+                if (at >= 0) {
+                    trainer.output(yHat);
+                    out[0][at] = y[0];
+                    out[1][at] = yHat[0];
+                }
+            }
+        }
+        return out;
+    }
+
     private double[] sampleConditionNumbers(Cell cell) {
         Protocol p = protocol;
         Pretrained base = pretrained(cell);
@@ -164,7 +207,7 @@ public final class ExperimentRunner {
             return new double[0];
         }
         Stream stream = streamAtShift(cell, Long.MAX_VALUE);
-        float[] x = new float[cell.inputs()], out = new float[cell.outputs()], y = new float[cell.outputs()];
+        float[] x = new float[cell.inputs(protocol)], out = new float[cell.outputs()], y = new float[cell.outputs()];
         int n = cell.n();
         int samples = p.spectralSteps() / p.spectralEvery();
         double[] conditions = new double[samples];

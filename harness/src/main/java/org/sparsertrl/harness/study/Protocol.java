@@ -4,6 +4,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.sparsertrl.harness.task.BciStream;
+
 /**
  * Every choice of the reproduction protocol in one place. The paper publishes only its abstract, so
  * apart from the figures it quotes, each value here is our definition; the report prints them all,
@@ -40,6 +42,9 @@ import java.util.Map;
  * @param spectralEvery    steps between two sampled Jacobians
  * @param curveBins        bins of the stored loss curves (pre-shift tail and adaptation window)
  * @param undefinedBelow   a recovery is undefined when its denominator is below this fraction of its baseline's loss
+ * @param bciN             hidden units of the BCI decoder
+ * @param bci              the synthetic recording and its drift between sessions (bin width also for NWB files)
+ * @param nwb              two NWB files, session A then session B, to use instead of the synthetic recording; or empty
  */
 public record Protocol(
         String mode,
@@ -66,7 +71,10 @@ public record Protocol(
         int spectralSteps,
         int spectralEvery,
         int curveBins,
-        double undefinedBelow) {
+        double undefinedBelow,
+        int bciN,
+        BciStream.Config bci,
+        java.util.List<java.nio.file.Path> nwb) {
 
     public Protocol {
         require(seeds >= 1, "seeds", seeds, ">= 1");
@@ -100,6 +108,10 @@ public record Protocol(
             require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", java.util.Arrays.toString(scalingSizes),
                     "each >= max(1, k = " + k + ")");
         }
+        require(bciN >= Math.max(1, k) && bciN <= 16_384, "bciN", bciN, ">= max(1, k = " + k + ")");
+        require(bci != null, "bci", bci, "given");
+        require(nwb != null && (nwb.isEmpty() || nwb.size() == 2), "nwb", nwb, "empty or two files (session A, session B)");
+        nwb = java.util.List.copyOf(nwb);
         require(spectralSizes.length >= 1, "spectralSizes", java.util.Arrays.toString(spectralSizes), "non-empty");
         for (int size : spectralSizes) {
             require(size >= 1 && size <= 16_384, "spectralSizes", java.util.Arrays.toString(spectralSizes), "each in [1, 16384]");
@@ -119,7 +131,7 @@ public record Protocol(
     public static Protocol full() {
         return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
                 new int[] {64, 128, 256}, 8_000, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05);
+                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 64, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /**
@@ -129,7 +141,7 @@ public record Protocol(
     public static Protocol quick() {
         return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
                 new int[] {16, 32, 64}, 8_000, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05);
+                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 32, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /** The values as name-value pairs, in declaration order, for the report. */
@@ -155,6 +167,14 @@ public record Protocol(
         out.put("refresh of resampled / top-k / bottom-k paths", "every " + refreshEvery + " steps");
         out.put("spectral sampling", "diag(d_t) W every " + spectralEvery + " steps along " + spectralSteps
                 + " steps of regime A after pre-training, weights frozen");
+        BciStream.Config b = bci;
+        out.put("BCI task", nwb.isEmpty() ? String.format("synthetic: %d cosine-tuned Poisson channels, %.0f ms bins, "
+                + "center-out reaches to %d targets at %.0f cm (minimum-jerk, %.0f ms), sqrt(counts) in, velocity / max "
+                + "speed out; session B: %.0f %% of channels lost, %.0f %% replaced, gains and baselines scaled by "
+                + "log-normal factors (sigma %.2f, %.2f), baselines wandering %.3f per bin; n = %d",
+                b.channels(), b.binMs(), b.targets(), b.reachCm(), b.reachMs(), 100 * b.lostFraction(),
+                100 * b.replacedFraction(), b.gainSpread(), b.baselineSpread(), b.walkPerBin(), bciN)
+                : "NWB files " + nwb + " (session A, session B), " + b.binMs() + " ms bins; n = " + bciN);
         out.put("undefined recovery", "when L(baseline) - L(full) < " + undefinedBelow + " L(baseline), or a run diverged");
         return out;
     }

@@ -33,7 +33,7 @@ public final class SpectralStudy implements Study {
         List<Work> work = new ArrayList<>();
         for (int n : p.spectralSizes()) {
             for (Cell cell : Adaptations.cells(p, Cell.Task.SINE, n)) {
-                work.add(new Work("pretrain " + cell, Adaptations.cost(cell, Method.full(), p.pretrainSteps()),
+                work.add(new Work("pretrain " + cell, Adaptations.cost(p, cell, Method.full(), p.pretrainSteps()),
                         runner -> runner.pretrained(cell)));
             }
             for (Cell cell : Adaptations.cells(p, Cell.Task.SINE, n)) {

@@ -24,10 +24,11 @@ class ReproduceCommandTest {
 
     static final String[] MINIATURE = {"--seeds", "2", "--n", "8", "--ks", "1,2,4", "--k", "2",
         "--scaling-sizes", "4,8", "--spectral-sizes", "4,8", "--pretrain-steps", "300", "--adapt-steps", "200",
-        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--no-progress"};
+        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--bci-n", "8", "--no-progress"};
 
     static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "selection-recovery.png",
-            "scaling-recovery.png", "scaling-time.png", "lorenz-seeds.png", "lorenz-loss.png", "spectral-condition.png");
+            "scaling-recovery.png", "scaling-time.png", "lorenz-seeds.png", "lorenz-loss.png", "spectral-condition.png",
+            "bci-before.png", "bci-after.png");
 
     @Test
     void miniatureRunWritesEveryFileAndTheRawResultsReadBack(@TempDir Path dir) throws IOException {
@@ -43,7 +44,7 @@ class ReproduceCommandTest {
         }
         String report = Files.readString(dir.resolve("report.md"));
         for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
-                "## spectral", "## subset", "## Protocol", "## The paper's claims beside ours")) {
+                "## spectral", "## subset", "## bci", "## Protocol", "## The paper's claims beside ours")) {
             assertTrue(report.contains(section), "report has " + section);
         }
         for (String plot : PLOTS) {
@@ -94,11 +95,45 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void bciStudyRunsOnNwbFiles(@TempDir Path dir) throws IOException {
+        Path a = dir.resolve("a.nwb"), b = dir.resolve("b.nwb");
+        // Two small sessions: 4 units with regular spikes, a hand moving in a circle.
+        writeSession(a, 4, 0.0);
+        writeSession(b, 4, 0.3);
+        Result result = run("reproduce", "--study", "bci", "--nwb", a.toString(), b.toString(), "--seeds", "2",
+                "--bci-n", "8", "--k", "2", "--ks", "1,2", "--pretrain-steps", "300", "--adapt-steps", "200",
+                "--no-progress", "--out", dir.resolve("out").toString());
+        assertEquals(0, result.exit, result.output);
+        String report = Files.readString(dir.resolve("out/report.md"));
+        assertTrue(report.contains("NWB files"), "the report names the files");
+        assertTrue(report.contains("(NWB)"), "the claim says the figure comes from NWB files");
+        assertTrue(ResultFiles.readCsv(dir.resolve("out/results.csv")).stream().anyMatch(r -> r.study().equals("bci")));
+    }
+
+    /** A session of {@code units} units firing faster when the hand moves along their axis, shifted by {@code phase}. */
+    private static void writeSession(Path file, int units, double phase) throws IOException {
+        double duration = 20, dt = 0.01;
+        double[][] spikes = new double[units][];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(Double.doubleToLongBits(phase));
+        for (int u = 0; u < units; u++) {
+            java.util.List<Double> times = new java.util.ArrayList<>();
+            for (double t = 0; t < duration; t += 0.001) {
+                double rate = 10 + 20 * Math.max(0, Math.cos(2 * Math.PI * t / 2 + u * Math.PI / 2 + phase));
+                if (random.nextDouble() < rate * 0.001) {
+                    times.add(t);
+                }
+            }
+            spikes[u] = times.stream().mapToDouble(Double::doubleValue).toArray();
+        }
+        BciTaskTest.writeFixture(file, spikes, "processing/behavior/Position/hand", 0, duration, dt);
+    }
+
+    @Test
     void unknownStudyExitsNonZeroAndListsTheValidOnes(@TempDir Path dir) {
         Result result = run("reproduce", "--study", "bogus", "--out", dir.toString());
         assertNotEquals(0, result.exit);
         assertTrue(result.output.contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
-                + "lorenz, spectral, subset"), result.output);
+                + "lorenz, spectral, subset, bci"), result.output);
     }
 
     @Test
