@@ -1,13 +1,21 @@
 package org.sparsertrl.harness;
 
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Property 6: a seed fixes a run. Two trainers built with the same seed give bit-identical losses
@@ -43,6 +51,51 @@ class DeterminismTest {
                         learner.label() + ": step " + t);
             }
         }
+    }
+
+    /**
+     * The numbers must not depend on the JIT: the same run in a JVM that only interprets (-Xint, the
+     * Vector API's Java fallback) and in this one after warm-up (C2's intrinsics) gives the same bits.
+     */
+    @Test
+    void interpretedAndCompiledGiveTheSameBits() throws Exception {
+        for (int warm = 0; warm < 20; warm++) {
+            shortRun();
+        }
+        String compiled = shortRun();
+        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xint"));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("--add-") || a.startsWith("--enable-native-access")).toList());
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), DeterminismTest.class.getName()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS));
+        assertEquals(0, process.exitValue(), output);
+        assertTrue(output.contains("bits " + compiled), "interpreted run: " + output.strip() + "; compiled run: bits " + compiled);
+    }
+
+    /** Prints the bits of a short run's losses: the interpreted side of the test above. */
+    public static void main(String[] args) {
+        System.out.println("bits " + shortRun());
+    }
+
+    /** A short run whose dot products span whole vectors, a remainder and a tail (n = 40), as a hash. */
+    static String shortRun() {
+        float[] x = new float[3], y = new float[2];
+        long hash = 17;
+        try (OnlineTrainer trainer = OnlineTrainer.builder(40, 3, 2).seed(3)
+                .learner(LearnerSpec.sparse(4, Selection.randomFixed(3)))
+                .optimizer(OptimizerSpec.adam(3e-3f)).clipNorm(0.5f).kernels(KernelProvider.vector()).build()) {
+            for (int t = 0; t < 25; t++) {
+                x[0] = (float) Math.sin(0.2 * t);
+                x[1] = (float) Math.cos(0.3 * t);
+                x[2] = 0.5f;
+                y[0] = (float) Math.sin(0.2 * (t + 1));
+                y[1] = (float) Math.cos(0.3 * (t + 1));
+                hash = hash * 31 + Float.floatToRawIntBits(trainer.step(x, y));
+            }
+        }
+        return Long.toHexString(hash);
     }
 
     /** Losses of one-step-ahead sine prediction from a model seeded with {@code seed}. */

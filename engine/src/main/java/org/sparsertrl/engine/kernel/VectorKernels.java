@@ -71,7 +71,14 @@ public final class VectorKernels implements Kernels {
             s0 = FloatVector.fromMemorySegment(SPECIES, a, F * (aOff + i), ORDER)
                     .fma(FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + i), ORDER), s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        // The lanes are added in lane order, not with reduceLanes(ADD): C2's intrinsic adds them in
+        // another order than the Java fallback that runs before compilation (measured: they disagree in
+        // the last bits), which made a run's numbers depend on when the JIT compiled this kernel.
+        FloatVector lanes = s0.add(s1).add(s2.add(s3));
+        float sum = 0f;
+        for (int lane = 0; lane < L; lane++) {
+            sum += lanes.lane(lane);
+        }
         for (; i < len; i++) {
             sum = Math.fma(a.getAtIndex(JAVA_FLOAT, aOff + i), b.getAtIndex(JAVA_FLOAT, bOff + i), sum);
         }
@@ -137,7 +144,11 @@ public final class VectorKernels implements Kernels {
             FloatVector v = FloatVector.fromMemorySegment(SPECIES, x, F * (off + i), ORDER);
             s0 = v.fma(v, s0);
         }
-        float sum = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector lanes = s0.add(s1).add(s2.add(s3));
+        float sum = 0f;
+        for (int lane = 0; lane < L; lane++) {
+            sum += lanes.lane(lane); // in lane order, as in dot
+        }
         for (; i < len; i++) {
             float v = x.getAtIndex(JAVA_FLOAT, off + i);
             sum = Math.fma(v, v, sum);

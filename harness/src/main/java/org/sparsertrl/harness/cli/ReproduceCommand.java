@@ -219,7 +219,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                     or(seeds, base.seeds()), or(n, base.n()), ks != null ? ks : base.ks(), or(k, base.k()),
                     scalingSizes != null ? scalingSizes : base.scalingSizes(),
                     spectralSizes != null ? spectralSizes : base.spectralSizes(),
-                    or(pretrainSteps, base.pretrainSteps()), or(adaptSteps, base.adaptSteps()),
+                    or(pretrainSteps, base.pretrainSteps()), base.annealFraction(), or(adaptSteps, base.adaptSteps()),
                     or(learningRate, base.learningRate()), or(sgdLearningRate, base.sgdLearningRate()),
                     or(gain, base.recurrentGain()), or(omegaBefore, base.omegaBefore()),
                     or(omegaAfter, base.omegaAfter()), or(lorenzN, base.lorenzN()), or(rhoBefore, base.rhoBefore()),

@@ -97,7 +97,12 @@ public final class ExperimentRunner {
         long tailFrom = p.pretrainSteps() - p.adaptSteps();
         try (OnlineTrainer trainer = trainer(cell, LearnerSpec.full(), OptimizerSpec.adam(p.learningRate()))) {
             long start = System.nanoTime();
+            int annealFrom = (int) Math.round(p.pretrainSteps() * (1 - p.annealFraction()));
             for (int t = 0; t < p.pretrainSteps(); t++) {
+                if (t >= annealFrom) {
+                    double left = (double) (p.pretrainSteps() - t) / (p.pretrainSteps() - annealFrom);
+                    trainer.setLearningRate((float) (p.learningRate() * Math.max(1e-3, left)));
+                }
                 stream.next(x, y);
                 float loss = trainer.step(x, y);
                 if (trainer.diverged()) {

@@ -25,6 +25,9 @@ import org.sparsertrl.harness.task.BciStream;
  * @param scalingSizes     n of the scaling study
  * @param spectralSizes    n of the spectral study
  * @param pretrainSteps    online steps on regime A with full RTRL
+ * @param annealFraction   the last fraction of pre-training over which the learning rate decays
+ *                         linearly towards zero (to a thousandth of it), so that the pre-trained weights
+ *                         are a settled solution rather than one that relies on continued updates
  * @param adaptSteps       online steps on regime B: the adaptation window
  * @param learningRate     Adam learning rate, pre-training and adaptation
  * @param sgdLearningRate  SGD learning rate of the optimizer study's SGD runs
@@ -55,6 +58,7 @@ public record Protocol(
         int[] scalingSizes,
         int[] spectralSizes,
         int pretrainSteps,
+        double annealFraction,
         int adaptSteps,
         float learningRate,
         float sgdLearningRate,
@@ -84,6 +88,7 @@ public record Protocol(
         require(adaptSteps >= curveBins, "adaptSteps", adaptSteps, ">= curveBins = " + curveBins);
         require(pretrainSteps >= adaptSteps, "pretrainSteps", pretrainSteps, ">= adaptSteps = " + adaptSteps
                 + " (the curve before the shift covers as many steps as the window)");
+        require(annealFraction >= 0 && annealFraction <= 1, "annealFraction", annealFraction, "in [0, 1]");
         require(learningRate > 0 && Float.isFinite(learningRate), "learningRate", learningRate, "finite and > 0");
         require(sgdLearningRate > 0 && Float.isFinite(sgdLearningRate), "sgdLearningRate", sgdLearningRate, "finite and > 0");
         require(recurrentGain > 0 && Float.isFinite(recurrentGain), "recurrentGain", recurrentGain, "finite and > 0");
@@ -130,7 +135,7 @@ public record Protocol(
     /** The sizes of DESIGN.md and the issue: n = 64, scaling to 256. Expect about an hour on two cores. */
     public static Protocol full() {
         return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
-                new int[] {64, 128, 256}, 8_000, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
+                new int[] {64, 128, 256}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
                 64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 64, BciStream.Config.defaults(), java.util.List.of());
     }
 
@@ -140,7 +145,7 @@ public record Protocol(
      */
     public static Protocol quick() {
         return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
-                new int[] {16, 32, 64}, 8_000, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
+                new int[] {16, 32, 64}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
                 32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 32, BciStream.Config.defaults(), java.util.List.of());
     }
 
@@ -154,7 +159,8 @@ public record Protocol(
         out.put("k of the other studies", String.valueOf(k));
         out.put("n of the scaling study", Arrays.toString(scalingSizes));
         out.put("n of the spectral study", Arrays.toString(spectralSizes));
-        out.put("pre-training steps (full RTRL, regime A)", String.valueOf(pretrainSteps));
+        out.put("pre-training steps (full RTRL, regime A)", pretrainSteps + ", the learning rate decaying linearly "
+                + "to a thousandth of itself over the last " + Math.round(100 * annealFraction) + " %");
         out.put("adaptation window (steps on regime B)", String.valueOf(adaptSteps));
         out.put("optimizer", "Adam, learning rate " + learningRate + " (beta1 0.9, beta2 0.999, eps 1e-8), no clipping");
         out.put("SGD learning rate (optimizer study)", String.valueOf(sgdLearningRate));

@@ -18,7 +18,7 @@ final class StudyText {
     /** The one-paragraph protocol of an adaptation-style study. */
     static String protocolParagraph(Protocol p, String setting, String methods) {
         return String.format("Protocol (ours; the paper does not publish one): on %s, a network is pre-trained "
-                + "online with full RTRL and Adam (learning rate %s) for %d steps on regime A; the regime then "
+                + "online with full RTRL and Adam (learning rate %s, annealed at the end) for %d steps on regime A; the regime then "
                 + "shifts, and from the same weights and hidden state each method adapts online for %d steps, with "
                 + "fresh sensitivities and optimizer moments (zero at the shift): %s. "
                 + "L(method) is the mean online loss over those %d steps; recovery = (L(frozen) - L(method)) / "
