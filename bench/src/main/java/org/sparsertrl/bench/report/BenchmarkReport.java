@@ -38,14 +38,15 @@ public final class BenchmarkReport {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 4) {
-            System.err.println("usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND");
+        if (args.length != 4 && args.length != 5) {
+            System.err.println("usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND [EMBEDDED.json]");
             System.exit(2);
         }
         Path plots = Path.of(args[2]);
         Files.createDirectories(plots);
         List<JmhResult> results = JmhResult.read(Path.of(args[0]));
-        String markdown = render(results, environment(args[3], args[0]), plots,
+        List<EmbeddedResult> embedded = args.length == 5 ? EmbeddedResult.read(Path.of(args[4])) : List.of();
+        String markdown = render(results, embedded, environment(args[3], args[0]), plots,
                 Path.of(args[1]).toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(Path.of(args[1]), markdown.getBytes(StandardCharsets.UTF_8));
         System.out.println(headline(new Measurements(results)));
@@ -221,8 +222,8 @@ public final class BenchmarkReport {
     }
 
     /** The whole report. */
-    static String render(List<JmhResult> results, Map<String, String> environment, Path plots, String plotsLink)
-            throws IOException {
+    static String render(List<JmhResult> results, List<EmbeddedResult> embedded, Map<String, String> environment,
+                         Path plots, String plotsLink) throws IOException {
         Measurements m = new Measurements(results);
         StringBuilder md = new StringBuilder("# Benchmark report\n\n");
         md.append("Every figure below comes from one run of the JMH suite in `bench/` on the machine described here, ")
@@ -246,6 +247,7 @@ public final class BenchmarkReport {
         md.append(learnerTables(m));
         md.append(threadTable(m));
         md.append(kernelTable(m));
+        md.append(embeddedTable(embedded));
         plots(m, plots);
         md.append("## Plots\n\n![time per step against n](").append(plotsLink).append("/time-per-step.png)\n\n")
                 .append("![speed-up of sparse over full](").append(plotsLink).append("/speedup.png)\n\n");
@@ -306,6 +308,30 @@ public final class BenchmarkReport {
         }
         return "## Two threads\n\nThe column pool splits J's columns; results are bit-identical to one thread.\n\n"
                 + table + '\n';
+    }
+
+    /** The embedded runtime's sustained rate and latency percentiles (EmbeddedProbe), if it ran. */
+    static String embeddedTable(List<EmbeddedResult> embedded) {
+        if (embedded.isEmpty()) {
+            return "";
+        }
+        MarkdownTable table = new MarkdownTable("n", "k", "sustained steps/s", "offered/s", "steps",
+                "step p50", "step p99", "offer-to-prediction p50", "p99", "p99.9", "max");
+        for (EmbeddedResult r : embedded) {
+            table.row(r.n(), r.k(), String.format("%,.0f", r.sustainedPerSecond()), String.format("%,d", r.offeredPerSecond()),
+                    String.format("%,d", r.steps()), us(r.stepP50()), us(r.stepP99()), us(r.endToEndP50()),
+                    us(r.endToEndP99()), us(r.endToEndP999()), us(r.endToEndMax()));
+        }
+        return "## Embedded runtime\n\n"
+                + "The agrona runtime end to end (EmbeddedProbe): producer, trainer agent and prediction reader on their "
+                + "own threads, sparse RTRL k = 4, m = 4, o = 1, the default idle strategy, a snapshot every 1,000 steps. "
+                + "Sustained: samples offered as fast as the input ring takes them. Latencies (microseconds) come from a "
+                + "second stream offered at half the sustained rate, on a runtime of its own after a warm-up stream.\n\n"
+                + table + "\n";
+    }
+
+    private static String us(double micros) {
+        return micros >= 1000 ? String.format("%,.0f", micros) : String.format("%.1f", micros);
     }
 
     private static String kernelTable(Measurements m) {

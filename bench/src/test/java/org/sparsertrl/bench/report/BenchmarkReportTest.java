@@ -62,9 +62,22 @@ class BenchmarkReportTest {
                 .findFirst().orElseThrow();
         assertEquals("10.0x", speedup128.measured());
         assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
-        String report = BenchmarkReport.render(JmhResult.read(json), Map.of("machine", "test"), dir, "plots");
+        String report = BenchmarkReport.render(JmhResult.read(json), List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
+        assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
+    }
+
+    @Test
+    void embeddedResultsRoundTripIntoTheirTable(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("embedded.json");
+        EmbeddedResult.write(json, List.of(new EmbeddedResult(32, 4, 61234.4, 30617, 91851,
+                15.04, 40.0, 80.0, 900.0, 21.0, 55.5, 120.0, 2500.0)));
+        List<EmbeddedResult> read = EmbeddedResult.read(json);
+        assertEquals(1, read.size());
+        assertEquals(30617, read.get(0).offeredPerSecond());
+        String table = BenchmarkReport.embeddedTable(read);
+        assertTrue(table.contains("| 32 | 4 | 61,234 | 30,617 | 91,851 | 15.0 | 40.0 | 21.0 | 55.5 | 120.0 | 2,500 |"), table);
     }
 
     private static String row(String benchmark, String params, double score, String unit, double bytes) {

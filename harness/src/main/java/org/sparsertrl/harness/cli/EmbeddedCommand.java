@@ -3,13 +3,11 @@ package org.sparsertrl.harness.cli;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
-import org.sparsertrl.engine.runtime.SampleProducer;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.embedded.EmbeddedRun;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,57 +70,11 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     checkpoint.toAbsolutePath(), checkpointEvery);
             out.flush();
             runtime.start();
-            AtomicLong predictions = new AtomicLong(), acceptedTotal = new AtomicLong(Long.MAX_VALUE);
-            double[] lossSum = {0};
-            Thread reader = Thread.ofPlatform().name("embedded-reader").start(() -> {
-                // Until every accepted sample's prediction is read (or the agent stops publishing).
-                long idleSince = System.nanoTime();
-                while (predictions.get() < acceptedTotal.get() && System.nanoTime() - idleSince < 10_000_000_000L) {
-                    int read = runtime.pollPredictions((sequence, enqueued, predicted, loss, y) -> {
-                        predictions.incrementAndGet();
-                        lossSum[0] += loss;
-                    }, 1024);
-                    if (read == 0) {
-                        LockSupport.parkNanos(50_000);
-                    } else {
-                        idleSince = System.nanoTime();
-                    }
-                }
-            });
-            SampleProducer producer = runtime.producer();
-            float[] x = new float[channels], y = new float[1];
-            long start = System.nanoTime(), end = start + (long) (duration * 1e9), offered = 0, accepted = 0;
-            double interval = rate == 0 ? 0 : 1e9 / rate;
-            for (long s = 0; System.nanoTime() < end; s++) {
-                if (rate > 0) {
-                    long due = start + (long) (s * interval);
-                    while (System.nanoTime() < due) {
-                        Thread.onSpinWait();
-                    }
-                }
-                for (int j = 0; j < channels; j++) {
-                    x[j] = (float) Math.sin(0.05 * s + j);
-                }
-                y[0] = (float) Math.sin(0.05 * (s + 1));
-                offered++;
-                if (producer.offerTrain(s, x, y)) {
-                    accepted++;
-                } else if (rate == 0) {
-                    Thread.yield();
-                }
-            }
-            acceptedTotal.set(accepted);
-            long drainedBy = System.nanoTime() + 10_000_000_000L;
-            while (runtime.counters().received.get() < accepted && System.nanoTime() < drainedBy) {
-                LockSupport.parkNanos(1_000_000);
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            reader.join();
-            Histogram step = runtime.stepLatency(), e2e = runtime.endToEndLatency();
-            out.printf("%nthroughput: %,d samples offered, %,d accepted, %,d trained in %.2f s: %,.0f steps/s%n", offered,
-                    accepted, runtime.counters().steps.get(), seconds, runtime.counters().steps.get() / seconds);
-            out.printf("mean loss of the predictions read: %.4e (%,d read)%n", lossSum[0] / Math.max(1, predictions.get()),
-                    predictions.get());
+            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, channels, rate, duration);
+            Histogram step = r.step(), e2e = r.endToEnd();
+            out.printf("%nthroughput: %,d samples offered, %,d accepted, %,d trained in %.2f s: %,.0f steps/s%n",
+                    r.offered(), r.accepted(), r.steps(), r.seconds(), r.stepsPerSecond());
+            out.printf("mean loss of the predictions read: %.4e (%,d read)%n", r.meanLoss(), r.predictionsRead());
             out.println("latency (microseconds)      p50       p99     p99.9       max");
             out.printf("  step (agent)        %9.1f %9.1f %9.1f %9.1f%n", us(step, 50), us(step, 99), us(step, 99.9),
                     step.getMaxValue() / 1e3);

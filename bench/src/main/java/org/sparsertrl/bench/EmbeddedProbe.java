@@ -1,0 +1,71 @@
+package org.sparsertrl.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.HdrHistogram.Histogram;
+import org.sparsertrl.bench.report.EmbeddedResult;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.embedded.EmbeddedRun;
+
+/**
+ * The embedded runtime end to end, at n in {32, 64, 128} with sparse RTRL k = 4 (m = 4, o = 1): the
+ * producer, the trainer agent and the prediction reader on their own threads, as a service would run
+ * them. Not a JMH benchmark, because what it reports are latency percentiles of a stream, not the
+ * mean time of an operation. For each n, on one trainer: a warm-up stream (discarded), a stream
+ * offered as fast as the input ring takes it (the sustained rate), then a stream at half that rate,
+ * whose step and offer-to-prediction latencies are reported. Each stream runs on a fresh runtime so
+ * that its histograms hold only its own samples.
+ *
+ * <p>Usage: {@code EmbeddedProbe RESULTS.json SECONDS}
+ */
+public final class EmbeddedProbe {
+
+    static final int[] SIZES = {32, 64, 128};
+    static final int K = 4;
+
+    private EmbeddedProbe() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length != 2) {
+            System.err.println("usage: EmbeddedProbe RESULTS.json SECONDS");
+            System.exit(2);
+        }
+        double seconds = Double.parseDouble(args[1]);
+        List<EmbeddedResult> results = new ArrayList<>();
+        for (int n : SIZES) {
+            try (OnlineTrainer trainer = Learners.trainer("sparse-" + K, n, 1)) {
+                stream(trainer, 0, seconds); // warm-up: the JIT compiles the agent's loop
+                double sustained = stream(trainer, 0, seconds).stepsPerSecond();
+                int rate = (int) Math.max(1, sustained / 2);
+                EmbeddedRun.Result r = stream(trainer, rate, seconds);
+                Histogram s = r.step(), e = r.endToEnd();
+                results.add(new EmbeddedResult(n, K, sustained, rate, r.steps(),
+                        us(s, 50), us(s, 99), us(s, 99.9), s.getMaxValue() / 1e3,
+                        us(e, 50), us(e, 99), us(e, 99.9), e.getMaxValue() / 1e3));
+                System.out.printf("embedded n=%d k=%d: sustained %,.0f steps/s; at %,d/s: step p50 %.1f us, "
+                                + "offer-to-prediction p50 %.1f us, p99 %.1f us, p99.9 %.1f us, max %.1f us%n",
+                        n, K, sustained, rate, us(s, 50), us(e, 50), us(e, 99), us(e, 99.9), e.getMaxValue() / 1e3);
+            }
+        }
+        EmbeddedResult.write(Path.of(args[0]), results);
+    }
+
+    private static EmbeddedRun.Result stream(OnlineTrainer trainer, int rate, double seconds) throws InterruptedException {
+        try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).build()) {
+            runtime.start();
+            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, Learners.M, rate, seconds);
+            if (r.steps() != r.accepted() || r.predictionsRead() != r.accepted()) {
+                throw new IllegalStateException("the runtime lost samples: " + r);
+            }
+            return r;
+        }
+    }
+
+    private static double us(Histogram h, double percentile) {
+        return h.getValueAtPercentile(percentile) / 1e3;
+    }
+}

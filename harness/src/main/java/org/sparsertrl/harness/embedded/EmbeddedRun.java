@@ -1,0 +1,87 @@
+package org.sparsertrl.harness.embedded;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+
+import org.HdrHistogram.Histogram;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.runtime.SampleProducer;
+
+/**
+ * Streams a signal through a started {@link EmbeddedTrainer}: the calling thread offers samples
+ * (phase-shifted sines on every input, the next value of the first as the target) at a fixed rate or
+ * as fast as the ring takes them, and a reader thread takes the predictions. Used by the
+ * {@code embedded} command and by the benchmark suite's latency probe.
+ */
+public final class EmbeddedRun {
+
+    /** What one stream measured. The histograms are in nanoseconds, accumulated since the runtime started. */
+    public record Result(long offered, long accepted, long steps, double seconds, long predictionsRead,
+                         double meanLoss, Histogram step, Histogram endToEnd) {
+
+        public double stepsPerSecond() {
+            return steps / seconds;
+        }
+    }
+
+    private EmbeddedRun() {
+    }
+
+    /**
+     * Offers samples for {@code seconds}: {@code rate} per second, or as fast as the ring takes them
+     * when {@code rate} is 0 (a refused offer then yields and moves on to the next sample). Returns
+     * once every accepted sample's prediction has been read, or 10 s after the agent went quiet.
+     */
+    public static Result stream(EmbeddedTrainer runtime, int inputs, int rate, double seconds)
+            throws InterruptedException {
+        if (inputs < 1 || rate < 0 || !(seconds > 0)) {
+            throw new IllegalArgumentException("inputs = " + inputs + ", rate = " + rate + ", seconds = " + seconds
+                    + ": need inputs >= 1, rate >= 0, seconds > 0");
+        }
+        AtomicLong predictions = new AtomicLong(), acceptedTotal = new AtomicLong(Long.MAX_VALUE);
+        double[] lossSum = {0};
+        Thread reader = Thread.ofPlatform().name("embedded-reader").start(() -> {
+            long idleSince = System.nanoTime();
+            while (predictions.get() < acceptedTotal.get() && System.nanoTime() - idleSince < 10_000_000_000L) {
+                int read = runtime.pollPredictions((sequence, enqueued, predicted, loss, y) -> {
+                    predictions.incrementAndGet();
+                    lossSum[0] += loss;
+                }, 1024);
+                if (read == 0) {
+                    LockSupport.parkNanos(50_000);
+                } else {
+                    idleSince = System.nanoTime();
+                }
+            }
+        });
+        SampleProducer producer = runtime.producer();
+        float[] x = new float[inputs], y = new float[1];
+        long stepsBefore = runtime.counters().steps.get();
+        long start = System.nanoTime(), end = start + (long) (seconds * 1e9), offered = 0, accepted = 0;
+        double interval = rate == 0 ? 0 : 1e9 / rate;
+        for (long s = 0; System.nanoTime() < end; s++) {
+            if (rate > 0) {
+                long due = start + (long) (s * interval);
+                while (System.nanoTime() < due) {
+                    Thread.onSpinWait();
+                }
+            }
+            for (int j = 0; j < inputs; j++) {
+                x[j] = (float) Math.sin(0.05 * s + j);
+            }
+            y[0] = (float) Math.sin(0.05 * (s + 1));
+            offered++;
+            if (producer.offerTrain(s, x, y)) {
+                accepted++;
+            } else if (rate == 0) {
+                Thread.yield();
+            }
+        }
+        acceptedTotal.set(accepted);
+        reader.join();
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        long steps = runtime.counters().steps.get() - stepsBefore;
+        return new Result(offered, accepted, steps, elapsed, predictions.get(),
+                lossSum[0] / Math.max(1, predictions.get()), runtime.stepLatency(), runtime.endToEndLatency());
+    }
+}
