@@ -19,6 +19,7 @@ final class Learners {
                 LearnerSpec.sparse(k, Selection.topK(10)),
                 LearnerSpec.sparse(k, Selection.bottomK(10)).scaledByNOverK(),
                 LearnerSpec.subset(k, 3),
-                LearnerSpec.immediate());
+                LearnerSpec.immediate(),
+                LearnerSpec.snap1());
     }
 }

@@ -16,6 +16,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.sparse(4, Selection.randomFixed(1))      // k paths per row, O(k n^3)
  * LearnerSpec.subset(4, 1)                             // k shared rows, O(k^2 n^2), O(k n^2) memory
  * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
+ * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  */
@@ -40,6 +41,11 @@ public sealed interface LearnerSpec {
 
     static LearnerSpec immediate() {
         return new ImmediateSpec();
+    }
+
+    /** SnAp-1: sensitivities kept on their one-step sparsity pattern (S_i = {i}, stored as one value per parameter). */
+    static LearnerSpec snap1() {
+        return new Snap1Spec();
     }
 
     /** Shared-subset RTRL over k units drawn with {@code seed}. */
@@ -162,6 +168,19 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "immediate";
+        }
+    }
+
+    /** SnAp-1: {@code s_t[theta] = d_t[i] (W[i,i] s_{t-1}[theta] + M_t[i,theta])} for theta of unit i. */
+    record Snap1Spec() implements LearnerSpec {
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Snap1(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "snap-1";
         }
     }
 

@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners. */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1;
 
         @Override
         public String toString() {
@@ -77,6 +77,7 @@ public final class LearnerOptions {
         return switch (method) {
             case FULL -> LearnerSpec.full();
             case IMMEDIATE -> LearnerSpec.immediate();
+            case SNAP1 -> LearnerSpec.snap1();
             case SUBSET -> LearnerSpec.subset(k, seed);
             case SPARSE -> {
                 Selection policy = switch (selection) {

@@ -1,0 +1,94 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * SnAp-1 (Menick et al., 2021): the sensitivity is kept only on its one-step sparsity pattern, the
+ * entries J[i, theta] where theta is a parameter of unit i (W[i,:], U[i,:], b[i]), and propagated
+ * through unit i's self-connection alone:
+ * <pre>
+ *   s_t[theta] = d_t[i] (W[i,i] s_{t-1}[theta] + M_t[i,theta])   for theta of unit i,   g_t[theta] = delta_t[i] s_t[theta]
+ * </pre>
+ * It is per-row sparse RTRL with S_i = {i}, but because row i then never leaves unit i's own
+ * parameters, the whole state is one value per parameter: one slab-shaped vector of p floats, O(n^2)
+ * memory and O(n^2) work per step. For n = 1 it is full RTRL.
+ */
+public final class Snap1 implements Learner {
+
+    private final LearnerSpec spec;
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+    private final int width;
+    private final MemorySegment s;   // (width) s[theta] = J[owner(theta), theta], slab layout
+
+    Snap1(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+        this.width = cell.layout().recurrentSize();
+        this.s = memory.allocateFloats(width);
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), m = layout.m();
+        MemorySegment d = cell.derivative(), delta = cell.delta(), theta = cell.parameters();
+        kernels.fill(grad, 0, width, 0f);
+        for (int i = 0; i < n; i++) {
+            float di = d.getAtIndex(JAVA_FLOAT, i);
+            float self = di * theta.getAtIndex(JAVA_FLOAT, layout.w(i, i));
+            float deltaI = delta.getAtIndex(JAVA_FLOAT, i);
+            long w = layout.w(i, 0), u = layout.u(i, 0), b = layout.b(i);
+            kernels.scale(self, s, w, n);
+            kernels.axpy(di, cell.previousState(), 0, s, w, n);
+            kernels.scale(self, s, u, m);
+            kernels.axpy(di, cell.input(), 0, s, u, m);
+            s.setAtIndex(JAVA_FLOAT, b, self * s.getAtIndex(JAVA_FLOAT, b) + di);
+            kernels.axpy(deltaI, s, w, grad, w, n);
+            kernels.axpy(deltaI, s, u, grad, u, m);
+            grad.setAtIndex(JAVA_FLOAT, b, deltaI * s.getAtIndex(JAVA_FLOAT, b));
+        }
+    }
+
+    @Override
+    public void reset() {
+        kernels.fill(s, 0, width, 0f);
+    }
+
+    @Override
+    public float sensitivity(int i, int column) {
+        RnnLayout layout = cell.layout();
+        int w = layout.w(i, 0), u = layout.u(i, 0);
+        boolean own = column >= w && column < w + layout.n() || column >= u && column < u + layout.m()
+                || column == layout.b(i);
+        return own ? s.getAtIndex(JAVA_FLOAT, column) : 0f;
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public long stateBytes() {
+        return (long) width * Float.BYTES;
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(s, 0, dst, offset, stateBytes());
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, s, 0, stateBytes());
+    }
+}
