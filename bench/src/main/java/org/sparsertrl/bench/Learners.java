@@ -5,7 +5,7 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** The learners of the benchmarks by name: full, immediate, snap-1, sparse-K, subset-K. */
+/** The learners of the benchmarks by name: full, immediate, snap-1, sparse-K, subset-K, tbptt-T. */
 final class Learners {
 
     /** Inputs and outputs of every benchmarked network. */
@@ -26,13 +26,16 @@ final class Learners {
             return LearnerSpec.snap1();
         }
         int k = Integer.parseInt(name.substring(name.indexOf('-') + 1));
+        if (name.startsWith("tbptt-")) {
+            return LearnerSpec.truncatedBptt(k);
+        }
         if (name.startsWith("subset-")) {
             return LearnerSpec.subset(k, 1);
         }
         if (name.startsWith("sparse-")) {
             return LearnerSpec.sparse(k, Selection.randomFixed(1));
         }
-        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, sparse-K or subset-K");
+        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, sparse-K, subset-K or tbptt-T");
     }
 
     static OnlineTrainer trainer(String learner, int n, int threads) {

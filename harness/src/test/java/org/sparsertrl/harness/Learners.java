@@ -20,6 +20,7 @@ final class Learners {
                 LearnerSpec.sparse(k, Selection.bottomK(10)).scaledByNOverK(),
                 LearnerSpec.subset(k, 3),
                 LearnerSpec.immediate(),
-                LearnerSpec.snap1());
+                LearnerSpec.snap1(),
+                LearnerSpec.truncatedBptt(8));
     }
 }

@@ -17,6 +17,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.subset(4, 1)                             // k shared rows, O(k^2 n^2), O(k n^2) memory
  * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
  * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
+ * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  */
@@ -46,6 +47,11 @@ public sealed interface LearnerSpec {
     /** SnAp-1: sensitivities kept on their one-step sparsity pattern (S_i = {i}, stored as one value per parameter). */
     static LearnerSpec snap1() {
         return new Snap1Spec();
+    }
+
+    /** Online truncated BPTT: each step's error carried back through the last {@code window} steps. */
+    static LearnerSpec truncatedBptt(int window) {
+        return new TruncatedBpttSpec(window);
     }
 
     /** Shared-subset RTRL over k units drawn with {@code seed}. */
@@ -181,6 +187,30 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "snap-1";
+        }
+    }
+
+    /**
+     * Online truncated BPTT over the last {@code window} steps, from a preallocated ring of past states.
+     *
+     * @param window steps the error is carried back, in [1, 1_000_000]
+     */
+    record TruncatedBpttSpec(int window) implements LearnerSpec {
+        public TruncatedBpttSpec {
+            Arguments.requireAtLeast("window", window, 1);
+            if (window > 1_000_000) {
+                throw new IllegalArgumentException("window = " + window + " is out of range [1, 1000000]");
+            }
+        }
+
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new TruncatedBptt(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "tbptt T=" + window;
         }
     }
 

@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners. */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT;
 
         @Override
         public String toString() {
@@ -56,6 +56,9 @@ public final class LearnerOptions {
             description = "Steps between refreshes of resampled, top-k and bottom-k paths (default: ${DEFAULT-VALUE}).")
     int refreshEvery;
 
+    @Option(names = "--window", defaultValue = "16", description = "Steps truncated BPTT looks back (default: ${DEFAULT-VALUE}).")
+    int window;
+
     @Option(names = "--alpha-n-over-k", description = "Scale the propagated sensitivity of sparse RTRL by n/k.")
     boolean alphaNOverK;
 
@@ -78,6 +81,7 @@ public final class LearnerOptions {
             case FULL -> LearnerSpec.full();
             case IMMEDIATE -> LearnerSpec.immediate();
             case SNAP1 -> LearnerSpec.snap1();
+            case TBPTT -> LearnerSpec.truncatedBptt(window);
             case SUBSET -> LearnerSpec.subset(k, seed);
             case SPARSE -> {
                 Selection policy = switch (selection) {

@@ -1,0 +1,106 @@
+package org.sparsertrl.harness;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.ReferenceRnn;
+import org.sparsertrl.harness.oracle.Sequences;
+import org.sparsertrl.harness.oracle.Tolerance;
+
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/**
+ * Online truncated BPTT with frozen weights: with a window at least as long as the sequence, its
+ * summed gradient is BPTT's; with any window, it equals a double-precision reference of its
+ * definition (each step's error carried back through the last window steps), which exercises the
+ * ring buffer wrapping around many times.
+ */
+class TruncatedBpttTest {
+
+    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
+
+    @Test
+    void aWindowCoveringTheSequenceIsBptt() {
+        qt().withExamples(100).forAll(
+                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
+        ).checkAssert((n, m, steps, seed) -> {
+            float[][] xs = Sequences.gaussian(seed, steps, m);
+            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            int window = steps + new SplittableRandom(seed).nextInt(3);
+            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
+                    .learner(LearnerSpec.truncatedBptt(window)).build()) {
+                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn.Gradient bptt = reference.bptt(Sequences.widen(xs), Sequences.widen(ys));
+                FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+                        RtrlEqualsBpttTest.flatten(trainer.layout(), bptt), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
+            }
+        });
+    }
+
+    @Test
+    void anyWindowMatchesTheTruncatedReference() {
+        qt().withExamples(100).forAll(
+                integers().between(1, 30), integers().between(1, 5), integers().between(1, 40), longs().all()
+        ).checkAssert((n, m, steps, seed) -> {
+            float[][] xs = Sequences.gaussian(seed, steps, m);
+            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            int window = 1 + new SplittableRandom(seed).nextInt(8);
+            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
+                    .learner(LearnerSpec.truncatedBptt(window)).build()) {
+                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn.Gradient expected = truncated(reference, Sequences.widen(xs), Sequences.widen(ys), window);
+                FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+                        RtrlEqualsBpttTest.flatten(trainer.layout(), expected), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
+            }
+        });
+    }
+
+    /** The definition in double: each step's error carried back through at most {@code window} steps, summed. */
+    static ReferenceRnn.Gradient truncated(ReferenceRnn r, double[][] xs, double[][] ys, int window) {
+        int steps = xs.length, n = r.n, m = r.m, q = r.q;
+        ReferenceRnn.Step[] trace = new ReferenceRnn.Step[steps];
+        double[] h = new double[n];
+        for (int t = 0; t < steps; t++) {
+            trace[t] = r.forward(h, xs[t], ys[t]);
+            h = trace[t].h();
+        }
+        double[] g = new double[r.p()];
+        double[][] gv = new double[r.o][n];
+        double[] gc = new double[r.o];
+        for (int t = 0; t < steps; t++) {
+            for (int k = 0; k < r.o; k++) {
+                for (int j = 0; j < n; j++) {
+                    gv[k][j] += trace[t].err()[k] * trace[t].h()[j];
+                }
+                gc[k] += trace[t].err()[k];
+            }
+            double[] e = trace[t].delta().clone();
+            for (int s = t; s >= Math.max(0, t - window + 1); s--) {
+                ReferenceRnn.Step step = trace[s];
+                double[] da = new double[n];
+                for (int a = 0; a < n; a++) {
+                    da[a] = e[a] * step.d()[a];
+                    for (int j = 0; j < n; j++) {
+                        g[a * q + j] += da[a] * step.hPrev()[j];
+                    }
+                    for (int j = 0; j < m; j++) {
+                        g[a * q + n + j] += da[a] * step.x()[j];
+                    }
+                    g[a * q + n + m] += da[a];
+                }
+                double[] earlier = new double[n];
+                for (int j = 0; j < n; j++) {
+                    for (int a = 0; a < n; a++) {
+                        earlier[j] += r.w[a][j] * da[a];
+                    }
+                }
+                e = earlier;
+            }
+        }
+        return new ReferenceRnn.Gradient(g, gv, gc);
+    }
+}
