@@ -5,7 +5,7 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** The learners of the benchmarks by name: full, immediate, snap-1, sparse-K, subset-K, tbptt-T. */
+/** The learners of the benchmarks by name: full, immediate, snap-1, uoro, sparse-K, subset-K, tbptt-T. */
 final class Learners {
 
     /** Inputs and outputs of every benchmarked network. */
@@ -25,6 +25,9 @@ final class Learners {
         if (name.equals("snap-1")) {
             return LearnerSpec.snap1();
         }
+        if (name.equals("uoro")) {
+            return LearnerSpec.uoro(1);
+        }
         int k = Integer.parseInt(name.substring(name.indexOf('-') + 1));
         if (name.startsWith("tbptt-")) {
             return LearnerSpec.truncatedBptt(k);
@@ -35,7 +38,7 @@ final class Learners {
         if (name.startsWith("sparse-")) {
             return LearnerSpec.sparse(k, Selection.randomFixed(1));
         }
-        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, sparse-K, subset-K or tbptt-T");
+        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, uoro, sparse-K, subset-K or tbptt-T");
     }
 
     static OnlineTrainer trainer(String learner, int n, int threads) {

@@ -21,6 +21,7 @@ final class Learners {
                 LearnerSpec.subset(k, 3),
                 LearnerSpec.immediate(),
                 LearnerSpec.snap1(),
-                LearnerSpec.truncatedBptt(8));
+                LearnerSpec.truncatedBptt(8),
+                LearnerSpec.uoro(5));
     }
 }

@@ -18,6 +18,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
  * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
  * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
+ * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  */
@@ -52,6 +53,11 @@ public sealed interface LearnerSpec {
     /** Online truncated BPTT: each step's error carried back through the last {@code window} steps. */
     static LearnerSpec truncatedBptt(int window) {
         return new TruncatedBpttSpec(window);
+    }
+
+    /** UORO, its random signs drawn from {@code seed}. */
+    static LearnerSpec uoro(long seed) {
+        return new UoroSpec(seed);
     }
 
     /** Shared-subset RTRL over k units drawn with {@code seed}. */
@@ -211,6 +217,19 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "tbptt T=" + window;
+        }
+    }
+
+    /** UORO: the rank-one unbiased estimate J_t ~ h~_t theta~_t^T, random signs from {@code seed}. */
+    record UoroSpec(long seed) implements LearnerSpec {
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Uoro(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "uoro";
         }
     }
 

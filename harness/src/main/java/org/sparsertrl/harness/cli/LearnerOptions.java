@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners. */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO;
 
         @Override
         public String toString() {
@@ -82,6 +82,7 @@ public final class LearnerOptions {
             case IMMEDIATE -> LearnerSpec.immediate();
             case SNAP1 -> LearnerSpec.snap1();
             case TBPTT -> LearnerSpec.truncatedBptt(window);
+            case UORO -> LearnerSpec.uoro(seed);
             case SUBSET -> LearnerSpec.subset(k, seed);
             case SPARSE -> {
                 Selection policy = switch (selection) {
