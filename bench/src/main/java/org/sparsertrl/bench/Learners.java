@@ -5,7 +5,7 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** The learners of the benchmarks by name: full, immediate, snap-1, uoro, sparse-K, subset-K, tbptt-T. */
+/** The learners of the benchmarks by name: full, immediate, snap-1, uoro, rflo, sparse-K, subset-K, tbptt-T. */
 final class Learners {
 
     /** Inputs and outputs of every benchmarked network. */
@@ -28,6 +28,9 @@ final class Learners {
         if (name.equals("uoro")) {
             return LearnerSpec.uoro(1);
         }
+        if (name.equals("rflo")) {
+            return LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 1);
+        }
         int k = Integer.parseInt(name.substring(name.indexOf('-') + 1));
         if (name.startsWith("tbptt-")) {
             return LearnerSpec.truncatedBptt(k);
@@ -38,7 +41,7 @@ final class Learners {
         if (name.startsWith("sparse-")) {
             return LearnerSpec.sparse(k, Selection.randomFixed(1));
         }
-        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, uoro, sparse-K, subset-K or tbptt-T");
+        throw new IllegalArgumentException("learner = '" + name + "' is not full, immediate, snap-1, uoro, rflo, sparse-K, subset-K or tbptt-T");
     }
 
     static OnlineTrainer trainer(String learner, int n, int threads) {

@@ -78,6 +78,11 @@ class InvalidArgumentTest {
         expect("o = 0 is out of range [1, 16384]", () -> OnlineTrainer.builder(N, M, 0));
         expect("k = -1 must be >= 0", () -> LearnerSpec.sparse(-1, Selection.randomFixed(1)));
         expect("k = -2 must be >= 0", () -> LearnerSpec.subset(-2, 1));
+        expect("window = 0 must be >= 1", () -> LearnerSpec.truncatedBptt(0));
+        expect("tau = 0.5 must be finite and at least 1",
+                () -> LearnerSpec.rflo(0.5f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 1));
+        expect("tau = NaN must be finite and at least 1",
+                () -> LearnerSpec.rflo(Float.NaN, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 1));
         expect("k = 7 is out of range [0, n = 6]",
                 () -> OnlineTrainer.builder(N, M, O).learner(LearnerSpec.sparse(7, Selection.randomFixed(1))).build());
         expect("k = 9 is out of range [0, n = 6]",

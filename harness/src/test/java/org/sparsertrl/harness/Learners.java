@@ -22,6 +22,7 @@ final class Learners {
                 LearnerSpec.immediate(),
                 LearnerSpec.snap1(),
                 LearnerSpec.truncatedBptt(8),
-                LearnerSpec.uoro(5));
+                LearnerSpec.uoro(5),
+                LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6));
     }
 }

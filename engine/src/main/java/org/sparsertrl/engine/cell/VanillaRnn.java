@@ -248,6 +248,11 @@ public final class VanillaRnn {
         return d;
     }
 
+    /** err_t = y_t - y*_t (o values), after {@link #loss}. */
+    public MemorySegment error() {
+        return err;
+    }
+
     /** delta_t = V^T (y_t - y*_t) = dloss_t / dh_t. */
     public MemorySegment delta() {
         return delta;

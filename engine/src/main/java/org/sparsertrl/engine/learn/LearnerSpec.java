@@ -19,6 +19,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
  * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
  * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
+ * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  */
@@ -58,6 +59,11 @@ public sealed interface LearnerSpec {
     /** UORO, its random signs drawn from {@code seed}. */
     static LearnerSpec uoro(long seed) {
         return new UoroSpec(seed);
+    }
+
+    /** RFLO with trace time constant {@code tau} (>= 1) and the given feedback; B drawn from {@code seed}. */
+    static LearnerSpec rflo(float tau, Rflo.Feedback feedback, long seed) {
+        return new RfloSpec(tau, feedback, seed);
     }
 
     /** Shared-subset RTRL over k units drawn with {@code seed}. */
@@ -230,6 +236,34 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "uoro";
+        }
+    }
+
+    /**
+     * RFLO: local eligibility traces with time constant {@code tau}, the error fed back through B.
+     *
+     * @param tau      the trace's time constant, finite and at least 1 (1: no memory)
+     * @param feedback a fixed random B, or the readout's V^T
+     * @param seed     seed of B
+     */
+    record RfloSpec(float tau, Rflo.Feedback feedback, long seed) implements LearnerSpec {
+        public RfloSpec {
+            if (!(tau >= 1f) || Float.isInfinite(tau)) {
+                throw new IllegalArgumentException("tau = " + tau + " must be finite and at least 1");
+            }
+            if (feedback == null) {
+                throw new IllegalArgumentException("feedback is null");
+            }
+        }
+
+        @Override
+        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Rflo(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "rflo tau=" + tau + " " + feedback.name().toLowerCase(java.util.Locale.ROOT);
         }
     }
 

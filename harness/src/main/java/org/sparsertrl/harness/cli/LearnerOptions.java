@@ -3,6 +3,7 @@ package org.sparsertrl.harness.cli;
 import java.util.Locale;
 
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
@@ -13,7 +14,7 @@ public final class LearnerOptions {
 
     /** The learners. */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO;
 
         @Override
         public String toString() {
@@ -59,6 +60,9 @@ public final class LearnerOptions {
     @Option(names = "--window", defaultValue = "16", description = "Steps truncated BPTT looks back (default: ${DEFAULT-VALUE}).")
     int window;
 
+    @Option(names = "--tau", defaultValue = "4", description = "Time constant of RFLO's eligibility traces (default: ${DEFAULT-VALUE}).")
+    float tau;
+
     @Option(names = "--alpha-n-over-k", description = "Scale the propagated sensitivity of sparse RTRL by n/k.")
     boolean alphaNOverK;
 
@@ -83,6 +87,7 @@ public final class LearnerOptions {
             case SNAP1 -> LearnerSpec.snap1();
             case TBPTT -> LearnerSpec.truncatedBptt(window);
             case UORO -> LearnerSpec.uoro(seed);
+            case RFLO -> LearnerSpec.rflo(tau, Rflo.Feedback.RANDOM, seed);
             case SUBSET -> LearnerSpec.subset(k, seed);
             case SPARSE -> {
                 Selection policy = switch (selection) {

@@ -1,0 +1,99 @@
+package org.sparsertrl.harness;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Rflo;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.ReferenceRnn;
+import org.sparsertrl.harness.oracle.Sequences;
+import org.sparsertrl.harness.oracle.Tolerance;
+
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
+
+/**
+ * RFLO with frozen weights: its summed gradient equals a double reference of its definition (local
+ * traces with time constant tau, the error fed back through B), for random and readout feedback;
+ * with readout feedback and tau = 1 it is the immediate learner.
+ */
+class RfloTest {
+
+    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
+
+    @Test
+    void rfloMatchesTheDoubleReferenceOfItsDefinition() {
+        qt().withExamples(100).forAll(
+                integers().between(1, 30), integers().between(1, 5), integers().between(1, 30), longs().all()
+        ).checkAssert((n, m, steps, seed) -> {
+            SplittableRandom random = new SplittableRandom(seed);
+            float tau = 1f + random.nextInt(8);
+            Rflo.Feedback feedback = random.nextBoolean() ? Rflo.Feedback.RANDOM : Rflo.Feedback.READOUT;
+            float[][] xs = Sequences.gaussian(seed, steps, m);
+            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
+                    .learner(LearnerSpec.rflo(tau, feedback, seed)).build()) {
+                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                double[][] b = new double[n][2];
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < 2; k++) {
+                        b[i][k] = feedback == Rflo.Feedback.READOUT ? reference.v[k][i]
+                                : ((Rflo) trainer.learner()).feedback(i, k);
+                    }
+                }
+                ReferenceRnn.Gradient expected = rflo(reference, Sequences.widen(xs), Sequences.widen(ys), tau, b);
+                FLOAT.assertClose("tau=" + tau + " " + feedback + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+                        RtrlEqualsBpttTest.flatten(trainer.layout(), expected), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
+            }
+        });
+    }
+
+    @Test
+    void withReadoutFeedbackAndNoMemoryRfloIsImmediate() {
+        qt().withExamples(50).forAll(
+                integers().between(1, 30), integers().between(1, 5), integers().between(1, 25), longs().all()
+        ).checkAssert((n, m, steps, seed) -> FLOAT.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+                summed(LearnerSpec.immediate(), n, m, steps, seed),
+                summed(LearnerSpec.rflo(1f, Rflo.Feedback.READOUT, seed), n, m, steps, seed)));
+    }
+
+    private static double[] summed(LearnerSpec learner, int n, int m, int steps, long seed) {
+        try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(learner).build()) {
+            return RtrlEqualsBpttTest.summedGradient(trainer, Sequences.gaussian(seed, steps, m),
+                    Sequences.gaussian(~seed, steps, 2));
+        }
+    }
+
+    /** The definition in double, summed over the sequence with frozen weights. */
+    static ReferenceRnn.Gradient rflo(ReferenceRnn r, double[][] xs, double[][] ys, double tau, double[][] b) {
+        int n = r.n, m = r.m, q = r.q;
+        double[] trace = new double[r.p()], g = new double[r.p()];
+        double[][] gv = new double[r.o][n];
+        double[] gc = new double[r.o];
+        double[] h = new double[n];
+        for (int t = 0; t < xs.length; t++) {
+            ReferenceRnn.Step s = r.forward(h, xs[t], ys[t]);
+            for (int a = 0; a < n; a++) {
+                double e = 0;
+                for (int k = 0; k < r.o; k++) {
+                    e += b[a][k] * s.err()[k];
+                }
+                for (int col = 0; col < q; col++) {
+                    double z = col < n ? s.hPrev()[col] : col < n + m ? s.x()[col - n] : 1;
+                    trace[a * q + col] = (1 - 1 / tau) * trace[a * q + col] + (1 / tau) * s.d()[a] * z;
+                    g[a * q + col] += e * trace[a * q + col];
+                }
+            }
+            for (int k = 0; k < r.o; k++) {
+                for (int j = 0; j < n; j++) {
+                    gv[k][j] += s.err()[k] * s.h()[j];
+                }
+                gc[k] += s.err()[k];
+            }
+            h = s.h();
+        }
+        return new ReferenceRnn.Gradient(g, gv, gc);
+    }
+}
