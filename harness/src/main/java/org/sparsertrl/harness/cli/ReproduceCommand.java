@@ -130,6 +130,12 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--spectral-every", description = "Steps between sampled Jacobians.")
     Integer spectralEvery;
 
+    @Option(names = "--tbptt-window", description = "Steps truncated BPTT looks back (baselines study).")
+    Integer tbpttWindow;
+
+    @Option(names = "--rflo-tau", description = "Time constant of RFLO's eligibility traces (baselines study).")
+    Float rfloTau;
+
     @Option(names = "--bci-n", description = "Hidden units of the BCI decoder.")
     Integer bciN;
 
@@ -226,7 +232,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                     or(rhoAfter, base.rhoAfter()), base.lorenzDt(), base.lorenzSubsteps(), base.lorenzBurnIn(),
                     or(refreshEvery, base.refreshEvery()), or(spectralSteps, base.spectralSteps()),
                     or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow(),
-                    or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
+                    or(tbpttWindow, base.tbpttWindow()), or(rfloTau, base.rfloTau()), or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -238,7 +244,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 && pretrainSteps == null && adaptSteps == null && learningRate == null && sgdLearningRate == null
                 && gain == null && omegaBefore == null && omegaAfter == null && lorenzN == null && rhoBefore == null
                 && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null
-                && bciN == null && nwb == null;
+                && tbpttWindow == null && rfloTau == null && bciN == null && nwb == null;
     }
 
     private static <T> T or(T value, T fallback) {

@@ -49,7 +49,7 @@ final class Adaptations {
         return work;
     }
 
-    /** Multiply-adds per step, roughly: n p for full RTRL (times n), k p for sparse, (k^2 / n + 1) p for subset, p otherwise; plus the forward pass. */
+    /** Multiply-adds per step, roughly: n p for full RTRL, k p for sparse, (k^2 / n + 1) p for subset, 2 T p for truncated BPTT, a few p otherwise; plus the forward pass. */
     static double cost(Protocol p, Cell cell, Method m, int steps) {
         double n = cell.n(), width = n * (n + cell.inputs(p) + 1);
         double perStep = switch (m.kind()) {
@@ -57,6 +57,8 @@ final class Adaptations {
             case SPARSE -> Math.max(1, m.k()) * width;
             case SUBSET -> Math.max(1, m.k() * m.k()) * width / n + width;
             case IMMEDIATE -> 2 * width;
+            case SNAP1, UORO, RFLO -> 4 * width;
+            case TBPTT -> 2.0 * p.tbpttWindow() * width;
             case FROZEN -> n * n;
         };
         return steps * (perStep + 20 * n * n);
@@ -90,7 +92,7 @@ final class Adaptations {
                 }
             }
             Integer k = switch (method.kind()) {
-                case FROZEN -> null;
+                case FROZEN, SNAP1, UORO, RFLO, TBPTT -> null;
                 case FULL -> cell.n();
                 default -> method.k();
             };

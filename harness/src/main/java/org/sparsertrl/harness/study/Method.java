@@ -1,6 +1,7 @@
 package org.sparsertrl.harness.study;
 
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
@@ -8,14 +9,14 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
  * What happens after the shift: frozen weights, or online adaptation with one learner and optimizer.
  *
  * @param kind      the learner family
- * @param k         paths (sparse) or shared units (subset); 0 for immediate, -1 for full and frozen
+ * @param k         paths (sparse) or shared units (subset); 0 for immediate, -1 for the others
  * @param policy    path selection of sparse learners, null otherwise
  * @param optimizer the optimizer used during adaptation
  */
 public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
 
     /** Learner families. */
-    public enum Kind { FROZEN, IMMEDIATE, SPARSE, SUBSET, FULL }
+    public enum Kind { FROZEN, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, TBPTT }
 
     /** Optimizers of the adaptation runs. */
     public enum Optimizer { ADAM, SGD }
@@ -44,6 +45,14 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(Kind.SUBSET, k, null, Optimizer.ADAM);
     }
 
+    /** A peer learner of the baselines study: SNAP1, UORO, RFLO or TBPTT. */
+    public static Method peer(Kind kind) {
+        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO && kind != Kind.TBPTT) {
+            throw new IllegalArgumentException("kind = " + kind + " is not a peer learner");
+        }
+        return new Method(kind, -1, null, Optimizer.ADAM);
+    }
+
     /** The same learner with another optimizer. */
     public Method with(Optimizer other) {
         return new Method(kind, k, policy, other);
@@ -56,6 +65,10 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case FROZEN -> null;
             case IMMEDIATE -> LearnerSpec.immediate();
             case FULL -> LearnerSpec.full();
+            case SNAP1 -> LearnerSpec.snap1();
+            case UORO -> LearnerSpec.uoro(paths);
+            case RFLO -> LearnerSpec.rflo(p.rfloTau(), Rflo.Feedback.RANDOM, paths);
+            case TBPTT -> LearnerSpec.truncatedBptt(p.tbpttWindow());
             case SUBSET -> LearnerSpec.subset(k, cell.seedFor(Cell.Role.SUBSET));
             case SPARSE -> LearnerSpec.sparse(k, switch (policy) {
                 case RANDOM_FIXED -> Selection.randomFixed(paths);
@@ -74,7 +87,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     /** The k shown in tables: the number of paths, n for full RTRL, blank for frozen. */
     public String kLabel(int n) {
         return switch (kind) {
-            case FROZEN -> "";
+            case FROZEN, SNAP1, UORO, RFLO, TBPTT -> "";
             case FULL -> String.valueOf(n);
             default -> String.valueOf(k);
         };
@@ -88,6 +101,10 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case FULL -> "full RTRL";
             case SUBSET -> "subset k=" + k;
             case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label());
+            case SNAP1 -> "SnAp-1";
+            case UORO -> "UORO";
+            case RFLO -> "RFLO";
+            case TBPTT -> "truncated BPTT";
         };
         return optimizer == Optimizer.SGD ? base + " (SGD)" : base;
     }

@@ -76,6 +76,8 @@ public record Protocol(
         int spectralEvery,
         int curveBins,
         double undefinedBelow,
+        int tbpttWindow,
+        float rfloTau,
         int bciN,
         BciStream.Config bci,
         java.util.List<java.nio.file.Path> nwb) {
@@ -104,6 +106,8 @@ public record Protocol(
         require(spectralEvery >= 1, "spectralEvery", spectralEvery, ">= 1");
         require(spectralSteps >= spectralEvery, "spectralSteps", spectralSteps, ">= spectralEvery = " + spectralEvery);
         require(undefinedBelow >= 0 && undefinedBelow < 1, "undefinedBelow", undefinedBelow, "in [0, 1)");
+        require(tbpttWindow >= 1 && tbpttWindow <= 1_000_000, "tbpttWindow", tbpttWindow, "in [1, 1000000]");
+        require(rfloTau >= 1 && Float.isFinite(rfloTau), "rfloTau", rfloTau, "finite and >= 1");
         require(ks.length >= 1, "ks", java.util.Arrays.toString(ks), "non-empty");
         for (int kk : ks) {
             require(kk >= 1 && kk <= n, "ks", java.util.Arrays.toString(ks), "each in [1, n = " + n + "] (k = 0 always runs)");
@@ -136,7 +140,7 @@ public record Protocol(
     public static Protocol full() {
         return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
                 new int[] {64, 128, 256}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 64, BciStream.Config.defaults(), java.util.List.of());
+                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /**
@@ -146,7 +150,7 @@ public record Protocol(
     public static Protocol quick() {
         return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
                 new int[] {16, 32, 64}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 32, BciStream.Config.defaults(), java.util.List.of());
+                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /** The values as name-value pairs, in declaration order, for the report. */
@@ -181,6 +185,9 @@ public record Protocol(
                 b.channels(), b.binMs(), b.targets(), b.reachCm(), b.reachMs(), 100 * b.lostFraction(),
                 100 * b.replacedFraction(), b.gainSpread(), b.baselineSpread(), b.walkPerBin(), bciN)
                 : "NWB files " + nwb + " (session A, session B), " + b.binMs() + " ms bins; n = " + bciN);
+        out.put("peer learners (baselines study)", "SnAp-1; UORO (random signs seeded per run); RFLO with trace time "
+                + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n); truncated BPTT through the last "
+                + tbpttWindow + " steps; each adapting with the optimizer above");
         out.put("undefined recovery", "when L(baseline) - L(full) < " + undefinedBelow + " L(baseline), or a run diverged");
         return out;
     }
