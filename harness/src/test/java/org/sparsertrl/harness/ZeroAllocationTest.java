@@ -124,6 +124,9 @@ class ZeroAllocationTest {
                 trainer.predict(x, out);
                 trainer.evaluate(x, y);
             }
+            if (t % 5 == 0) {
+                trainer.observe(x);
+            }
         }
     }
 }

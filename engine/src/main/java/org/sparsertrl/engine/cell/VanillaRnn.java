@@ -122,6 +122,15 @@ public final class VanillaRnn {
         return 0.5f * sum;
     }
 
+    /**
+     * After {@link #forward}, for a step without a target: err_t = 0 and delta_t = 0, so a learner
+     * that steps now advances its sensitivities and contributes no gradient.
+     */
+    public void clearError() {
+        kernels.fill(err, 0, layout.oPad(), 0f);
+        kernels.fill(delta, 0, layout.nPad(), 0f);
+    }
+
     /** Writes the exact readout gradient {@code dV = err h_t^T, dc = err} into {@code grad} (slab layout). */
     public void readoutGradient(MemorySegment grad) {
         int n = layout.n(), o = layout.o();

@@ -140,6 +140,24 @@ public final class OnlineTrainer implements AutoCloseable {
         return loss;
     }
 
+    /**
+     * A step without a target, for tasks whose error arrives only at some steps (the adding problem's
+     * last step): the hidden state and the learner's sensitivities advance as in {@link #step}, with a
+     * zero error, and nothing is learned. Unlike {@link #predict}, the sensitivities stay in step with
+     * the hidden state, so a later {@link #step} gets the gradient through this step too. Allocates nothing.
+     */
+    public void observe(float[] input) {
+        Arguments.requireFiniteVector("input", input, layout.m(), "m");
+        requireNotDiverged();
+        cell.forward(input);
+        if (!cell.stateIsFinite()) {
+            divergence = "hidden state";
+            return;
+        }
+        cell.clearError();
+        learner.step(grad);
+    }
+
     /** Forward only: advances the hidden state with {@code input} and writes y_t into {@code output} (length o). */
     public void predict(float[] input, float[] output) {
         Arguments.requireFiniteVector("input", input, layout.m(), "m");

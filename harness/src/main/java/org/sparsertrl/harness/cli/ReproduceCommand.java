@@ -136,6 +136,15 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--rflo-tau", description = "Time constant of RFLO's eligibility traces (baselines study).")
     Float rfloTau;
 
+    @Option(names = "--scope-n", description = "Hidden units in the scope study (adding problem).")
+    Integer scopeN;
+
+    @Option(names = "--scope-length", description = "Steps per adding-problem sequence.")
+    Integer scopeLength;
+
+    @Option(names = "--scope-sequences", description = "Adding-problem sequences per run.")
+    Integer scopeSequences;
+
     @Option(names = "--bci-n", description = "Hidden units of the BCI decoder.")
     Integer bciN;
 
@@ -232,7 +241,9 @@ public final class ReproduceCommand implements Callable<Integer> {
                     or(rhoAfter, base.rhoAfter()), base.lorenzDt(), base.lorenzSubsteps(), base.lorenzBurnIn(),
                     or(refreshEvery, base.refreshEvery()), or(spectralSteps, base.spectralSteps()),
                     or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow(),
-                    or(tbpttWindow, base.tbpttWindow()), or(rfloTau, base.rfloTau()), or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
+                    or(tbpttWindow, base.tbpttWindow()), or(rfloTau, base.rfloTau()),
+                    or(scopeN, base.scopeN()), or(scopeLength, base.scopeLength()), or(scopeSequences, base.scopeSequences()),
+                    or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -244,7 +255,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                 && pretrainSteps == null && adaptSteps == null && learningRate == null && sgdLearningRate == null
                 && gain == null && omegaBefore == null && omegaAfter == null && lorenzN == null && rhoBefore == null
                 && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null
-                && tbpttWindow == null && rfloTau == null && bciN == null && nwb == null;
+                && tbpttWindow == null && rfloTau == null && scopeN == null && scopeLength == null
+                && scopeSequences == null && bciN == null && nwb == null;
     }
 
     private static <T> T or(T value, T fallback) {

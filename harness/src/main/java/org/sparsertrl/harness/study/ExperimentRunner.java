@@ -30,6 +30,7 @@ public final class ExperimentRunner {
     private final ConcurrentHashMap<Cell, FutureTask<Pretrained>> pretrained = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Run, FutureTask<RunResult>> runs = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Cell, FutureTask<double[]>> spectra = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, FutureTask<Object>> others = new ConcurrentHashMap<>();
 
     private record Run(Cell cell, Method method) {
     }
@@ -55,6 +56,12 @@ public final class ExperimentRunner {
     /** Condition numbers of diag(d_t) W sampled along a regime-A trajectory of the pre-trained network. */
     public double[] conditionNumbers(Cell cell) {
         return memo(spectra, cell, () -> sampleConditionNumbers(cell));
+    }
+
+    /** Computes {@code compute} once per key, for studies whose experiments have a shape of their own. */
+    @SuppressWarnings("unchecked")
+    public <V> V once(String key, Supplier<V> compute) {
+        return (V) memo(others, key, compute::get);
     }
 
     private static <K, V> V memo(ConcurrentHashMap<K, FutureTask<V>> cache, K key, Supplier<V> compute) {

@@ -78,6 +78,9 @@ public record Protocol(
         double undefinedBelow,
         int tbpttWindow,
         float rfloTau,
+        int scopeN,
+        int scopeLength,
+        int scopeSequences,
         int bciN,
         BciStream.Config bci,
         java.util.List<java.nio.file.Path> nwb) {
@@ -108,6 +111,9 @@ public record Protocol(
         require(undefinedBelow >= 0 && undefinedBelow < 1, "undefinedBelow", undefinedBelow, "in [0, 1)");
         require(tbpttWindow >= 1 && tbpttWindow <= 1_000_000, "tbpttWindow", tbpttWindow, "in [1, 1000000]");
         require(rfloTau >= 1 && Float.isFinite(rfloTau), "rfloTau", rfloTau, "finite and >= 1");
+        require(scopeN >= Math.max(1, k) && scopeN <= 16_384, "scopeN", scopeN, ">= max(1, k = " + k + ")");
+        require(scopeLength >= 2, "scopeLength", scopeLength, ">= 2");
+        require(scopeSequences >= 5, "scopeSequences", scopeSequences, ">= 5 (the last fifth is scored)");
         require(ks.length >= 1, "ks", java.util.Arrays.toString(ks), "non-empty");
         for (int kk : ks) {
             require(kk >= 1 && kk <= n, "ks", java.util.Arrays.toString(ks), "each in [1, n = " + n + "] (k = 0 always runs)");
@@ -140,7 +146,7 @@ public record Protocol(
     public static Protocol full() {
         return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
                 new int[] {64, 128, 256}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, BciStream.Config.defaults(), java.util.List.of());
+                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, 20, 4_000, 64, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /**
@@ -150,7 +156,7 @@ public record Protocol(
     public static Protocol quick() {
         return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
                 new int[] {16, 32, 64}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, BciStream.Config.defaults(), java.util.List.of());
+                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, 20, 1_500, 32, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /** The values as name-value pairs, in declaration order, for the report. */
@@ -188,6 +194,11 @@ public record Protocol(
         out.put("peer learners (baselines study)", "SnAp-1; UORO (random signs seeded per run); RFLO with trace time "
                 + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n); truncated BPTT through the last "
                 + tbpttWindow + " steps; each adapting with the optimizer above");
+        out.put("adding problem (scope study)", "sequences of " + scopeLength + " steps of (value ~ U[0, 1), marker), "
+                + "one marker in each half, target (the sum of the two marked values) at the last step only; a fresh "
+                + "network of n = " + scopeN + " per seed and method, hidden state and sensitivities reset at every "
+                + "sequence, one update per sequence (Adam, the learning rate above), " + scopeSequences + " sequences, "
+                + "mean squared error of the last fifth");
         out.put("undefined recovery", "when L(baseline) - L(full) < " + undefinedBelow + " L(baseline), or a run diverged");
         return out;
     }

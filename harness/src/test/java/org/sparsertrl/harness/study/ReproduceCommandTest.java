@@ -24,7 +24,8 @@ class ReproduceCommandTest {
 
     static final String[] MINIATURE = {"--seeds", "2", "--n", "8", "--ks", "1,2,4", "--k", "2",
         "--scaling-sizes", "4,8", "--spectral-sizes", "4,8", "--pretrain-steps", "300", "--adapt-steps", "200",
-        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--bci-n", "8", "--no-progress"};
+        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--bci-n", "8", "--scope-n", "8",
+        "--scope-sequences", "100", "--no-progress"};
 
     static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "selection-recovery.png",
             "scaling-recovery.png", "scaling-time.png", "lorenz-seeds.png", "lorenz-loss.png", "spectral-condition.png",
