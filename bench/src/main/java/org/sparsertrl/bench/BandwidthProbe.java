@@ -72,6 +72,17 @@ public class BandwidthProbe {
         }
     }
 
+    /**
+     * The copy on two threads, each over arrays of its own (JMH adds their rates): how much more
+     * bandwidth a second core can draw, the ceiling of a memory-bound step split over two threads.
+     */
+    @Benchmark
+    @org.openjdk.jmh.annotations.Threads(2)
+    @org.openjdk.jmh.annotations.OperationsPerInvocation(FLOATS)
+    public void copyTwoThreads() {
+        copy();
+    }
+
     @Benchmark
     @org.openjdk.jmh.annotations.OperationsPerInvocation(FLOATS)
     public void triad() {

@@ -79,18 +79,20 @@ public final class BenchmarkReport {
         final double peakGflops;
         final double triadGBs;
         final double copyGBs;
+        final double copyTwoThreadsGBs;
         final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
         final Map<String, Map<Integer, JmhResult>> threads = new LinkedHashMap<>();
         final List<JmhResult> kernels = new ArrayList<>();
 
         Measurements(List<JmhResult> results) {
-            double peak = Double.NaN, triad = Double.NaN, copy = Double.NaN;
+            double peak = Double.NaN, triad = Double.NaN, copy = Double.NaN, copy2 = Double.NaN;
             int lanes = KernelProvider.vector().lanes();
             for (JmhResult r : results) {
                 switch (r.benchmark()) {
                     case "PeakProbe.fma" -> peak = r.score() * 2 * lanes / 1e9;
                     case "BandwidthProbe.triad" -> triad = r.score() * 12 / 1e9;
                     case "BandwidthProbe.copy" -> copy = r.score() * 8 / 1e9;
+                    case "BandwidthProbe.copyTwoThreads" -> copy2 = r.score() * 8 / 1e9;
                     case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
                             .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                     case "ThreadsBenchmark.step" -> threads.computeIfAbsent(r.param("shape"), k -> new TreeMap<>())
@@ -105,6 +107,7 @@ public final class BenchmarkReport {
             peakGflops = peak;
             triadGBs = triad;
             copyGBs = copy;
+            copyTwoThreadsGBs = copy2;
         }
 
         double micros(String learner, int n) {
@@ -136,20 +139,25 @@ public final class BenchmarkReport {
         double[] required = {8, 12, 10};
         for (int i = 0; i < sizes.length; i++) {
             double speedup = m.micros("full", sizes[i]) / m.micros("sparse-4", sizes[i]);
+            double ceiling = m.micros("full", sizes[i]) / (sparseBytes(sizes[i]) / (m.copyGBs * 1e3));
             out.add(new Target("speed-up of sparse k = 4 over full RTRL, n = " + sizes[i], ">= " + (int) required[i] + "x",
-                    String.format("%.1fx", speedup), speedup >= required[i]));
+                    String.format("%.1fx (a sparse step moving J at the copy rate would give %.0fx)", speedup, ceiling),
+                    speedup >= required[i]));
         }
         double subset = m.micros("subset-4", 1024), full64 = m.micros("full", 64);
         out.add(new Target("subset k = 4 at n = 1024 faster than full RTRL at n = 64", "faster",
-                String.format("%.0f us against %.0f us", subset, full64), subset < full64));
+                String.format("%.0f us against %.0f us (moving its 8 k p bytes at the copy rate takes %.0f us)", subset,
+                        full64, subsetBytes(1024, 4) / (m.copyGBs * 1e3)), subset < full64));
         String[] shapes = {"full@128", "sparse-4@256"};
         double[] needed = {1.7, 1.4};
         for (int i = 0; i < shapes.length; i++) {
             Map<Integer, JmhResult> t = m.threads.get(shapes[i]);
             double speedup = t == null || !t.containsKey(1) || !t.containsKey(2) ? Double.NaN
                     : t.get(1).score() / t.get(2).score();
+            String limit = i == 1 && Double.isFinite(m.copyTwoThreadsGBs)
+                    ? String.format(" (two threads copy at %.2fx the rate of one)", m.copyTwoThreadsGBs / m.copyGBs) : "";
             out.add(new Target("two threads over one, " + shapes[i].replace("@", ", n = "), ">= " + needed[i] + "x",
-                    String.format("%.2fx", speedup), speedup >= needed[i]));
+                    String.format("%.2fx%s", speedup, limit), speedup >= needed[i]));
         }
         double worst = 0;
         String worstAt = "";
@@ -236,7 +244,9 @@ public final class BenchmarkReport {
                 .row("memory bandwidth, triad", String.format("%.1f GB/s", m.triadGBs),
                         "a = b + s c over 3 x 128 MiB off-heap, 12 bytes per element (BandwidthProbe)")
                 .row("memory bandwidth, copy", String.format("%.1f GB/s", m.copyGBs),
-                        "a = b over 2 x 128 MiB, 8 bytes per element: the pattern of a sparse step"));
+                        "a = b over 2 x 128 MiB, 8 bytes per element: the pattern of a sparse step")
+                .row("memory bandwidth, copy, two threads", String.format("%.1f GB/s", m.copyTwoThreadsGBs),
+                        "the copy on two threads, each over arrays of its own"));
         md.append("\n## Targets\n\n");
         MarkdownTable targets = new MarkdownTable("target", "required", "measured", "met");
         for (Target t : targets(m)) {

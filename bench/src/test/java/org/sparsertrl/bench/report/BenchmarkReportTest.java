@@ -60,7 +60,7 @@ class BenchmarkReportTest {
         assertTrue(full64.measured().startsWith("80 %"), full64.measured());
         BenchmarkReport.Target speedup128 = targets.stream().filter(t -> t.what().contains("over full RTRL, n = 128"))
                 .findFirst().orElseThrow();
-        assertEquals("10.0x", speedup128.measured());
+        assertTrue(speedup128.measured().startsWith("10.0x (a sparse step moving J at the copy rate would give "), speedup128.measured());
         assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
         String report = BenchmarkReport.render(JmhResult.read(json), List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
