@@ -27,7 +27,7 @@ class ObserveTest {
 
     @Test
     void gradientAfterObservingIsTheLastLossGradient() {
-        qt().withExamples(60).forAll(
+        qt().withExamples(100).forAll(
                 integers().between(1, 24), integers().between(1, 4), integers().between(1, 20), longs().all()
         ).checkAssert((n, m, steps, seed) -> {
             float[][] xs = Sequences.gaussian(seed, steps, m);

@@ -52,7 +52,7 @@ class RfloTest {
 
     @Test
     void withReadoutFeedbackAndNoMemoryRfloIsImmediate() {
-        qt().withExamples(50).forAll(
+        qt().withExamples(100).forAll(
                 integers().between(1, 30), integers().between(1, 5), integers().between(1, 25), longs().all()
         ).checkAssert((n, m, steps, seed) -> FLOAT.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
                 summed(LearnerSpec.immediate(), n, m, steps, seed),

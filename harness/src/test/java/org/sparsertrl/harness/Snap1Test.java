@@ -46,7 +46,7 @@ class Snap1Test {
 
     @Test
     void snap1IsPerRowSparseThroughTheSelfPath() {
-        qt().withExamples(50).forAll(
+        qt().withExamples(100).forAll(
                 integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
         ).checkAssert((n, m, steps, seed) -> {
             LearnerSpec diagonal = LearnerSpec.sparse(1, Selection.explicit(selfPaths(n)));
@@ -57,7 +57,7 @@ class Snap1Test {
 
     @Test
     void forOneHiddenUnitSnap1IsFullRtrl() {
-        qt().withExamples(50).forAll(integers().between(1, 6), integers().between(1, 40), longs().all())
+        qt().withExamples(100).forAll(integers().between(1, 6), integers().between(1, 40), longs().all())
                 .checkAssert((m, steps, seed) -> FLOAT.assertClose("m=" + m + " steps=" + steps + " seed=" + seed,
                         summed(LearnerSpec.full(), 1, m, steps, seed), summed(LearnerSpec.snap1(), 1, m, steps, seed)));
     }
