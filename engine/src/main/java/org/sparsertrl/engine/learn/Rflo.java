@@ -66,22 +66,12 @@ public final class Rflo implements Learner {
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
-        int n = layout.n(), m = layout.m(), o = layout.o();
         MemorySegment d = cell.derivative(), err = cell.error(), delta = cell.delta();
         kernels.fill(grad, 0, width, 0f);
-        for (int i = 0; i < n; i++) {
-            float c = gain * d.getAtIndex(JAVA_FLOAT, i);
+        for (int i = 0; i < layout.n(); i++) {
             float e = spec.feedback() == Feedback.READOUT ? delta.getAtIndex(JAVA_FLOAT, i)
-                    : kernels.dot(feedback, (long) i * oPad, err, 0, o);
-            long w = layout.w(i, 0), u = layout.u(i, 0), b = layout.b(i);
-            kernels.scale(decay, trace, w, n);
-            kernels.axpy(c, cell.previousState(), 0, trace, w, n);
-            kernels.scale(decay, trace, u, m);
-            kernels.axpy(c, cell.input(), 0, trace, u, m);
-            trace.setAtIndex(JAVA_FLOAT, b, decay * trace.getAtIndex(JAVA_FLOAT, b) + c);
-            kernels.axpy(e, trace, w, grad, w, n);
-            kernels.axpy(e, trace, u, grad, u, m);
-            grad.setAtIndex(JAVA_FLOAT, b, e * trace.getAtIndex(JAVA_FLOAT, b));
+                    : kernels.dot(feedback, (long) i * oPad, err, 0, layout.o());
+            UnitTrace.step(cell, kernels, trace, grad, i, decay, gain * d.getAtIndex(JAVA_FLOAT, i), e);
         }
     }
 
@@ -98,11 +88,7 @@ public final class Rflo implements Learner {
     /** The eligibility trace P[theta] for theta of unit i, 0 elsewhere. */
     @Override
     public float sensitivity(int i, int column) {
-        RnnLayout layout = cell.layout();
-        int w = layout.w(i, 0), u = layout.u(i, 0);
-        boolean own = column >= w && column < w + layout.n() || column >= u && column < u + layout.m()
-                || column == layout.b(i);
-        return own ? trace.getAtIndex(JAVA_FLOAT, column) : 0f;
+        return UnitTrace.entry(cell.layout(), trace, i, column);
     }
 
     @Override

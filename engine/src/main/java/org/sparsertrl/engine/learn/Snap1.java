@@ -39,22 +39,12 @@ public final class Snap1 implements Learner {
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
-        int n = layout.n(), m = layout.m();
         MemorySegment d = cell.derivative(), delta = cell.delta(), theta = cell.parameters();
         kernels.fill(grad, 0, width, 0f);
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < layout.n(); i++) {
             float di = d.getAtIndex(JAVA_FLOAT, i);
-            float self = di * theta.getAtIndex(JAVA_FLOAT, layout.w(i, i));
-            float deltaI = delta.getAtIndex(JAVA_FLOAT, i);
-            long w = layout.w(i, 0), u = layout.u(i, 0), b = layout.b(i);
-            kernels.scale(self, s, w, n);
-            kernels.axpy(di, cell.previousState(), 0, s, w, n);
-            kernels.scale(self, s, u, m);
-            kernels.axpy(di, cell.input(), 0, s, u, m);
-            s.setAtIndex(JAVA_FLOAT, b, self * s.getAtIndex(JAVA_FLOAT, b) + di);
-            kernels.axpy(deltaI, s, w, grad, w, n);
-            kernels.axpy(deltaI, s, u, grad, u, m);
-            grad.setAtIndex(JAVA_FLOAT, b, deltaI * s.getAtIndex(JAVA_FLOAT, b));
+            UnitTrace.step(cell, kernels, s, grad, i, di * theta.getAtIndex(JAVA_FLOAT, layout.w(i, i)), di,
+                    delta.getAtIndex(JAVA_FLOAT, i));
         }
     }
 
@@ -65,11 +55,7 @@ public final class Snap1 implements Learner {
 
     @Override
     public float sensitivity(int i, int column) {
-        RnnLayout layout = cell.layout();
-        int w = layout.w(i, 0), u = layout.u(i, 0);
-        boolean own = column >= w && column < w + layout.n() || column >= u && column < u + layout.m()
-                || column == layout.b(i);
-        return own ? s.getAtIndex(JAVA_FLOAT, column) : 0f;
+        return UnitTrace.entry(cell.layout(), s, i, column);
     }
 
     @Override

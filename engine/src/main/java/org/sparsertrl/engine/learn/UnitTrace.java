@@ -1,0 +1,46 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.kernel.Kernels;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * A sensitivity kept only on its one-step sparsity pattern: one value per recurrent parameter, the
+ * entry J[i, theta] of the unit i that owns theta (W[i,:], U[i,:], b[i]), held in a slab-shaped
+ * vector. SnAp-1 and RFLO both update it unit by unit as
+ * {@code trace[theta] = decay_i trace[theta] + gain_i z_t[theta]} and take {@code error_i trace[theta]}
+ * as the gradient; they differ only in the decay, gain and error.
+ */
+final class UnitTrace {
+
+    private UnitTrace() {
+    }
+
+    /** Updates unit i's part of {@code trace} and writes unit i's part of {@code grad}. */
+    static void step(VanillaRnn cell, Kernels kernels, MemorySegment trace, MemorySegment grad, int i,
+                     float decay, float gain, float error) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), m = layout.m();
+        long w = layout.w(i, 0), u = layout.u(i, 0), b = layout.b(i);
+        kernels.scale(decay, trace, w, n);
+        kernels.axpy(gain, cell.previousState(), 0, trace, w, n);
+        kernels.scale(decay, trace, u, m);
+        kernels.axpy(gain, cell.input(), 0, trace, u, m);
+        trace.setAtIndex(JAVA_FLOAT, b, decay * trace.getAtIndex(JAVA_FLOAT, b) + gain);
+        kernels.axpy(error, trace, w, grad, w, n);
+        kernels.axpy(error, trace, u, grad, u, m);
+        grad.setAtIndex(JAVA_FLOAT, b, error * trace.getAtIndex(JAVA_FLOAT, b));
+    }
+
+    /** J[i, column] as the trace holds it: its value if unit i owns the column, 0 otherwise. */
+    static float entry(RnnLayout layout, MemorySegment trace, int i, int column) {
+        int w = layout.w(i, 0), u = layout.u(i, 0);
+        boolean own = column >= w && column < w + layout.n() || column >= u && column < u + layout.m()
+                || column == layout.b(i);
+        return own ? trace.getAtIndex(JAVA_FLOAT, column) : 0f;
+    }
+}
