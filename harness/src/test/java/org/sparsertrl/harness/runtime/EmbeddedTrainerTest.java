@@ -113,6 +113,53 @@ class EmbeddedTrainerTest {
     }
 
     @Test
+    void manyProducersAreEachAccountedForInTheirOwnOrder() throws InterruptedException {
+        int producers = 3, each = 20_000;
+        try (OnlineTrainer trainer = trainer();
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).manyProducers(true).build()) {
+            runtime.start();
+            long[] accepted = new long[producers], refused = new long[producers], last = new long[producers];
+            java.util.Arrays.fill(last, -1);
+            AtomicInteger disorder = new AtomicInteger();
+            Thread[] threads = new Thread[producers];
+            for (int t = 0; t < producers; t++) {
+                int id = t;
+                threads[t] = Thread.ofPlatform().start(() -> {
+                    SampleProducer p = runtime.producer();
+                    float[] x = new float[1], y = new float[1];
+                    for (int s = 0; s < each; s++) {
+                        x[0] = (float) Math.sin(0.1 * s);
+                        y[0] = (float) Math.sin(0.1 * (s + 1));
+                        while (!p.offerTrain((long) id * 1_000_000 + s, x, y)) {
+                            refused[id]++;
+                            Thread.yield();
+                        }
+                        accepted[id]++;
+                    }
+                });
+            }
+            long read = 0, total = (long) producers * each, deadline = System.nanoTime() + 60_000_000_000L;
+            while (read < total && System.nanoTime() < deadline) {
+                read += runtime.pollPredictions((sequence, enqueued, predicted, loss, out) -> {
+                    int id = (int) (sequence / 1_000_000);
+                    if (sequence % 1_000_000 != last[id] + 1) {
+                        disorder.incrementAndGet();
+                    }
+                    last[id] = sequence % 1_000_000;
+                }, 256);
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertEquals(total, read, "every sample of every producer came back as a prediction");
+            assertEquals(0, disorder.get(), "each producer's samples in its own order, none lost or duplicated");
+            assertEquals(total, runtime.counters().steps.get());
+            assertEquals(java.util.Arrays.stream(refused).sum(), runtime.counters().inputFull.get(),
+                    "every refused offer of every producer counted");
+        }
+    }
+
+    @Test
     void aFullRingRefusesAndCountsEveryOfferItCannotTake() throws InterruptedException {
         try (OnlineTrainer slow = OnlineTrainer.builder(96, 1, 1).learner(LearnerSpec.full()).build();
              EmbeddedTrainer runtime = EmbeddedTrainer.builder(slow).capacity(1024, 1 << 16).build()) {
