@@ -10,6 +10,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecoveryAndStatsTest {
 
     @Test
+    void stabilityVerdictNeedsAClearDifferenceInSpread() {
+        Stats narrow = Stats.of(1.0, 1.1, 0.9, 1.05, 0.95), wide = Stats.of(1.0, 2.0, 0.3, 1.6, 0.2);
+        Stats slightlyWider = Stats.of(1.0, 1.12, 0.88, 1.06, 0.94);
+        assertTrue(LorenzStudy.stabilityVerdict(narrow, wide, 0, 0).startsWith("sparse is the more stable"));
+        assertTrue(LorenzStudy.stabilityVerdict(wide, narrow, 0, 0).startsWith("sparse is not the more stable"));
+        assertTrue(LorenzStudy.stabilityVerdict(narrow, slightlyWider, 0, 0).startsWith("the spreads are alike"));
+        assertTrue(LorenzStudy.stabilityVerdict(narrow, wide, 0, 2).startsWith("no CV comparison"));
+    }
+
+    @Test
     void recoveryIsTheFractionOfFullRtrlsImprovement() {
         assertEquals(0.5, Recovery.of(1.0, 0.6, 0.2, 0.05).value(), 1e-12);
         assertEquals(1.0, Recovery.of(1.0, 0.2, 0.2, 0.05).value(), 1e-12);
