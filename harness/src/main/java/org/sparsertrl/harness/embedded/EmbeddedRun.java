@@ -9,8 +9,9 @@ import org.sparsertrl.engine.runtime.SampleProducer;
 
 /**
  * Streams a signal through a started {@link EmbeddedTrainer}: the calling thread offers samples
- * (phase-shifted sines on every input, the next value of the first as the target) at a fixed rate or
- * as fast as the ring takes them, and a reader thread takes the predictions. Used by the
+ * (phase-shifted sines on every input, the next value of the first as the target) at a fixed rate,
+ * parking between samples as a paced source would, or as fast as the ring takes them, and a reader
+ * thread takes the predictions. Used by the
  * {@code embedded} command and by the benchmark suite's latency probe.
  */
 public final class EmbeddedRun {
@@ -24,7 +25,24 @@ public final class EmbeddedRun {
         }
     }
 
+    /**
+     * How long before a sample is due the producer stops parking and spins: about the time a park
+     * oversleeps on Linux, so samples leave on time without a core spent waiting between them.
+     */
+    private static final long SPIN_NANOS = 80_000;
+
     private EmbeddedRun() {
+    }
+
+    /** Parks until shortly before {@code due}, then spins, so a paced producer leaves the cores to the agent. */
+    private static void awaitDue(long due) {
+        long left;
+        while ((left = due - System.nanoTime()) > SPIN_NANOS) {
+            LockSupport.parkNanos(left - SPIN_NANOS);
+        }
+        while (System.nanoTime() < due) {
+            Thread.onSpinWait();
+        }
     }
 
     /**
@@ -61,10 +79,7 @@ public final class EmbeddedRun {
         double interval = rate == 0 ? 0 : 1e9 / rate;
         for (long s = 0; System.nanoTime() < end; s++) {
             if (rate > 0) {
-                long due = start + (long) (s * interval);
-                while (System.nanoTime() < due) {
-                    Thread.onSpinWait();
-                }
+                awaitDue(start + (long) (s * interval));
             }
             for (int j = 0; j < inputs; j++) {
                 x[j] = (float) Math.sin(0.05 * s + j);
