@@ -395,7 +395,7 @@ public final class BenchmarkReport {
     static Map<String, String> environment(String command, String results) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
-        env.put("commit", GitCommit.describe());
+        env.put("commit", GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"));
         env.put("report written", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         env.put("CPU", cpu());
         env.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));

@@ -11,11 +11,25 @@ public final class GitCommit {
     }
 
     public static String describe() {
+        return describe(new String[0]);
+    }
+
+    /**
+     * The commit, said to have uncommitted changes if tracked files differ from it, not counting
+     * {@code ownOutputs} (paths from the repository's top that the describing command itself writes,
+     * such as a benchmark report kept in the repository).
+     */
+    public static String describe(String... ownOutputs) {
         String commit = run("git", "rev-parse", "--short=12", "HEAD");
         if (commit == null) {
             return "unknown (not a git checkout)";
         }
-        String status = run("git", "status", "--porcelain", "--untracked-files=no");
+        java.util.List<String> command = new java.util.ArrayList<>(
+                java.util.List.of("git", "status", "--porcelain", "--untracked-files=no", "--", ":/"));
+        for (String path : ownOutputs) {
+            command.add(":(top,exclude)" + path);
+        }
+        String status = run(command.toArray(String[]::new));
         return commit + (status == null || status.isEmpty() ? "" : " with uncommitted changes");
     }
 
