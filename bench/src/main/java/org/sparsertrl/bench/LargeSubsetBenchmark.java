@@ -50,7 +50,6 @@ public class LargeSubsetBenchmark {
     @Benchmark
     public float step(SteppingThreadAllocation allocation) {
         allocation.steps++;
-        Learners.sample(t++, x, y);
-        return trainer.step(x, y);
+        return Learners.step(trainer, t++, x, y);
     }
 }

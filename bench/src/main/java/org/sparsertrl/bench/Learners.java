@@ -49,6 +49,21 @@ final class Learners {
                 .threads(threads).build();
     }
 
+    /**
+     * One benchmarked training step on sample t. A trainer that diverges somewhere in its millions of
+     * steps (Adam on a sine, never reset) is reset, with its optimizer, and goes on: the benchmarks
+     * time steps, not learning, and a diverged trainer refuses to step.
+     */
+    static float step(OnlineTrainer trainer, int t, float[] x, float[] y) {
+        sample(t, x, y);
+        float loss = trainer.step(x, y);
+        if (trainer.diverged()) {
+            trainer.reset();
+            trainer.resetOptimizer();
+        }
+        return loss;
+    }
+
     /** A sine-driven input and target for step t, written without allocating. */
     static void sample(int t, float[] x, float[] y) {
         for (int j = 0; j < x.length; j++) {

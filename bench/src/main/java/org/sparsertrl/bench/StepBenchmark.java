@@ -53,7 +53,6 @@ public class StepBenchmark {
     @Benchmark
     public float step(SteppingThreadAllocation allocation) {
         allocation.steps++;
-        Learners.sample(t++, x, y);
-        return trainer.step(x, y);
+        return Learners.step(trainer, t++, x, y);
     }
 }

@@ -52,7 +52,6 @@ public class ThreadsBenchmark {
     @Benchmark
     public float step(SteppingThreadAllocation allocation) {
         allocation.steps++;
-        Learners.sample(t++, x, y);
-        return trainer.step(x, y);
+        return Learners.step(trainer, t++, x, y);
     }
 }
