@@ -44,6 +44,11 @@ public final class EmbeddedCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "10", description = "Seconds to stream (default: ${DEFAULT-VALUE}).")
     double duration;
 
+    @Option(names = "--warm-up", defaultValue = "2",
+            description = "Seconds streamed first, at the same rate, on a runtime of their own and not counted, so that "
+                    + "the JIT has compiled the agent's loop; 0 measures a cold start (default: ${DEFAULT-VALUE}).")
+    double warmUp;
+
     @Option(names = "--checkpoint", defaultValue = "embedded.ckpt", description = "Checkpoint file (default: ${DEFAULT-VALUE}).")
     Path checkpoint;
 
@@ -57,9 +62,10 @@ public final class EmbeddedCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
-        if (rate < 0 || !(duration > 0) || channels < 1) {
+        if (rate < 0 || !(duration > 0) || channels < 1 || !(warmUp >= 0) || Double.isInfinite(warmUp)) {
             throw new ParameterException(spec.commandLine(), "--rate = " + rate + ", --duration = " + duration
-                    + ", --channels = " + channels + ": need rate >= 0, duration > 0, channels >= 1");
+                    + ", --channels = " + channels + ", --warm-up = " + warmUp
+                    + ": need rate >= 0, duration > 0, channels >= 1, warm-up finite and >= 0");
         }
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build();
@@ -69,6 +75,14 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     rate == 0 ? "as fast as possible" : String.format("%,d samples/s", rate), duration,
                     checkpoint.toAbsolutePath(), checkpointEvery);
             out.flush();
+            if (warmUp > 0) {
+                try (EmbeddedTrainer first = EmbeddedTrainer.builder(trainer).build()) {
+                    first.start();
+                    EmbeddedRun.stream(first, channels, rate, warmUp);
+                }
+                out.printf("warm-up: %.1f s streamed first on a runtime of its own, not counted below%n", warmUp);
+                out.flush();
+            }
             runtime.start();
             EmbeddedRun.Result r = EmbeddedRun.stream(runtime, channels, rate, duration);
             Histogram step = r.step(), e2e = r.endToEnd();
