@@ -36,11 +36,10 @@ public final class Rflo implements Learner {
     private final LearnerSpec.RfloSpec spec;
     private final VanillaRnn cell;
     private final Kernels kernels;
-    private final int width;
     private final int oPad;
     private final float decay;
     private final float gain;
-    private final MemorySegment trace;    // (width) P, slab layout
+    private final UnitTrace trace;        // P
     private final MemorySegment feedback; // (n, oPad) B, row i = B[i, :]
 
     Rflo(LearnerSpec.RfloSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
@@ -48,11 +47,10 @@ public final class Rflo implements Learner {
         this.cell = cell;
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
-        this.width = layout.recurrentSize();
         this.oPad = layout.oPad();
         this.decay = 1f - 1f / spec.tau();
         this.gain = 1f / spec.tau();
-        this.trace = memory.allocateFloats(width);
+        this.trace = new UnitTrace(cell, memory, kernels);
         this.feedback = memory.allocateFloats((long) layout.n() * oPad);
         SplittableRandom random = new SplittableRandom(spec.seed());
         double std = 1.0 / Math.sqrt(layout.n());
@@ -67,11 +65,11 @@ public final class Rflo implements Learner {
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
         MemorySegment d = cell.derivative(), err = cell.error(), delta = cell.delta();
-        kernels.fill(grad, 0, width, 0f);
+        trace.clearGradient(grad);
         for (int i = 0; i < layout.n(); i++) {
             float e = spec.feedback() == Feedback.READOUT ? delta.getAtIndex(JAVA_FLOAT, i)
                     : kernels.dot(feedback, (long) i * oPad, err, 0, layout.o());
-            UnitTrace.step(cell, kernels, trace, grad, i, decay, gain * d.getAtIndex(JAVA_FLOAT, i), e);
+            trace.step(grad, i, decay, gain * d.getAtIndex(JAVA_FLOAT, i), e);
         }
     }
 
@@ -82,13 +80,13 @@ public final class Rflo implements Learner {
 
     @Override
     public void reset() {
-        kernels.fill(trace, 0, width, 0f);
+        trace.reset();
     }
 
     /** The eligibility trace P[theta] for theta of unit i, 0 elsewhere. */
     @Override
     public float sensitivity(int i, int column) {
-        return UnitTrace.entry(cell.layout(), trace, i, column);
+        return trace.entry(i, column);
     }
 
     @Override
@@ -98,16 +96,16 @@ public final class Rflo implements Learner {
 
     @Override
     public long stateBytes() {
-        return (long) width * Float.BYTES;
+        return trace.bytes();
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(trace, 0, dst, offset, stateBytes());
+        trace.save(dst, offset);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, trace, 0, stateBytes());
+        trace.load(src, offset);
     }
 }

@@ -24,38 +24,33 @@ public final class Snap1 implements Learner {
 
     private final LearnerSpec spec;
     private final VanillaRnn cell;
-    private final Kernels kernels;
-    private final int width;
-    private final MemorySegment s;   // (width) s[theta] = J[owner(theta), theta], slab layout
+    private final UnitTrace trace;   // s[theta] = J[owner(theta), theta]
 
     Snap1(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
         this.cell = cell;
-        this.kernels = kernels;
-        this.width = cell.layout().recurrentSize();
-        this.s = memory.allocateFloats(width);
+        this.trace = new UnitTrace(cell, memory, kernels);
     }
 
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
         MemorySegment d = cell.derivative(), delta = cell.delta(), theta = cell.parameters();
-        kernels.fill(grad, 0, width, 0f);
+        trace.clearGradient(grad);
         for (int i = 0; i < layout.n(); i++) {
             float di = d.getAtIndex(JAVA_FLOAT, i);
-            UnitTrace.step(cell, kernels, s, grad, i, di * theta.getAtIndex(JAVA_FLOAT, layout.w(i, i)), di,
-                    delta.getAtIndex(JAVA_FLOAT, i));
+            trace.step(grad, i, di * theta.getAtIndex(JAVA_FLOAT, layout.w(i, i)), di, delta.getAtIndex(JAVA_FLOAT, i));
         }
     }
 
     @Override
     public void reset() {
-        kernels.fill(s, 0, width, 0f);
+        trace.reset();
     }
 
     @Override
     public float sensitivity(int i, int column) {
-        return UnitTrace.entry(cell.layout(), s, i, column);
+        return trace.entry(i, column);
     }
 
     @Override
@@ -65,16 +60,16 @@ public final class Snap1 implements Learner {
 
     @Override
     public long stateBytes() {
-        return (long) width * Float.BYTES;
+        return trace.bytes();
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(s, 0, dst, offset, stateBytes());
+        trace.save(dst, offset);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, s, 0, stateBytes());
+        trace.load(src, offset);
     }
 }

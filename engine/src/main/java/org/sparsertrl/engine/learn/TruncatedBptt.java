@@ -35,8 +35,8 @@ public final class TruncatedBptt implements Learner {
     private final MemorySegment previous;   // (window, nPad) h_{s-1}, slot s mod window
     private final MemorySegment inputs;     // (window, mPad) x_s
     private final MemorySegment derivatives; // (window, nPad) d_s
-    private final MemorySegment error;      // (nPad) e_s
-    private final MemorySegment nextError;  // (nPad) e_{s-1} being built
+    private MemorySegment error;            // (nPad) e_s
+    private MemorySegment nextError;        // (nPad) e_{s-1} being built; the two swap
     private final MemorySegment scaled;     // (nPad) a = e_s o d_s
     private int head;                       // slot of the newest step
     private int count;                      // steps held, at most window
@@ -87,7 +87,9 @@ public final class TruncatedBptt implements Learner {
                 for (int i = 0; i < n; i++) {
                     kernels.axpy(scaled.getAtIndex(JAVA_FLOAT, i), theta, layout.w(i, 0), nextError, 0, n);
                 }
-                MemorySegment.copy(nextError, 0, error, 0, (long) n * Float.BYTES);
+                MemorySegment swap = error;
+                error = nextError;
+                nextError = swap;
                 slot = slot == 0 ? window - 1 : slot - 1;
             }
         }

@@ -5,24 +5,38 @@ import java.lang.foreign.MemorySegment;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * A sensitivity kept only on its one-step sparsity pattern: one value per recurrent parameter, the
  * entry J[i, theta] of the unit i that owns theta (W[i,:], U[i,:], b[i]), held in a slab-shaped
- * vector. SnAp-1 and RFLO both update it unit by unit as
+ * vector in the model's memory. SnAp-1 and RFLO both update it unit by unit as
  * {@code trace[theta] = decay_i trace[theta] + gain_i z_t[theta]} and take {@code error_i trace[theta]}
- * as the gradient; they differ only in the decay, gain and error.
+ * as the gradient; they differ only in the decay, gain and error. This class is their carried state.
  */
 final class UnitTrace {
 
-    private UnitTrace() {
+    private final VanillaRnn cell;
+    private final Kernels kernels;
+    private final int width;
+    private final MemorySegment trace;   // (width) J[owner(theta), theta], slab layout
+
+    UnitTrace(VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+        this.cell = cell;
+        this.kernels = kernels;
+        this.width = cell.layout().recurrentSize();
+        this.trace = memory.allocateFloats(width);
     }
 
-    /** Updates unit i's part of {@code trace} and writes unit i's part of {@code grad}. */
-    static void step(VanillaRnn cell, Kernels kernels, MemorySegment trace, MemorySegment grad, int i,
-                     float decay, float gain, float error) {
+    /** Zeroes the recurrent gradient before a step's units write their parts. */
+    void clearGradient(MemorySegment grad) {
+        kernels.fill(grad, 0, width, 0f);
+    }
+
+    /** Updates unit i's part of the trace and writes unit i's part of {@code grad}. */
+    void step(MemorySegment grad, int i, float decay, float gain, float error) {
         RnnLayout layout = cell.layout();
         int n = layout.n(), m = layout.m();
         long w = layout.w(i, 0), u = layout.u(i, 0), b = layout.b(i);
@@ -37,10 +51,27 @@ final class UnitTrace {
     }
 
     /** J[i, column] as the trace holds it: its value if unit i owns the column, 0 otherwise. */
-    static float entry(RnnLayout layout, MemorySegment trace, int i, int column) {
+    float entry(int i, int column) {
+        RnnLayout layout = cell.layout();
         int w = layout.w(i, 0), u = layout.u(i, 0);
         boolean own = column >= w && column < w + layout.n() || column >= u && column < u + layout.m()
                 || column == layout.b(i);
         return own ? trace.getAtIndex(JAVA_FLOAT, column) : 0f;
+    }
+
+    void reset() {
+        kernels.fill(trace, 0, width, 0f);
+    }
+
+    long bytes() {
+        return (long) width * Float.BYTES;
+    }
+
+    void save(MemorySegment dst, long offset) {
+        MemorySegment.copy(trace, 0, dst, offset, bytes());
+    }
+
+    void load(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, trace, 0, bytes());
     }
 }
