@@ -6,6 +6,7 @@ import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.memory.ModelMemory;
@@ -45,7 +46,6 @@ class InvalidArgumentTest {
                 new Case("input[1] = NaN is not finite", t -> t.predict(new float[] {0f, Float.NaN, 0f}, new float[2])),
                 new Case("output has length 3, expected o = 2", t -> t.predict(good, new float[3])),
                 new Case("out has length 1, expected o = 2", t -> t.output(new float[1])),
-                new Case("index = -1 is out of range [0, 255]", t -> t.gradient(-1)),
                 new Case("source is null", t -> t.copyWeightsFrom(null)),
                 new Case("source is null", t -> t.copyHiddenStateFrom(null)),
                 new Case("input has length 1, expected m = 3", t -> t.evaluate(new float[1], target)),
@@ -53,20 +53,50 @@ class InvalidArgumentTest {
                 new Case("learningRate = 0.0 must be finite and > 0", t -> t.setLearningRate(0f)),
                 new Case("learningRate = -0.1 must be finite and > 0", t -> t.setLearningRate(-0.1f)),
                 new Case("learningRate = Infinity must be finite and > 0", t -> t.setLearningRate(Float.POSITIVE_INFINITY)));
-        for (LearnerSpec learner : Learners.all(2)) {
-            try (OnlineTrainer trainer = OnlineTrainer.builder(N, M, O).seed(3).learner(learner).build()) {
-                for (int t = 0; t < 5; t++) {
-                    trainer.step(good, target); // some history, so that sensitivities and state are not zero
-                }
-                for (Case c : cases) {
-                    Snapshot before = Snapshot.of(trainer);
-                    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.call.accept(trainer),
-                            learner.label() + ": " + c.message);
-                    assertEquals(c.message, e.getMessage(), learner.label());
-                    before.assertUnchanged(trainer, learner.label() + " after '" + c.message + "'");
+        for (CellKind kind : CellKind.values()) {
+            List<Case> all = new java.util.ArrayList<>(cases);
+            int size = kind.statesPerUnit() * N;
+            float[] outOfRange = new float[size];
+            outOfRange[1] = 1.5f;
+            all.add(new Case("hiddenState has length " + (size + 1) + ", expected state size = " + size,
+                    t -> t.setHiddenState(new float[size + 1])));
+            all.add(new Case("hiddenState[1] = 1.5 is outside [-1, 1]", t -> t.setHiddenState(outOfRange)));
+            int last = new org.sparsertrl.engine.cell.RnnLayout(N, M, O, kind.gates()).size() - 1;
+            all.add(new Case("index = -1 is out of range [0, " + last + "]", t -> t.gradient(-1)));
+            for (LearnerSpec learner : kind == CellKind.VANILLA ? Learners.all(2) : Learners.gated(2)) {
+                try (OnlineTrainer trainer = OnlineTrainer.builder(N, M, O).cell(kind).seed(3).learner(learner).build()) {
+                    for (int t = 0; t < 5; t++) {
+                        trainer.step(good, target); // some history, so that sensitivities and state are not zero
+                    }
+                    String label = kind.label() + " " + learner.label();
+                    for (Case c : all) {
+                        Snapshot before = Snapshot.of(trainer);
+                        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> c.call.accept(trainer),
+                                label + ": " + c.message);
+                        assertEquals(c.message, e.getMessage(), label);
+                        before.assertUnchanged(trainer, label + " after '" + c.message + "'");
+                    }
                 }
             }
         }
+    }
+
+    @Test
+    void peerLearnersOnAGatedCellAreRefusedByName() {
+        long live = ModelMemory.liveBytes();
+        for (CellKind kind : List.of(CellKind.LSTM, CellKind.GRU)) {
+            for (LearnerSpec learner : List.of(LearnerSpec.snap1(), LearnerSpec.truncatedBptt(4), LearnerSpec.uoro(1),
+                    LearnerSpec.rflo(2f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 1))) {
+                expect("cell = " + kind.label() + ": learner '" + learner.label() + "' is implemented for the vanilla cell "
+                        + "only (full, sparse, subset and immediate run on every cell)",
+                        () -> OnlineTrainer.builder(N, M, O).cell(kind).learner(learner).build());
+            }
+        }
+        expect("k = 7 is out of range [0, n = 6]", () -> OnlineTrainer.builder(N, M, O).cell(CellKind.LSTM)
+                .learner(LearnerSpec.sparse(7, Selection.randomFixed(1))).build());
+        expect("cell = tanh is not one of vanilla, lstm, gru", () -> CellKind.of("tanh"));
+        expect("cell is null", () -> OnlineTrainer.builder(N, M, O).cell(null));
+        assertEquals(live, ModelMemory.liveBytes(), "a refused build must release what it allocated");
     }
 
     @Test
@@ -117,9 +147,9 @@ class InvalidArgumentTest {
     /** What a rejected call must leave as it was. */
     private record Snapshot(double[] weights, double[] sensitivities, float[] hidden, long steps, float learningRate) {
         static Snapshot of(OnlineTrainer trainer) {
-            float[] hidden = new float[trainer.layout().n()];
+            float[] hidden = new float[trainer.cell().stateSize()];
             trainer.cell().hidden(hidden);
-            return new Snapshot(EngineProbe.weights(trainer), EngineProbe.sensitivities(trainer), hidden,
+            return new Snapshot(EngineProbe.weights(trainer), EngineProbe.allSensitivities(trainer), hidden,
                     trainer.steps(), trainer.learningRate());
         }
 

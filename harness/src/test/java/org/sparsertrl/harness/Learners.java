@@ -25,4 +25,20 @@ final class Learners {
                 LearnerSpec.uoro(5),
                 LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6));
     }
+
+    /**
+     * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
+     * immediate). Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * without bound within a few hundred steps at small n.
+     */
+    static List<LearnerSpec> gated(int k) {
+        return List.of(
+                LearnerSpec.full(),
+                LearnerSpec.sparse(k, Selection.randomFixed(1)),
+                LearnerSpec.sparse(k, Selection.randomResampled(10, 2)),
+                LearnerSpec.sparse(k, Selection.topK(10)),
+                LearnerSpec.sparse(k, Selection.bottomK(10)),
+                LearnerSpec.subset(k, 3),
+                LearnerSpec.immediate());
+    }
 }

@@ -4,13 +4,15 @@ import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.memory.ModelMemory;
 
 /**
- * Where each parameter of a vanilla RNN lives in the parameter slab, computed once.
+ * Where each parameter of a recurrent network lives in the parameter slab, computed once.
  *
- * <p>One slab holds every parameter group as its own padded array (struct of arrays):
+ * <p>One slab holds every parameter group as its own padded array (struct of arrays). A cell with
+ * G gates ({@link CellKind#gates()}: 1 for the vanilla cell, 3 for the GRU, 4 for the LSTM) has
+ * R = G n pre-activation rows; row {@code a = g n + i} belongs to gate g of unit i.
  * <pre>
- *   W  (n, nPad)  recurrent weights, row a = inputs of unit a      offset wOffset = 0
- *   U  (n, mPad)  input weights                                     offset uOffset
- *   b  (nPad)     recurrent bias                                    offset bOffset
+ *   W  (R, nPad)  recurrent weights, row a = inputs of row a        offset wOffset = 0
+ *   U  (R, mPad)  input weights                                     offset uOffset
+ *   b  (RPad)     recurrent bias                                    offset bOffset
  *   V  (o, nPad)  readout weights                                   offset vOffset
  *   c  (oPad)     readout bias                                      offset cOffset
  * </pre>
@@ -27,6 +29,8 @@ public final class RnnLayout {
     private final int n;
     private final int m;
     private final int o;
+    private final int gates;
+    private final int rows;
     private final int nPad;
     private final int mPad;
     private final int oPad;
@@ -42,19 +46,38 @@ public final class RnnLayout {
      * @param o outputs, in [1, MAX_DIMENSION]
      */
     public RnnLayout(int n, int m, int o) {
+        this(n, m, o, 1);
+    }
+
+    /**
+     * @param n     hidden units, in [1, MAX_DIMENSION]
+     * @param m     inputs, in [1, MAX_DIMENSION]
+     * @param o     outputs, in [1, MAX_DIMENSION]
+     * @param gates pre-activation rows per unit, in [1, 4]
+     */
+    public RnnLayout(int n, int m, int o, int gates) {
         // The slab is indexed with ints; 16384 keeps n (n + m) + o n below 2^31 with room for padding.
         Arguments.requireInRange("n", n, 1, MAX_DIMENSION);
         Arguments.requireInRange("m", m, 1, MAX_DIMENSION);
         Arguments.requireInRange("o", o, 1, MAX_DIMENSION);
+        Arguments.requireInRange("gates", gates, 1, 4);
+        // With gates the slab grows G-fold: keep it indexable with ints.
+        if ((long) gates * n * (ModelMemory.padded(n) + ModelMemory.padded(m) + 1) + (long) o * ModelMemory.padded(n)
+                > Integer.MAX_VALUE / 2) {
+            throw new IllegalArgumentException("n = " + n + ", m = " + m + " with " + gates
+                    + " gates makes a parameter slab too large to index");
+        }
         this.n = n;
         this.m = m;
         this.o = o;
+        this.gates = gates;
+        this.rows = gates * n;
         this.nPad = ModelMemory.padded(n);
         this.mPad = ModelMemory.padded(m);
         this.oPad = ModelMemory.padded(o);
-        this.uOffset = n * nPad;
-        this.bOffset = uOffset + n * mPad;
-        this.vOffset = bOffset + nPad;
+        this.uOffset = rows * nPad;
+        this.bOffset = uOffset + rows * mPad;
+        this.vOffset = bOffset + ModelMemory.padded(rows);
         this.cOffset = vOffset + o * nPad;
         this.size = cOffset + oPad;
     }
@@ -69,6 +92,16 @@ public final class RnnLayout {
 
     public int o() {
         return o;
+    }
+
+    /** Pre-activation rows per unit: 1 (vanilla), 3 (GRU) or 4 (LSTM). */
+    public int gates() {
+        return gates;
+    }
+
+    /** Pre-activation rows R = gates n: the rows of W and U, the length of b. */
+    public int rows() {
+        return rows;
     }
 
     /** n rounded up to whole vectors: the row stride of W and V. */
@@ -115,9 +148,9 @@ public final class RnnLayout {
         return size;
     }
 
-    /** Parameters of the recurrent part, without padding: p = n (n + m + 1). */
+    /** Parameters of the recurrent part, without padding: p = G n (n + m + 1). */
     public long recurrentParameterCount() {
-        return (long) n * (n + m + 1);
+        return (long) rows * (n + m + 1);
     }
 
     /** All parameters, without padding. */
@@ -125,7 +158,7 @@ public final class RnnLayout {
         return recurrentParameterCount() + (long) o * (n + 1);
     }
 
-    /** Slab index of W[a, j]. */
+    /** Slab index of W[a, j], for pre-activation row a in [0, rows). */
     public int w(int a, int j) {
         return a * nPad + j;
     }
@@ -162,7 +195,7 @@ public final class RnnLayout {
             return (index - uOffset) % mPad < m;
         }
         if (index < vOffset) {
-            return index - bOffset < n;
+            return index - bOffset < rows;
         }
         if (index < cOffset) {
             return (index - vOffset) % nPad < n;
@@ -192,6 +225,6 @@ public final class RnnLayout {
 
     @Override
     public String toString() {
-        return "RnnLayout[n=" + n + ", m=" + m + ", o=" + o + "]";
+        return "RnnLayout[n=" + n + ", m=" + m + ", o=" + o + (gates == 1 ? "" : ", gates=" + gates) + "]";
     }
 }

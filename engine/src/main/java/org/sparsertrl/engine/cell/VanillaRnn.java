@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * is close to {@code gain}; {@code U ~ N(0, 1 / m)}; {@code V ~ N(0, 1 / n)}; {@code b = c = 0}; all
  * drawn from one {@link SplittableRandom} seeded with the given seed, in the order W, U, V, row by row.
  */
-public final class VanillaRnn {
+public final class VanillaRnn implements RecurrentCell {
 
     private final RnnLayout layout;
     private final Kernels kernels;
@@ -32,9 +32,7 @@ public final class VanillaRnn {
     private MemorySegment hPrev;        // (nPad) h_{t-1}; swapped with h by reference each step
     private final MemorySegment x;      // (mPad) x_t
     private final MemorySegment d;      // (nPad) d_t = 1 - h_t^2
-    private final MemorySegment y;      // (oPad) y_t
-    private final MemorySegment err;    // (oPad) y_t - y*_t
-    private final MemorySegment delta;  // (nPad) V^T err
+    private final Readout readout;      // y_t, err_t, delta_t = V^T err
 
     public VanillaRnn(RnnLayout layout, ModelMemory memory, Kernels kernels) {
         this.layout = layout;
@@ -44,16 +42,26 @@ public final class VanillaRnn {
         this.hPrev = memory.allocateFloats(layout.nPad());
         this.x = memory.allocateFloats(layout.mPad());
         this.d = memory.allocateFloats(layout.nPad());
-        this.y = memory.allocateFloats(layout.oPad());
-        this.err = memory.allocateFloats(layout.oPad());
-        this.delta = memory.allocateFloats(layout.nPad());
+        this.readout = new Readout(layout, memory, kernels, layout.n());
     }
 
+    @Override
+    public CellKind kind() {
+        return CellKind.VANILLA;
+    }
+
+    @Override
+    public int stateSize() {
+        return layout.n();
+    }
+
+    @Override
     public RnnLayout layout() {
         return layout;
     }
 
     /** Draws fresh weights as described in the class comment. */
+    @Override
     public void initialize(long seed, float recurrentGain) {
         Arguments.requirePositive("recurrentGain", recurrentGain);
         int n = layout.n(), m = layout.m(), o = layout.o();
@@ -79,6 +87,7 @@ public final class VanillaRnn {
     }
 
     /** Sets h to zero. */
+    @Override
     public void resetState() {
         kernels.fill(h, 0, layout.nPad(), 0f);
         kernels.fill(hPrev, 0, layout.nPad(), 0f);
@@ -86,8 +95,9 @@ public final class VanillaRnn {
     }
 
     /** One forward step from h_{t-1} and {@code input} (length m, not checked here) to h_t, d_t and y_t. */
+    @Override
     public void forward(float[] input) {
-        int n = layout.n(), m = layout.m(), o = layout.o();
+        int n = layout.n(), m = layout.m();
         MemorySegment swap = hPrev;
         hPrev = h;
         h = swap;
@@ -102,47 +112,32 @@ public final class VanillaRnn {
             h.setAtIndex(JAVA_FLOAT, a, ha);
             d.setAtIndex(JAVA_FLOAT, a, 1f - ha * ha);
         }
-        for (int r = 0; r < o; r++) {
-            y.setAtIndex(JAVA_FLOAT, r, kernels.dot(params, layout.v(r, 0), h, 0, n)
-                    + params.getAtIndex(JAVA_FLOAT, layout.c(r)));
-        }
+        readout.predict(params, h);
     }
 
     /** After {@link #forward}: the error, {@code delta_t = V^T err}, and the loss {@code 1/2 |y - target|^2}. */
+    @Override
     public float loss(float[] target) {
-        int n = layout.n(), o = layout.o();
-        float sum = 0f;
-        kernels.fill(delta, 0, layout.nPad(), 0f);
-        for (int r = 0; r < o; r++) {
-            float e = y.getAtIndex(JAVA_FLOAT, r) - target[r];
-            err.setAtIndex(JAVA_FLOAT, r, e);
-            sum = Math.fma(e, e, sum);
-            kernels.axpy(e, params, layout.v(r, 0), delta, 0, n);
-        }
-        return 0.5f * sum;
+        return readout.loss(params, target);
     }
 
     /**
      * After {@link #forward}, for a step without a target: err_t = 0 and delta_t = 0, so a learner
      * that steps now advances its sensitivities and contributes no gradient.
      */
+    @Override
     public void clearError() {
-        kernels.fill(err, 0, layout.oPad(), 0f);
-        kernels.fill(delta, 0, layout.nPad(), 0f);
+        readout.clearError();
     }
 
     /** Writes the exact readout gradient {@code dV = err h_t^T, dc = err} into {@code grad} (slab layout). */
+    @Override
     public void readoutGradient(MemorySegment grad) {
-        int n = layout.n(), o = layout.o();
-        kernels.fill(grad, layout.vOffset(), layout.size() - layout.vOffset(), 0f);
-        for (int r = 0; r < o; r++) {
-            float e = err.getAtIndex(JAVA_FLOAT, r);
-            kernels.axpy(e, h, 0, grad, layout.v(r, 0), n);
-            grad.setAtIndex(JAVA_FLOAT, layout.c(r), e);
-        }
+        readout.gradient(h, grad);
     }
 
     /** True if h_t holds no NaN or infinity. */
+    @Override
     public boolean stateIsFinite() {
         for (int a = 0; a < layout.n(); a++) {
             if (!Float.isFinite(h.getAtIndex(JAVA_FLOAT, a))) {
@@ -153,40 +148,42 @@ public final class VanillaRnn {
     }
 
     /** Copies every parameter of {@code source}, which must have the same layout. */
-    public void copyParametersFrom(VanillaRnn source) {
-        requireSameShape(source);
-        MemorySegment.copy(source.params, 0, params, 0, (long) layout.size() * Float.BYTES);
+    @Override
+    public void copyParametersFrom(RecurrentCell source) {
+        VanillaRnn other = requireSameShape(source);
+        MemorySegment.copy(other.params, 0, params, 0, (long) layout.size() * Float.BYTES);
     }
 
     /** Copies h_t (and d_t) of {@code source}, which must have the same layout. */
-    public void copyStateFrom(VanillaRnn source) {
-        requireSameShape(source);
+    @Override
+    public void copyStateFrom(RecurrentCell source) {
+        VanillaRnn other = requireSameShape(source);
         long bytes = (long) layout.nPad() * Float.BYTES;
-        MemorySegment.copy(source.h, 0, h, 0, bytes);
-        MemorySegment.copy(source.hPrev, 0, hPrev, 0, bytes);
-        MemorySegment.copy(source.d, 0, d, 0, bytes);
+        MemorySegment.copy(other.h, 0, h, 0, bytes);
+        MemorySegment.copy(other.hPrev, 0, hPrev, 0, bytes);
+        MemorySegment.copy(other.d, 0, d, 0, bytes);
     }
 
-    private void requireSameShape(VanillaRnn source) {
-        RnnLayout other = source.layout;
-        if (other.n() != layout.n() || other.m() != layout.m() || other.o() != layout.o()) {
-            throw new IllegalArgumentException("source has shape (n=" + other.n() + ", m=" + other.m() + ", o="
-                    + other.o() + "), expected (n=" + layout.n() + ", m=" + layout.m() + ", o=" + layout.o() + ")");
-        }
+    private VanillaRnn requireSameShape(RecurrentCell source) {
+        Cells.requireSameShape(this, source);
+        return (VanillaRnn) source;
     }
 
     /** Bytes of the state {@link #saveState} writes: the parameter slab, then h_t. */
+    @Override
     public long stateBytes() {
         return params.byteSize() + (long) layout.nPad() * Float.BYTES;
     }
 
     /** Copies the parameters and h_t to {@code dst} at byte {@code offset}. Allocates nothing. */
+    @Override
     public void saveState(MemorySegment dst, long offset) {
         MemorySegment.copy(params, 0, dst, offset, params.byteSize());
         MemorySegment.copy(h, 0, dst, offset + params.byteSize(), (long) layout.nPad() * Float.BYTES);
     }
 
     /** Restores what {@link #saveState} wrote, for a network of the same layout. */
+    @Override
     public void loadState(MemorySegment src, long offset) {
         MemorySegment.copy(src, offset, params, 0, params.byteSize());
         MemorySegment.copy(src, offset + params.byteSize(), h, 0, (long) layout.nPad() * Float.BYTES);
@@ -197,11 +194,13 @@ public final class VanillaRnn {
     }
 
     /** The parameter at slab index {@code index} (see {@link RnnLayout}). */
+    @Override
     public float parameter(int index) {
         return params.getAtIndex(JAVA_FLOAT, index);
     }
 
     /** Sets the parameter at slab index {@code index}; padding indices are refused. */
+    @Override
     public void setParameter(int index, float value) {
         if (!layout.isParameter(index)) {
             throw new IllegalArgumentException("index = " + index + " is not a parameter of " + layout);
@@ -211,13 +210,13 @@ public final class VanillaRnn {
     }
 
     /** Copies y_t into {@code out[0..o)}. */
+    @Override
     public void output(float[] out) {
-        for (int r = 0; r < layout.o(); r++) {
-            out[r] = y.getAtIndex(JAVA_FLOAT, r);
-        }
+        readout.output(out);
     }
 
     /** Sets h_t (and d_t = 1 - h_t^2) from {@code values[0..n)}; the caller checks the values. */
+    @Override
     public void setState(float[] values) {
         for (int a = 0; a < layout.n(); a++) {
             h.setAtIndex(JAVA_FLOAT, a, values[a]);
@@ -226,6 +225,7 @@ public final class VanillaRnn {
     }
 
     /** Copies h_t into {@code out[0..n)}. */
+    @Override
     public void hidden(float[] out) {
         for (int a = 0; a < layout.n(); a++) {
             out[a] = h.getAtIndex(JAVA_FLOAT, a);
@@ -233,6 +233,7 @@ public final class VanillaRnn {
     }
 
     /** The parameter slab (see {@link RnnLayout}). */
+    @Override
     public MemorySegment parameters() {
         return params;
     }
@@ -258,12 +259,14 @@ public final class VanillaRnn {
     }
 
     /** err_t = y_t - y*_t (o values), after {@link #loss}. */
+    @Override
     public MemorySegment error() {
-        return err;
+        return readout.error();
     }
 
     /** delta_t = V^T (y_t - y*_t) = dloss_t / dh_t. */
+    @Override
     public MemorySegment delta() {
-        return delta;
+        return readout.delta();
     }
 }

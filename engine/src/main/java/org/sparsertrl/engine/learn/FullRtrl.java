@@ -29,8 +29,7 @@ public final class FullRtrl implements Learner {
     private final ColumnPool pool;
     private final int parts;          // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private MemorySegment jPrev;      // (n, width) J_{t-1}, row-major
-    private MemorySegment jNext;      // (n, width) J_t being built
+    private final SensitivityRows j;  // (n, width) J_{t-1} and J_t
     private MemorySegment grad;       // the gradient of the step under way
 
     FullRtrl(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -42,8 +41,7 @@ public final class FullRtrl implements Learner {
         this.width = layout.recurrentSize();
         this.pool = pool;
         this.parts = pool.partsFor((long) n * n * width);
-        this.jPrev = memory.allocateFloats((long) n * width);
-        this.jNext = memory.allocateFloats((long) n * width);
+        this.j = new SensitivityRows(memory, n, width);
     }
 
     @Override
@@ -51,31 +49,28 @@ public final class FullRtrl implements Learner {
         this.grad = grad;
         pool.run(propagate, width, parts);
         for (int i = 0; i < n; i++) {
-            ImmediateTerm.addToRow(cell, kernels, jNext, (long) i * width, i);
+            ImmediateTerm.addToRow(cell, kernels, j.next(), (long) i * width, i);
         }
         ImmediateTerm.addToGradient(cell, kernels, grad);
-        MemorySegment swap = jPrev;
-        jPrev = jNext;
-        jNext = swap;
+        j.swap();
     }
 
     /** Columns {@code [from, to)} of {@code J_t = diag(d_t) W J_{t-1}} and of its gradient. */
     private void propagate(int from, int to) {
         RnnLayout layout = cell.layout();
         kernels.denseStep(cell.parameters(), layout.wOffset(), layout.nPad(), n, n,
-                jPrev, from, width, jNext, from, width,
+                j.previous(), from, width, j.next(), from, width,
                 cell.derivative(), cell.delta(), grad, from, to - from);
     }
 
     @Override
     public void reset() {
-        jPrev.fill((byte) 0);
-        jNext.fill((byte) 0);
+        j.reset();
     }
 
     @Override
     public float sensitivity(int i, int column) {
-        return jPrev.getAtIndex(JAVA_FLOAT, (long) i * width + column);
+        return j.get(i, column);
     }
 
     @Override
@@ -85,16 +80,16 @@ public final class FullRtrl implements Learner {
 
     @Override
     public long stateBytes() {
-        return jPrev.byteSize();
+        return j.bytes();
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(jPrev, 0, dst, offset, jPrev.byteSize());
+        j.save(dst, offset);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, jPrev, 0, jPrev.byteSize());
+        j.load(src, offset);
     }
 }

@@ -3,6 +3,8 @@ package org.sparsertrl.engine.learn;
 import java.util.Arrays;
 
 import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.cell.GatedCell;
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
@@ -22,6 +24,10 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
+ *
+ * <p>Full, sparse, subset and immediate run on every cell ({@link org.sparsertrl.engine.cell.CellKind});
+ * SnAp-1, truncated BPTT, UORO and RFLO are implemented for the vanilla cell, and creating one for a
+ * gated cell throws IllegalArgumentException naming the cell.
  */
 public sealed interface LearnerSpec {
 
@@ -29,7 +35,7 @@ public sealed interface LearnerSpec {
      * Creates the learner for {@code cell}, with its buffers in {@code memory}; its sensitivity
      * kernels split their columns over {@code pool}.
      */
-    Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool);
+    Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool);
 
     /** A short label for tables and logs, e.g. {@code sparse k=4 random-fixed}. */
     String label();
@@ -82,8 +88,9 @@ public sealed interface LearnerSpec {
     /** Exact RTRL: {@code J_t = diag(d_t) (W J_{t-1} + M_t)}. */
     record FullSpec() implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new FullRtrl(this, cell, memory, kernels, pool);
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return cell instanceof GatedCell gated ? new GatedFullRtrl(this, gated, memory, kernels, pool)
+                    : new FullRtrl(this, vanilla(cell, label()), memory, kernels, pool);
         }
 
         @Override
@@ -114,9 +121,10 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return new SparseRtrl(this, cell, memory, kernels, pool);
+            return cell instanceof GatedCell gated ? new GatedSparseRtrl(this, gated, memory, kernels, pool)
+                    : new SparseRtrl(this, vanilla(cell, label()), memory, kernels, pool);
         }
 
         @Override
@@ -144,9 +152,10 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return new SubsetRtrl(this, cell, memory, kernels, pool);
+            return cell instanceof GatedCell gated ? new GatedSubsetRtrl(this, gated, memory, kernels, pool)
+                    : new SubsetRtrl(this, vanilla(cell, label()), memory, kernels, pool);
         }
 
         @Override
@@ -179,7 +188,7 @@ public sealed interface LearnerSpec {
     /** Immediate derivatives only (k = 0): {@code J_t = diag(d_t) M_t}. */
     record ImmediateSpec() implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             return new Immediate(this, cell, kernels);
         }
 
@@ -192,8 +201,8 @@ public sealed interface LearnerSpec {
     /** SnAp-1: {@code s_t[theta] = d_t[i] (W[i,i] s_{t-1}[theta] + M_t[i,theta])} for theta of unit i. */
     record Snap1Spec() implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new Snap1(this, cell, memory, kernels);
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Snap1(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -216,8 +225,8 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new TruncatedBptt(this, cell, memory, kernels);
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new TruncatedBptt(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -229,8 +238,8 @@ public sealed interface LearnerSpec {
     /** UORO: the rank-one unbiased estimate J_t ~ h~_t theta~_t^T, random signs from {@code seed}. */
     record UoroSpec(long seed) implements LearnerSpec {
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new Uoro(this, cell, memory, kernels);
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Uoro(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -257,8 +266,8 @@ public sealed interface LearnerSpec {
         }
 
         @Override
-        public Learner create(VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new Rflo(this, cell, memory, kernels);
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Rflo(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -267,7 +276,16 @@ public sealed interface LearnerSpec {
         }
     }
 
-    private static void requireKAtMostN(int k, VanillaRnn cell) {
+    /** The cell as a vanilla RNN, or an IllegalArgumentException naming the cell and the learner. */
+    private static VanillaRnn vanilla(RecurrentCell cell, String learner) {
+        if (cell instanceof VanillaRnn vanilla) {
+            return vanilla;
+        }
+        throw new IllegalArgumentException("cell = " + cell.kind().label() + ": learner '" + learner
+                + "' is implemented for the vanilla cell only (full, sparse, subset and immediate run on every cell)");
+    }
+
+    private static void requireKAtMostN(int k, RecurrentCell cell) {
         int n = cell.layout().n();
         if (k > n) {
             throw new IllegalArgumentException("k = " + k + " is out of range [0, n = " + n + "]");

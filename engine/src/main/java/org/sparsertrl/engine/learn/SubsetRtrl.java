@@ -38,8 +38,7 @@ public final class SubsetRtrl implements Learner {
     private final ColumnPool pool;
     private final int parts;          // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private MemorySegment rPrev;      // (k, width) R_{t-1}
-    private MemorySegment rNext;      // (k, width) R_t being built
+    private final SensitivityRows kept; // the stored rows R_{t-1} and R_t
     private MemorySegment grad;       // the gradient of the step under way
 
     SubsetRtrl(LearnerSpec.SubsetSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -57,11 +56,10 @@ public final class SubsetRtrl implements Learner {
         this.coef = new float[k];
         this.pool = pool;
         this.parts = pool.partsFor((long) (k * k + k) * width);
-        this.rPrev = memory.allocateFloats((long) k * width);
-        this.rNext = memory.allocateFloats((long) k * width);
+        this.kept = new SensitivityRows(memory, k, width);
     }
 
-    private static int[] drawUnits(int n, int k, long seed) {
+    static int[] drawUnits(int n, int k, long seed) {
         int[] permutation = Units.identity(n);
         boolean[] chosen = new boolean[n];
         Units.draw(new SplittableRandom(seed), k, permutation, chosen);
@@ -96,17 +94,15 @@ public final class SubsetRtrl implements Learner {
         this.grad = grad;
         pool.run(propagate, width, parts);
         for (int s = 0; s < k; s++) {
-            ImmediateTerm.addToRow(cell, kernels, rNext, (long) s * width, units[s]);
+            ImmediateTerm.addToRow(cell, kernels, kept.next(), (long) s * width, units[s]);
         }
         ImmediateTerm.addToGradient(cell, kernels, grad);
-        MemorySegment swap = rPrev;
-        rPrev = rNext;
-        rNext = swap;
+        kept.swap();
     }
 
     /** Columns {@code [from, to)} of the new stored rows and of the gradient. */
     private void propagate(int from, int to) {
-        kernels.subsetStep(rPrev, from, width, k, weights, scale, coef, rNext, from, width, grad, from, to - from);
+        kernels.subsetStep(kept.previous(), from, width, k, weights, scale, coef, kept.next(), from, width, grad, from, to - from);
     }
 
     /** The units of S, ascending (a copy). */
@@ -116,14 +112,13 @@ public final class SubsetRtrl implements Learner {
 
     @Override
     public void reset() {
-        rPrev.fill((byte) 0);
-        rNext.fill((byte) 0);
+        kept.reset();
     }
 
     @Override
     public float sensitivity(int i, int column) {
         int s = Arrays.binarySearch(units, i);
-        return s < 0 ? Float.NaN : rPrev.getAtIndex(JAVA_FLOAT, (long) s * width + column);
+        return s < 0 ? Float.NaN : kept.get(s, column);
     }
 
     @Override
@@ -133,16 +128,16 @@ public final class SubsetRtrl implements Learner {
 
     @Override
     public long stateBytes() {
-        return rPrev.byteSize();
+        return kept.bytes();
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(rPrev, 0, dst, offset, rPrev.byteSize());
+        kept.save(dst, offset);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, rPrev, 0, rPrev.byteSize());
+        kept.load(src, offset);
     }
 }

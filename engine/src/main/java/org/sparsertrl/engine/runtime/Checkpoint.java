@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.engine.train.TrainerState;
 
@@ -39,7 +40,11 @@ public final class Checkpoint {
 
     static final byte[] MAGIC = "SRTLCKPT".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
-    static final String CELL_KIND = "vanilla-tanh";
+
+    /** The cell kind as the file names it ("vanilla-tanh" for the vanilla cell, as files before the gated cells did). */
+    static String cellKind(CellKind kind) {
+        return kind == CellKind.VANILLA ? "vanilla-tanh" : kind.label();
+    }
 
     private Checkpoint() {
     }
@@ -53,9 +58,10 @@ public final class Checkpoint {
     }
 
     /** What identifies the model a state belongs to. */
-    record Header(int n, int m, int o, boolean sensitivities, String learner, String optimizer) {
+    record Header(String cell, int n, int m, int o, boolean sensitivities, String learner, String optimizer) {
         static Header of(OnlineTrainer trainer, boolean sensitivities) {
-            return new Header(trainer.layout().n(), trainer.layout().m(), trainer.layout().o(), sensitivities,
+            return new Header(cellKind(trainer.cell().kind()), trainer.layout().n(), trainer.layout().m(),
+                    trainer.layout().o(), sensitivities,
                     trainer.learner().spec().label(), trainer.optimizer().spec().label());
         }
     }
@@ -95,7 +101,7 @@ public final class Checkpoint {
     }
 
     private static ByteBuffer headerBytes(Header h, long steps, long stateLength) {
-        byte[] cell = CELL_KIND.getBytes(StandardCharsets.UTF_8), learner = h.learner().getBytes(StandardCharsets.UTF_8),
+        byte[] cell = h.cell().getBytes(StandardCharsets.UTF_8), learner = h.learner().getBytes(StandardCharsets.UTF_8),
                 optimizer = h.optimizer().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(44 + 12 + cell.length + learner.length + optimizer.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
@@ -148,10 +154,11 @@ public final class Checkpoint {
                 throw new CorruptCheckpointException(file, String.format("checksum mismatch: stored %08x, computed %08x",
                         stored, (int) crc.getValue()));
             }
-            if (!cell.equals(CELL_KIND)) {
-                throw new CorruptCheckpointException(file, "cell kind '" + cell + "' is not " + CELL_KIND);
-            }
             Header own = Header.of(trainer, (flags & 1) != 0);
+            if (!cell.equals(own.cell())) {
+                throw new CorruptCheckpointException(file, "cell kind mismatch: the file has '" + cell + "', the trainer '"
+                        + own.cell() + "'");
+            }
             if (n != own.n() || m != own.m() || o != own.o()) {
                 throw new CorruptCheckpointException(file, "dimension mismatch: the file has n=" + n + ", m=" + m + ", o=" + o
                         + ", the trainer n=" + own.n() + ", m=" + own.m() + ", o=" + own.o());

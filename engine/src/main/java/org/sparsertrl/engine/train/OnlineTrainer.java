@@ -3,6 +3,10 @@ package org.sparsertrl.engine.train;
 import java.lang.foreign.MemorySegment;
 
 import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.cell.Gru;
+import org.sparsertrl.engine.cell.Lstm;
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.ColumnPool;
@@ -18,7 +22,7 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * An RNN that learns online: every {@link #step} predicts, measures the loss against the target, and
+ * A recurrent network (vanilla, LSTM or GRU: {@link Builder#cell}) that learns online: every {@link #step} predicts, measures the loss against the target, and
  * updates the weights with the gradient of its learner. One instance owns one off-heap arena holding
  * the weights, state, sensitivities, gradient and optimizer moments; {@link #close()} releases it.
  *
@@ -55,7 +59,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final ModelMemory memory;
     private final Kernels kernels;
     private final RnnLayout layout;
-    private final VanillaRnn cell;
+    private final RecurrentCell cell;
     private final Learner learner;
     private final Optimizer optimizer;
     private final ColumnPool pool;
@@ -66,7 +70,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private String divergence;
 
     private OnlineTrainer(Builder b) {
-        this.layout = new RnnLayout(b.n, b.m, b.o);
+        this.layout = new RnnLayout(b.n, b.m, b.o, b.cell.gates());
         this.kernels = b.kernels != null ? b.kernels : KernelProvider.selected();
         this.clipNorm = b.clipNorm;
         ModelMemory ownMemory = null;
@@ -76,7 +80,11 @@ public final class OnlineTrainer implements AutoCloseable {
             ownPool = new ColumnPool(b.threads);
             this.memory = ownMemory;
             this.pool = ownPool;
-            this.cell = new VanillaRnn(layout, memory, kernels);
+            this.cell = switch (b.cell) {
+                case VANILLA -> new VanillaRnn(layout, memory, kernels);
+                case LSTM -> new Lstm(layout, memory, kernels);
+                case GRU -> new Gru(layout, memory, kernels);
+            };
             this.cell.initialize(b.seed, b.recurrentGain);
             this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
@@ -301,17 +309,20 @@ public final class OnlineTrainer implements AutoCloseable {
         }
     }
 
-    /** A copy of the hidden state h_t (length n). */
+    /** A copy of the recurrent state s_t: h_t, and for an LSTM h_t then c_t (length {@code cell().stateSize()}). */
     public float[] hiddenState() {
-        float[] out = new float[layout.n()];
+        float[] out = new float[cell.stateSize()];
         cell.hidden(out);
         return out;
     }
 
-    /** Sets the hidden state h_t (length n, each value finite and in [-1, 1], the range of tanh). */
+    /**
+     * Sets the recurrent state s_t (length {@code cell().stateSize()}: h_t, then an LSTM's c_t), each
+     * value finite and those of h_t in [-1, 1], the range of tanh.
+     */
     public void setHiddenState(float[] values) {
-        Arguments.requireFiniteVector("hiddenState", values, layout.n(), "n");
-        for (int a = 0; a < values.length; a++) {
+        Arguments.requireFiniteVector("hiddenState", values, cell.stateSize(), "state size");
+        for (int a = 0; a < layout.n(); a++) {
             if (values[a] < -1f || values[a] > 1f) {
                 throw new IllegalArgumentException("hiddenState[" + a + "] = " + values[a] + " is outside [-1, 1]");
             }
@@ -370,7 +381,7 @@ public final class OnlineTrainer implements AutoCloseable {
     }
 
     /** The network: weights (by slab index), state and the per-step buffers. */
-    public VanillaRnn cell() {
+    public RecurrentCell cell() {
         return cell;
     }
 
@@ -409,6 +420,7 @@ public final class OnlineTrainer implements AutoCloseable {
         private final int o;
         private long seed;
         private float recurrentGain = 0.9f;
+        private CellKind cell = CellKind.VANILLA;
         private LearnerSpec learner = LearnerSpec.full();
         private OptimizerSpec optimizer = OptimizerSpec.adam(1e-3f);
         private float clipNorm = Float.POSITIVE_INFINITY;
@@ -425,6 +437,15 @@ public final class OnlineTrainer implements AutoCloseable {
         /** Seed of the weight initialisation (default 0). */
         public Builder seed(long seed) {
             this.seed = seed;
+            return this;
+        }
+
+        /** The recurrent cell (default vanilla tanh); see {@link CellKind}. */
+        public Builder cell(CellKind cell) {
+            if (cell == null) {
+                throw new IllegalArgumentException("cell is null");
+            }
+            this.cell = cell;
             return this;
         }
 

@@ -49,7 +49,7 @@ final class Adaptations {
         return work;
     }
 
-    /** Multiply-adds per step, roughly: n p for full RTRL, k p for sparse, (k^2 / n + 1) p for subset, 2 T p for truncated BPTT, a few p otherwise; plus the forward pass. */
+    /** Multiply-adds per step, roughly (for the vanilla cell): n p for full RTRL, k p for sparse, (k^2 / n + 1) p for subset, 2 T p for truncated BPTT, a few p otherwise; plus the forward pass. */
     static double cost(Protocol p, Cell cell, Method m, int steps) {
         double n = cell.n(), width = n * (n + cell.inputs(p) + 1);
         double perStep = switch (m.kind()) {
@@ -61,7 +61,9 @@ final class Adaptations {
             case TBPTT -> 2.0 * p.tbpttWindow() * width;
             case FROZEN -> n * n;
         };
-        return steps * (perStep + 20 * n * n);
+        // A gated cell has G rows of parameters per unit and q state rows per unit: G q^2 times the work.
+        double gated = cell.kind().gates() * cell.kind().statesPerUnit() * cell.kind().statesPerUnit();
+        return steps * (perStep + 20 * n * n) * gated;
     }
 
     /**

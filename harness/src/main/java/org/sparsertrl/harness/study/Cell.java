@@ -2,6 +2,7 @@ package org.sparsertrl.harness.study;
 
 import java.util.SplittableRandom;
 
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.harness.task.BciStream;
 import org.sparsertrl.harness.task.LorenzStream;
 import org.sparsertrl.harness.task.NwbStream;
@@ -9,12 +10,17 @@ import org.sparsertrl.harness.task.SineStream;
 import org.sparsertrl.harness.task.Stream;
 
 /**
- * One pre-trained network: a task, a size and a seed. The seed fixes the weight initialisation, the
+ * One pre-trained network: a task, a cell kind, a size and a seed. The seed fixes the weight initialisation, the
  * task's random start, and the random paths and subsets of the learners adapted from it; each of
  * these roles draws from its own stream derived from the seed, so that, say, a shared subset is not
  * the first row's paths.
  */
-public record Cell(Task task, int n, long seed) {
+public record Cell(Task task, CellKind kind, int n, long seed) {
+
+    /** A vanilla tanh network. */
+    public Cell(Task task, int n, long seed) {
+        this(task, CellKind.VANILLA, n, seed);
+    }
 
     /** The random roles of a cell, each with its own derived seed. */
     public enum Role { TASK, PATHS, SUBSET }
@@ -70,6 +76,6 @@ public record Cell(Task task, int n, long seed) {
 
     @Override
     public String toString() {
-        return task.label() + " n=" + n + " seed=" + seed;
+        return task.label() + (kind == CellKind.VANILLA ? "" : " " + kind.label()) + " n=" + n + " seed=" + seed;
     }
 }

@@ -10,6 +10,7 @@ import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
@@ -82,7 +83,7 @@ public final class ExperimentRunner {
     }
 
     private OnlineTrainer trainer(Cell cell, LearnerSpec learner, OptimizerSpec optimizer) {
-        return OnlineTrainer.builder(cell.n(), cell.inputs(protocol), cell.outputs()).seed(cell.seed())
+        return OnlineTrainer.builder(cell.n(), cell.inputs(protocol), cell.outputs()).cell(cell.kind()).seed(cell.seed())
                 .recurrentGain(protocol.recurrentGain()).learner(learner).optimizer(optimizer).build();
     }
 
@@ -113,7 +114,7 @@ public final class ExperimentRunner {
                 stream.next(x, y);
                 float loss = trainer.step(x, y);
                 if (trainer.diverged()) {
-                    return new Pretrained(trainer.weights(), new float[cell.n()], Double.NaN, tail.curve(), Double.NaN, true);
+                    return new Pretrained(trainer.weights(), new float[trainer.cell().stateSize()], Double.NaN, tail.curve(), Double.NaN, true);
                 }
                 if (t >= tailFrom) {
                     tail.add(loss);
@@ -229,15 +230,19 @@ public final class ExperimentRunner {
             trainer.setWeights(base.weights());
             trainer.setHiddenState(base.hidden());
             RnnLayout layout = trainer.layout();
+            if (!(trainer.cell() instanceof VanillaRnn vanilla)) {
+                throw new IllegalArgumentException("condition numbers of diag(d_t) W are defined for the vanilla cell, not "
+                        + cell.kind().label());
+            }
             int taken = 0;
             for (int t = 1; taken < samples; t++) {
                 stream.next(x, y);
                 trainer.predict(x, out);
                 if (t % p.spectralEvery() == 0) {
                     for (int i = 0; i < n; i++) {
-                        double d = trainer.cell().derivative().getAtIndex(JAVA_FLOAT, i);
+                        double d = vanilla.derivative().getAtIndex(JAVA_FLOAT, i);
                         for (int j = 0; j < n; j++) {
-                            jacobian.set(i, j, d * trainer.cell().parameter(layout.w(i, j)));
+                            jacobian.set(i, j, d * vanilla.parameter(layout.w(i, j)));
                         }
                     }
                     if (!svd.decompose(jacobian)) {

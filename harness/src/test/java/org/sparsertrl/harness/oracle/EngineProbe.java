@@ -66,6 +66,20 @@ public final class EngineProbe {
         return sensitivityRows(trainer, all);
     }
 
+    /** Every state row of J_t (2n for an LSTM) at every recurrent parameter, in slab order: for any cell. */
+    public static double[] allSensitivities(OnlineTrainer trainer) {
+        RnnLayout layout = trainer.layout();
+        int[] columns = java.util.stream.IntStream.range(0, layout.recurrentSize()).filter(layout::isParameter).toArray();
+        int rows = trainer.cell().stateSize();
+        double[] out = new double[rows * columns.length];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < columns.length; c++) {
+                out[r * columns.length + c] = trainer.learner().sensitivity(r, columns[c]);
+            }
+        }
+        return out;
+    }
+
     /** The recurrent gradient in the reference's column order. */
     public static double[] recurrentGradient(OnlineTrainer trainer) {
         RnnLayout layout = trainer.layout();

@@ -1,7 +1,8 @@
 package org.sparsertrl.harness.oracle;
 
 import org.sparsertrl.engine.cell.RnnLayout;
-import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.cell.RecurrentCell;
 
 /**
  * The vanilla RNN and its exact and sparse RTRL gradients in plain double precision, written for
@@ -36,7 +37,10 @@ public final class ReferenceRnn {
     }
 
     /** A copy of the engine's current weights. */
-    public static ReferenceRnn of(VanillaRnn cell) {
+    public static ReferenceRnn of(RecurrentCell cell) {
+        if (cell.kind() != CellKind.VANILLA) {
+            throw new IllegalArgumentException("ReferenceRnn models the vanilla cell, not " + cell.kind().label());
+        }
         RnnLayout l = cell.layout();
         ReferenceRnn r = new ReferenceRnn(l.n(), l.m(), l.o());
         for (int a = 0; a < l.n(); a++) {

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.runtime.Checkpoint;
@@ -115,6 +116,31 @@ class CheckpointTest {
         }
         try (OnlineTrainer other = trainer(8, LearnerSpec.full())) {
             assertRefused(good, other, "learner mismatch");
+        }
+        try (OnlineTrainer lstm = OnlineTrainer.builder(8, 2, 1).cell(CellKind.LSTM).seed(4)
+                .learner(LearnerSpec.sparse(2, Selection.randomFixed(1))).build()) {
+            assertRefused(good, lstm, "cell kind mismatch: the file has 'vanilla-tanh', the trainer 'lstm'");
+        }
+    }
+
+    @Test
+    void gatedCellsRoundTripThroughACheckpoint(@TempDir Path dir) throws IOException {
+        for (CellKind kind : new CellKind[] {CellKind.LSTM, CellKind.GRU}) {
+            for (LearnerSpec learner : new LearnerSpec[] {LearnerSpec.full(), LearnerSpec.sparse(3, Selection.topK(5)),
+                    LearnerSpec.subset(3, 2)}) {
+                Path file = dir.resolve(kind.label() + "-" + learner.label().replace(' ', '_') + ".ckpt");
+                try (OnlineTrainer a = OnlineTrainer.builder(7, 2, 1).cell(kind).seed(4).learner(learner).build();
+                     OnlineTrainer b = OnlineTrainer.builder(7, 2, 1).cell(kind).seed(5).learner(learner).build()) {
+                    train(a, 0, 40, null);
+                    Checkpoint.write(file, a, true);
+                    Checkpoint.load(file, b);
+                    assertArrayEquals(a.hiddenState(), b.hiddenState(), kind.label() + " state (h and c)");
+                    float[] la = new float[25], lb = new float[25];
+                    train(a, 40, 25, la);
+                    train(b, 40, 25, lb);
+                    assertArrayEquals(la, lb, kind.label() + " " + learner.label() + " continues exactly after a load");
+                }
+            }
         }
     }
 

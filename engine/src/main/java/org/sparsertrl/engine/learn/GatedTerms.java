@@ -1,0 +1,106 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.GatedCell;
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.kernel.Kernels;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+
+/**
+ * The two Jacobians of a gated cell, built from the per-step coefficients the cell leaves (see
+ * {@link GatedCell}): the recurrent D_t = ds_t / ds_{t-1} and the immediate M_t = ds_t / dtheta.
+ * The RTRL recursion for a gated cell is {@code J_t = D_t J_{t-1} + M_t}, {@code g_t = J_t^T delta_t};
+ * each learner keeps some of the terms of D_t and all of M_t.
+ *
+ * <p>"Paths" of a gated cell are over units, as for the vanilla cell: keeping path (i, j) keeps
+ * every entry of D_t that links a state row of unit i to a state row of unit j (for the LSTM, the
+ * four entries h_i/c_i from h_j/c_j). Row r of M_t touches only the parameters of its own unit's
+ * gate rows.
+ */
+final class GatedTerms {
+
+    private GatedTerms() {
+    }
+
+    /** D_t[r, column] for state rows r and column. */
+    static float recurrent(GatedCell cell, int r, int column) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), i = r % n;
+        float sum = column == cell.selfColumn(r) ? cell.selfCoefficient(r) : 0f;
+        if (column < n) {
+            MemorySegment params = cell.parameters();
+            for (int g = 0; g < cell.gates(); g++) {
+                sum = Math.fma(cell.coefficientW(r, g), params.getAtIndex(JAVA_FLOAT, layout.w(g * n + i, column)), sum);
+            }
+        }
+        return sum;
+    }
+
+    /** Adds M_t[r, :] to the sensitivity row that starts at {@code rowOffset}. */
+    static void addImmediateToRow(GatedCell cell, Kernels kernels, MemorySegment j, long rowOffset, int r) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), i = r % n;
+        for (int g = 0; g < cell.gates(); g++) {
+            int a = g * n + i;
+            float cu = cell.coefficientU(r, g);
+            kernels.axpy(cell.coefficientW(r, g), cell.previousState(), 0, j, rowOffset + layout.w(a, 0), n);
+            kernels.axpy(cu, cell.input(), 0, j, rowOffset + layout.u(a, 0), layout.m());
+            long b = rowOffset + layout.b(a);
+            j.setAtIndex(JAVA_FLOAT, b, j.getAtIndex(JAVA_FLOAT, b) + cu);
+        }
+    }
+
+    /** Adds {@code delta_t^T M_t} to the recurrent part of {@code grad}, one pass per gate row. */
+    static void addImmediateToGradient(GatedCell cell, Kernels kernels, MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), rows = cell.stateSize();
+        MemorySegment delta = cell.delta();
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < cell.gates(); g++) {
+                float sw = 0f, su = 0f;
+                for (int r = i; r < rows; r += n) {
+                    float e = delta.getAtIndex(JAVA_FLOAT, r);
+                    sw = Math.fma(e, cell.coefficientW(r, g), sw);
+                    su = Math.fma(e, cell.coefficientU(r, g), su);
+                }
+                int a = g * n + i;
+                kernels.axpy(sw, cell.previousState(), 0, grad, layout.w(a, 0), n);
+                kernels.axpy(su, cell.input(), 0, grad, layout.u(a, 0), layout.m());
+                int b = layout.b(a);
+                grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
+            }
+        }
+    }
+
+    /** M_t[r, column]: the sensitivity the immediate learner implies. For inspection and tests. */
+    static float immediateEntry(GatedCell cell, int r, int column) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), i = r % n;
+        for (int g = 0; g < cell.gates(); g++) {
+            int a = g * n + i, w0 = layout.w(a, 0), u0 = layout.u(a, 0);
+            if (column >= w0 && column < w0 + n) {
+                return cell.coefficientW(r, g) * cell.previousState().getAtIndex(JAVA_FLOAT, column - w0);
+            }
+            if (column >= u0 && column < u0 + layout.m()) {
+                return cell.coefficientU(r, g) * cell.input().getAtIndex(JAVA_FLOAT, column - u0);
+            }
+            if (column == layout.b(a)) {
+                return cell.coefficientU(r, g);
+            }
+        }
+        return 0f;
+    }
+
+    /** The state rows of the units in {@code units} (ascending), h rows first, then c rows: ascending too. */
+    static int[] stateRowsOf(int[] units, int n, int statesPerUnit) {
+        int[] rows = new int[units.length * statesPerUnit];
+        for (int q = 0; q < statesPerUnit; q++) {
+            for (int s = 0; s < units.length; s++) {
+                rows[q * units.length + s] = q * n + units[s];
+            }
+        }
+        return rows;
+    }
+}
