@@ -44,7 +44,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
-            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, subset, bci (default: all)."})
+            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, subset, bci, baselines, scope, lstm (default: all)."})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Spec
@@ -138,6 +138,9 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--scope-n", description = "Hidden units in the scope study (adding problem).")
     Integer scopeN;
+
+    @Option(names = "--lstm-n", description = "Hidden units in the LSTM study.")
+    Integer lstmN;
 
     @Option(names = "--scope-length", description = "Steps per adding-problem sequence.")
     Integer scopeLength;
@@ -243,7 +246,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                     or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow(),
                     or(tbpttWindow, base.tbpttWindow()), or(rfloTau, base.rfloTau()),
                     or(scopeN, base.scopeN()), or(scopeLength, base.scopeLength()), or(scopeSequences, base.scopeSequences()),
-                    or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
+                    or(lstmN, base.lstmN()), or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
@@ -256,7 +259,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 && gain == null && omegaBefore == null && omegaAfter == null && lorenzN == null && rhoBefore == null
                 && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null
                 && tbpttWindow == null && rfloTau == null && scopeN == null && scopeLength == null
-                && scopeSequences == null && bciN == null && nwb == null;
+                && scopeSequences == null && lstmN == null && bciN == null && nwb == null;
     }
 
     private static <T> T or(T value, T fallback) {

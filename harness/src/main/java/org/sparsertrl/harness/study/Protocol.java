@@ -45,6 +45,7 @@ import org.sparsertrl.harness.task.BciStream;
  * @param spectralEvery    steps between two sampled Jacobians
  * @param curveBins        bins of the stored loss curves (pre-shift tail and adaptation window)
  * @param undefinedBelow   a recovery is undefined when its denominator is below this fraction of its baseline's loss
+ * @param lstmN            hidden units of the LSTM study
  * @param bciN             hidden units of the BCI decoder
  * @param bci              the synthetic recording and its drift between sessions (bin width also for NWB files)
  * @param nwb              two NWB files, session A then session B, to use instead of the synthetic recording; or empty
@@ -81,6 +82,7 @@ public record Protocol(
         int scopeN,
         int scopeLength,
         int scopeSequences,
+        int lstmN,
         int bciN,
         BciStream.Config bci,
         java.util.List<java.nio.file.Path> nwb) {
@@ -123,6 +125,7 @@ public record Protocol(
             require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", java.util.Arrays.toString(scalingSizes),
                     "each >= max(1, k = " + k + ")");
         }
+        require(lstmN >= Math.max(1, k) && lstmN <= 4_096, "lstmN", lstmN, "in [max(1, k = " + k + "), 4096]");
         require(bciN >= Math.max(1, k) && bciN <= 16_384, "bciN", bciN, ">= max(1, k = " + k + ")");
         require(bci != null, "bci", bci, "given");
         require(nwb != null && (nwb.isEmpty() || nwb.size() == 2), "nwb", nwb, "empty or two files (session A, session B)");
@@ -146,17 +149,17 @@ public record Protocol(
     public static Protocol full() {
         return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
                 new int[] {64, 128, 256}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, 20, 4_000, 64, BciStream.Config.defaults(), java.util.List.of());
+                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, 20, 4_000, 64, 64, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /**
      * The single-size studies at the paper's n = 64 as in full mode; the scaling and spectral studies
-     * at n up to 64 and the Lorenz study at n = 32: about a minute on two cores.
+     * at n up to 64, and the Lorenz, scope, LSTM and BCI studies at n = 32: a few minutes on two cores.
      */
     public static Protocol quick() {
         return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
                 new int[] {16, 32, 64}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, 20, 1_500, 32, BciStream.Config.defaults(), java.util.List.of());
+                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, 20, 1_500, 32, 32, BciStream.Config.defaults(), java.util.List.of());
     }
 
     /** The values as name-value pairs, in declaration order, for the report. */
@@ -199,6 +202,8 @@ public record Protocol(
                 + "network of n = " + scopeN + " per seed and method, hidden state and sensitivities reset at every "
                 + "sequence, one update per sequence (Adam, the learning rate above), " + scopeSequences + " sequences, "
                 + "mean squared error of the last fifth");
+        out.put("LSTM study", "the sine adaptation protocol above with an LSTM of n = " + lstmN + " (forget-gate bias 1, "
+                + "gate weights initialised like W, U above); frozen, immediate, sparse and subset k = " + k + ", full RTRL");
         out.put("undefined recovery", "when L(baseline) - L(full) < " + undefinedBelow + " L(baseline), or a run diverged");
         return out;
     }

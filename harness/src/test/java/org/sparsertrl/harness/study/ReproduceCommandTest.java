@@ -134,7 +134,7 @@ class ReproduceCommandTest {
         Result result = run("reproduce", "--study", "bogus", "--out", dir.toString());
         assertNotEquals(0, result.exit);
         assertTrue(result.output.contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
-                + "lorenz, spectral, subset, bci"), result.output);
+                + "lorenz, spectral, subset, bci, baselines, scope, lstm"), result.output);
     }
 
     @Test
