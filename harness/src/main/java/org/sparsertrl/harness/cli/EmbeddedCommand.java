@@ -67,7 +67,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     + ", --channels = " + channels + ", --warm-up = " + warmUp
                     + ": need rate >= 0, duration > 0, channels >= 1, warm-up finite and >= 0");
         }
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).seed(seed).learner(learner.learner(seed))
+        try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build();
              EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0).build()) {
             out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; checkpoint %s every %,d steps%n",

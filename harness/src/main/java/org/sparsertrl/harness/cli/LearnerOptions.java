@@ -2,6 +2,7 @@ package org.sparsertrl.harness.cli;
 
 import java.util.Locale;
 
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
@@ -41,6 +42,11 @@ public final class LearnerOptions {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
+
+    @Option(names = "--cell", defaultValue = "vanilla", converter = CellConverter.class,
+            description = "Recurrent cell: vanilla, lstm, gru (default: ${DEFAULT-VALUE}). The gated cells run full, "
+                    + "sparse, subset and immediate.")
+    CellKind cell;
 
     @Option(names = "--method", defaultValue = "sparse",
             description = "Learner: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
@@ -112,6 +118,18 @@ public final class LearnerOptions {
     }
 
     /** Accepts the policy names with dashes, as printed. */
+    /** Cell kinds by their lower-case names. */
+    public static final class CellConverter implements picocli.CommandLine.ITypeConverter<CellKind> {
+        @Override
+        public CellKind convert(String value) {
+            try {
+                return CellKind.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
     public static final class PolicyConverter implements picocli.CommandLine.ITypeConverter<Policy> {
         @Override
         public Policy convert(String value) {

@@ -47,9 +47,10 @@ public final class TrainCommand implements Callable<Integer> {
         }
         float[] x = new float[1], y = new float[1];
         SineStream sine = SineStream.constant(omega, 0.0);
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).seed(seed).learner(learner.learner(seed))
+        try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build()) {
-            out.printf("train: %s, n=%d, %s, sine omega=%s, %d steps, %s%n", trainer.learner().spec().label(), n,
+            out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
+                    trainer.learner().spec().label(), n,
                     trainer.optimizer().spec().label(), omega, steps, trainer.kernels().name() + " kernels");
             out.printf("%10s  %14s%n", "step", "mean loss");
             double window = 0, last = 0;
