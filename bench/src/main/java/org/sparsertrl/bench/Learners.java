@@ -1,5 +1,6 @@
 package org.sparsertrl.bench;
 
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
@@ -45,7 +46,11 @@ final class Learners {
     }
 
     static OnlineTrainer trainer(String learner, int n, int threads) {
-        return OnlineTrainer.builder(n, M, O).seed(1).learner(spec(learner)).optimizer(OptimizerSpec.adam(1e-4f))
+        return trainer(CellKind.VANILLA, learner, n, threads);
+    }
+
+    static OnlineTrainer trainer(CellKind cell, String learner, int n, int threads) {
+        return OnlineTrainer.builder(n, M, O).cell(cell).seed(1).learner(spec(learner)).optimizer(OptimizerSpec.adam(1e-4f))
                 .threads(threads).build();
     }
 

@@ -82,6 +82,8 @@ public final class BenchmarkReport {
         final double copyTwoThreadsGBs;
         final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
         final Map<String, Map<Integer, JmhResult>> threads = new LinkedHashMap<>();
+        /** GatedStepBenchmark: cell, then learner, then n. */
+        final Map<String, Map<String, TreeMap<Integer, JmhResult>>> gated = new TreeMap<>();
         final List<JmhResult> kernels = new ArrayList<>();
 
         Measurements(List<JmhResult> results) {
@@ -94,6 +96,8 @@ public final class BenchmarkReport {
                     case "BandwidthProbe.copy" -> copy = r.score() * 8 / 1e9;
                     case "BandwidthProbe.copyTwoThreads" -> copy2 = r.score() * 8 / 1e9;
                     case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
+                            .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
+                    case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())
                             .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                     case "ThreadsBenchmark.step" -> threads.computeIfAbsent(r.param("shape"), k -> new TreeMap<>())
                             .put(Integer.parseInt(r.param("threads")), r);
@@ -255,6 +259,7 @@ public final class BenchmarkReport {
         md.append(targets).append('\n');
         md.append("## Time per step\n\n").append(headline(m)).append('\n');
         md.append(learnerTables(m));
+        md.append(gatedTable(m));
         md.append(threadTable(m));
         md.append(kernelTable(m));
         md.append(embeddedTable(embedded));
@@ -305,6 +310,44 @@ public final class BenchmarkReport {
             md.append("### ").append(learner).append("\n\n").append(table).append('\n');
         }
         return md.toString();
+    }
+
+    /** Width of a row of J of a gated cell with {@code gates} rows per unit (m = 4). */
+    static long gatedWidth(int n, int gates) {
+        long nPad = (n + 15) / 16 * 16, mPad = (M + 15) / 16 * 16, rows = (long) gates * n;
+        return rows * (nPad + mPad) + (rows + 15) / 16 * 16;
+    }
+
+    /** The gated cells' steps (GatedStepBenchmark), if it ran. */
+    private static String gatedTable(Measurements m) {
+        if (m.gated.isEmpty()) {
+            return "";
+        }
+        MarkdownTable table = new MarkdownTable("cell", "learner", "n", "us / step", "full's GFLOP/s",
+                "speed-up over full", "B / step (stepping thread)");
+        for (var cell : m.gated.entrySet()) {
+            int gates = cell.getKey().equals("lstm") ? 4 : 3, rowsPerUnit = cell.getKey().equals("lstm") ? 2 : 1;
+            TreeMap<Integer, JmhResult> full = cell.getValue().getOrDefault("full", new TreeMap<>());
+            for (var learner : cell.getValue().entrySet()) {
+                for (var r : learner.getValue().entrySet()) {
+                    int n = r.getKey();
+                    double us = r.getValue().score();
+                    long rows = (long) rowsPerUnit * n;
+                    String gflops = learner.getKey().equals("full")
+                            ? String.format("%.1f", 2.0 * rows * rows * gatedWidth(n, gates) / (us * 1e3)) : "";
+                    JmhResult f = full.get(n);
+                    table.row(cell.getKey(), learner.getKey(), n,
+                            micros(us) + (Double.isNaN(r.getValue().error()) ? "" : " ± " + micros(r.getValue().error())),
+                            gflops, f == null || learner.getKey().equals("full") ? "" : String.format("%.1fx", f.score() / us),
+                            Double.isNaN(r.getValue().steppingBytesPerOp()) ? "n/a"
+                                    : String.format("%.3f", r.getValue().steppingBytesPerOp()));
+                }
+            }
+        }
+        return "## Gated cells\n\nThe same step (forward, sensitivities, gradient, Adam) for the LSTM (2n sensitivity rows, "
+                + "4 gate rows of parameters per unit) and the GRU (n rows, 3 gate rows), m = 4, o = 1, one thread. "
+                + "Full RTRL's GFLOP/s count its D J product, 2 S^2 p flops for S state rows and p padded parameters.\n\n"
+                + table + '\n';
     }
 
     private static String threadTable(Measurements m) {
