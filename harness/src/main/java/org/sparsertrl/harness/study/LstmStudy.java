@@ -84,6 +84,12 @@ public final class LstmStudy implements Study {
                 + "Here sparse k = %d recovers %s of full RTRL's improvement over the frozen network%s.%n%n", p.k(), p.k(),
                 sparseSummary, sparse.count() == 0 ? "" : sparse.mean() >= 0.8 ? ", which we read as matching"
                         : ", short of matching (we read 80 % or more as matching)"));
+        Stats immediate = Adaptations.stats(byMethod.get(Method.immediate()), RunRecord::recovery);
+        if (immediate.count() > 0 && immediate.mean() >= 0.8) {
+            md.append(String.format("Immediate derivatives alone recover %s as well, so on this task the LSTM's adaptation "
+                    + "does not need the carried sensitivity and the comparison does not separate sparse from the cheaper "
+                    + "methods.%n%n", Adaptations.summary(byMethod.get(Method.immediate()), RunRecord::recovery, true)));
+        }
         md.append("![LSTM loss around the shift](plots/lstm-loss.png)\n\n");
         return new StudyReport(md.toString(), all, List.of(new Claim("LSTM: k=" + p.k() + " of n=" + p.lstmN()
                 + " matches full RTRL", "matches (no figure)", sparseSummary + " (" + p.seeds() + " seeds)")));
