@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
@@ -19,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Property 6: a seed fixes a run. Two trainers built with the same seed give bit-identical losses
- * over 1,000 steps; the scalar and vector kernels give the same losses within rounding.
+ * over 1,000 steps; the scalar and vector kernels give the same losses within rounding; for every
+ * cell.
  */
 class DeterminismTest {
 
@@ -33,6 +35,23 @@ class DeterminismTest {
             for (int t = 0; t < STEPS; t++) {
                 assertEquals(Float.floatToRawIntBits(first[t]), Float.floatToRawIntBits(second[t]),
                         learner.label() + ": step " + t + " gave " + first[t] + " then " + second[t]);
+            }
+        }
+    }
+
+    @Test
+    void gatedCellsToo() {
+        for (CellKind cell : new CellKind[] {CellKind.LSTM, CellKind.GRU}) {
+            for (LearnerSpec learner : Learners.gated(4)) {
+                String label = cell.label() + " " + learner.label();
+                float[] first = run(cell, learner, KernelProvider.selected(), 11);
+                float[] second = run(cell, learner, KernelProvider.selected(), 11);
+                float[] scalar = run(cell, learner, KernelProvider.scalar(), 11);
+                for (int t = 0; t < STEPS; t++) {
+                    assertEquals(Float.floatToRawIntBits(first[t]), Float.floatToRawIntBits(second[t]),
+                            label + ": step " + t + " gave " + first[t] + " then " + second[t]);
+                    assertEquals(scalar[t], first[t], 1e-2 * Math.abs(scalar[t]) + 1e-5, label + ": scalar, step " + t);
+                }
             }
         }
     }
@@ -95,14 +114,31 @@ class DeterminismTest {
                 hash = hash * 31 + Float.floatToRawIntBits(trainer.step(x, y));
             }
         }
+        // The gated cells' sigmoids and tanh (Math.exp, Math.tanh) are JIT intrinsics too.
+        for (CellKind cell : new CellKind[] {CellKind.LSTM, CellKind.GRU}) {
+            try (OnlineTrainer trainer = OnlineTrainer.builder(12, 3, 2).cell(cell).seed(3)
+                    .learner(LearnerSpec.sparse(4, Selection.randomFixed(3)))
+                    .optimizer(OptimizerSpec.adam(3e-3f)).kernels(KernelProvider.vector()).build()) {
+                for (int t = 0; t < 25; t++) {
+                    x[0] = (float) Math.sin(0.2 * t);
+                    x[1] = (float) Math.cos(0.3 * t);
+                    y[0] = (float) Math.sin(0.2 * (t + 1));
+                    hash = hash * 31 + Float.floatToRawIntBits(trainer.step(x, y));
+                }
+            }
+        }
         return Long.toHexString(hash);
     }
 
     /** Losses of one-step-ahead sine prediction from a model seeded with {@code seed}. */
     static float[] run(LearnerSpec learner, Kernels kernels, long seed) {
+        return run(CellKind.VANILLA, learner, kernels, seed);
+    }
+
+    static float[] run(CellKind cell, LearnerSpec learner, Kernels kernels, long seed) {
         float[] losses = new float[STEPS];
         float[] x = new float[1], y = new float[1];
-        try (OnlineTrainer trainer = OnlineTrainer.builder(16, 1, 1).seed(seed).learner(learner)
+        try (OnlineTrainer trainer = OnlineTrainer.builder(16, 1, 1).cell(cell).seed(seed).learner(learner)
                 .optimizer(OptimizerSpec.adam(3e-3f)).kernels(kernels).build()) {
             for (int t = 0; t < STEPS; t++) {
                 x[0] = (float) Math.sin(0.2 * t);

@@ -23,7 +23,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * The LSTM and the GRU under every RTRL variant: the double reference's BPTT agrees with finite
  * differences; full RTRL's summed gradient with frozen weights is that BPTT gradient; per-row
  * sparse with k = n is full RTRL, with k = 0 it is the immediate learner; shared-subset over S is
- * per-row sparse with S_i = S. Each property runs for both cells.
+ * per-row sparse with S_i = S; SnAp-1 is per-row sparse with S_i = {i} (its definition) and, for
+ * n = 1, full RTRL. Each property runs for both cells.
  */
 class GatedCellTest {
 
@@ -132,6 +133,31 @@ class GatedCellTest {
                 compareWhileTraining(kind, n, m, steps, seed, LearnerSpec.sparse(k, Selection.explicit(sets)),
                         LearnerSpec.subset(units), false);
             });
+        }
+    }
+
+    @Test
+    void snap1IsPerRowSparseThroughItsOwnUnitOnly() {
+        for (CellKind kind : GATED) {
+            qt().withExamples(30).forAll(
+                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
+            ).checkAssert((n, m, steps, seed) -> {
+                int[][] own = new int[n][];
+                for (int i = 0; i < n; i++) {
+                    own[i] = new int[] {i};
+                }
+                compareWhileTraining(kind, n, m, steps, seed, LearnerSpec.sparse(1, Selection.explicit(own)),
+                        LearnerSpec.snap1(), true);
+            });
+        }
+    }
+
+    @Test
+    void snap1WithOneUnitIsFullRtrl() {
+        for (CellKind kind : GATED) {
+            qt().withExamples(30).forAll(integers().between(1, 4), integers().between(1, 15), longs().all()
+            ).checkAssert((m, steps, seed) -> compareWhileTraining(kind, 1, m, steps, seed, LearnerSpec.full(),
+                    LearnerSpec.snap1(), true));
         }
     }
 

@@ -28,7 +28,7 @@ final class Learners {
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate). Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO). Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -39,6 +39,8 @@ final class Learners {
                 LearnerSpec.sparse(k, Selection.topK(10)),
                 LearnerSpec.sparse(k, Selection.bottomK(10)),
                 LearnerSpec.subset(k, 3),
-                LearnerSpec.immediate());
+                LearnerSpec.immediate(),
+                LearnerSpec.snap1(),
+                LearnerSpec.uoro(5));
     }
 }

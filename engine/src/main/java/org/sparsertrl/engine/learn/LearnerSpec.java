@@ -25,8 +25,9 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  *
- * <p>Full, sparse, subset and immediate run on every cell ({@link org.sparsertrl.engine.cell.CellKind});
- * SnAp-1, truncated BPTT, UORO and RFLO are implemented for the vanilla cell, and creating one for a
+ * <p>Full, sparse, subset, immediate, SnAp-1 and UORO run on every cell
+ * ({@link org.sparsertrl.engine.cell.CellKind}); truncated BPTT and RFLO are implemented for the
+ * vanilla cell (RFLO is defined for leaky rate networks, not for gated cells), and creating one for a
  * gated cell throws IllegalArgumentException naming the cell.
  */
 public sealed interface LearnerSpec {
@@ -202,7 +203,8 @@ public sealed interface LearnerSpec {
     record Snap1Spec() implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new Snap1(this, vanilla(cell, label()), memory, kernels);
+            return cell instanceof GatedCell gated ? new GatedSnap1(this, gated, memory, kernels)
+                    : new Snap1(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -239,7 +241,7 @@ public sealed interface LearnerSpec {
     record UoroSpec(long seed) implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new Uoro(this, vanilla(cell, label()), memory, kernels);
+            return new Uoro(this, cell, memory, kernels);
         }
 
         @Override
@@ -282,7 +284,7 @@ public sealed interface LearnerSpec {
             return vanilla;
         }
         throw new IllegalArgumentException("cell = " + cell.kind().label() + ": learner '" + learner
-                + "' is implemented for the vanilla cell only (full, sparse, subset and immediate run on every cell)");
+                + "' is implemented for the vanilla cell only (full, sparse, subset, immediate, snap-1 and uoro run on every cell)");
     }
 
     private static void requireKAtMostN(int k, RecurrentCell cell) {

@@ -2,6 +2,8 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
+import org.sparsertrl.engine.cell.GatedCell;
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.Kernels;
@@ -12,7 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
  * UORO (Tallec and Ollivier, 2017): an unbiased rank-one estimate J_t ~ h~_t theta~_t^T, O(n^2) work
- * and O(p) memory per step. With random signs nu in {-1, +1}^n drawn every step,
+ * and O(p) memory per step, for every cell. With random signs nu in {-1, +1}^n drawn every step,
  * <pre>
  *   A = diag(d_t) W h~_{t-1}          B = nu^T diag(d_t) M_t   (for theta of unit i: nu_i d_t[i] z_t)
  *   rho0 = sqrt((|theta~| + eps) / (|A| + eps))      rho1 = sqrt((|B| + eps) / (|nu| + eps))
@@ -22,37 +24,53 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * past, so the cross terms have zero mean and E[h~_t theta~_t^T] = J_t with frozen weights. The
  * signs come from a SplitMix64 generator held in one long (saved with the state), so steps allocate
  * nothing and a restored run draws the same signs.
+ *
+ * <p>For a gated cell (see {@link GatedTerms}) the same estimate runs over the S state rows, with
+ * {@code A = D_t h~_{t-1}} and {@code B = nu^T M_t}: for gate row a = g n + i, B's W part is
+ * {@code (sum_{r in rows(i)} nu_r cw[r,g]) h_{t-1}} and its U part and bias
+ * {@code sum_{r in rows(i)} nu_r cu[r,g]} times x_t and 1. |B| then depends on nu, but only through
+ * terms even in nu (B(-nu) = -B(nu)), so the cross terms still have zero mean and the estimate stays unbiased.
  */
 public final class Uoro implements Learner {
 
     private static final float EPS = 1e-7f;
 
     private final LearnerSpec.UoroSpec spec;
-    private final VanillaRnn cell;
+    private final VanillaRnn cell;          // the cell if it is vanilla, else null
+    private final GatedCell gated;          // the cell if it is gated, else null
     private final Kernels kernels;
     private final int n;
+    private final int rows;                 // state rows: n, or 2n for the LSTM
     private final int width;
-    private final MemorySegment hTilde;     // (nPad) h~
+    private final MemorySegment hTilde;     // (padded rows) h~
     private final MemorySegment thetaTilde; // (width) theta~, slab layout
-    private final MemorySegment a;          // (nPad) A, then scratch
-    private final float[] signs;            // (n) nu
+    private final MemorySegment a;          // (padded rows) A, then scratch
+    private final float[] signs;            // (rows) nu
+    private final float[] recurrentDots;    // (G n) W[a,:] h~, gated cells only
     private long random;                    // SplitMix64 state
 
-    Uoro(LearnerSpec.UoroSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+    Uoro(LearnerSpec.UoroSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
-        this.cell = cell;
+        this.cell = cell instanceof VanillaRnn v ? v : null;
+        this.gated = cell instanceof GatedCell g ? g : null;
         this.kernels = kernels;
         this.n = cell.layout().n();
+        this.rows = cell.stateSize();
         this.width = cell.layout().recurrentSize();
-        this.hTilde = memory.allocateFloats(ModelMemory.padded(n));
+        this.hTilde = memory.allocateFloats(ModelMemory.padded(rows));
         this.thetaTilde = memory.allocateFloats(width);
-        this.a = memory.allocateFloats(ModelMemory.padded(n));
-        this.signs = new float[n];
+        this.a = memory.allocateFloats(ModelMemory.padded(rows));
+        this.signs = new float[rows];
+        this.recurrentDots = new float[cell.layout().rows()];
         this.random = spec.seed();
     }
 
     @Override
     public void step(MemorySegment grad) {
+        if (gated != null) {
+            gatedStep(grad);
+            return;
+        }
         RnnLayout layout = cell.layout();
         int m = layout.m();
         MemorySegment d = cell.derivative(), theta = cell.parameters(), h = cell.previousState(), x = cell.input();
@@ -81,6 +99,62 @@ public final class Uoro implements Learner {
         kernels.axpy(projection, thetaTilde, 0, grad, 0, width);
     }
 
+    /** The same estimate for a gated cell (see the class comment). */
+    private void gatedStep(MemorySegment grad) {
+        RnnLayout layout = gated.layout();
+        int m = layout.m();
+        MemorySegment theta = gated.parameters(), h = gated.previousState(), x = gated.input();
+        for (int row = 0; row < layout.rows(); row++) {
+            recurrentDots[row] = kernels.dot(theta, layout.w(row, 0), hTilde, 0, n);
+        }
+        for (int r = 0; r < rows; r++) {
+            int i = r % n;
+            float sum = gated.selfCoefficient(r) * hTilde.getAtIndex(JAVA_FLOAT, gated.selfColumn(r));
+            for (int g = 0; g < gated.gates(); g++) {
+                sum = Math.fma(gated.coefficientW(r, g), recurrentDots[g * n + i], sum);
+            }
+            a.setAtIndex(JAVA_FLOAT, r, sum);
+            signs[r] = (nextLong() & 1) == 0 ? 1f : -1f;
+        }
+        float hNorm2 = kernels.sumOfSquares(h, 0, n), xNorm2 = kernels.sumOfSquares(x, 0, m) + 1f;
+        float bNorm2 = 0f;
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < gated.gates(); g++) {
+                float sw = unitSum(i, g, true), su = unitSum(i, g, false);
+                bNorm2 += sw * sw * hNorm2 + su * su * xNorm2;
+            }
+        }
+        float rho0 = (float) Math.sqrt((Math.sqrt(kernels.sumOfSquares(thetaTilde, 0, width)) + EPS)
+                / (Math.sqrt(kernels.sumOfSquares(a, 0, rows)) + EPS));
+        float rho1 = (float) Math.sqrt((Math.sqrt(bNorm2) + EPS) / (Math.sqrt(rows) + EPS));
+        kernels.scale(1f / rho0, thetaTilde, 0, width);
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < gated.gates(); g++) {
+                int row = g * n + i;
+                float sw = unitSum(i, g, true) / rho1, su = unitSum(i, g, false) / rho1;
+                kernels.axpy(sw, h, 0, thetaTilde, layout.w(row, 0), n);
+                kernels.axpy(su, x, 0, thetaTilde, layout.u(row, 0), m);
+                int b = layout.b(row);
+                thetaTilde.setAtIndex(JAVA_FLOAT, b, thetaTilde.getAtIndex(JAVA_FLOAT, b) + su);
+            }
+        }
+        for (int r = 0; r < rows; r++) {
+            hTilde.setAtIndex(JAVA_FLOAT, r, rho0 * a.getAtIndex(JAVA_FLOAT, r) + rho1 * signs[r]);
+        }
+        float projection = kernels.dot(gated.delta(), 0, hTilde, 0, rows);
+        kernels.fill(grad, 0, width, 0f);
+        kernels.axpy(projection, thetaTilde, 0, grad, 0, width);
+    }
+
+    /** {@code sum_{r in rows(i)} nu_r c[r, g]}, with c = cw ({@code w}) or cu. */
+    private float unitSum(int i, int g, boolean w) {
+        float sum = 0f;
+        for (int r = i; r < rows; r += n) {
+            sum = Math.fma(signs[r], w ? gated.coefficientW(r, g) : gated.coefficientU(r, g), sum);
+        }
+        return sum;
+    }
+
     /** SplitMix64 (Steele, Lea and Flood, 2014): one long of state, nothing allocated. */
     private long nextLong() {
         long z = random += 0x9E3779B97F4A7C15L;
@@ -91,7 +165,7 @@ public final class Uoro implements Learner {
 
     @Override
     public void reset() {
-        kernels.fill(hTilde, 0, n, 0f);
+        kernels.fill(hTilde, 0, rows, 0f);
         kernels.fill(thetaTilde, 0, width, 0f);
     }
 
@@ -109,20 +183,20 @@ public final class Uoro implements Learner {
     /** h~, theta~ and the generator's state. */
     @Override
     public long stateBytes() {
-        return ((long) n + width) * Float.BYTES + Long.BYTES;
+        return ((long) rows + width) * Float.BYTES + Long.BYTES;
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(hTilde, 0, dst, offset, (long) n * Float.BYTES);
-        MemorySegment.copy(thetaTilde, 0, dst, offset + (long) n * Float.BYTES, (long) width * Float.BYTES);
-        dst.set(JAVA_LONG_UNALIGNED, offset + ((long) n + width) * Float.BYTES, random);
+        MemorySegment.copy(hTilde, 0, dst, offset, (long) rows * Float.BYTES);
+        MemorySegment.copy(thetaTilde, 0, dst, offset + (long) rows * Float.BYTES, (long) width * Float.BYTES);
+        dst.set(JAVA_LONG_UNALIGNED, offset + ((long) rows + width) * Float.BYTES, random);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, hTilde, 0, (long) n * Float.BYTES);
-        MemorySegment.copy(src, offset + (long) n * Float.BYTES, thetaTilde, 0, (long) width * Float.BYTES);
-        random = src.get(JAVA_LONG_UNALIGNED, offset + ((long) n + width) * Float.BYTES);
+        MemorySegment.copy(src, offset, hTilde, 0, (long) rows * Float.BYTES);
+        MemorySegment.copy(src, offset + (long) rows * Float.BYTES, thetaTilde, 0, (long) width * Float.BYTES);
+        random = src.get(JAVA_LONG_UNALIGNED, offset + ((long) rows + width) * Float.BYTES);
     }
 }
