@@ -33,9 +33,8 @@ public final class ReportWriter {
         md.append("Recovery is (L(frozen) - L(method)) / (L(frozen) - L(full RTRL)) over the adaptation window, ")
                 .append("mean ± sample std over seeds; \"undefined\" counts seeds where full RTRL did not clearly beat ")
                 .append("the baseline or a run diverged (see the protocol).\n\n");
-        md.append("Not measured by this command yet: LSTM (paper: k = 4 matches full RTRL) and sparse gradient ")
-                .append("transport over transformer heads. The primate BCI figure is set beside a synthetic recording ")
-                .append("unless NWB files are given.\n\n");
+        md.append("Not measured by this command: sparse gradient transport over transformer heads. The primate BCI ")
+                .append("figure is set beside a synthetic recording unless NWB files are given.\n\n");
         md.append("## Protocol\n\n");
         md.append("Only the paper's abstract is public, so the protocol is ours: each value below is a named default ")
                 .append("of `Protocol` (harness/src/main/java/org/sparsertrl/harness/study/Protocol.java), and each ")
