@@ -28,7 +28,7 @@ final class Learners {
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO). Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO, truncated BPTT): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -41,6 +41,7 @@ final class Learners {
                 LearnerSpec.subset(k, 3),
                 LearnerSpec.immediate(),
                 LearnerSpec.snap1(),
-                LearnerSpec.uoro(5));
+                LearnerSpec.uoro(5),
+                LearnerSpec.truncatedBptt(8));
     }
 }

@@ -3,8 +3,10 @@ package org.sparsertrl.harness;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.ReferenceGatedRnn;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
@@ -17,7 +19,7 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * Online truncated BPTT with frozen weights: with a window at least as long as the sequence, its
  * summed gradient is BPTT's; with any window, it equals a double-precision reference of its
  * definition (each step's error carried back through the last window steps), which exercises the
- * ring buffer wrapping around many times.
+ * ring buffer wrapping around many times. The gated cells against the gated reference, both ways.
  */
 class TruncatedBpttTest {
 
@@ -57,6 +59,29 @@ class TruncatedBpttTest {
                         RtrlEqualsBpttTest.flatten(trainer.layout(), expected), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
             }
         });
+    }
+
+    @Test
+    void gatedCellsMatchTheirTruncatedReference() {
+        for (CellKind kind : GatedCellTest.GATED) {
+            qt().withExamples(40).forAll(
+                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 30), longs().all()
+            ).checkAssert((n, m, steps, seed) -> {
+                float[][] xs = Sequences.gaussian(seed, steps, m);
+                float[][] ys = Sequences.gaussian(~seed, steps, 2);
+                // Windows from 1 (the immediate gradient) past the sequence's length (BPTT).
+                int window = 1 + new SplittableRandom(seed).nextInt(steps + 2);
+                try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).cell(kind).seed(seed)
+                        .learner(LearnerSpec.truncatedBptt(window)).build()) {
+                    ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.cell());
+                    double[] expected = window >= steps ? reference.bptt(Sequences.widen(xs), Sequences.widen(ys))
+                            : reference.truncatedBptt(Sequences.widen(xs), Sequences.widen(ys), window);
+                    GatedCellTest.FLOAT.assertClose(kind.label() + " window=" + window + " n=" + n + " m=" + m + " steps="
+                                    + steps + " seed=" + seed, RtrlEqualsBpttTest.parametersOnly(trainer.layout(), expected),
+                            RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
+                }
+            });
+        }
     }
 
     /** The definition in double: each step's error carried back through at most {@code window} steps, summed. */

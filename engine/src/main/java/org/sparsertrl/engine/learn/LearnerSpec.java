@@ -25,9 +25,8 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  *
- * <p>Full, sparse, subset, immediate, SnAp-1 and UORO run on every cell
- * ({@link org.sparsertrl.engine.cell.CellKind}); truncated BPTT and RFLO are implemented for the
- * vanilla cell (RFLO is defined for leaky rate networks, not for gated cells), and creating one for a
+ * <p>Every learner but RFLO runs on every cell ({@link org.sparsertrl.engine.cell.CellKind}); RFLO
+ * is defined for leaky rate networks and implemented for the vanilla cell, and creating it for a
  * gated cell throws IllegalArgumentException naming the cell.
  */
 public sealed interface LearnerSpec {
@@ -228,7 +227,8 @@ public sealed interface LearnerSpec {
 
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new TruncatedBptt(this, vanilla(cell, label()), memory, kernels);
+            return cell instanceof GatedCell gated ? new GatedTruncatedBptt(this, gated, memory, kernels)
+                    : new TruncatedBptt(this, vanilla(cell, label()), memory, kernels);
         }
 
         @Override
@@ -284,7 +284,7 @@ public sealed interface LearnerSpec {
             return vanilla;
         }
         throw new IllegalArgumentException("cell = " + cell.kind().label() + ": learner '" + learner
-                + "' is implemented for the vanilla cell only (full, sparse, subset, immediate, snap-1 and uoro run on every cell)");
+                + "' is implemented for the vanilla cell only (every other learner runs on every cell)");
     }
 
     private static void requireKAtMostN(int k, RecurrentCell cell) {

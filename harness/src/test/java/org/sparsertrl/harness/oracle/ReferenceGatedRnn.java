@@ -137,56 +137,85 @@ public final class ReferenceGatedRnn {
         double[] g = new double[slab.length];
         double[] dhNext = new double[n], dcNext = new double[n]; // dL_{>t} / dh_t and / dc_t
         for (int t = trace.length - 1; t >= 0; t--) {
-            Step s = trace[t];
             double[] dh = dhNext.clone();
-            for (int r = 0; r < o; r++) {
-                for (int j = 0; j < n; j++) {
-                    dh[j] += slab[layout.v(r, j)] * s.err[r];
-                    g[layout.v(r, j)] += s.err[r] * s.h[j];
-                }
-                g[layout.c(r)] += s.err[r];
-            }
-            double[] da = new double[layout.rows()];  // dL / d(pre-activation of row a), through its W h part
-            double[] dux = new double[layout.rows()]; // dL / d(U x + b part of row a)
-            double[] dhPrev = new double[n], dcPrev = new double[n];
-            for (int i = 0; i < n; i++) {
-                if (kind == CellKind.LSTM) {
-                    double in = s.gate[i], f = s.gate[n + i], cand = s.gate[2 * n + i], out = s.gate[3 * n + i];
-                    double phi = Math.tanh(s.c[i]);
-                    double dc = dcNext[i] + dh[i] * out * (1 - phi * phi);
-                    da[i] = dc * cand * in * (1 - in);
-                    da[n + i] = dc * s.cPrev[i] * f * (1 - f);
-                    da[2 * n + i] = dc * in * (1 - cand * cand);
-                    da[3 * n + i] = dh[i] * phi * out * (1 - out);
-                    dcPrev[i] = dc * f;
-                    for (int gIndex = 0; gIndex < 4; gIndex++) {
-                        dux[gIndex * n + i] = da[gIndex * n + i];
-                    }
-                } else {
-                    double z = s.gate[i], reset = s.gate[n + i], cand = s.gate[2 * n + i];
-                    double dCand = dh[i] * (1 - z) * (1 - cand * cand); // dL / d(pre-activation of the candidate)
-                    da[i] = dh[i] * (s.hPrev[i] - cand) * z * (1 - z);
-                    da[n + i] = dCand * s.q[i] * reset * (1 - reset);
-                    da[2 * n + i] = dCand * reset;                       // through q = W_n h_{t-1}
-                    dux[i] = da[i];
-                    dux[n + i] = da[n + i];
-                    dux[2 * n + i] = dCand;
-                    dhPrev[i] += dh[i] * z;
-                }
-            }
-            for (int a = 0; a < layout.rows(); a++) {
-                for (int j = 0; j < n; j++) {
-                    g[layout.w(a, j)] += da[a] * s.hPrev[j];
-                    dhPrev[j] += w(a, j) * da[a];
-                }
-                for (int j = 0; j < m; j++) {
-                    g[layout.u(a, j)] += dux[a] * s.x[j];
-                }
-                g[layout.b(a)] += dux[a];
-            }
-            dhNext = dhPrev;
-            dcNext = dcPrev;
+            addReadout(trace[t], dh, g);
+            double[][] back = backStep(trace[t], dh, dcNext, g);
+            dhNext = back[0];
+            dcNext = back[1];
         }
         return g;
+    }
+
+    /**
+     * The sum over t of the gradient of loss_t alone, carried back through at most {@code window}
+     * steps (t, t-1, ..., t-window+1): online truncated BPTT with frozen weights, by its definition.
+     */
+    public double[] truncatedBptt(double[][] xs, double[][] targets, int window) {
+        Step[] trace = run(xs, targets);
+        double[] g = new double[slab.length];
+        for (int t = 0; t < trace.length; t++) {
+            double[] dh = new double[n], dc = new double[n];
+            addReadout(trace[t], dh, g);
+            for (int s = t; s > t - window && s >= 0; s--) {
+                double[][] back = backStep(trace[s], dh, dc, g);
+                dh = back[0];
+                dc = back[1];
+            }
+        }
+        return g;
+    }
+
+    /** Adds step s's readout gradient to g and V^T err to dh. */
+    private void addReadout(Step s, double[] dh, double[] g) {
+        for (int r = 0; r < o; r++) {
+            for (int j = 0; j < n; j++) {
+                dh[j] += slab[layout.v(r, j)] * s.err[r];
+                g[layout.v(r, j)] += s.err[r] * s.h[j];
+            }
+            g[layout.c(r)] += s.err[r];
+        }
+    }
+
+    /** One step back: adds the step's parameter gradient to g, returns dL/dh_{s-1} and dL/dc_{s-1}. */
+    private double[][] backStep(Step s, double[] dh, double[] dcNext, double[] g) {
+        double[] da = new double[layout.rows()];  // dL / d(pre-activation of row a), through its W h part
+        double[] dux = new double[layout.rows()]; // dL / d(U x + b part of row a)
+        double[] dhPrev = new double[n], dcPrev = new double[n];
+        for (int i = 0; i < n; i++) {
+            if (kind == CellKind.LSTM) {
+                double in = s.gate[i], f = s.gate[n + i], cand = s.gate[2 * n + i], out = s.gate[3 * n + i];
+                double phi = Math.tanh(s.c[i]);
+                double dc = dcNext[i] + dh[i] * out * (1 - phi * phi);
+                da[i] = dc * cand * in * (1 - in);
+                da[n + i] = dc * s.cPrev[i] * f * (1 - f);
+                da[2 * n + i] = dc * in * (1 - cand * cand);
+                da[3 * n + i] = dh[i] * phi * out * (1 - out);
+                dcPrev[i] = dc * f;
+                for (int gIndex = 0; gIndex < 4; gIndex++) {
+                    dux[gIndex * n + i] = da[gIndex * n + i];
+                }
+            } else {
+                double z = s.gate[i], reset = s.gate[n + i], cand = s.gate[2 * n + i];
+                double dCand = dh[i] * (1 - z) * (1 - cand * cand); // dL / d(pre-activation of the candidate)
+                da[i] = dh[i] * (s.hPrev[i] - cand) * z * (1 - z);
+                da[n + i] = dCand * s.q[i] * reset * (1 - reset);
+                da[2 * n + i] = dCand * reset;                       // through q = W_n h_{t-1}
+                dux[i] = da[i];
+                dux[n + i] = da[n + i];
+                dux[2 * n + i] = dCand;
+                dhPrev[i] += dh[i] * z;
+            }
+        }
+        for (int a = 0; a < layout.rows(); a++) {
+            for (int j = 0; j < n; j++) {
+                g[layout.w(a, j)] += da[a] * s.hPrev[j];
+                dhPrev[j] += w(a, j) * da[a];
+            }
+            for (int j = 0; j < m; j++) {
+                g[layout.u(a, j)] += dux[a] * s.x[j];
+            }
+            g[layout.b(a)] += dux[a];
+        }
+        return new double[][] {dhPrev, dcPrev};
     }
 }

@@ -1,0 +1,158 @@
+package org.sparsertrl.engine.learn;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sparsertrl.engine.cell.GatedCell;
+import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
+
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+
+/**
+ * Truncated BPTT for a gated cell, run online like {@link TruncatedBptt}: the current loss's error
+ * e (one value per state row) is carried back through the last {@code window} steps, whose h_{s-1},
+ * x_s and Jacobian coefficients (see {@link GatedCell}) are kept in a preallocated ring. Per step s,
+ * back from t, with {@code a = g n + i} a gate row:
+ * <pre>
+ *   sw_a = sum_{r in rows(i)} e[r] cw_s[r,g]      su_a = sum_{r in rows(i)} e[r] cu_s[r,g]
+ *   g[W_a] += sw_a h_{s-1}      g[U_a] += su_a x_s      g[b_a] += su_a
+ *   e_{s-1} = D_s^T e:  e_{s-1}[h] = sum_a sw_a W[a,:],   e_{s-1}[selfColumn(r)] += self_s[r] e[r]
+ * </pre>
+ * This is the gradient of the current loss cut to paths of at most {@code window} steps; with a
+ * window covering the sequence (and frozen weights) the sum over the sequence is BPTT's gradient.
+ * Cost O(window G n (n + m)) per step; the history is read with the current W.
+ */
+final class GatedTruncatedBptt implements Learner {
+
+    private final LearnerSpec spec;
+    private final GatedCell cell;
+    private final Kernels kernels;
+    private final int n;
+    private final int m;
+    private final int rows;          // S
+    private final int gates;
+    private final int window;
+    private final int coefficients;  // floats of cw (or cu) per step: S G
+    private final int slotFloats;    // one step of history: h (nPad) | x (mPad) | cw | cu | self, padded
+    private final MemorySegment history; // (window, slotFloats)
+    private final float[] rowSums;   // (G n) sw_a
+    private MemorySegment error;     // (padded S) e_s
+    private MemorySegment nextError; // (padded S) e_{s-1} being built; the two swap
+    private int head;
+    private int count;
+
+    GatedTruncatedBptt(LearnerSpec.TruncatedBpttSpec spec, GatedCell cell, ModelMemory memory, Kernels kernels) {
+        this.spec = spec;
+        this.cell = cell;
+        this.kernels = kernels;
+        RnnLayout layout = cell.layout();
+        this.n = layout.n();
+        this.m = layout.m();
+        this.rows = cell.stateSize();
+        this.gates = cell.gates();
+        this.window = spec.window();
+        this.coefficients = rows * gates;
+        this.slotFloats = ModelMemory.padded(layout.nPad() + layout.mPad() + 2 * coefficients + rows);
+        this.history = memory.allocateFloats((long) window * slotFloats);
+        this.rowSums = new float[layout.rows()];
+        this.error = memory.allocateFloats(ModelMemory.padded(rows));
+        this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
+        this.head = window - 1;
+    }
+
+    @Override
+    public void step(MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        int nPad = layout.nPad(), mPad = layout.mPad();
+        head = head + 1 == window ? 0 : head + 1;
+        count = Math.min(count + 1, window);
+        long at = (long) head * slotFloats;
+        MemorySegment.copy(cell.previousState(), 0, history, at * Float.BYTES, (long) n * Float.BYTES);
+        MemorySegment.copy(cell.input(), 0, history, (at + nPad) * Float.BYTES, (long) m * Float.BYTES);
+        long cwAt = at + nPad + mPad, cuAt = cwAt + coefficients, selfAt = cuAt + coefficients;
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < gates; g++) {
+                history.setAtIndex(JAVA_FLOAT, cwAt + (long) r * gates + g, cell.coefficientW(r, g));
+                history.setAtIndex(JAVA_FLOAT, cuAt + (long) r * gates + g, cell.coefficientU(r, g));
+            }
+            history.setAtIndex(JAVA_FLOAT, selfAt + r, cell.selfCoefficient(r));
+        }
+        MemorySegment.copy(cell.delta(), 0, error, 0, (long) rows * Float.BYTES);
+        MemorySegment theta = cell.parameters();
+        kernels.fill(grad, 0, layout.recurrentSize(), 0f);
+        int slot = head;
+        for (int back = 0; back < count; back++) {
+            long h = (long) slot * slotFloats, x = h + nPad, cw = x + mPad, cu = cw + coefficients, self = cu + coefficients;
+            for (int i = 0; i < n; i++) {
+                for (int g = 0; g < gates; g++) {
+                    float sw = 0f, su = 0f;
+                    for (int r = i; r < rows; r += n) {
+                        float e = error.getAtIndex(JAVA_FLOAT, r);
+                        sw = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cw + (long) r * gates + g), sw);
+                        su = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cu + (long) r * gates + g), su);
+                    }
+                    int a = g * n + i;
+                    rowSums[a] = sw;
+                    kernels.axpy(sw, history, h, grad, layout.w(a, 0), n);
+                    kernels.axpy(su, history, x, grad, layout.u(a, 0), m);
+                    int b = layout.b(a);
+                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
+                }
+            }
+            if (back + 1 < count) {
+                kernels.fill(nextError, 0, rows, 0f);
+                for (int a = 0; a < layout.rows(); a++) {
+                    kernels.axpy(rowSums[a], theta, layout.w(a, 0), nextError, 0, n);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int c = cell.selfColumn(r);
+                    nextError.setAtIndex(JAVA_FLOAT, c, Math.fma(history.getAtIndex(JAVA_FLOAT, self + r),
+                            error.getAtIndex(JAVA_FLOAT, r), nextError.getAtIndex(JAVA_FLOAT, c)));
+                }
+                MemorySegment swap = error;
+                error = nextError;
+                nextError = swap;
+                slot = slot == 0 ? window - 1 : slot - 1;
+            }
+        }
+    }
+
+    @Override
+    public void reset() {
+        count = 0;
+        head = window - 1;
+    }
+
+    /** Not carried: this learner holds a history, not J; NaN everywhere. */
+    @Override
+    public float sensitivity(int i, int column) {
+        return Float.NaN;
+    }
+
+    @Override
+    public LearnerSpec spec() {
+        return spec;
+    }
+
+    /** The history of the last {@code window} steps, then head and count. */
+    @Override
+    public long stateBytes() {
+        return history.byteSize() + 2L * Integer.BYTES;
+    }
+
+    @Override
+    public void saveState(MemorySegment dst, long offset) {
+        MemorySegment.copy(history, 0, dst, offset, history.byteSize());
+        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize(), head);
+        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES, count);
+    }
+
+    @Override
+    public void loadState(MemorySegment src, long offset) {
+        MemorySegment.copy(src, offset, history, 0, history.byteSize());
+        head = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize());
+        count = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES);
+    }
+}
