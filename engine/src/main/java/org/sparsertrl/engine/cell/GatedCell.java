@@ -34,6 +34,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  */
 public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gru {
 
+    private final CellKind kind;
     protected final RnnLayout layout;
     protected final Kernels kernels;
     protected final int n;
@@ -55,6 +56,7 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
             throw new IllegalArgumentException("layout has " + layout.gates() + " gates, a " + kind.label()
                     + " needs " + kind.gates());
         }
+        this.kind = kind;
         this.layout = layout;
         this.kernels = kernels;
         this.n = layout.n();
@@ -143,6 +145,11 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
 
     protected static float sigmoid(float a) {
         return (float) (1.0 / (1.0 + Math.exp(-a)));
+    }
+
+    @Override
+    public CellKind kind() {
+        return kind;
     }
 
     @Override

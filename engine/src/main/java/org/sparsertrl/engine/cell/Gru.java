@@ -30,11 +30,6 @@ public final class Gru extends GatedCell {
     }
 
     @Override
-    public CellKind kind() {
-        return CellKind.GRU;
-    }
-
-    @Override
     protected float initialBias(int gate) {
         return 0f;
     }

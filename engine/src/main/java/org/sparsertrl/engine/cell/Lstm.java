@@ -32,11 +32,6 @@ public final class Lstm extends GatedCell {
     }
 
     @Override
-    public CellKind kind() {
-        return CellKind.LSTM;
-    }
-
-    @Override
     protected float initialBias(int gate) {
         return gate == 1 ? 1f : 0f;
     }

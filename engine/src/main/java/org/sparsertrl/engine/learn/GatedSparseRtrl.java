@@ -108,11 +108,6 @@ final class GatedSparseRtrl implements Learner {
         return sum;
     }
 
-    /** S_i as used by the last step (a copy; inspection only). */
-    int[] paths(int i) {
-        return sets.paths(i);
-    }
-
     @Override
     public void reset() {
         j.reset();

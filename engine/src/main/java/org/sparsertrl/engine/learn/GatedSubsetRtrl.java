@@ -90,11 +90,6 @@ final class GatedSubsetRtrl implements Learner {
         kernels.subsetStep(kept.previous(), from, width, stored.length, weights, scale, coef, kept.next(), from, width, grad, from, to - from);
     }
 
-    /** The units of S, ascending (a copy). */
-    int[] units() {
-        return units.clone();
-    }
-
     @Override
     public void reset() {
         kept.reset();

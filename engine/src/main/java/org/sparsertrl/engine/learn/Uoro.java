@@ -36,7 +36,7 @@ public final class Uoro implements Learner {
     private static final float EPS = 1e-7f;
 
     private final LearnerSpec.UoroSpec spec;
-    private final VanillaRnn cell;          // the cell if it is vanilla, else null
+    private final VanillaRnn vanilla;       // the cell if it is vanilla, else null
     private final GatedCell gated;          // the cell if it is gated, else null
     private final Kernels kernels;
     private final int n;
@@ -51,7 +51,7 @@ public final class Uoro implements Learner {
 
     Uoro(LearnerSpec.UoroSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
-        this.cell = cell instanceof VanillaRnn v ? v : null;
+        this.vanilla = cell instanceof VanillaRnn v ? v : null;
         this.gated = cell instanceof GatedCell g ? g : null;
         this.kernels = kernels;
         this.n = cell.layout().n();
@@ -71,9 +71,9 @@ public final class Uoro implements Learner {
             gatedStep(grad);
             return;
         }
-        RnnLayout layout = cell.layout();
+        RnnLayout layout = vanilla.layout();
         int m = layout.m();
-        MemorySegment d = cell.derivative(), theta = cell.parameters(), h = cell.previousState(), x = cell.input();
+        MemorySegment d = vanilla.derivative(), theta = vanilla.parameters(), h = vanilla.previousState(), x = vanilla.input();
         for (int i = 0; i < n; i++) {
             a.setAtIndex(JAVA_FLOAT, i, d.getAtIndex(JAVA_FLOAT, i) * kernels.dot(theta, layout.w(i, 0), hTilde, 0, n));
         }
@@ -94,7 +94,7 @@ public final class Uoro implements Learner {
             thetaTilde.setAtIndex(JAVA_FLOAT, b, thetaTilde.getAtIndex(JAVA_FLOAT, b) + coefficient);
             hTilde.setAtIndex(JAVA_FLOAT, i, rho0 * a.getAtIndex(JAVA_FLOAT, i) + rho1 * signs[i]);
         }
-        float projection = kernels.dot(cell.delta(), 0, hTilde, 0, n);
+        float projection = kernels.dot(vanilla.delta(), 0, hTilde, 0, n);
         kernels.fill(grad, 0, width, 0f);
         kernels.axpy(projection, thetaTilde, 0, grad, 0, width);
     }
