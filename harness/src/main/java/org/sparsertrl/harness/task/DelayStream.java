@@ -1,0 +1,124 @@
+package org.sparsertrl.harness.task;
+
+import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.Arguments;
+
+/**
+ * The delay task, a memory task with a linear target: the input {@code x_t} is drawn i.i.d. from an
+ * {@link InputDistribution}, and the target is the input {@code D} steps back,
+ * <pre>
+ *   y_t = x_{t-D}
+ * </pre>
+ * with {@code D = lagBefore} before step {@code shiftAt} and {@code lagAfter} from it on (the regime
+ * shift of the adaptation studies). Inputs before the first one count as 0, so the first {@code D}
+ * targets are 0.
+ *
+ * <p>Why this task and {@link ProductStream} both exist. The delay task isolates memory: the target
+ * is a linear function of one past input (a least-squares fit on the last {@code D + 1} inputs solves
+ * it exactly, which the tests check), so a learner succeeds as soon as it carries {@code x_{t-D}} in
+ * the network's state to the readout. The product task {@code 2 x_{t-1} x_{t-D}} needs the same
+ * memory and a multiplicative interaction no linear function of the inputs expresses. A learner that
+ * does well on this task and badly on the product lacks the interaction, not the memory.
+ *
+ * <pre>{@code
+ * Stream task = new DelayStream(3, 7, 5_000, InputDistribution.GAUSSIAN, 42);
+ * float[] x = new float[1], y = new float[1];
+ * for (int t = 0; t < 10_000; t++) {
+ *     task.next(x, y);   // y[0] = x_{t-3} until step 5,000, then x_{t-7}
+ * }
+ * }</pre>
+ *
+ * <p>Keeps the last {@code max(lagBefore, lagAfter)} inputs in a ring; {@link #next} allocates nothing.
+ */
+public final class DelayStream implements Stream {
+
+    /** The longest lag, as for {@link ProductStream#MAX_LAG}. */
+    public static final int MAX_LAG = ProductStream.MAX_LAG;
+
+    private final int lagBefore;
+    private final int lagAfter;
+    private final long shiftAt;
+    private final InputDistribution distribution;
+    private final SplittableRandom random;
+    // (capacity) the inputs x_{t-capacity} .. x_{t-1}; x_s sits at s mod capacity, so the slot of x_t
+    // (head) holds the oldest input until next() overwrites it. Zero before the first input.
+    private final float[] history;
+    private int head;
+    private long step;
+
+    /**
+     * @param lagBefore    D before the shift, in [1, {@value #MAX_LAG}]
+     * @param lagAfter     D from step {@code shiftAt} on, in [1, {@value #MAX_LAG}]
+     * @param shiftAt      the first step with lag {@code lagAfter} (Long.MAX_VALUE: never)
+     * @param distribution the law of the inputs
+     * @param seed         seed of the inputs
+     * @throws IllegalArgumentException naming the argument and its value when one is out of range
+     */
+    public DelayStream(int lagBefore, int lagAfter, long shiftAt, InputDistribution distribution, long seed) {
+        Arguments.requireInRange("lagBefore", lagBefore, 1, MAX_LAG);
+        Arguments.requireInRange("lagAfter", lagAfter, 1, MAX_LAG);
+        if (shiftAt < 0) {
+            throw new IllegalArgumentException("shiftAt = " + shiftAt + " must be >= 0");
+        }
+        if (distribution == null) {
+            throw new IllegalArgumentException("distribution is null");
+        }
+        this.lagBefore = lagBefore;
+        this.lagAfter = lagAfter;
+        this.shiftAt = shiftAt;
+        this.distribution = distribution;
+        this.random = new SplittableRandom(seed);
+        this.history = new float[Math.max(lagBefore, lagAfter)];
+    }
+
+    /** A delay task whose lag never changes. */
+    public static DelayStream constant(int lag, InputDistribution distribution, long seed) {
+        return new DelayStream(lag, lag, Long.MAX_VALUE, distribution, seed);
+    }
+
+    /** The lag D used by the target of step {@code t} (steps count from 0). */
+    public int lagAt(long t) {
+        return t < shiftAt ? lagBefore : lagAfter;
+    }
+
+    public int lagBefore() {
+        return lagBefore;
+    }
+
+    public int lagAfter() {
+        return lagAfter;
+    }
+
+    public long shiftAt() {
+        return shiftAt;
+    }
+
+    public InputDistribution distribution() {
+        return distribution;
+    }
+
+    @Override
+    public int inputs() {
+        return 1;
+    }
+
+    @Override
+    public int outputs() {
+        return 1;
+    }
+
+    /** Writes {@code x_t} and {@code y_t = x_{t-D}}, the float input of step {@code t - D} unchanged. */
+    @Override
+    public void next(float[] input, float[] target) {
+        int capacity = history.length;
+        int lag = lagAt(step);
+        int delayed = head - lag < 0 ? head - lag + capacity : head - lag;
+        float x = (float) distribution.draw(random);
+        input[0] = x;
+        target[0] = history[delayed];
+        history[head] = x;
+        head = head + 1 == capacity ? 0 : head + 1;
+        step++;
+    }
+}

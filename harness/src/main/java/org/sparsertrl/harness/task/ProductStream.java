@@ -1,0 +1,133 @@
+package org.sparsertrl.harness.task;
+
+import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.Arguments;
+
+/**
+ * The product task, a memory task with a multiplicative target: the input {@code x_t} is drawn i.i.d.
+ * from an {@link InputDistribution}, and the target is
+ * <pre>
+ *   y_t = 2 x_{t-1} x_{t-D}
+ * </pre>
+ * with the lag {@code D = lagBefore} before step {@code shiftAt} and {@code lagAfter} from it on (the
+ * regime shift of the adaptation studies). Inputs before the first one count as 0, so the first
+ * {@code D} targets are 0. With {@code D = 1} the target is {@code 2 x_{t-1}^2}.
+ *
+ * <p>Why this task and {@link DelayStream} both exist. A task whose target is a short linear function
+ * of recent inputs (the sine) is solved by the readout alone and cannot separate learners. The delay
+ * task {@code y_t = x_{t-D}} needs memory, but once the network holds {@code x_{t-D}} its target is
+ * linear: it measures how far back a learner carries information. The product task needs the same
+ * memory and, on top, an interaction of two inputs that no linear function of the inputs can express:
+ * the inputs are independent and symmetric about 0, so {@code E[y_t x_{t-j}] = 0} for every {@code j}
+ * and a least-squares fit of {@code y_t} on the last few inputs explains none of its variance (the
+ * tests check that it leaves over 90 % of it, while the same fit solves the delay task exactly). For
+ * {@code D >= 2} the target has mean 0 and variance {@code 4 sigma^4} (4/9 for uniform inputs, 4 for
+ * Gaussian ones).
+ *
+ * <pre>{@code
+ * Stream task = new ProductStream(3, 7, 5_000, InputDistribution.UNIFORM, 42);
+ * float[] x = new float[1], y = new float[1];
+ * for (int t = 0; t < 10_000; t++) {
+ *     task.next(x, y);   // y[0] = 2 x_{t-1} x_{t-3} until step 5,000, then 2 x_{t-1} x_{t-7}
+ * }
+ * }</pre>
+ *
+ * <p>Keeps the last {@code max(lagBefore, lagAfter)} inputs in a ring; {@link #next} allocates nothing.
+ */
+public final class ProductStream implements Stream {
+
+    /** The longest lag: a ring of 10,000 floats, and far beyond the memory any studied network has. */
+    public static final int MAX_LAG = 10_000;
+
+    private final int lagBefore;
+    private final int lagAfter;
+    private final long shiftAt;
+    private final InputDistribution distribution;
+    private final SplittableRandom random;
+    // (capacity) the inputs x_{t-capacity} .. x_{t-1}; x_s sits at s mod capacity, so the slot of x_t
+    // (head) holds the oldest input until next() overwrites it. Zero before the first input.
+    private final float[] history;
+    private int head;
+    private long step;
+
+    /**
+     * @param lagBefore    D before the shift, in [1, {@value #MAX_LAG}]
+     * @param lagAfter     D from step {@code shiftAt} on, in [1, {@value #MAX_LAG}]
+     * @param shiftAt      the first step with lag {@code lagAfter} (Long.MAX_VALUE: never)
+     * @param distribution the law of the inputs
+     * @param seed         seed of the inputs
+     * @throws IllegalArgumentException naming the argument and its value when one is out of range
+     */
+    public ProductStream(int lagBefore, int lagAfter, long shiftAt, InputDistribution distribution, long seed) {
+        Arguments.requireInRange("lagBefore", lagBefore, 1, MAX_LAG);
+        Arguments.requireInRange("lagAfter", lagAfter, 1, MAX_LAG);
+        if (shiftAt < 0) {
+            throw new IllegalArgumentException("shiftAt = " + shiftAt + " must be >= 0");
+        }
+        if (distribution == null) {
+            throw new IllegalArgumentException("distribution is null");
+        }
+        this.lagBefore = lagBefore;
+        this.lagAfter = lagAfter;
+        this.shiftAt = shiftAt;
+        this.distribution = distribution;
+        this.random = new SplittableRandom(seed);
+        this.history = new float[Math.max(lagBefore, lagAfter)];
+    }
+
+    /** A product task whose lag never changes. */
+    public static ProductStream constant(int lag, InputDistribution distribution, long seed) {
+        return new ProductStream(lag, lag, Long.MAX_VALUE, distribution, seed);
+    }
+
+    /** The lag D used by the target of step {@code t} (steps count from 0). */
+    public int lagAt(long t) {
+        return t < shiftAt ? lagBefore : lagAfter;
+    }
+
+    public int lagBefore() {
+        return lagBefore;
+    }
+
+    public int lagAfter() {
+        return lagAfter;
+    }
+
+    public long shiftAt() {
+        return shiftAt;
+    }
+
+    public InputDistribution distribution() {
+        return distribution;
+    }
+
+    @Override
+    public int inputs() {
+        return 1;
+    }
+
+    @Override
+    public int outputs() {
+        return 1;
+    }
+
+    /**
+     * Writes {@code x_t} and {@code y_t = 2 x_{t-1} x_{t-D}}. The product is taken of the float inputs
+     * as written, in float arithmetic (a single rounding of the exact product), so a caller that
+     * records the inputs can recompute every target exactly.
+     */
+    @Override
+    public void next(float[] input, float[] target) {
+        int capacity = history.length;
+        int lag = lagAt(step);
+        int previous = head - 1 < 0 ? head - 1 + capacity : head - 1;
+        int delayed = head - lag < 0 ? head - lag + capacity : head - lag;
+        float x = (float) distribution.draw(random);
+        input[0] = x;
+        target[0] = 2f * history[previous] * history[delayed];
+        history[head] = x;
+        head = head + 1 == capacity ? 0 : head + 1;
+        step++;
+    }
+}
