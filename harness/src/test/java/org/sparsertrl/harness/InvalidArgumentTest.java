@@ -7,6 +7,7 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
 import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.cell.Initialization;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.memory.ModelMemory;
@@ -122,6 +123,13 @@ class InvalidArgumentTest {
         expect("learningRate = Infinity must be finite and > 0", () -> OptimizerSpec.sgd(Float.POSITIVE_INFINITY, 0.5f));
         expect("momentum = 1.0 must be in [0.0, 1.0)", () -> OptimizerSpec.sgd(0.1f, 1f));
         expect("recurrentGain = NaN must be finite and > 0", () -> OnlineTrainer.builder(N, M, O).recurrentGain(Float.NaN));
+        expect("recurrentGain = 0.0 must be finite and > 0", () -> Initialization.orthogonal(0f, 1f));
+        expect("recurrentGain = NaN must be finite and > 0", () -> Initialization.gaussian(Float.NaN));
+        expect("recurrentGain = Infinity must be finite and > 0", () -> Initialization.gaussian(Float.POSITIVE_INFINITY, 1f));
+        expect("inputScale = -1.0 must be finite and > 0", () -> Initialization.orthogonal(0.9f, -1f));
+        expect("inputScale = NaN must be finite and > 0", () -> Initialization.gaussian(0.9f, Float.NaN));
+        expect("kind is null", () -> new Initialization(null, 0.9f, 1f));
+        expect("initialization is null", () -> OnlineTrainer.builder(N, M, O).initialization(null));
         expect("clipNorm = -1.0 must be finite and > 0", () -> OnlineTrainer.builder(N, M, O).clipNorm(-1f));
         expect("refreshEvery = 0 must be >= 1", () -> Selection.topK(0));
         expect("refreshEvery = 100 must be 0 for the fixed policy random-fixed",

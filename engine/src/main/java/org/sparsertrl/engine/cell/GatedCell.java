@@ -75,33 +75,18 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     }
 
     /**
-     * Draws fresh weights: every gate row like the vanilla cell, {@code W ~ N(0, gain^2 / n)},
-     * {@code U ~ N(0, 1 / m)}, then {@code V ~ N(0, 1 / n)}; biases zero except as {@link #initialBias}
-     * says; one {@link SplittableRandom} seeded with {@code seed}, in the order W, U, V, row by row.
+     * Draws fresh weights as {@code init} says (see {@link Initialization}): W gate block by gate block
+     * (an orthogonal initialisation gives each gate's n x n block its own Q), then U, then V; biases
+     * zero except as {@link #initialBias} says; zeroes the state.
      */
     @Override
-    public void initialize(long seed, float recurrentGain) {
-        Arguments.requirePositive("recurrentGain", recurrentGain);
-        int m = layout.m(), o = layout.o(), rows = layout.rows();
-        SplittableRandom random = new SplittableRandom(seed);
+    public void initialize(long seed, Initialization init) {
+        if (init == null) {
+            throw new IllegalArgumentException("initialization is null");
+        }
         kernels.fill(params, 0, layout.size(), 0f);
-        double wStd = recurrentGain / Math.sqrt(n), uStd = 1.0 / Math.sqrt(m), vStd = 1.0 / Math.sqrt(n);
-        for (int a = 0; a < rows; a++) {
-            for (int j = 0; j < n; j++) {
-                params.setAtIndex(JAVA_FLOAT, layout.w(a, j), (float) (wStd * random.nextGaussian()));
-            }
-        }
-        for (int a = 0; a < rows; a++) {
-            for (int j = 0; j < m; j++) {
-                params.setAtIndex(JAVA_FLOAT, layout.u(a, j), (float) (uStd * random.nextGaussian()));
-            }
-        }
-        for (int r = 0; r < o; r++) {
-            for (int j = 0; j < n; j++) {
-                params.setAtIndex(JAVA_FLOAT, layout.v(r, j), (float) (vStd * random.nextGaussian()));
-            }
-        }
-        for (int a = 0; a < rows; a++) {
+        InitialWeights.draw(init, layout, params, new SplittableRandom(seed));
+        for (int a = 0; a < layout.rows(); a++) {
             params.setAtIndex(JAVA_FLOAT, layout.b(a), initialBias(a / n));
         }
         resetState();

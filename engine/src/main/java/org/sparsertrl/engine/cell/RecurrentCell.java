@@ -18,8 +18,11 @@ public sealed interface RecurrentCell permits VanillaRnn, GatedCell {
     /** Values of the state s_t: n, or 2n for the LSTM (h then c). */
     int stateSize();
 
-    /** Draws fresh weights (each cell documents its scheme) and zeroes the state. */
-    void initialize(long seed, float recurrentGain);
+    /**
+     * Draws fresh weights from {@code seed} as {@code init} says (see {@link Initialization}; the gated
+     * cells add their gate biases) and zeroes the state. Runs once per model, off the hot path.
+     */
+    void initialize(long seed, Initialization init);
 
     /** Sets the state to zero. */
     void resetState();

@@ -19,9 +19,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * read after {@link #forward} and {@link #loss}; callers validate inputs (see OnlineTrainer), this
  * class does the arithmetic only.
  *
- * <p>Initialisation ({@link #initialize}): {@code W ~ N(0, gain^2 / n)}, so the spectral radius of W
- * is close to {@code gain}; {@code U ~ N(0, 1 / m)}; {@code V ~ N(0, 1 / n)}; {@code b = c = 0}; all
- * drawn from one {@link SplittableRandom} seeded with the given seed, in the order W, U, V, row by row.
+ * <p>Initialisation ({@link #initialize}): W, U and V as the {@link Initialization} says (by default
+ * {@code W ~ N(0, gain^2 / n)}, {@code U ~ N(0, 1 / m)}, {@code V ~ N(0, 1 / n)}); {@code b = c = 0}.
  */
 public final class VanillaRnn implements RecurrentCell {
 
@@ -60,29 +59,14 @@ public final class VanillaRnn implements RecurrentCell {
         return layout;
     }
 
-    /** Draws fresh weights as described in the class comment. */
+    /** Draws fresh weights as {@code init} says (see {@link Initialization}); b = c = 0; zeroes the state. */
     @Override
-    public void initialize(long seed, float recurrentGain) {
-        Arguments.requirePositive("recurrentGain", recurrentGain);
-        int n = layout.n(), m = layout.m(), o = layout.o();
-        SplittableRandom random = new SplittableRandom(seed);
+    public void initialize(long seed, Initialization init) {
+        if (init == null) {
+            throw new IllegalArgumentException("initialization is null");
+        }
         kernels.fill(params, 0, layout.size(), 0f);
-        double wStd = recurrentGain / Math.sqrt(n), uStd = 1.0 / Math.sqrt(m), vStd = 1.0 / Math.sqrt(n);
-        for (int a = 0; a < n; a++) {
-            for (int j = 0; j < n; j++) {
-                setParameter(layout.w(a, j), (float) (wStd * random.nextGaussian()));
-            }
-        }
-        for (int a = 0; a < n; a++) {
-            for (int j = 0; j < m; j++) {
-                setParameter(layout.u(a, j), (float) (uStd * random.nextGaussian()));
-            }
-        }
-        for (int r = 0; r < o; r++) {
-            for (int j = 0; j < n; j++) {
-                setParameter(layout.v(r, j), (float) (vStd * random.nextGaussian()));
-            }
-        }
+        InitialWeights.draw(init, layout, params, new SplittableRandom(seed));
         resetState();
     }
 

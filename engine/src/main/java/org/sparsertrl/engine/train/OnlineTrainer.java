@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.cell.Gru;
+import org.sparsertrl.engine.cell.Initialization;
 import org.sparsertrl.engine.cell.Lstm;
 import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
@@ -65,6 +66,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final ColumnPool pool;
     private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
     private final float clipNorm;
+    private final Initialization initialization;
     private long steps;
     private float lastGradientNorm = Float.NaN;
     private String divergence;
@@ -73,6 +75,7 @@ public final class OnlineTrainer implements AutoCloseable {
         this.layout = new RnnLayout(b.n, b.m, b.o, b.cell.gates());
         this.kernels = b.kernels != null ? b.kernels : KernelProvider.selected();
         this.clipNorm = b.clipNorm;
+        this.initialization = b.initialization;
         ModelMemory ownMemory = null;
         ColumnPool ownPool = null;
         try {
@@ -85,7 +88,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 case LSTM -> new Lstm(layout, memory, kernels);
                 case GRU -> new Gru(layout, memory, kernels);
             };
-            this.cell.initialize(b.seed, b.recurrentGain);
+            this.cell.initialize(b.seed, b.initialization);
             this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
             this.grad = memory.allocateFloats(layout.size());
@@ -380,6 +383,11 @@ public final class OnlineTrainer implements AutoCloseable {
         return layout;
     }
 
+    /** How the weights were drawn at {@link Builder#build}, for logs and reports. */
+    public Initialization initialization() {
+        return initialization;
+    }
+
     /** The network: weights (by slab index), state and the per-step buffers. */
     public RecurrentCell cell() {
         return cell;
@@ -419,7 +427,7 @@ public final class OnlineTrainer implements AutoCloseable {
         private final int m;
         private final int o;
         private long seed;
-        private float recurrentGain = 0.9f;
+        private Initialization initialization = Initialization.gaussian(0.9f);
         private CellKind cell = CellKind.VANILLA;
         private LearnerSpec learner = LearnerSpec.full();
         private OptimizerSpec optimizer = OptimizerSpec.adam(1e-3f);
@@ -449,9 +457,26 @@ public final class OnlineTrainer implements AutoCloseable {
             return this;
         }
 
-        /** Scale of the initial recurrent weights, W ~ N(0, gain^2 / n) (default 0.9). */
+        /**
+         * How the weights are drawn from the seed (default {@code Initialization.gaussian(0.9f)}:
+         * W ~ N(0, 0.81 / n), U ~ N(0, 1 / m)); see {@link Initialization}.
+         */
+        public Builder initialization(Initialization init) {
+            if (init == null) {
+                throw new IllegalArgumentException("initialization is null");
+            }
+            this.initialization = init;
+            return this;
+        }
+
+        /**
+         * Shorthand for {@code initialization(Initialization.gaussian(gain, inputScale))} with the input
+         * scale set so far (1 by default): Gaussian W ~ N(0, gain^2 / n). It replaces an orthogonal
+         * initialisation set before it with a Gaussian one; to scale an orthogonal W, use
+         * {@code initialization(Initialization.orthogonal(gain, inputScale))}.
+         */
         public Builder recurrentGain(float gain) {
-            this.recurrentGain = Arguments.requirePositive("recurrentGain", gain);
+            this.initialization = Initialization.gaussian(gain, initialization.inputScale());
             return this;
         }
 
