@@ -6,7 +6,7 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** The learners of the benchmarks by name: full, immediate, snap-1, uoro, rflo, sparse-K, subset-K, tbptt-T. */
+/** The learners of the benchmarks by name: full, immediate, snap-1, uoro, rflo, readout-only, sparse-K, subset-K, tbptt-T. */
 final class Learners {
 
     /** Inputs and outputs of every benchmarked network. */
@@ -28,6 +28,9 @@ final class Learners {
         }
         if (name.equals("uoro")) {
             return LearnerSpec.uoro(1);
+        }
+        if (name.equals("readout-only")) {
+            return LearnerSpec.readoutOnly();
         }
         if (name.equals("rflo")) {
             return LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 1);

@@ -23,12 +23,13 @@ final class Learners {
                 LearnerSpec.snap1(),
                 LearnerSpec.truncatedBptt(8),
                 LearnerSpec.uoro(5),
-                LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6));
+                LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6),
+                LearnerSpec.readoutOnly());
     }
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO, truncated BPTT): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO, truncated BPTT, readout-only): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -42,6 +43,7 @@ final class Learners {
                 LearnerSpec.immediate(),
                 LearnerSpec.snap1(),
                 LearnerSpec.uoro(5),
-                LearnerSpec.truncatedBptt(8));
+                LearnerSpec.truncatedBptt(8),
+                LearnerSpec.readoutOnly());
     }
 }

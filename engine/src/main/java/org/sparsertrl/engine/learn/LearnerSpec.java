@@ -22,6 +22,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
  * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
  * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
+ * LearnerSpec.readoutOnly()                            // control: W, U, b frozen, only V, c learn
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  *
@@ -70,6 +71,14 @@ public sealed interface LearnerSpec {
     /** RFLO with trace time constant {@code tau} (>= 1) and the given feedback; B drawn from {@code seed}. */
     static LearnerSpec rflo(float tau, Rflo.Feedback feedback, long seed) {
         return new RfloSpec(tau, feedback, seed);
+    }
+
+    /**
+     * The control that learns only the readout: a zero recurrent gradient, so W, U and b keep their
+     * initial values and V, c learn from the exact readout gradient, as a fixed reservoir would.
+     */
+    static LearnerSpec readoutOnly() {
+        return new ReadoutOnlySpec();
     }
 
     /** Shared-subset RTRL over k units drawn with {@code seed}. */
@@ -247,6 +256,19 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "uoro";
+        }
+    }
+
+    /** Readout only: the recurrent gradient is zero, so only V and c learn; runs on every cell. */
+    record ReadoutOnlySpec() implements LearnerSpec {
+        @Override
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new ReadoutOnly(this, cell, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "readout-only";
         }
     }
 
