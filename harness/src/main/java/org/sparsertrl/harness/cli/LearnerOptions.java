@@ -13,13 +13,13 @@ import picocli.CommandLine.Option;
 /** Command-line choice of learner and optimizer, shared by the commands that train. */
 public final class LearnerOptions {
 
-    /** The learners. */
+    /** The learners; on the command line by their lower-case names, with dashes ({@code readout-only}). */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO, READOUT_ONLY;
 
         @Override
         public String toString() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -94,6 +94,7 @@ public final class LearnerOptions {
             case TBPTT -> LearnerSpec.truncatedBptt(window);
             case UORO -> LearnerSpec.uoro(seed);
             case RFLO -> LearnerSpec.rflo(tau, Rflo.Feedback.RANDOM, seed);
+            case READOUT_ONLY -> LearnerSpec.readoutOnly();
             case SUBSET -> LearnerSpec.subset(k, seed);
             case SPARSE -> {
                 Selection policy = switch (selection) {
