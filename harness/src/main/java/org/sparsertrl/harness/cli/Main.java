@@ -28,6 +28,14 @@ public final class Main implements Runnable {
             }
             throw e;
         });
+        // A bad option is one line naming it, and where to look; the whole usage would bury it.
+        commandLine.setParameterExceptionHandler((e, parsed) -> {
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println("error: " + e.getMessage());
+            cmd.getErr().println("see: " + cmd.getCommandSpec().qualifiedName(" ") + " --help");
+            cmd.getErr().flush();
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         return commandLine.execute(args);
     }
 

@@ -23,10 +23,13 @@ import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.harness.report.ReportWriter;
 import org.sparsertrl.harness.report.ResultFiles;
 import org.sparsertrl.harness.report.RunRecord;
+import org.sparsertrl.engine.cell.Initialization;
+import org.sparsertrl.harness.study.Cell;
 import org.sparsertrl.harness.study.ExperimentRunner;
 import org.sparsertrl.harness.study.Protocol;
 import org.sparsertrl.harness.study.Studies;
 import org.sparsertrl.harness.study.Study;
+import org.sparsertrl.harness.task.InputDistribution;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -51,10 +54,10 @@ public final class ReproduceCommand implements Callable<Integer> {
     CommandSpec spec;
 
     static final class Mode {
-        @Option(names = "--quick", description = "The single-size studies at n = 64, scaling up to n = 64: about a minute on two cores (the default).")
+        @Option(names = "--quick", description = "The single-size studies at n = 64, scaling up to n = 64: a few minutes on two cores (the default).")
         boolean quick;
 
-        @Option(names = "--full", description = "The paper's sizes (n = 64, scaling to 256): about an hour on two cores.")
+        @Option(names = "--full", description = "The paper's sizes (n = 64, scaling to 256), 10 seeds: several hours on two cores.")
         boolean full;
     }
 
@@ -64,8 +67,17 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--study", split = ",", paramLabel = "NAME", description = "Run only these studies (repeatable or comma-separated).")
     List<String> studies = new ArrayList<>();
 
-    @Option(names = "--seeds", description = "Seeds per setting (default: 5).")
+    @Option(names = "--seeds", description = "Evaluation seeds per setting (default: 5 quick, 10 full; at least 2).")
     Integer seeds;
+
+    @Option(names = "--first-seed", description = "The first evaluation seed (default: 1).")
+    Long firstSeed;
+
+    @Option(names = "--tuning-seeds", description = "Seeds on which each method's learning rate is chosen (default: 2 quick, 3 full).")
+    Integer tuningSeeds;
+
+    @Option(names = "--first-tuning-seed", description = "The first tuning seed; tuning and evaluation seeds may not overlap (default: 1001).")
+    Long firstTuningSeed;
 
     @Option(names = "--threads", description = "Worker threads (default: the available processors).")
     int threads = Runtime.getRuntime().availableProcessors();
@@ -76,10 +88,13 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "No progress bar (for logs).")
     boolean noProgress;
 
+    @Option(names = "--task", description = "Task of the adaptation-style studies: product, delay or sine (default: product).")
+    String task;
+
     @Option(names = "--n", description = "Hidden units of the single-size studies.")
     Integer n;
 
-    @Option(names = "--k", description = "k of the selection, scaling, optimizer, Lorenz and subset studies.")
+    @Option(names = "--k", description = "k of the selection, scaling, optimizer, Lorenz, subset, BCI and LSTM studies.")
     Integer k;
 
     @Option(names = "--ks", split = ",", description = "k values of the adaptation study.")
@@ -91,26 +106,74 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--spectral-sizes", split = ",", description = "n values of the spectral study.")
     int[] spectralSizes;
 
+    @Option(names = "--init", description = "Initialisation of W: orthogonal or gaussian (default: orthogonal).")
+    String init;
+
+    @Option(names = "--gain", description = "Recurrent gain: W = gain Q (orthogonal) or W ~ N(0, gain^2 / n) (default: 0.9).")
+    Float gain;
+
+    @Option(names = "--input-scale", description = "Input weights U ~ N(0, scale^2 / m) (default: 0.3).")
+    Float inputScale;
+
     @Option(names = "--pretrain-steps", description = "Pre-training steps on regime A.")
     Integer pretrainSteps;
+
+    @Option(names = "--pretrain-window", description = "Truncated-BPTT window of pre-training; 0 pre-trains with full RTRL (default: 16).")
+    Integer pretrainWindow;
+
+    @Option(names = "--pretrain-lr", description = "Adam learning rate of pre-training (default: 1e-3).")
+    Float pretrainRate;
 
     @Option(names = "--adapt-steps", description = "Adaptation window on regime B.")
     Integer adaptSteps;
 
-    @Option(names = "--lr", description = "Adam learning rate.")
-    Float learningRate;
+    @Option(names = "--rates", split = ",", description = "Adam learning rates tried for each method, at n = 64.")
+    float[] rates;
 
-    @Option(names = "--sgd-lr", description = "SGD learning rate (optimizer study).")
-    Float sgdLearningRate;
+    @Option(names = "--sgd-rates", split = ",", description = "SGD learning rates tried (optimizer study), at n = 64.")
+    float[] sgdRates;
 
-    @Option(names = "--gain", description = "Initial recurrent gain: W ~ N(0, gain^2 / n).")
-    Float gain;
+    @Option(names = "--no-rate-scaling", description = "Use the grids as given at every n, instead of times 64 / n above n = 64.")
+    boolean noRateScaling;
+
+    @Option(names = "--tune-up-to", description = "Sizes above this N take the rate tuned at the largest size up to N, times N / n, instead of a grid of their own (default: tune every size).")
+    Integer tuneUpTo;
+
+    @Option(names = "--max-damage", description = "Reject a rate whose no-shift loss exceeds this multiple of the frozen network's (default: 2).")
+    Double maxDamage;
+
+    @Option(names = "--warm-up", description = "Steps over which the adaptation rate ramps up from zero (default: 0).")
+    Integer warmUp;
+
+    @Option(names = "--keep-moments", description = "Keep pre-training's Adam moments across the shift.")
+    boolean keepMoments;
+
+    @Option(names = "--fail-above", description = "Pre-training failed when the loss before the shift exceeds this fraction of the trivial predictor's (default: 0.5).")
+    Double failAbove;
+
+    @Option(names = "--resamples", description = "Bootstrap resamples of each confidence interval (default: 10000).")
+    Integer resamples;
 
     @Option(names = "--omega-before", description = "Sine: radians per step on regime A.")
     Double omegaBefore;
 
     @Option(names = "--omega-after", description = "Sine: radians per step on regime B.")
     Double omegaAfter;
+
+    @Option(names = "--product-lag-before", description = "Product task y_t = 2 x_{t-1} x_{t-D}: D on regime A (default: 2).")
+    Integer productLagBefore;
+
+    @Option(names = "--product-lag-after", description = "Product task: D on regime B (default: 3).")
+    Integer productLagAfter;
+
+    @Option(names = "--delay-lag-before", description = "Delay task y_t = x_{t-D}: D on regime A (default: 2).")
+    Integer delayLagBefore;
+
+    @Option(names = "--delay-lag-after", description = "Delay task: D on regime B (default: 4).")
+    Integer delayLagAfter;
+
+    @Option(names = "--inputs", description = "Inputs of the product and delay tasks: uniform (U(-1, 1)) or gaussian (default: uniform).")
+    String inputs;
 
     @Option(names = "--lorenz-n", description = "Hidden units of the Lorenz study.")
     Integer lorenzN;
@@ -124,14 +187,14 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--refresh-every", description = "Steps between path refreshes (selection study).")
     Integer refreshEvery;
 
-    @Option(names = "--spectral-steps", description = "Trajectory length of the spectral study.")
+    @Option(names = "--spectral-steps", description = "Trajectory length of the spectral sampling.")
     Integer spectralSteps;
 
     @Option(names = "--spectral-every", description = "Steps between sampled Jacobians.")
     Integer spectralEvery;
 
-    @Option(names = "--tbptt-window", description = "Steps truncated BPTT looks back (baselines study).")
-    Integer tbpttWindow;
+    @Option(names = "--tbptt-windows", split = ",", description = "Windows of the truncated-BPTT controls (default: 1,4 quick; 1,2,4,8 full).")
+    int[] tbpttWindows;
 
     @Option(names = "--rflo-tau", description = "Time constant of RFLO's eligibility traces (baselines study).")
     Float rfloTau;
@@ -230,40 +293,115 @@ public final class ReproduceCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Options that change nothing the protocol measures: they leave the mode's label alone. */
+    private static final java.util.Set<String> NEUTRAL = java.util.Set.of("--quick", "--full", "--study", "--threads",
+            "--out", "--no-progress", "--seeds");
+
     private Protocol protocol() {
-        Protocol base = mode != null && mode.full ? Protocol.full() : Protocol.quick();
+        Protocol.Builder b = mode != null && mode.full ? Protocol.fullBuilder() : Protocol.quickBuilder();
+        Protocol base = b.build();
         try {
-            return new Protocol(defaultsOnly() ? base.mode() : base.mode() + "+custom",
-                    or(seeds, base.seeds()), or(n, base.n()), ks != null ? ks : base.ks(), or(k, base.k()),
-                    scalingSizes != null ? scalingSizes : base.scalingSizes(),
-                    spectralSizes != null ? spectralSizes : base.spectralSizes(),
-                    or(pretrainSteps, base.pretrainSteps()), base.annealFraction(), or(adaptSteps, base.adaptSteps()),
-                    or(learningRate, base.learningRate()), or(sgdLearningRate, base.sgdLearningRate()),
-                    or(gain, base.recurrentGain()), or(omegaBefore, base.omegaBefore()),
-                    or(omegaAfter, base.omegaAfter()), or(lorenzN, base.lorenzN()), or(rhoBefore, base.rhoBefore()),
-                    or(rhoAfter, base.rhoAfter()), base.lorenzDt(), base.lorenzSubsteps(), base.lorenzBurnIn(),
-                    or(refreshEvery, base.refreshEvery()), or(spectralSteps, base.spectralSteps()),
-                    or(spectralEvery, base.spectralEvery()), base.curveBins(), base.undefinedBelow(),
-                    or(tbpttWindow, base.tbpttWindow()), or(rfloTau, base.rfloTau()),
-                    or(scopeN, base.scopeN()), or(scopeLength, base.scopeLength()), or(scopeSequences, base.scopeSequences()),
-                    or(lstmN, base.lstmN()), or(bciN, base.bciN()), base.bci(), nwb != null ? java.util.List.of(nwb) : base.nwb());
+            set(seeds, b::seeds);
+            set(firstSeed, b::firstSeed);
+            set(tuningSeeds, b::tuningSeeds);
+            set(firstTuningSeed, b::firstTuningSeed);
+            set(task == null ? null : Cell.Task.parse(task), b::task);
+            set(n, b::n);
+            set(k, b::k);
+            set(ks, b::ks);
+            set(scalingSizes, b::scalingSizes);
+            set(spectralSizes, b::spectralSizes);
+            if (init != null || gain != null || inputScale != null) {
+                Initialization.Kind kind = init == null ? base.init().kind() : switch (init.trim().toLowerCase(java.util.Locale.ROOT)) {
+                    case "orthogonal" -> Initialization.Kind.ORTHOGONAL;
+                    case "gaussian" -> Initialization.Kind.GAUSSIAN;
+                    default -> throw new IllegalArgumentException("--init = " + init + " must be orthogonal or gaussian");
+                };
+                float g = gain != null ? gain : base.init().recurrentGain();
+                float s = inputScale != null ? inputScale : base.init().inputScale();
+                b.init(kind == Initialization.Kind.ORTHOGONAL ? Initialization.orthogonal(g, s) : Initialization.gaussian(g, s));
+            }
+            set(pretrainSteps, b::pretrainSteps);
+            set(pretrainWindow, b::pretrainWindow);
+            set(pretrainRate, b::pretrainRate);
+            set(adaptSteps, b::adaptSteps);
+            set(rates, b::rates);
+            set(sgdRates, b::sgdRates);
+            if (noRateScaling) {
+                b.scaleRatesWithN(false);
+            }
+            set(tuneUpTo, b::tuneUpTo);
+            set(maxDamage, b::maxDamage);
+            set(warmUp, b::warmUpSteps);
+            if (keepMoments) {
+                b.keepMoments(true);
+            }
+            set(failAbove, b::failAbove);
+            set(resamples, b::resamples);
+            set(omegaBefore, b::omegaBefore);
+            set(omegaAfter, b::omegaAfter);
+            set(productLagBefore, b::productLagBefore);
+            set(productLagAfter, b::productLagAfter);
+            set(delayLagBefore, b::delayLagBefore);
+            set(delayLagAfter, b::delayLagAfter);
+            if (inputs != null) {
+                try {
+                    b.inputs(InputDistribution.parse(inputs));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--inputs = " + inputs + " must be uniform or gaussian");
+                }
+            }
+            set(lorenzN, b::lorenzN);
+            set(rhoBefore, b::rhoBefore);
+            set(rhoAfter, b::rhoAfter);
+            set(refreshEvery, b::refreshEvery);
+            set(spectralSteps, b::spectralSteps);
+            set(spectralEvery, b::spectralEvery);
+            set(tbpttWindows, b::tbpttWindows);
+            set(rfloTau, b::rfloTau);
+            set(scopeN, b::scopeN);
+            set(scopeLength, b::scopeLength);
+            set(scopeSequences, b::scopeSequences);
+            set(lstmN, b::lstmN);
+            set(bciN, b::bciN);
+            set(nwb == null ? null : List.of(nwb), b::nwb);
+            boolean custom = spec.commandLine().getParseResult().matchedOptions().stream()
+                    .anyMatch(o -> !NEUTRAL.contains(o.longestName()));
+            return b.mode(custom ? base.mode() + "+custom" : base.mode()).build();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new ParameterException(spec.commandLine(), option(e.getMessage()));
         }
     }
 
-    /** True unless an option other than --seeds changed the preset. */
-    private boolean defaultsOnly() {
-        return n == null && k == null && ks == null && scalingSizes == null && spectralSizes == null
-                && pretrainSteps == null && adaptSteps == null && learningRate == null && sgdLearningRate == null
-                && gain == null && omegaBefore == null && omegaAfter == null && lorenzN == null && rhoBefore == null
-                && rhoAfter == null && refreshEvery == null && spectralSteps == null && spectralEvery == null
-                && tbpttWindow == null && rfloTau == null && scopeN == null && scopeLength == null
-                && scopeSequences == null && lstmN == null && bciN == null && nwb == null;
+    private static <T> void set(T value, java.util.function.Consumer<T> setter) {
+        if (value != null) {
+            setter.accept(value);
+        }
     }
 
-    private static <T> T or(T value, T fallback) {
-        return value != null ? value : fallback;
+    /** The protocol names its values as fields (productLagBefore); the message names the option (--product-lag-before). */
+    static String option(String message) {
+        int space = message.indexOf(' ');
+        if (space <= 0 || message.startsWith("--")) {
+            return message;
+        }
+        String field = message.substring(0, space);
+        String flag = switch (field) {
+            case "pretrainRate" -> "--pretrain-lr";
+            case "warmUpSteps" -> "--warm-up";
+            case "tbpttWindows", "rates", "sgdRates", "ks", "scalingSizes", "spectralSizes", "seeds", "tuningSeeds",
+                 "firstSeed", "firstTuningSeed", "n", "k", "maxDamage", "failAbove", "resamples", "pretrainSteps",
+                 "pretrainWindow", "adaptSteps", "omegaBefore", "omegaAfter", "productLagBefore", "productLagAfter",
+                 "delayLagBefore", "delayLagAfter", "lorenzN", "rhoBefore", "rhoAfter", "refreshEvery", "spectralSteps",
+                 "spectralEvery", "rfloTau", "scopeN", "scopeLength", "scopeSequences", "lstmN", "bciN", "recurrentGain",
+                 "inputScale", "tuneUpTo" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            default -> null;
+        };
+        if (flag == null) {
+            return message;
+        }
+        flag = flag.replace("--recurrent-gain", "--gain");
+        return flag + message.substring(space);
     }
 
     private List<Study> selectedStudies() {

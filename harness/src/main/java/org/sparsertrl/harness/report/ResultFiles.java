@@ -24,8 +24,9 @@ import com.fasterxml.jackson.dataformat.csv.CsvSchema;
 public final class ResultFiles {
 
     /** CSV columns, in order: every field of {@link RunRecord} but the curve. */
-    static final String[] CSV_COLUMNS = {"study", "method", "n", "k", "seed", "lossBefore", "loss", "recovery",
-        "recoveryVsK0", "undefined", "microsPerStep", "divergedAt", "conditionMin", "conditionMedian", "conditionMax"};
+    static final String[] CSV_COLUMNS = {"study", "role", "task", "cell", "method", "n", "k", "seed", "rate", "shift",
+        "lossBefore", "loss", "lossFirst", "lossLast", "microsPerStep", "divergedAt", "note", "rho", "kappaW", "minD",
+        "medianD", "kappaJacobian"};
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final CsvMapper CSV = CsvMapper.builder().enable(JsonGenerator.Feature.IGNORE_UNKNOWN)

@@ -1,43 +1,59 @@
 package org.sparsertrl.harness.report;
 
 /**
- * One row of the raw results: one run of one method on one seed (or, for the spectral study, one
- * pre-trained network's sampled condition numbers). Missing scalar values are null, never NaN, so
- * the files stay valid JSON and CSV; only the curve marks bins after a divergence with NaN.
+ * One row of the raw results: one run of one method on one seed at one learning rate, with or
+ * without the shift (or, for the spectral study, one network's geometry). Missing scalar values are
+ * null, never NaN, so the files stay valid JSON and CSV; only the curve marks bins after a divergence
+ * with NaN. Recoveries are not per row: they are ratios of means over seeds, computed from these rows.
  *
  * @param study          the study that asked for the run
+ * @param role           "evaluation" (an evaluation seed at the tuned rate), "tuning" (a tuning seed, one rate
+ *                       of the grid), or "pre-trained" / "at init" for the spectral study's rows
+ * @param task           the task (product, delay, sine, lorenz, bci)
+ * @param cell           the cell kind (vanilla, lstm, gru) and initialisation, e.g. "vanilla orthogonal"
  * @param method         the method's label
  * @param n              hidden units
- * @param k              paths or subset units; n for full RTRL; null for frozen and spectral rows
+ * @param k              paths, subset units or window; n for full RTRL; null otherwise
  * @param seed           the seed of the cell
+ * @param rate           the learning rate of the run (null for frozen)
+ * @param shift          true on regime B (the shift), false for the no-shift run
  * @param lossBefore     mean loss of the frozen pre-trained network on regime A
- * @param loss           mean online loss over the adaptation window (null if the run diverged)
- * @param recovery       recovery against the frozen network (null if undefined)
- * @param recoveryVsK0   recovery against immediate derivatives, k = 0 (null if undefined)
- * @param undefined      why a recovery is undefined, or null
+ * @param loss           mean online loss over the window (null if the run diverged or its seed failed)
+ * @param lossFirst      mean loss over the first quarter of the window
+ * @param lossLast       mean loss over the last quarter of the window
  * @param microsPerStep  wall time per step of this run
  * @param divergedAt     step at which the run diverged, or null
- * @param conditionMin   spectral rows: smallest sampled condition number of diag(d_t) W
- * @param conditionMedian spectral rows: median
- * @param conditionMax   spectral rows: largest
- * @param curve          binned loss over the adaptation window (JSON only)
+ * @param note           why a value is missing (e.g. the seed's failed pre-training), or null
+ * @param rho            spectral rows: spectral radius of W
+ * @param kappaW         spectral rows: condition number of W
+ * @param minD           spectral rows: smallest d = 1 - h^2 along the sampled steps
+ * @param medianD        spectral rows: median d
+ * @param kappaJacobian  spectral rows: median condition number of diag(d_t) W
+ * @param curve          binned loss over the window (JSON only)
  */
 public record RunRecord(
         String study,
+        String role,
+        String task,
+        String cell,
         String method,
         int n,
         Integer k,
         long seed,
+        Double rate,
+        Boolean shift,
         Double lossBefore,
         Double loss,
-        Double recovery,
-        Double recoveryVsK0,
-        String undefined,
+        Double lossFirst,
+        Double lossLast,
         Double microsPerStep,
         Integer divergedAt,
-        Double conditionMin,
-        Double conditionMedian,
-        Double conditionMax,
+        String note,
+        Double rho,
+        Double kappaW,
+        Double minD,
+        Double medianD,
+        Double kappaJacobian,
         double[] curve) {
 
     /** null for a non-finite value. */

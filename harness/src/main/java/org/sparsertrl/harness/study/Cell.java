@@ -3,23 +3,31 @@ package org.sparsertrl.harness.study;
 import java.util.SplittableRandom;
 
 import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.cell.Initialization;
 import org.sparsertrl.harness.task.BciStream;
+import org.sparsertrl.harness.task.DelayStream;
+import org.sparsertrl.harness.task.ProductStream;
 import org.sparsertrl.harness.task.LorenzStream;
 import org.sparsertrl.harness.task.NwbStream;
 import org.sparsertrl.harness.task.SineStream;
 import org.sparsertrl.harness.task.Stream;
 
 /**
- * One pre-trained network: a task, a cell kind, a size and a seed. The seed fixes the weight initialisation, the
+ * One pre-trained network: a task, a cell kind, a size, a seed and an initialisation. The seed fixes the weight initialisation, the
  * task's random start, and the random paths and subsets of the learners adapted from it; each of
  * these roles draws from its own stream derived from the seed, so that, say, a shared subset is not
  * the first row's paths.
  */
-public record Cell(Task task, CellKind kind, int n, long seed) {
+public record Cell(Task task, CellKind kind, int n, long seed, Initialization init) {
 
-    /** A vanilla tanh network. */
-    public Cell(Task task, int n, long seed) {
-        this(task, CellKind.VANILLA, n, seed);
+    /** A vanilla tanh network initialised as the protocol says. */
+    public Cell(Protocol p, Task task, int n, long seed) {
+        this(task, CellKind.VANILLA, n, seed, p.init());
+    }
+
+    /** The same network with another seed. */
+    public Cell withSeed(long other) {
+        return new Cell(task, kind, n, other, init);
     }
 
     /** The random roles of a cell, each with its own derived seed. */
@@ -32,10 +40,20 @@ public record Cell(Task task, CellKind kind, int n, long seed) {
 
     /** The regime-shift tasks. */
     public enum Task {
-        SINE, LORENZ, BCI;
+        PRODUCT, DELAY, SINE, LORENZ, BCI;
 
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT);
+        }
+
+        /** The task of the adaptation-style studies named {@code name}: product, delay or sine. */
+        public static Task parse(String name) {
+            return switch (name.trim().toLowerCase(java.util.Locale.ROOT)) {
+                case "product" -> PRODUCT;
+                case "delay" -> DELAY;
+                case "sine" -> SINE;
+                default -> throw new IllegalArgumentException("--task = " + name + " must be product, delay or sine");
+            };
         }
     }
 
@@ -47,6 +65,8 @@ public record Cell(Task task, CellKind kind, int n, long seed) {
     /** A fresh stream that shifts at {@code shiftAt} (Long.MAX_VALUE: stays on regime A). */
     public Stream stream(Protocol p, long shiftAt) {
         return switch (task) {
+            case PRODUCT -> new ProductStream(p.productLagBefore(), p.productLagAfter(), shiftAt, p.inputs(), seedFor(Role.TASK));
+            case DELAY -> new DelayStream(p.delayLagBefore(), p.delayLagAfter(), shiftAt, p.inputs(), seedFor(Role.TASK));
             case SINE -> new SineStream(p.omegaBefore(), p.omegaAfter(), shiftAt,
                     new SplittableRandom(seedFor(Role.TASK)).nextDouble(0, 2 * Math.PI));
             case LORENZ -> new LorenzStream(new LorenzStream.Parameters(10, p.rhoBefore(), 8.0 / 3.0),
@@ -59,7 +79,7 @@ public record Cell(Task task, CellKind kind, int n, long seed) {
 
     public int inputs(Protocol p) {
         return switch (task) {
-            case SINE -> 1;
+            case PRODUCT, DELAY, SINE -> 1;
             case LORENZ -> 3;
             case BCI -> p.nwb().isEmpty() ? p.bci().channels()
                     : NwbStream.units(p.nwb().get(0), p.nwb().get(1), p.bci().binMs() / 1000);
@@ -68,7 +88,7 @@ public record Cell(Task task, CellKind kind, int n, long seed) {
 
     public int outputs() {
         return switch (task) {
-            case SINE -> 1;
+            case PRODUCT, DELAY, SINE -> 1;
             case LORENZ -> 3;
             case BCI -> 2;
         };
@@ -76,6 +96,7 @@ public record Cell(Task task, CellKind kind, int n, long seed) {
 
     @Override
     public String toString() {
-        return task.label() + (kind == CellKind.VANILLA ? "" : " " + kind.label()) + " n=" + n + " seed=" + seed;
+        return task.label() + (kind == CellKind.VANILLA ? "" : " " + kind.label()) + " n=" + n + " seed=" + seed
+                + " " + init.kind().name().toLowerCase(java.util.Locale.ROOT);
     }
 }

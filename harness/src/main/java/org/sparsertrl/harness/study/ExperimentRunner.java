@@ -1,39 +1,66 @@
 package org.sparsertrl.harness.study;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.function.Supplier;
 
+import org.ejml.data.Complex_F64;
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
+import org.ejml.interfaces.decomposition.EigenDecomposition_F64;
 import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
+import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.train.TrainerState;
 import org.sparsertrl.harness.task.Stream;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * Runs the protocol's experiments, each at most once: pre-training per cell, adaptation per cell and
- * method, Jacobian spectra per cell. Results are memoized, so studies that share a cell share its
- * pre-training and its frozen and full-RTRL runs, and any number of threads may ask for the same
- * result: the first computes it, the others wait for it. Every result depends only on the protocol
- * and its key, never on which thread or in which order it ran.
+ * Runs the protocol's experiments, each at most once: pre-training per cell, adaptation runs per
+ * cell, method, learning rate and regime (shifted or not), and the choice of each method's learning
+ * rate on the tuning seeds. Results are memoized, so studies that share a cell share its pre-training
+ * and its control runs, and any number of threads may ask for the same result: the first computes it,
+ * the others wait for it. Every result depends only on the protocol and its key, never on which
+ * thread or in which order it ran.
  */
 public final class ExperimentRunner {
 
     private final Protocol protocol;
     private final ConcurrentHashMap<Cell, FutureTask<Pretrained>> pretrained = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Run, FutureTask<RunResult>> runs = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Cell, FutureTask<double[]>> spectra = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Run, FutureTask<Tuning>> tunings = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, FutureTask<Object>> others = new ConcurrentHashMap<>();
 
-    private record Run(Cell cell, Method method) {
+    /** One adaptation run; {@code rate} is NaN for the frozen network. */
+    private record Run(Cell cell, Method method, float rate, boolean shift) {
+    }
+
+    /**
+     * The learning rate chosen for a method on one kind of cell: the rate of the grid with the lowest
+     * mean loss over the window on the tuning seeds, among the rates whose loss without a shift stays
+     * within {@code maxDamage} times the frozen network's.
+     *
+     * @param rate       the chosen rate (NaN for the frozen network)
+     * @param grid       the rates tried
+     * @param loss       mean window loss after the shift per rate, over the usable tuning seeds (NaN: a run diverged)
+     * @param damage     mean no-shift loss over the frozen network's, per rate
+     * @param withinDamage false when no rate kept its damage within the limit (the least damaging was taken)
+     * @param seedsUsed  tuning seeds whose pre-training was usable
+     * @param from       the size whose tuned rate this one was scaled from (n / from), or 0 when tuned here
+     */
+    public record Tuning(float rate, float[] grid, double[] loss, double[] damage, boolean withinDamage, int seedsUsed,
+                         int from) {
     }
 
     public ExperimentRunner(Protocol protocol) {
@@ -44,19 +71,26 @@ public final class ExperimentRunner {
         return protocol;
     }
 
-    /** The network of {@code cell} after pre-training on regime A with full RTRL. */
+    /** The network of {@code cell} after pre-training on regime A. */
     public Pretrained pretrained(Cell cell) {
         return memo(pretrained, cell, () -> pretrain(cell));
     }
 
-    /** The adaptation run of {@code method} from the pre-trained network of {@code cell}. */
-    public RunResult adapt(Cell cell, Method method) {
-        return memo(runs, new Run(cell, method), () -> runAdaptation(cell, method));
+    /** The adaptation run of {@code method} at {@code rate} from the pre-trained {@code cell}, with or without the shift. */
+    public RunResult run(Cell cell, Method method, float rate, boolean shift) {
+        float key = method.isFrozen() ? Float.NaN : rate;
+        return memo(runs, new Run(cell, method, key, shift), () -> adapt(cell, method, key, shift));
     }
 
-    /** Condition numbers of diag(d_t) W sampled along a regime-A trajectory of the pre-trained network. */
-    public double[] conditionNumbers(Cell cell) {
-        return memo(spectra, cell, () -> sampleConditionNumbers(cell));
+    /** The run of {@code method} at its tuned rate. */
+    public RunResult evaluate(Cell cell, Method method, boolean shift) {
+        return run(cell, method, tuning(cell, method).rate(), shift);
+    }
+
+    /** The rate chosen for {@code method} on cells like {@code cell} (same task, kind, size, initialisation). */
+    public Tuning tuning(Cell cell, Method method) {
+        Cell kind = cell.withSeed(-1);
+        return memo(tunings, new Run(kind, method, Float.NaN, true), () -> tune(kind, method));
     }
 
     /** Computes {@code compute} once per key, for studies whose experiments have a shape of their own. */
@@ -82,14 +116,75 @@ public final class ExperimentRunner {
         }
     }
 
-    private OnlineTrainer trainer(Cell cell, LearnerSpec learner, OptimizerSpec optimizer) {
-        return OnlineTrainer.builder(cell.n(), cell.inputs(protocol), cell.outputs()).cell(cell.kind()).seed(cell.seed())
-                .recurrentGain(protocol.recurrentGain()).learner(learner).optimizer(optimizer).build();
+    private Tuning tune(Cell kind, Method method) {
+        Protocol p = protocol;
+        if (method.isFrozen()) {
+            return new Tuning(Float.NaN, new float[0], new double[0], new double[0], true, 0, 0);
+        }
+        if (kind.n() > p.tuneUpTo()) {
+            int from = tunedSizeFor(kind.n());
+            Tuning small = tuning(new Cell(kind.task(), kind.kind(), from, -1, kind.init()), method);
+            float rate = (float) (small.rate() * from / (double) kind.n());
+            return new Tuning(rate, new float[] {rate}, new double[] {Double.NaN}, new double[] {Double.NaN},
+                    small.withinDamage(), 0, from);
+        }
+        float[] grid = p.grid(method.optimizer(), kind.n());
+        List<Cell> cells = new ArrayList<>();
+        for (long seed : p.tuningSeedList()) {
+            Cell cell = kind.withSeed(seed);
+            if (!pretrained(cell).failed()) {
+                cells.add(cell);
+            }
+        }
+        double[] loss = new double[grid.length], damage = new double[grid.length];
+        for (int i = 0; i < grid.length; i++) {
+            double shifted = 0, still = 0, frozen = 0;
+            for (Cell cell : cells) {
+                shifted += run(cell, method, grid[i], true).meanLoss();
+                still += run(cell, method, grid[i], false).meanLoss();
+                frozen += run(cell, Method.frozen(), Float.NaN, false).meanLoss();
+            }
+            loss[i] = cells.isEmpty() ? Double.NaN : shifted / cells.size();
+            damage[i] = cells.isEmpty() ? Double.NaN : still / frozen;
+        }
+        int best = -1, leastDamage = -1;
+        for (int i = 0; i < grid.length; i++) {
+            boolean finite = Double.isFinite(loss[i]) && Double.isFinite(damage[i]);
+            if (finite && damage[i] <= p.maxDamage() && (best < 0 || loss[i] < loss[best])) {
+                best = i;
+            }
+            if (finite && (leastDamage < 0 || damage[i] < damage[leastDamage])) {
+                leastDamage = i;
+            }
+        }
+        boolean within = best >= 0;
+        int chosen = within ? best : leastDamage >= 0 ? leastDamage : 0;
+        return new Tuning(grid[chosen], grid, loss, damage, within, cells.size(), 0);
     }
 
-    /** A fresh stream of the cell, advanced to the shift. */
-    private Stream streamAtShift(Cell cell, long shiftAt) {
-        Stream stream = cell.stream(protocol, shiftAt);
+    /** The largest size at most tuneUpTo among the protocol's sizes (or tuneUpTo itself), whose rate larger sizes scale. */
+    int tunedSizeFor(int n) {
+        Protocol p = protocol;
+        int best = 0;
+        for (int size : p.scalingSizes()) {
+            if (size <= p.tuneUpTo() && size > best) {
+                best = size;
+            }
+        }
+        if (p.n() <= p.tuneUpTo() && p.n() > best) {
+            best = p.n();
+        }
+        return best > 0 ? best : Math.min(p.tuneUpTo(), n);
+    }
+
+    private OnlineTrainer trainer(Cell cell, LearnerSpec learner, OptimizerSpec optimizer) {
+        return OnlineTrainer.builder(cell.n(), cell.inputs(protocol), cell.outputs()).cell(cell.kind()).seed(cell.seed())
+                .initialization(cell.init()).learner(learner).optimizer(optimizer).build();
+    }
+
+    /** A fresh stream of the cell, advanced to the end of pre-training; it shifts there when {@code shift}. */
+    private Stream streamAtShift(Cell cell, boolean shift) {
+        Stream stream = cell.stream(protocol, shift ? protocol.shiftAt() : Long.MAX_VALUE);
         float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         for (long t = 0; t < protocol.pretrainSteps(); t++) {
             stream.next(x, y);
@@ -99,22 +194,27 @@ public final class ExperimentRunner {
 
     private Pretrained pretrain(Cell cell) {
         Protocol p = protocol;
-        Stream stream = cell.stream(p, Long.MAX_VALUE);
         float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         Binner tail = new Binner(p.adaptSteps(), p.curveBins());
         long tailFrom = p.pretrainSteps() - p.adaptSteps();
-        try (OnlineTrainer trainer = trainer(cell, LearnerSpec.full(), OptimizerSpec.adam(p.learningRate()))) {
+        LearnerSpec learner = p.pretrainWindow() == 0 ? LearnerSpec.full() : LearnerSpec.truncatedBptt(p.pretrainWindow());
+        try (OnlineTrainer trainer = trainer(cell, learner, OptimizerSpec.adam(p.pretrainRate()))) {
+            Pretrained.Diagnostics atInit = diagnose(trainer, cell, cell.stream(p, Long.MAX_VALUE), p.spectralSteps(), null);
+            trainer.reset();
+            Stream stream = cell.stream(p, Long.MAX_VALUE);
             long start = System.nanoTime();
             int annealFrom = (int) Math.round(p.pretrainSteps() * (1 - p.annealFraction()));
             for (int t = 0; t < p.pretrainSteps(); t++) {
                 if (t >= annealFrom) {
                     double left = (double) (p.pretrainSteps() - t) / (p.pretrainSteps() - annealFrom);
-                    trainer.setLearningRate((float) (p.learningRate() * Math.max(1e-3, left)));
+                    trainer.setLearningRate((float) (p.pretrainRate() * Math.max(1e-3, left)));
                 }
                 stream.next(x, y);
                 float loss = trainer.step(x, y);
                 if (trainer.diverged()) {
-                    return new Pretrained(trainer.weights(), new float[trainer.cell().stateSize()], Double.NaN, tail.curve(), Double.NaN, true);
+                    return new Pretrained(trainer.weights(), new float[trainer.cell().stateSize()], null, Double.NaN,
+                            Double.NaN, tail.curve(), Double.NaN, "pre-training diverged at step " + t, atInit,
+                            Pretrained.Diagnostics.none());
                 }
                 if (t >= tailFrom) {
                     tail.add(loss);
@@ -122,40 +222,134 @@ public final class ExperimentRunner {
             }
             double micros = (System.nanoTime() - start) / 1e3 / p.pretrainSteps();
             float[] weights = trainer.weights(), hidden = trainer.hiddenState();
-            // The frozen network on more of regime A: the "before the shift" loss.
-            double before = 0;
-            for (int t = 0; t < p.adaptSteps(); t++) {
-                stream.next(x, y);
-                before += trainer.evaluate(x, y);
+            byte[] state;
+            try (TrainerState saved = trainer.newState(false)) {
+                trainer.saveState(saved);
+                state = saved.data().toArray(ValueLayout.JAVA_BYTE);
             }
-            return new Pretrained(weights, hidden, before / p.adaptSteps(), tail.curve(), micros, false);
+            // The frozen network on more of regime A: the "before the shift" loss, the trivial
+            // predictor's loss on the same targets, and the geometry along the way.
+            double[] sums = new double[2];
+            Pretrained.Diagnostics after = diagnose(trainer, cell, stream, p.adaptSteps(), sums);
+            double before = sums[0], trivial = sums[1];
+            String failure = !Double.isFinite(before) ? "the pre-trained network's loss is not finite"
+                    : before > p.failAbove() * trivial ? String.format("loss before the shift %.3g > %s x the trivial "
+                    + "predictor's %.3g", before, p.failAbove(), trivial) : null;
+            return new Pretrained(weights, hidden, state, before, trivial, tail.curve(), micros, failure, atInit, after);
         }
     }
 
-    private RunResult runAdaptation(Cell cell, Method method) {
+    /**
+     * Runs the frozen network {@code steps} steps along {@code stream}; for a vanilla cell, samples
+     * d_t and diag(d_t) W every {@code spectralEvery} steps (at most spectralSteps / spectralEvery
+     * samples). If {@code sums} is given, writes the mean loss into [0] and the trivial predictor's
+     * loss (half the summed variance of the targets) into [1].
+     */
+    private Pretrained.Diagnostics diagnose(OnlineTrainer trainer, Cell cell, Stream stream, int steps, double[] sums) {
+        Protocol p = protocol;
+        int o = cell.outputs();
+        float[] x = new float[cell.inputs(p)], y = new float[o];
+        double loss = 0;
+        double[] mean = new double[o], square = new double[o];
+        boolean vanilla = cell.kind() == CellKind.VANILLA;
+        int n = cell.n(), samples = Math.min(p.spectralSteps(), steps) / p.spectralEvery();
+        double[] conditions = new double[vanilla ? samples : 0];
+        double[] ds = new double[vanilla ? samples * n : 0];
+        DMatrixRMaj jacobian = vanilla ? new DMatrixRMaj(n, n) : null;
+        SingularValueDecomposition_F64<DMatrixRMaj> svd = vanilla ? DecompositionFactory_DDRM.svd(n, n, false, false, true) : null;
+        int taken = 0;
+        for (int t = 1; t <= steps; t++) {
+            stream.next(x, y);
+            loss += trainer.evaluate(x, y);
+            for (int r = 0; r < o; r++) {
+                mean[r] += y[r];
+                square[r] += (double) y[r] * y[r];
+            }
+            if (vanilla && taken < samples && t % p.spectralEvery() == 0) {
+                VanillaRnn rnn = (VanillaRnn) trainer.cell();
+                RnnLayout layout = trainer.layout();
+                for (int i = 0; i < n; i++) {
+                    double d = rnn.derivative().getAtIndex(JAVA_FLOAT, i);
+                    ds[taken * n + i] = d;
+                    for (int j = 0; j < n; j++) {
+                        jacobian.set(i, j, d * rnn.parameter(layout.w(i, j)));
+                    }
+                }
+                conditions[taken++] = condition(svd, jacobian, cell);
+            }
+        }
+        if (sums != null) {
+            double trivial = 0;
+            for (int r = 0; r < o; r++) {
+                double m = mean[r] / steps;
+                trivial += 0.5 * Math.max(0, square[r] / steps - m * m);
+            }
+            sums[0] = loss / steps;
+            sums[1] = trivial;
+        }
+        if (!vanilla) {
+            return Pretrained.Diagnostics.none();
+        }
+        VanillaRnn rnn = (VanillaRnn) trainer.cell();
+        DMatrixRMaj w = new DMatrixRMaj(n, n);
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                w.set(i, j, rnn.parameter(trainer.layout().w(i, j)));
+            }
+        }
+        double kappaW = condition(svd, w.copy(), cell);
+        EigenDecomposition_F64<DMatrixRMaj> eig = DecompositionFactory_DDRM.eig(n, false);
+        double rho = Double.NaN;
+        if (eig.decompose(w)) {
+            rho = 0;
+            for (int i = 0; i < eig.getNumberOfEigenvalues(); i++) {
+                Complex_F64 lambda = eig.getEigenvalue(i);
+                rho = Math.max(rho, lambda.getMagnitude());
+            }
+        }
+        return new Pretrained.Diagnostics(rho, kappaW, ds.length == 0 ? Double.NaN : Arrays.stream(ds).min().orElseThrow(),
+                Stats.quantile(ds, 0.5), Arrays.copyOf(conditions, taken));
+    }
+
+    private static double condition(SingularValueDecomposition_F64<DMatrixRMaj> svd, DMatrixRMaj matrix, Cell cell) {
+        if (!svd.decompose(matrix)) {
+            throw new IllegalStateException("SVD did not converge for " + cell);
+        }
+        double[] sigma = svd.getSingularValues();
+        double max = 0, min = Double.POSITIVE_INFINITY;
+        for (int i = 0; i < svd.numberOfSingularValues(); i++) {
+            max = Math.max(max, sigma[i]);
+            min = Math.min(min, sigma[i]);
+        }
+        return max / min;
+    }
+
+    private RunResult adapt(Cell cell, Method method, float rate, boolean shift) {
         Protocol p = protocol;
         Pretrained base = pretrained(cell);
         double[] nan = new double[p.curveBins()];
         Arrays.fill(nan, Double.NaN);
-        if (base.diverged()) {
+        if (base.failed()) {
             return new RunResult(Double.NaN, nan, Double.NaN, -1, true);
         }
-        LearnerSpec learner = method.kind() == Method.Kind.FROZEN ? LearnerSpec.immediate() : method.learner(p, cell);
-        Stream stream = streamAtShift(cell, p.shiftAt());
+        boolean frozen = method.isFrozen();
+        LearnerSpec learner = frozen ? LearnerSpec.immediate() : method.learner(p, cell);
+        Stream stream = streamAtShift(cell, shift);
         float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
         Binner curve = new Binner(p.adaptSteps(), p.curveBins());
-        // A fresh trainer: the learner's sensitivities and the optimizer's moments start at zero at the shift.
-        try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(p))) {
-            trainer.setWeights(base.weights());
-            trainer.setHiddenState(base.hidden());
-            boolean frozen = method.kind() == Method.Kind.FROZEN;
+        float start = frozen ? p.pretrainRate() : rate;
+        try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(start))) {
+            start(trainer, base, method);
             double sum = 0;
             // Time the second half only: the first runs of a JVM spend their first steps in the JIT.
             int timedFrom = p.adaptSteps() / 2;
-            long start = 0;
+            long began = 0;
             for (int t = 0; t < p.adaptSteps(); t++) {
                 if (t == timedFrom) {
-                    start = System.nanoTime();
+                    began = System.nanoTime();
+                }
+                if (!frozen && t < p.warmUpSteps()) {
+                    trainer.setLearningRate(rate * (t + 1) / p.warmUpSteps());
                 }
                 stream.next(x, y);
                 float loss = frozen ? trainer.evaluate(x, y) : trainer.step(x, y);
@@ -165,33 +359,51 @@ public final class ExperimentRunner {
                 sum += loss;
                 curve.add(loss);
             }
-            double micros = (System.nanoTime() - start) / 1e3 / (p.adaptSteps() - timedFrom);
+            double micros = (System.nanoTime() - began) / 1e3 / (p.adaptSteps() - timedFrom);
             return new RunResult(sum / p.adaptSteps(), curve.curve(), micros, -1, false);
+        }
+    }
+
+    /**
+     * Puts the pre-trained network into {@code trainer}: weights and hidden state, and pre-training's
+     * Adam moments if the protocol keeps them; the learner's sensitivities start at zero at the shift.
+     */
+    private void start(OnlineTrainer trainer, Pretrained base, Method method) {
+        if (protocol.keepMoments() && !method.isFrozen() && method.optimizer() == Method.Optimizer.ADAM) {
+            float rate = trainer.learningRate();
+            try (TrainerState state = trainer.newState(false)) {
+                MemorySegment.copy(MemorySegment.ofArray(base.state()), 0, state.data(), 0, base.state().length);
+                trainer.restoreState(state);
+            }
+            trainer.setLearningRate(rate);
+        } else {
+            trainer.setWeights(base.weights());
+            trainer.setHiddenState(base.hidden());
         }
     }
 
     /**
      * The first output and its target over {@code steps} steps: on regime A right after pre-training
      * ({@code afterShift} false, frozen network), or over the last {@code steps} of the adaptation
-     * window of {@code method} ({@code afterShift} true). Rows: target, output. Not memoized.
+     * window of {@code method} at its tuned rate ({@code afterShift} true). Rows: target, output. Not memoized.
      */
     public double[][] trace(Cell cell, Method method, boolean afterShift, int steps) {
         Protocol p = protocol;
         Pretrained base = pretrained(cell);
         double[][] out = new double[2][steps];
-        if (base.diverged()) {
-            java.util.Arrays.fill(out[0], Double.NaN);
-            java.util.Arrays.fill(out[1], Double.NaN);
+        if (base.failed()) {
+            Arrays.fill(out[0], Double.NaN);
+            Arrays.fill(out[1], Double.NaN);
             return out;
         }
-        boolean frozen = method.kind() == Method.Kind.FROZEN;
+        boolean frozen = method.isFrozen();
         LearnerSpec learner = frozen ? LearnerSpec.immediate() : method.learner(p, cell);
-        Stream stream = streamAtShift(cell, afterShift ? p.shiftAt() : Long.MAX_VALUE);
+        float rate = frozen ? p.pretrainRate() : tuning(cell, method).rate();
+        Stream stream = streamAtShift(cell, afterShift);
         float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()], yHat = new float[cell.outputs()];
         int total = afterShift ? p.adaptSteps() : steps;
-        try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(p))) {
-            trainer.setWeights(base.weights());
-            trainer.setHiddenState(base.hidden());
+        try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(rate))) {
+            start(trainer, base, method);
             for (int t = 0; t < total; t++) {
                 stream.next(x, y);
                 if (frozen) {
@@ -211,54 +423,6 @@ public final class ExperimentRunner {
             }
         }
         return out;
-    }
-
-    private double[] sampleConditionNumbers(Cell cell) {
-        Protocol p = protocol;
-        Pretrained base = pretrained(cell);
-        if (base.diverged()) {
-            return new double[0];
-        }
-        Stream stream = streamAtShift(cell, Long.MAX_VALUE);
-        float[] x = new float[cell.inputs(protocol)], out = new float[cell.outputs()], y = new float[cell.outputs()];
-        int n = cell.n();
-        int samples = p.spectralSteps() / p.spectralEvery();
-        double[] conditions = new double[samples];
-        DMatrixRMaj jacobian = new DMatrixRMaj(n, n);
-        SingularValueDecomposition_F64<DMatrixRMaj> svd = DecompositionFactory_DDRM.svd(n, n, false, false, true);
-        try (OnlineTrainer trainer = trainer(cell, LearnerSpec.immediate(), OptimizerSpec.adam(p.learningRate()))) {
-            trainer.setWeights(base.weights());
-            trainer.setHiddenState(base.hidden());
-            RnnLayout layout = trainer.layout();
-            if (!(trainer.cell() instanceof VanillaRnn vanilla)) {
-                throw new IllegalArgumentException("condition numbers of diag(d_t) W are defined for the vanilla cell, not "
-                        + cell.kind().label());
-            }
-            int taken = 0;
-            for (int t = 1; taken < samples; t++) {
-                stream.next(x, y);
-                trainer.predict(x, out);
-                if (t % p.spectralEvery() == 0) {
-                    for (int i = 0; i < n; i++) {
-                        double d = vanilla.derivative().getAtIndex(JAVA_FLOAT, i);
-                        for (int j = 0; j < n; j++) {
-                            jacobian.set(i, j, d * vanilla.parameter(layout.w(i, j)));
-                        }
-                    }
-                    if (!svd.decompose(jacobian)) {
-                        throw new IllegalStateException("SVD did not converge for " + cell + " at step " + t);
-                    }
-                    double[] sigma = svd.getSingularValues();
-                    double max = 0, min = Double.POSITIVE_INFINITY;
-                    for (int i = 0; i < svd.numberOfSingularValues(); i++) {
-                        max = Math.max(max, sigma[i]);
-                        min = Math.min(min, sigma[i]);
-                    }
-                    conditions[taken++] = max / min;
-                }
-            }
-        }
-        return conditions;
     }
 
     /** Averages a run of losses into equal bins. */

@@ -9,20 +9,30 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
  * What happens after the shift: frozen weights, or online adaptation with one learner and optimizer.
  *
  * @param kind      the learner family
- * @param k         paths (sparse) or shared units (subset); 0 for immediate, -1 for the others
+ * @param k         paths (sparse), shared units (subset), the window (truncated BPTT); 0 for immediate, -1 for the others
  * @param policy    path selection of sparse learners, null otherwise
  * @param optimizer the optimizer used during adaptation
  */
 public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
 
     /** Learner families. */
-    public enum Kind { FROZEN, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, TBPTT }
+    public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, TBPTT }
 
     /** Optimizers of the adaptation runs. */
     public enum Optimizer { ADAM, SGD }
 
     public static Method frozen() {
         return new Method(Kind.FROZEN, -1, null, Optimizer.ADAM);
+    }
+
+    /** The do-little control: only the readout (V, c) learns. */
+    public static Method readoutOnly() {
+        return new Method(Kind.READOUT, -1, null, Optimizer.ADAM);
+    }
+
+    /** Truncated BPTT through the last {@code window} steps (window 1 is immediate derivatives). */
+    public static Method tbptt(int window) {
+        return new Method(Kind.TBPTT, window, null, Optimizer.ADAM);
     }
 
     public static Method immediate() {
@@ -45,9 +55,9 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(Kind.SUBSET, k, null, Optimizer.ADAM);
     }
 
-    /** A peer learner of the baselines study: SNAP1, UORO, RFLO or TBPTT. */
+    /** A peer learner of the baselines study: SNAP1, UORO or RFLO. */
     public static Method peer(Kind kind) {
-        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO && kind != Kind.TBPTT) {
+        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO) {
             throw new IllegalArgumentException("kind = " + kind + " is not a peer learner");
         }
         return new Method(kind, -1, null, Optimizer.ADAM);
@@ -63,12 +73,13 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         long paths = cell.seedFor(Cell.Role.PATHS);
         return switch (kind) {
             case FROZEN -> null;
+            case READOUT -> LearnerSpec.readoutOnly();
             case IMMEDIATE -> LearnerSpec.immediate();
             case FULL -> LearnerSpec.full();
             case SNAP1 -> LearnerSpec.snap1();
             case UORO -> LearnerSpec.uoro(paths);
             case RFLO -> LearnerSpec.rflo(p.rfloTau(), Rflo.Feedback.RANDOM, paths);
-            case TBPTT -> LearnerSpec.truncatedBptt(p.tbpttWindow());
+            case TBPTT -> LearnerSpec.truncatedBptt(k);
             case SUBSET -> LearnerSpec.subset(k, cell.seedFor(Cell.Role.SUBSET));
             case SPARSE -> LearnerSpec.sparse(k, switch (policy) {
                 case RANDOM_FIXED -> Selection.randomFixed(paths);
@@ -80,14 +91,20 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         };
     }
 
-    public OptimizerSpec optimizer(Protocol p) {
-        return optimizer == Optimizer.ADAM ? OptimizerSpec.adam(p.learningRate()) : OptimizerSpec.sgd(p.sgdLearningRate());
+    /** This method's optimizer at learning rate {@code rate}. */
+    public OptimizerSpec optimizer(float rate) {
+        return optimizer == Optimizer.ADAM ? OptimizerSpec.adam(rate) : OptimizerSpec.sgd(rate);
+    }
+
+    /** True for the frozen network, which has no learning rate. */
+    public boolean isFrozen() {
+        return kind == Kind.FROZEN;
     }
 
     /** The k shown in tables: the number of paths, n for full RTRL, blank for frozen. */
     public String kLabel(int n) {
         return switch (kind) {
-            case FROZEN, SNAP1, UORO, RFLO, TBPTT -> "";
+            case FROZEN, READOUT, SNAP1, UORO, RFLO, TBPTT -> "";
             case FULL -> String.valueOf(n);
             default -> String.valueOf(k);
         };
@@ -97,6 +114,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     public String label() {
         String base = switch (kind) {
             case FROZEN -> "frozen";
+            case READOUT -> "readout-only";
             case IMMEDIATE -> "immediate (k=0)";
             case FULL -> "full RTRL";
             case SUBSET -> "subset k=" + k;
@@ -104,7 +122,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case SNAP1 -> "SnAp-1";
             case UORO -> "UORO";
             case RFLO -> "RFLO";
-            case TBPTT -> "truncated BPTT";
+            case TBPTT -> "truncated BPTT T=" + k;
         };
         return optimizer == Optimizer.SGD ? base + " (SGD)" : base;
     }

@@ -1,39 +1,64 @@
 package org.sparsertrl.harness.study;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
+import org.sparsertrl.engine.cell.Initialization;
 import org.sparsertrl.harness.task.BciStream;
+import org.sparsertrl.harness.task.InputDistribution;
 
 /**
  * Every choice of the reproduction protocol in one place. The paper publishes only its abstract, so
  * apart from the figures it quotes, each value here is our definition; the report prints them all,
- * and the {@code reproduce} command can change each one.
+ * and the {@code reproduce} command can change each one ({@link Builder} has one setter per value).
  *
- * <p>The adaptation protocol (DESIGN.md section 4): pre-train online with full RTRL on regime A for
- * {@code pretrainSteps}; shift to regime B; from the same weights and hidden state, adapt online for
- * {@code adaptSteps} with each method, and also run the frozen network; L(method) is the mean
- * online loss over the whole adaptation window; recovery = (L(frozen) - L(method)) /
- * (L(frozen) - L(full RTRL)), per seed.
+ * <p>The adaptation protocol (DESIGN.md section 4): pre-train online on regime A for
+ * {@code pretrainSteps} (truncated BPTT through {@code pretrainWindow} steps, or full RTRL when it is 0);
+ * shift to regime B; from the same weights and hidden state, adapt online for {@code adaptSteps}
+ * with each method at its own learning rate, chosen on tuning seeds that are never evaluation seeds;
+ * run every method once more without the shift (the damage it does alone). L(method) is the mean
+ * online loss over the window; recovery against a baseline B is (L(B) - L(method)) / (L(B) - L(full
+ * RTRL)) as a ratio of means over the evaluation seeds, with a paired bootstrap 95 % CI.
  *
- * @param mode             "quick", "full" or "custom": how the values were chosen
- * @param seeds            independent runs per setting (seeds 1..seeds)
+ * @param mode             "quick", "full", or either with "+custom": how the values were chosen
+ * @param seeds            evaluation seeds per setting: firstSeed, firstSeed + 1, ...
+ * @param firstSeed        the first evaluation seed
+ * @param tuningSeeds      seeds on which each method's learning rate is chosen (firstTuningSeed, ...)
+ * @param firstTuningSeed  the first tuning seed; the two ranges may not overlap
+ * @param task             the task of the adaptation-style studies (product, delay or sine)
  * @param n                hidden units of the studies run at one size
  * @param ks               the k of the adaptation study's sparse learners
- * @param k                the k of the selection, scaling, optimizer, Lorenz and subset studies
+ * @param k                the k of the selection, scaling, optimizer, Lorenz, subset, BCI and LSTM studies
  * @param scalingSizes     n of the scaling study
  * @param spectralSizes    n of the spectral study
- * @param pretrainSteps    online steps on regime A with full RTRL
- * @param annealFraction   the last fraction of pre-training over which the learning rate decays
- *                         linearly towards zero (to a thousandth of it), so that the pre-trained weights
- *                         are a settled solution rather than one that relies on continued updates
+ * @param init             initialisation of every network (the spectral study also runs the other kind)
+ * @param pretrainSteps    online steps on regime A before the shift
+ * @param pretrainWindow   truncated-BPTT window of pre-training; 0 pre-trains with full RTRL
+ * @param pretrainRate     Adam learning rate of pre-training
+ * @param annealFraction   the last fraction of pre-training over which the rate decays linearly to a thousandth
  * @param adaptSteps       online steps on regime B: the adaptation window
- * @param learningRate     Adam learning rate, pre-training and adaptation
- * @param sgdLearningRate  SGD learning rate of the optimizer study's SGD runs
- * @param recurrentGain    initial W ~ N(0, gain^2 / n)
+ * @param rates            Adam learning rates tried for each method (at n = 64; see scaleRatesWithN)
+ * @param sgdRates         SGD learning rates tried (optimizer study)
+ * @param scaleRatesWithN  multiply the grids by 64 / n for n above 64 (centring them on lr * 64 / n)
+ * @param tuneUpTo         sizes above this take their rates from the largest tuned size at or below it, times
+ *                         (that size / n), instead of tuning their own grid (DESIGN.md: tune the small
+ *                         sizes, centre the large ones on the rule they suggest); Integer.MAX_VALUE tunes every size
+ * @param maxDamage        a rate whose no-shift loss exceeds this multiple of the frozen network's is rejected
+ * @param warmUpSteps      steps over which the adaptation rate ramps up linearly from zero (0: none)
+ * @param keepMoments      keep pre-training's Adam moments across the shift instead of zeroing them
+ * @param failAbove        pre-training failed when the loss before the shift exceeds this fraction of the
+ *                         trivial predictor's (predicting the target's mean)
+ * @param resamples        bootstrap resamples of every confidence interval
  * @param omegaBefore      sine: radians per step on regime A
  * @param omegaAfter       sine: radians per step on regime B
+ * @param productLagBefore product task y_t = 2 x_{t-1} x_{t-D}: D on regime A
+ * @param productLagAfter  product task: D on regime B
+ * @param delayLagBefore   delay task y_t = x_{t-D}: D on regime A
+ * @param delayLagAfter    delay task: D on regime B
+ * @param inputs           distribution of the product and delay tasks' inputs
  * @param lorenzN          hidden units of the Lorenz study
  * @param rhoBefore        Lorenz rho on regime A (sigma 10, beta 8/3 throughout)
  * @param rhoAfter         Lorenz rho on regime B
@@ -44,7 +69,11 @@ import org.sparsertrl.harness.task.BciStream;
  * @param spectralSteps    steps of the regime-A trajectory along which Jacobians are sampled
  * @param spectralEvery    steps between two sampled Jacobians
  * @param curveBins        bins of the stored loss curves (pre-shift tail and adaptation window)
- * @param undefinedBelow   a recovery is undefined when its denominator is below this fraction of its baseline's loss
+ * @param tbpttWindows     windows of the truncated-BPTT controls (window 1 is immediate derivatives)
+ * @param rfloTau          RFLO's trace time constant (baselines study)
+ * @param scopeN           hidden units of the scope study (adding problem)
+ * @param scopeLength      steps per adding-problem sequence
+ * @param scopeSequences   adding-problem sequences per run
  * @param lstmN            hidden units of the LSTM study
  * @param bciN             hidden units of the BCI decoder
  * @param bci              the synthetic recording and its drift between sessions (bin width also for NWB files)
@@ -53,19 +82,37 @@ import org.sparsertrl.harness.task.BciStream;
 public record Protocol(
         String mode,
         int seeds,
+        long firstSeed,
+        int tuningSeeds,
+        long firstTuningSeed,
+        Cell.Task task,
         int n,
         int[] ks,
         int k,
         int[] scalingSizes,
         int[] spectralSizes,
+        Initialization init,
         int pretrainSteps,
+        int pretrainWindow,
+        float pretrainRate,
         double annealFraction,
         int adaptSteps,
-        float learningRate,
-        float sgdLearningRate,
-        float recurrentGain,
+        float[] rates,
+        float[] sgdRates,
+        boolean scaleRatesWithN,
+        int tuneUpTo,
+        double maxDamage,
+        int warmUpSteps,
+        boolean keepMoments,
+        double failAbove,
+        int resamples,
         double omegaBefore,
         double omegaAfter,
+        int productLagBefore,
+        int productLagAfter,
+        int delayLagBefore,
+        int delayLagAfter,
+        InputDistribution inputs,
         int lorenzN,
         double rhoBefore,
         double rhoAfter,
@@ -76,8 +123,7 @@ public record Protocol(
         int spectralSteps,
         int spectralEvery,
         int curveBins,
-        double undefinedBelow,
-        int tbpttWindow,
+        int[] tbpttWindows,
         float rfloTau,
         int scopeN,
         int scopeLength,
@@ -85,22 +131,44 @@ public record Protocol(
         int lstmN,
         int bciN,
         BciStream.Config bci,
-        java.util.List<java.nio.file.Path> nwb) {
+        List<Path> nwb) {
+
+    /** The sizes at which the paper states its figures, and the rate grids are written for. */
+    static final int REFERENCE_N = 64;
 
     public Protocol {
-        require(seeds >= 1, "seeds", seeds, ">= 1");
+        require(seeds >= 2, "seeds", seeds, ">= 2 (paired statistics need two seeds)");
+        require(tuningSeeds >= 1, "tuningSeeds", tuningSeeds, ">= 1");
+        require(firstSeed >= 0 && firstTuningSeed >= 0, "firstSeed", firstSeed + " / firstTuningSeed = " + firstTuningSeed, ">= 0");
+        require(firstTuningSeed >= firstSeed + seeds || firstSeed >= firstTuningSeed + tuningSeeds, "firstTuningSeed",
+                firstTuningSeed, "outside the evaluation seeds [" + firstSeed + ", " + (firstSeed + seeds - 1)
+                        + "] (tuning seeds are never evaluation seeds)");
+        require(task == Cell.Task.PRODUCT || task == Cell.Task.DELAY || task == Cell.Task.SINE, "task", task,
+                "product, delay or sine");
         require(n >= 1 && n <= 16_384, "n", n, "in [1, 16384]");
         require(k >= 0 && k <= n, "k", k, "in [0, n = " + n + "]");
+        require(init != null, "init", init, "given");
         require(curveBins >= 1, "curveBins", curveBins, ">= 1");
         require(adaptSteps >= curveBins, "adaptSteps", adaptSteps, ">= curveBins = " + curveBins);
         require(pretrainSteps >= adaptSteps, "pretrainSteps", pretrainSteps, ">= adaptSteps = " + adaptSteps
                 + " (the curve before the shift covers as many steps as the window)");
+        require(pretrainWindow >= 0 && pretrainWindow <= 100_000, "pretrainWindow", pretrainWindow, "in [0, 100000] (0: full RTRL)");
+        requireRate("pretrainRate", pretrainRate);
         require(annealFraction >= 0 && annealFraction <= 1, "annealFraction", annealFraction, "in [0, 1]");
-        require(learningRate > 0 && Float.isFinite(learningRate), "learningRate", learningRate, "finite and > 0");
-        require(sgdLearningRate > 0 && Float.isFinite(sgdLearningRate), "sgdLearningRate", sgdLearningRate, "finite and > 0");
-        require(recurrentGain > 0 && Float.isFinite(recurrentGain), "recurrentGain", recurrentGain, "finite and > 0");
+        requireGrid("rates", rates);
+        requireGrid("sgdRates", sgdRates);
+        require(tuneUpTo >= 1, "tuneUpTo", tuneUpTo, ">= 1");
+        require(maxDamage > 1 && Double.isFinite(maxDamage), "maxDamage", maxDamage, "finite and > 1");
+        require(warmUpSteps >= 0 && warmUpSteps <= adaptSteps, "warmUpSteps", warmUpSteps, "in [0, adaptSteps = " + adaptSteps + "]");
+        require(failAbove > 0 && failAbove <= 1, "failAbove", failAbove, "in (0, 1]");
+        require(resamples >= 100 && resamples <= 1_000_000, "resamples", resamples, "in [100, 1000000]");
         require(omegaBefore > 0 && Double.isFinite(omegaBefore), "omegaBefore", omegaBefore, "finite and > 0");
         require(omegaAfter > 0 && Double.isFinite(omegaAfter), "omegaAfter", omegaAfter, "finite and > 0");
+        requireLag("productLagBefore", productLagBefore);
+        requireLag("productLagAfter", productLagAfter);
+        requireLag("delayLagBefore", delayLagBefore);
+        requireLag("delayLagAfter", delayLagAfter);
+        require(inputs != null, "inputs", inputs, "given");
         require(lorenzN >= Math.max(1, k) && lorenzN <= 16_384, "lorenzN", lorenzN, ">= max(1, k = " + k + ")");
         require(rhoBefore > 0 && Double.isFinite(rhoBefore), "rhoBefore", rhoBefore, "finite and > 0");
         require(rhoAfter > 0 && Double.isFinite(rhoAfter), "rhoAfter", rhoAfter, "finite and > 0");
@@ -110,33 +178,38 @@ public record Protocol(
         require(refreshEvery >= 1, "refreshEvery", refreshEvery, ">= 1");
         require(spectralEvery >= 1, "spectralEvery", spectralEvery, ">= 1");
         require(spectralSteps >= spectralEvery, "spectralSteps", spectralSteps, ">= spectralEvery = " + spectralEvery);
-        require(undefinedBelow >= 0 && undefinedBelow < 1, "undefinedBelow", undefinedBelow, "in [0, 1)");
-        require(tbpttWindow >= 1 && tbpttWindow <= 1_000_000, "tbpttWindow", tbpttWindow, "in [1, 1000000]");
+        require(tbpttWindows != null && tbpttWindows.length >= 1, "tbpttWindows", Arrays.toString(tbpttWindows), "non-empty");
+        for (int w : tbpttWindows) {
+            require(w >= 1 && w <= 10_000, "tbpttWindows", Arrays.toString(tbpttWindows), "each in [1, 10000]");
+        }
         require(rfloTau >= 1 && Float.isFinite(rfloTau), "rfloTau", rfloTau, "finite and >= 1");
         require(scopeN >= Math.max(1, k) && scopeN <= 16_384, "scopeN", scopeN, ">= max(1, k = " + k + ")");
         require(scopeLength >= 2, "scopeLength", scopeLength, ">= 2");
         require(scopeSequences >= 5, "scopeSequences", scopeSequences, ">= 5 (the last fifth is scored)");
-        require(ks.length >= 1, "ks", java.util.Arrays.toString(ks), "non-empty");
+        require(ks != null && ks.length >= 1, "ks", Arrays.toString(ks), "non-empty");
         for (int kk : ks) {
-            require(kk >= 1 && kk <= n, "ks", java.util.Arrays.toString(ks), "each in [1, n = " + n + "] (k = 0 always runs)");
+            require(kk >= 1 && kk <= n, "ks", Arrays.toString(ks), "each in [1, n = " + n + "] (k = 0 always runs)");
         }
-        require(scalingSizes.length >= 1, "scalingSizes", java.util.Arrays.toString(scalingSizes), "non-empty");
+        require(scalingSizes != null && scalingSizes.length >= 1, "scalingSizes", Arrays.toString(scalingSizes), "non-empty");
         for (int size : scalingSizes) {
-            require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", java.util.Arrays.toString(scalingSizes),
+            require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", Arrays.toString(scalingSizes),
                     "each >= max(1, k = " + k + ")");
+        }
+        require(spectralSizes != null && spectralSizes.length >= 1, "spectralSizes", Arrays.toString(spectralSizes), "non-empty");
+        for (int size : spectralSizes) {
+            require(size >= 1 && size <= 16_384, "spectralSizes", Arrays.toString(spectralSizes), "each in [1, 16384]");
         }
         require(lstmN >= Math.max(1, k) && lstmN <= 4_096, "lstmN", lstmN, "in [max(1, k = " + k + "), 4096]");
         require(bciN >= Math.max(1, k) && bciN <= 16_384, "bciN", bciN, ">= max(1, k = " + k + ")");
         require(bci != null, "bci", bci, "given");
         require(nwb != null && (nwb.isEmpty() || nwb.size() == 2), "nwb", nwb, "empty or two files (session A, session B)");
-        nwb = java.util.List.copyOf(nwb);
-        require(spectralSizes.length >= 1, "spectralSizes", java.util.Arrays.toString(spectralSizes), "non-empty");
-        for (int size : spectralSizes) {
-            require(size >= 1 && size <= 16_384, "spectralSizes", java.util.Arrays.toString(spectralSizes), "each in [1, 16384]");
-        }
+        nwb = List.copyOf(nwb);
         ks = ks.clone();
         scalingSizes = scalingSizes.clone();
         spectralSizes = spectralSizes.clone();
+        rates = rates.clone();
+        sgdRates = sgdRates.clone();
+        tbpttWindows = tbpttWindows.clone();
     }
 
     private static void require(boolean ok, String name, Object value, String expected) {
@@ -145,47 +218,119 @@ public record Protocol(
         }
     }
 
-    /** The sizes of DESIGN.md and the issue: n = 64, scaling to 256. Expect about an hour on two cores. */
+    private static void requireRate(String name, float rate) {
+        require(rate > 0 && Float.isFinite(rate), name, rate, "finite and > 0");
+    }
+
+    private static void requireLag(String name, int lag) {
+        require(lag >= 1 && lag <= 10_000, name, lag, "in [1, 10000]");
+    }
+
+    private static void requireGrid(String name, float[] grid) {
+        require(grid != null && grid.length >= 1, name, grid == null ? null : Arrays.toString(grid),
+                "a grid of at least one rate");
+        for (float rate : grid) {
+            require(rate > 0 && Float.isFinite(rate), name, Arrays.toString(grid), "rates each finite and > 0");
+        }
+    }
+
+    /** The sizes of DESIGN.md and the issue: n = 64, scaling to 256, 10 evaluation seeds. Several hours on two cores. */
     public static Protocol full() {
-        return new Protocol("full", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {64, 128, 256},
-                new int[] {64, 128, 256}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                64, 28, 40, 0.01, 5, 1_000, 100, 1_000, 20, 40, 0.05, 16, 4f, 64, 20, 4_000, 64, 64, BciStream.Config.defaults(), java.util.List.of());
+        return fullBuilder().build();
     }
 
-    /**
-     * The single-size studies at the paper's n = 64 as in full mode; the scaling and spectral studies
-     * at n up to 64, and the Lorenz, scope, LSTM and BCI studies at n = 32: a few minutes on two cores.
-     */
+    /** Every study at small sizes (n = 64 for the single-size studies, up to 64 for scaling): a few minutes. */
     public static Protocol quick() {
-        return new Protocol("quick", 5, 64, new int[] {1, 2, 4, 8, 16}, 4, new int[] {16, 32, 64},
-                new int[] {16, 32, 64}, 8_000, 0.25, 2_000, 3e-4f, 1e-2f, 0.9f, 0.1, 0.3,
-                32, 28, 40, 0.01, 5, 1_000, 100, 500, 20, 40, 0.05, 16, 4f, 32, 20, 1_500, 32, 32, BciStream.Config.defaults(), java.util.List.of());
+        return quickBuilder().build();
     }
 
-    /** The values as name-value pairs, in declaration order, for the report. */
+    public static Builder fullBuilder() {
+        return quickBuilder().mode("full").seeds(10).tuningSeeds(3).scalingSizes(64, 128, 256).spectralSizes(64, 128, 256)
+                .rates(3e-5f, 1e-4f, 3e-4f, 1e-3f, 3e-3f).sgdRates(1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f)
+                .lorenzN(64).spectralSteps(1_000).scopeN(64).scopeSequences(4_000).lstmN(64).bciN(64)
+                .tbpttWindows(1, 2, 4, 8).tuneUpTo(128);
+    }
+
+    public static Builder quickBuilder() {
+        return new Builder();
+    }
+
+    /** The learning rates tried for {@code optimizer} at size {@code n}. */
+    public float[] grid(Method.Optimizer optimizer, int n) {
+        float[] base = optimizer == Method.Optimizer.SGD ? sgdRates : rates;
+        float[] out = base.clone();
+        if (scaleRatesWithN && n > REFERENCE_N) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = (float) (out[i] * REFERENCE_N / (double) n);
+            }
+        }
+        return out;
+    }
+
+    /** True if {@code window} is among the truncated-BPTT controls' windows. */
+    public boolean tbpttWindowsContain(int window) {
+        return Arrays.stream(tbpttWindows).anyMatch(w -> w == window);
+    }
+
+    /** The evaluation seeds. */
+    public long[] evaluationSeeds() {
+        long[] out = new long[seeds];
+        for (int i = 0; i < seeds; i++) {
+            out[i] = firstSeed + i;
+        }
+        return out;
+    }
+
+    /** The tuning seeds. */
+    public long[] tuningSeedList() {
+        long[] out = new long[tuningSeeds];
+        for (int i = 0; i < tuningSeeds; i++) {
+            out[i] = firstTuningSeed + i;
+        }
+        return out;
+    }
+
+    /** The values as name-value pairs, for the report. */
     public Map<String, String> describe() {
         Map<String, String> out = new LinkedHashMap<>();
         out.put("mode", mode);
-        out.put("seeds", String.valueOf(seeds));
+        out.put("evaluation seeds", firstSeed + " .. " + (firstSeed + seeds - 1));
+        out.put("tuning seeds (learning rates only)", firstTuningSeed + " .. " + (firstTuningSeed + tuningSeeds - 1));
+        out.put("task of the adaptation-style studies", task.label() + " (" + taskText(task) + ")");
         out.put("n (single-size studies)", String.valueOf(n));
         out.put("k of the adaptation study", Arrays.toString(ks));
         out.put("k of the other studies", String.valueOf(k));
         out.put("n of the scaling study", Arrays.toString(scalingSizes));
         out.put("n of the spectral study", Arrays.toString(spectralSizes));
-        out.put("pre-training steps (full RTRL, regime A)", pretrainSteps + ", the learning rate decaying linearly "
-                + "to a thousandth of itself over the last " + Math.round(100 * annealFraction) + " %");
+        out.put("initialisation", initText(init) + "; V ~ N(0, 1/n), b = c = 0");
+        out.put("pre-training (regime A)", pretrainSteps + " steps of " + (pretrainWindow == 0 ? "full RTRL"
+                : "truncated BPTT through " + pretrainWindow + " steps") + " with Adam at " + pretrainRate
+                + ", the rate decaying linearly to a thousandth of itself over the last " + Math.round(100 * annealFraction) + " %");
+        out.put("failed pre-training", "a seed whose frozen loss on regime A exceeds " + failAbove
+                + " x the trivial predictor's (the target's mean), or whose pre-training diverged; counted apart");
         out.put("adaptation window (steps on regime B)", String.valueOf(adaptSteps));
-        out.put("optimizer", "Adam, learning rate " + learningRate + " (beta1 0.9, beta2 0.999, eps 1e-8), no clipping");
-        out.put("SGD learning rate (optimizer study)", String.valueOf(sgdLearningRate));
-        out.put("initial recurrent weights", "W ~ N(0, " + recurrentGain + "^2 / n), U ~ N(0, 1/m), V ~ N(0, 1/n), b = c = 0");
+        out.put("learning rates (Adam, beta1 0.9, beta2 0.999, eps 1e-8, no clipping)", Arrays.toString(rates)
+                + (scaleRatesWithN ? ", times 64 / n above n = 64" : "") + "; the best mean window loss on the tuning "
+                + "seeds among rates whose no-shift loss stays within " + maxDamage + " x the frozen network's"
+                + (tuneUpTo == Integer.MAX_VALUE ? "" : "; above n = " + tuneUpTo + " no grid is run: each method takes "
+                + "the rate tuned at the largest size up to " + tuneUpTo + ", times that size / n"));
+        out.put("learning rates (SGD, optimizer study)", Arrays.toString(sgdRates) + (scaleRatesWithN ? ", times 64 / n above n = 64" : ""));
+        out.put("after the shift", (keepMoments ? "Adam's moments kept from pre-training" : "fresh optimizer moments and sensitivities")
+                + (warmUpSteps == 0 ? ", no warm-up" : ", the rate ramping up linearly over " + warmUpSteps + " steps"));
+        out.put("controls in every adaptation table", "frozen, readout-only (only V and c learn), immediate (k = 0), "
+                + "truncated BPTT at windows " + Arrays.toString(tbpttWindows) + ", full RTRL, and every method without a shift");
+        out.put("statistics", "recovery as a ratio of means over the evaluation seeds; paired bootstrap 95 % CIs, "
+                + resamples + " resamples, seeded");
         out.put("sine task", "one-step-ahead prediction of sin(phase), phase step " + omegaBefore + " -> " + omegaAfter
-                + " rad at the shift, phase continuous, random start phase per seed");
+                + " rad at the shift (a null control: the target is a fixed linear function of the last two inputs)");
+        out.put("product task", "y_t = 2 x_{t-1} x_{t-D}, x ~ " + inputs.label() + ", D " + productLagBefore + " -> " + productLagAfter);
+        out.put("delay task", "y_t = x_{t-D}, x ~ " + inputs.label() + ", D " + delayLagBefore + " -> " + delayLagAfter);
         out.put("Lorenz task", "one-step-ahead prediction of (x/20, y/20, (z-25)/20); sigma 10, beta 8/3, rho "
                 + rhoBefore + " -> " + rhoAfter + "; RK4 dt " + lorenzDt + ", " + lorenzSubsteps + " RK4 steps per sample, "
                 + lorenzBurnIn + " samples of burn-in; n = " + lorenzN);
         out.put("refresh of resampled / top-k / bottom-k paths", "every " + refreshEvery + " steps");
-        out.put("spectral sampling", "diag(d_t) W every " + spectralEvery + " steps along " + spectralSteps
-                + " steps of regime A after pre-training, weights frozen");
+        out.put("spectral sampling", "every " + spectralEvery + " steps along " + spectralSteps
+                + " steps of regime A, weights frozen, at initialisation and after pre-training");
         BciStream.Config b = bci;
         out.put("BCI task", nwb.isEmpty() ? String.format("synthetic: %d cosine-tuned Poisson channels, %.0f ms bins, "
                 + "center-out reaches to %d targets at %.0f cm (minimum-jerk, %.0f ms), sqrt(counts) in, velocity / max "
@@ -195,21 +340,179 @@ public record Protocol(
                 100 * b.replacedFraction(), b.gainSpread(), b.baselineSpread(), b.walkPerBin(), bciN)
                 : "NWB files " + nwb + " (session A, session B), " + b.binMs() + " ms bins; n = " + bciN);
         out.put("peer learners (baselines study)", "SnAp-1; UORO (random signs seeded per run); RFLO with trace time "
-                + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n); truncated BPTT through the last "
-                + tbpttWindow + " steps; each adapting with the optimizer above");
+                + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n)");
         out.put("adding problem (scope study)", "sequences of " + scopeLength + " steps of (value ~ U[0, 1), marker), "
                 + "one marker in each half, target (the sum of the two marked values) at the last step only; a fresh "
                 + "network of n = " + scopeN + " per seed and method, hidden state and sensitivities reset at every "
-                + "sequence, one update per sequence (Adam, the learning rate above), " + scopeSequences + " sequences, "
+                + "sequence, one update per sequence (Adam at the pre-training rate), " + scopeSequences + " sequences, "
                 + "mean squared error of the last fifth");
-        out.put("LSTM study", "the sine adaptation protocol above with an LSTM of n = " + lstmN + " (forget-gate bias 1, "
-                + "gate weights initialised like W, U above); frozen, immediate, sparse and subset k = " + k + ", full RTRL");
-        out.put("undefined recovery", "when L(baseline) - L(full) < " + undefinedBelow + " L(baseline), or a run diverged");
+        out.put("LSTM study", "the adaptation protocol above on the " + task.label() + " task with an LSTM of n = " + lstmN
+                + " (forget-gate bias 1)");
         return out;
+    }
+
+    /** One line defining a task's target. */
+    public String taskText(Cell.Task t) {
+        return switch (t) {
+            case PRODUCT -> "y_t = 2 x_{t-1} x_{t-D}, D " + productLagBefore + " -> " + productLagAfter;
+            case DELAY -> "y_t = x_{t-D}, D " + delayLagBefore + " -> " + delayLagAfter;
+            case SINE -> "sine, omega " + omegaBefore + " -> " + omegaAfter + ", null control";
+            case LORENZ -> "Lorenz, rho " + rhoBefore + " -> " + rhoAfter;
+            case BCI -> "BCI, session A -> B";
+        };
+    }
+
+    static String initText(Initialization init) {
+        return init.kind() == Initialization.Kind.ORTHOGONAL
+                ? "W = " + init.recurrentGain() + " Q (Q random orthogonal), U ~ N(0, " + init.inputScale() + "^2 / m)"
+                : "W ~ N(0, " + init.recurrentGain() + "^2 / n), U ~ N(0, " + init.inputScale() + "^2 / m)";
     }
 
     /** The step of a stream at which the regime shifts: the end of pre-training. */
     public long shiftAt() {
         return pretrainSteps;
+    }
+
+    /** The same protocol with another mode label. */
+    public Protocol withMode(String newMode) {
+        return toBuilder().mode(newMode).build();
+    }
+
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.mode = mode; b.seeds = seeds; b.firstSeed = firstSeed; b.tuningSeeds = tuningSeeds;
+        b.firstTuningSeed = firstTuningSeed; b.task = task; b.n = n; b.ks = ks; b.k = k; b.scalingSizes = scalingSizes;
+        b.spectralSizes = spectralSizes; b.init = init; b.pretrainSteps = pretrainSteps; b.pretrainWindow = pretrainWindow;
+        b.pretrainRate = pretrainRate; b.annealFraction = annealFraction; b.adaptSteps = adaptSteps; b.rates = rates;
+        b.sgdRates = sgdRates; b.scaleRatesWithN = scaleRatesWithN; b.tuneUpTo = tuneUpTo; b.maxDamage = maxDamage; b.warmUpSteps = warmUpSteps;
+        b.keepMoments = keepMoments; b.failAbove = failAbove; b.resamples = resamples; b.omegaBefore = omegaBefore;
+        b.omegaAfter = omegaAfter; b.productLagBefore = productLagBefore; b.productLagAfter = productLagAfter;
+        b.delayLagBefore = delayLagBefore; b.delayLagAfter = delayLagAfter; b.inputs = inputs; b.lorenzN = lorenzN;
+        b.rhoBefore = rhoBefore; b.rhoAfter = rhoAfter; b.lorenzDt = lorenzDt; b.lorenzSubsteps = lorenzSubsteps;
+        b.lorenzBurnIn = lorenzBurnIn; b.refreshEvery = refreshEvery; b.spectralSteps = spectralSteps;
+        b.spectralEvery = spectralEvery; b.curveBins = curveBins; b.tbpttWindows = tbpttWindows; b.rfloTau = rfloTau;
+        b.scopeN = scopeN; b.scopeLength = scopeLength; b.scopeSequences = scopeSequences; b.lstmN = lstmN; b.bciN = bciN;
+        b.bci = bci; b.nwb = nwb;
+        return b;
+    }
+
+    /**
+     * The protocol's values, set one at a time; starts at the quick preset. {@link #build()} validates
+     * them all and names the first bad one.
+     */
+    public static final class Builder {
+        private String mode = "quick";
+        private int seeds = 5;
+        private long firstSeed = 1;
+        private int tuningSeeds = 2;
+        private long firstTuningSeed = 1_001;
+        private Cell.Task task = Cell.Task.PRODUCT;
+        private int n = 64;
+        private int[] ks = {1, 2, 4, 8, 16};
+        private int k = 4;
+        private int[] scalingSizes = {16, 32, 64};
+        private int[] spectralSizes = {16, 32, 64};
+        private Initialization init = Initialization.orthogonal(0.9f, 0.3f);
+        private int pretrainSteps = 8_000;
+        private int pretrainWindow = 16;
+        private float pretrainRate = 1e-3f;
+        private double annealFraction = 0.25;
+        private int adaptSteps = 2_000;
+        private float[] rates = {1e-4f, 3e-4f, 1e-3f, 3e-3f};
+        private float[] sgdRates = {3e-3f, 1e-2f, 3e-2f, 1e-1f};
+        private boolean scaleRatesWithN = true;
+        private int tuneUpTo = Integer.MAX_VALUE;
+        private double maxDamage = 2;
+        private int warmUpSteps = 0;
+        private boolean keepMoments = false;
+        private double failAbove = 0.5;
+        private int resamples = 10_000;
+        private double omegaBefore = 0.1;
+        private double omegaAfter = 0.3;
+        private int productLagBefore = 2;
+        private int productLagAfter = 3;
+        private int delayLagBefore = 2;
+        private int delayLagAfter = 4;
+        private InputDistribution inputs = InputDistribution.UNIFORM;
+        private int lorenzN = 32;
+        private double rhoBefore = 28;
+        private double rhoAfter = 40;
+        private double lorenzDt = 0.01;
+        private int lorenzSubsteps = 5;
+        private int lorenzBurnIn = 1_000;
+        private int refreshEvery = 100;
+        private int spectralSteps = 500;
+        private int spectralEvery = 20;
+        private int curveBins = 40;
+        private int[] tbpttWindows = {1, 4};
+        private float rfloTau = 4f;
+        private int scopeN = 32;
+        private int scopeLength = 20;
+        private int scopeSequences = 1_500;
+        private int lstmN = 32;
+        private int bciN = 32;
+        private BciStream.Config bci = BciStream.Config.defaults();
+        private List<Path> nwb = List.of();
+
+        private Builder() {
+        }
+
+        public Builder mode(String v) { mode = v; return this; }
+        public Builder seeds(int v) { seeds = v; return this; }
+        public Builder firstSeed(long v) { firstSeed = v; return this; }
+        public Builder tuningSeeds(int v) { tuningSeeds = v; return this; }
+        public Builder firstTuningSeed(long v) { firstTuningSeed = v; return this; }
+        public Builder task(Cell.Task v) { task = v; return this; }
+        public Builder n(int v) { n = v; return this; }
+        public Builder ks(int... v) { ks = v; return this; }
+        public Builder k(int v) { k = v; return this; }
+        public Builder scalingSizes(int... v) { scalingSizes = v; return this; }
+        public Builder spectralSizes(int... v) { spectralSizes = v; return this; }
+        public Builder init(Initialization v) { init = v; return this; }
+        public Builder pretrainSteps(int v) { pretrainSteps = v; return this; }
+        public Builder pretrainWindow(int v) { pretrainWindow = v; return this; }
+        public Builder pretrainRate(float v) { pretrainRate = v; return this; }
+        public Builder annealFraction(double v) { annealFraction = v; return this; }
+        public Builder adaptSteps(int v) { adaptSteps = v; return this; }
+        public Builder rates(float... v) { rates = v; return this; }
+        public Builder sgdRates(float... v) { sgdRates = v; return this; }
+        public Builder scaleRatesWithN(boolean v) { scaleRatesWithN = v; return this; }
+        public Builder tuneUpTo(int v) { tuneUpTo = v; return this; }
+        public Builder maxDamage(double v) { maxDamage = v; return this; }
+        public Builder warmUpSteps(int v) { warmUpSteps = v; return this; }
+        public Builder keepMoments(boolean v) { keepMoments = v; return this; }
+        public Builder failAbove(double v) { failAbove = v; return this; }
+        public Builder resamples(int v) { resamples = v; return this; }
+        public Builder omegaBefore(double v) { omegaBefore = v; return this; }
+        public Builder omegaAfter(double v) { omegaAfter = v; return this; }
+        public Builder productLagBefore(int v) { productLagBefore = v; return this; }
+        public Builder productLagAfter(int v) { productLagAfter = v; return this; }
+        public Builder delayLagBefore(int v) { delayLagBefore = v; return this; }
+        public Builder delayLagAfter(int v) { delayLagAfter = v; return this; }
+        public Builder inputs(InputDistribution v) { inputs = v; return this; }
+        public Builder lorenzN(int v) { lorenzN = v; return this; }
+        public Builder rhoBefore(double v) { rhoBefore = v; return this; }
+        public Builder rhoAfter(double v) { rhoAfter = v; return this; }
+        public Builder refreshEvery(int v) { refreshEvery = v; return this; }
+        public Builder spectralSteps(int v) { spectralSteps = v; return this; }
+        public Builder spectralEvery(int v) { spectralEvery = v; return this; }
+        public Builder tbpttWindows(int... v) { tbpttWindows = v; return this; }
+        public Builder rfloTau(float v) { rfloTau = v; return this; }
+        public Builder scopeN(int v) { scopeN = v; return this; }
+        public Builder scopeLength(int v) { scopeLength = v; return this; }
+        public Builder scopeSequences(int v) { scopeSequences = v; return this; }
+        public Builder lstmN(int v) { lstmN = v; return this; }
+        public Builder bciN(int v) { bciN = v; return this; }
+        public Builder nwb(List<Path> v) { nwb = v; return this; }
+
+        public Protocol build() {
+            return new Protocol(mode, seeds, firstSeed, tuningSeeds, firstTuningSeed, task, n, ks, k, scalingSizes,
+                    spectralSizes, init, pretrainSteps, pretrainWindow, pretrainRate, annealFraction, adaptSteps, rates,
+                    sgdRates, scaleRatesWithN, tuneUpTo, maxDamage, warmUpSteps, keepMoments, failAbove, resamples, omegaBefore,
+                    omegaAfter, productLagBefore, productLagAfter, delayLagBefore, delayLagAfter, inputs, lorenzN,
+                    rhoBefore, rhoAfter, lorenzDt, lorenzSubsteps, lorenzBurnIn, refreshEvery, spectralSteps,
+                    spectralEvery, curveBins, tbpttWindows, rfloTau, scopeN, scopeLength, scopeSequences, lstmN, bciN,
+                    bci, nwb);
+        }
     }
 }

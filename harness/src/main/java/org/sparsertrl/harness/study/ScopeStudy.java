@@ -49,9 +49,14 @@ public final class ScopeStudy implements Study {
         Map<String, java.util.function.LongFunction<LearnerSpec>> out = new LinkedHashMap<>();
         out.put("immediate (k=0)", seed -> LearnerSpec.immediate());
         out.put("sparse k=" + p.k(), seed -> LearnerSpec.sparse(p.k(), Selection.randomFixed(pathSeed(seed))));
-        out.put("truncated BPTT", seed -> LearnerSpec.truncatedBptt(p.tbpttWindow()));
+        out.put("truncated BPTT", seed -> LearnerSpec.truncatedBptt(scopeWindow(p)));
         out.put("full RTRL", seed -> LearnerSpec.full());
         return out;
+    }
+
+    /** Truncated BPTT in this study looks back through the longest window of the protocol's controls. */
+    static int scopeWindow(Protocol p) {
+        return java.util.Arrays.stream(p.tbpttWindows()).max().orElseThrow();
     }
 
     private static long pathSeed(long seed) {
@@ -69,11 +74,11 @@ public final class ScopeStudy implements Study {
         for (var e : learners(p).entrySet()) {
             double perStep = switch (e.getKey()) {
                 case "full RTRL" -> p.scopeN() * width;
-                case "truncated BPTT" -> 2.0 * p.tbpttWindow() * width;
+                case "truncated BPTT" -> 2.0 * scopeWindow(p) * width;
                 case "immediate (k=0)" -> 2 * width;
                 default -> p.k() * width;
             };
-            for (long seed = 1; seed <= p.seeds(); seed++) {
+            for (long seed : p.evaluationSeeds()) {
                 long s = seed;
                 work.add(new Work(key(e.getKey(), s), perStep * p.scopeLength() * p.scopeSequences(),
                         runner -> run(runner, p, e.getKey(), s)));
@@ -98,8 +103,8 @@ public final class ScopeStudy implements Study {
         int scored = Math.max(1, p.scopeSequences() / 5);
         double squared = 0;
         long start = 0, steps = 0;
-        try (OnlineTrainer trainer = OnlineTrainer.builder(p.scopeN(), 2, 1).seed(seed).recurrentGain(p.recurrentGain())
-                .learner(learner).optimizer(OptimizerSpec.adam(p.learningRate())).build()) {
+        try (OnlineTrainer trainer = OnlineTrainer.builder(p.scopeN(), 2, 1).seed(seed).initialization(p.init())
+                .learner(learner).optimizer(OptimizerSpec.adam(p.pretrainRate())).build()) {
             for (int s = 0; s < p.scopeSequences(); s++) {
                 y[0] = task.next(xs);
                 if (s == p.scopeSequences() / 2) {
@@ -145,8 +150,8 @@ public final class ScopeStudy implements Study {
         Map<String, double[]> perSeed = new LinkedHashMap<>();
         double[] trivial = new double[p.seeds()];
         for (int i = 0; i < p.seeds(); i++) {
-            trivial[i] = trivial(p, i + 1);
-            all.add(record(p, "trivial predictor", i + 1, new Result(trivial[i], Double.NaN, false)));
+            trivial[i] = trivial(p, p.firstSeed() + i);
+            all.add(record(p, "trivial predictor", p.firstSeed() + i, new Result(trivial[i], Double.NaN, false)));
         }
         Stats trivialStats = Stats.of(trivial);
         table.row("trivial predictor", format(trivialStats), "", "", PAPER.get("trivial predictor"));
@@ -156,11 +161,11 @@ public final class ScopeStudy implements Study {
             double[] mse = new double[p.seeds()], micros = new double[p.seeds()];
             int diverged = 0;
             for (int i = 0; i < p.seeds(); i++) {
-                Result r = run(runner, p, method, i + 1);
+                Result r = run(runner, p, method, p.firstSeed() + i);
                 mse[i] = r.mse();
                 micros[i] = r.microsPerStep();
                 diverged += r.diverged() ? 1 : 0;
-                all.add(record(p, method, i + 1, r));
+                all.add(record(p, method, p.firstSeed() + i, r));
             }
             Stats s = Stats.of(mse);
             table.row(method, format(s), diverged, String.format("%.1f", Stats.of(micros).mean()), PAPER.getOrDefault(method, ""));
@@ -177,15 +182,21 @@ public final class ScopeStudy implements Study {
                 .append(" seeds and each method a fresh network of n = ").append(p.scopeN())
                 .append(" trains online on ").append(p.scopeSequences()).append(" sequences: hidden state and ")
                 .append("sensitivities reset at the start of each, every step but the last observed without a target, ")
-                .append("one update (Adam, learning rate ").append(p.learningRate()).append(") at the last. The score ")
+                .append("one update (Adam, learning rate ").append(p.pretrainRate()).append(") at the last. The score ")
                 .append("is the mean squared error at the sequence end over the last fifth of the sequences, mean ± ")
-                .append("sample std over seeds. Truncated BPTT looks back ").append(p.tbpttWindow())
+                .append("sample std over seeds. Truncated BPTT looks back ").append(scopeWindow(p))
                 .append(" steps; the paper's BPTT figure is for untruncated BPTT, which here would equal full RTRL ")
                 .append("(weights change only at the sequence end). The trivial predictor always answers 1, the target's mean.\n\n");
         md.append(table).append('\n');
         md.append("![MSE per seed](plots/scope.png)\n\n");
+        Paired.Difference fullVsTrivial = Paired.difference(perSeed.get("full RTRL"), trivial, 11, p.resamples());
+        md.append("Full RTRL minus the trivial predictor, paired by seed: ").append(fullVsTrivial.format()).append(".\n\n");
+        Verdict verdict = fullVsTrivial.high() < 0 ? Verdict.NOT_REPRODUCED : fullVsTrivial.low() > 0 ? Verdict.REPRODUCED
+                : Verdict.INCONCLUSIVE;
         return new StudyReport(md.toString(), all, List.of(new Claim("scope condition: adding problem, error only at the end",
-                "trivial 0.167, BPTT 0.189, full 0.289 (MSE)", claim.toString())));
+                "trivial 0.167, BPTT 0.189, full 0.289 (MSE)", claim + "; full - trivial " + fullVsTrivial.format(), verdict,
+                "reproduced when full RTRL's MSE is above the trivial predictor's (paired CI above 0), not reproduced "
+                + "when below (CI below 0), inconclusive otherwise")));
     }
 
     private static String format(Stats s) {
@@ -193,8 +204,9 @@ public final class ScopeStudy implements Study {
     }
 
     private static RunRecord record(Protocol p, String method, long seed, Result r) {
-        return new RunRecord("scope", method, p.scopeN(), method.startsWith("sparse") ? p.k() : null, seed, null,
-                RunRecord.finite(r.mse()), null, null, r.diverged() ? "diverged" : null, RunRecord.finite(r.microsPerStep()),
-                null, null, null, null, null);
+        return new RunRecord("scope", "evaluation", "adding", "vanilla " + p.init().kind().name().toLowerCase(java.util.Locale.ROOT),
+                method, p.scopeN(), method.startsWith("sparse") ? p.k() : null, seed, null, null, null, RunRecord.finite(r.mse()),
+                null, null, RunRecord.finite(r.microsPerStep()), null, r.diverged() ? "diverged" : null, null, null, null,
+                null, null, null);
     }
 }

@@ -7,14 +7,15 @@ import java.util.List;
 
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.harness.report.MarkdownTable;
-import org.sparsertrl.harness.report.Plots;
-import org.sparsertrl.harness.report.RunRecord;
 
 /** Does it matter which k paths are kept? Random, resampled, strongest and weakest (adversarial). */
 public final class SelectionStudy implements Study {
 
     private static final List<Selection.Policy> POLICIES = List.of(Selection.Policy.RANDOM_FIXED,
             Selection.Policy.RANDOM_RESAMPLED, Selection.Policy.TOP_K, Selection.Policy.BOTTOM_K);
+
+    /** Two policies are alike when their paired difference in recovery stays within this many points of full RTRL's gain. */
+    static final double MARGIN = 0.15;
 
     @Override
     public String name() {
@@ -26,7 +27,7 @@ public final class SelectionStudy implements Study {
         return "which k paths: random, resampled, top-k |W|, bottom-k |W|";
     }
 
-    private List<Method> methods(Protocol p) {
+    private static List<Method> methods(Protocol p) {
         List<Method> methods = new ArrayList<>();
         for (Selection.Policy policy : POLICIES) {
             methods.add(Method.sparse(p.k(), policy));
@@ -36,44 +37,49 @@ public final class SelectionStudy implements Study {
 
     @Override
     public List<Work> plan(Protocol p) {
-        return Adaptations.plan(p, Adaptations.cells(p, Cell.Task.SINE, p.n()), methods(p));
+        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
     }
 
     @Override
     public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        List<Cell> cells = Adaptations.cells(p, Cell.Task.SINE, p.n());
-        List<RunRecord> all = new ArrayList<>();
-        MarkdownTable table = new MarkdownTable("policy", "loss after the shift", "recovery vs frozen", "recovery vs k=0");
-        List<Plots.Series> series = new ArrayList<>();
-        double lo = Double.POSITIVE_INFINITY, hi = Double.NEGATIVE_INFINITY;
-        int index = 0;
+        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+        Method random = Method.sparse(p.k()), bottom = Method.sparse(p.k(), Selection.Policy.BOTTOM_K);
+        // The paired difference in recovery points: per seed (L(random) - L(policy)) / (mean L(frozen) - mean L(full)).
+        MarkdownTable policies = new MarkdownTable("policy", "recovery vs frozen", "minus random-fixed, in recovery points");
+        Paired.Difference adversarial = null;
         for (Method m : methods(p)) {
-            List<RunRecord> rows = Adaptations.records(name(), p, runner, cells, m);
-            all.addAll(rows);
-            Stats recovery = Adaptations.stats(rows, RunRecord::recovery);
-            table.row(m.policy().label(), Adaptations.summary(rows, RunRecord::loss, false),
-                    Adaptations.summary(rows, RunRecord::recovery, true),
-                    Adaptations.summary(rows, RunRecord::recoveryVsK0, true));
-            if (recovery.count() > 0) {
-                lo = Math.min(lo, recovery.mean());
-                hi = Math.max(hi, recovery.mean());
+            Paired.Difference d = pointsVsRandom(p, c, m, random);
+            if (m.equals(bottom)) {
+                adversarial = d;
             }
-            series.add(new Plots.Series(m.policy().label(), new double[] {index++}, new double[] {100 * recovery.mean()},
-                    new double[] {100 * (Double.isNaN(recovery.std()) ? 0 : recovery.std())}));
+            policies.row(m.policy().label(), c.recovery(m, Method.frozen()).format(true),
+                    m.equals(random) ? "" : d.format());
         }
-        Plots.lines(plots.resolve("selection-recovery.png"), "Recovery by path selection (k = " + p.k() + ", n = "
-                + p.n() + ")", "policy", "recovery vs frozen (%)", false, false, series);
-        String spread = Double.isFinite(lo) ? String.format("%.1f points", 100 * (hi - lo)) : "undefined";
         StringBuilder md = new StringBuilder("## selection: ").append(title()).append("\n\n");
-        md.append(StudyText.protocolParagraph(p, "the sine task, n = " + p.n(), "per-row sparse RTRL with k = " + p.k()
-                + " paths chosen at random once, drawn again every " + p.refreshEvery() + " steps, the k largest |W[i,j]| or the k "
-                + "smallest |W[i,j]| (both refreshed every " + p.refreshEvery() + " steps); frozen and full RTRL as "
-                + "in the adaptation study"));
-        md.append(table).append('\n');
-        md.append("The paper calls the method selection-invariant, adversarial selection included. Here the mean recoveries "
-                + "of the four policies span ").append(spread).append(" (bottom-k is the adversarial choice).\n\n");
-        md.append("![recovery by policy](plots/selection-recovery.png)\n\n");
-        return new StudyReport(md.toString(), all, List.of(new Claim("selection-invariant, even adversarial selection works",
-                "qualitative", "the four policies' mean recoveries span " + spread)));
+        md.append(StudyText.protocolParagraph(p, "the " + p.task().label() + " task, n = " + p.n(), "per-row sparse RTRL "
+                + "with k = " + p.k() + " paths chosen at random once, drawn again every " + p.refreshEvery() + " steps, the "
+                + "k largest |W[i,j]| or the k smallest |W[i,j]| (both refreshed every " + p.refreshEvery() + " steps)"));
+        md.append(StudyText.failures(c)).append(c.shiftCheck()).append(c.table()).append('\n').append(c.divergences());
+        md.append(policies).append('\n');
+        md.append("The paper calls the method selection-invariant, adversarial selection included; bottom-k is the "
+                + "adversarial choice. A difference in recovery points is per seed (L(random) - L(policy)) / "
+                + "(mean L(frozen) - mean L(full RTRL)), with its paired CI.\n\n");
+        Verdict verdict = adversarial == null ? Verdict.INCONCLUSIVE : c.guarded(Verdict.ofNoDifference(adversarial, MARGIN));
+        return new StudyReport(md.toString(), c.records(name()), List.of(new Claim(
+                "selection-invariant, even adversarial selection works", "qualitative",
+                "bottom-k minus random-fixed: " + (adversarial == null ? "n/a" : adversarial.format()) + " recovery points",
+                verdict, "reproduced when the paired CI of the difference lies within ±" + Math.round(100 * MARGIN)
+                + " points, not reproduced when it lies wholly beyond, inconclusive otherwise" + Comparison.GUARD)));
+    }
+
+    /** Per-seed (L(random) - L(m)) in units of full RTRL's mean gain over the frozen network. */
+    static Paired.Difference pointsVsRandom(Protocol p, Comparison c, Method m, Method random) {
+        double gain = Stats.of(c.loss(Method.frozen())).mean() - Stats.of(c.loss(Method.full())).mean();
+        double[] a = c.loss(random), b = c.loss(m);
+        for (int i = 0; i < a.length; i++) {
+            a[i] /= gain;
+            b[i] /= gain;
+        }
+        return Paired.difference(a, b, m.label().hashCode(), p.resamples());
     }
 }

@@ -36,8 +36,18 @@ public interface Study {
     record Work(String key, double cost, Consumer<ExperimentRunner> action) {
     }
 
-    /** A claim of the paper beside our figure, for the summary table. */
-    record Claim(String claim, String paper, String ours) {
+    /**
+     * A claim of the paper beside our figure, for the summary table.
+     *
+     * @param verdict reproduced, not reproduced or inconclusive; null for our own questions (no paper claim)
+     * @param rule    the rule that gave the verdict, in one sentence
+     */
+    record Claim(String claim, String paper, String ours, Verdict verdict, String rule) {
+
+        /** A row for a question the paper does not ask. */
+        static Claim ours(String claim, String figure) {
+            return new Claim(claim, "not in the paper", figure, null, null);
+        }
     }
 
     /**

@@ -4,10 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import org.sparsertrl.harness.report.Plots;
-import org.sparsertrl.harness.report.RunRecord;
 
 /** Sentences and plots the adaptation-style studies share. */
 final class StudyText {
@@ -17,43 +15,27 @@ final class StudyText {
 
     /** The one-paragraph protocol of an adaptation-style study. */
     static String protocolParagraph(Protocol p, String setting, String methods) {
-        return String.format("Protocol (ours; the paper does not publish one): on %s, a network is pre-trained "
-                + "online with full RTRL and Adam (learning rate %s, annealed at the end) for %d steps on regime A; the regime then "
-                + "shifts, and from the same weights and hidden state each method adapts online for %d steps, with "
-                + "fresh sensitivities and optimizer moments (zero at the shift): %s. "
-                + "L(method) is the mean online loss over those %d steps; recovery = (L(frozen) - L(method)) / "
-                + "(L(frozen) - L(full RTRL)) per seed, then mean ± sample std over %d seeds. Recovery against "
-                + "k = 0 puts immediate derivatives in place of the frozen network. Every value is in the "
-                + "protocol table at the top of this report.%n%n",
-                setting, p.learningRate(), p.pretrainSteps(), p.adaptSteps(), methods, p.adaptSteps(), p.seeds());
+        return String.format("Protocol (ours; the paper does not publish one): on %s, a network is pre-trained online "
+                + "for %d steps on regime A; the regime then shifts, and from the same weights and hidden state each method "
+                + "adapts online for %d steps with fresh sensitivities: %s, beside the controls (frozen, readout-only, "
+                + "immediate k = 0, truncated BPTT at windows %s, full RTRL). Each method runs at its own learning rate, "
+                + "chosen on %d tuning seeds (never evaluation seeds) from its grid, and once more without the shift "
+                + "(\"damage without a shift\": its no-shift loss over the frozen network's). L is the mean online loss "
+                + "over the window; recovery against a baseline B is (L(B) - L(method)) / (L(B) - L(full RTRL)) as a "
+                + "ratio of means over %d evaluation seeds, with a paired bootstrap 95 %% CI in brackets.%n%n",
+                setting, p.pretrainSteps(), p.adaptSteps(), methods, java.util.Arrays.toString(p.tbpttWindows()),
+                p.tuningSeeds(), p.seeds());
     }
 
-    /** Whether the shift was a real test: frozen worse after than before, and full RTRL recovering. */
-    static String shiftCheck(Stats before, Stats frozen, Stats full) {
-        return String.format("Is the shift a real test? The frozen network's loss goes from %s before the shift to %s "
-                + "after it (%.1fx); full RTRL adapts to %s (%.1fx below frozen).%n%n",
-                before.scientific(), frozen.scientific(), frozen.mean() / before.mean(), full.scientific(),
-                frozen.mean() / full.mean());
-    }
-
-    /** A plain sentence placing our mean ± std beside the paper's. */
-    static String compare(String what, Stats ours, double paper, double paperStd) {
-        if (ours.count() == 0) {
-            return String.format("For %s our recovery is undefined on every seed, against the paper's %.0f %%.", what,
-                    100 * paper);
-        }
-        double difference = ours.mean() - paper;
-        double spread = Math.max(paperStd, 0) + (Double.isNaN(ours.std()) ? 0 : ours.std());
-        String verdict = Math.abs(difference) <= spread ? "within the combined spread of the two"
-                : String.format("%.0f points %s than the paper's", 100 * Math.abs(difference),
-                difference > 0 ? "higher" : "lower");
-        return String.format("For %s we measure %s against the paper's %.0f ± %.0f %%: %s.", what, ours.percent(),
-                100 * paper, 100 * paperStd, verdict);
+    /** Failed pre-trainings, one sentence; empty if none. */
+    static String failures(Comparison c) {
+        List<String> failures = c.failures();
+        return failures.isEmpty() ? "" : "Seeds counted apart (failed pre-training): " + String.join("; ", failures) + ".\n\n";
     }
 
     /** Mean loss per bin over seeds, before (pre-training tail) and after the shift, one line per method. */
-    static void lossCurves(Protocol p, ExperimentRunner runner, List<Cell> cells, Map<Method, List<RunRecord>> byMethod,
-                           Path file, String title) throws IOException {
+    static void lossCurves(Protocol p, ExperimentRunner runner, Comparison c, List<Method> shown, Path file, String title)
+            throws IOException {
         int bins = p.curveBins();
         double width = (double) p.adaptSteps() / bins;
         List<Plots.Series> series = new ArrayList<>();
@@ -62,7 +44,7 @@ final class StudyText {
             preX[b] = -p.adaptSteps() + (b + 0.5) * width;
             double sum = 0;
             int count = 0;
-            for (Cell cell : cells) {
+            for (Cell cell : c.cells()) {
                 double v = runner.pretrained(cell).curve()[b];
                 if (Double.isFinite(v)) {
                     sum += v;
@@ -71,23 +53,61 @@ final class StudyText {
             }
             preY[b] = count == 0 ? Double.NaN : sum / count;
         }
-        series.add(new Plots.Series("pre-training (full RTRL)", preX, preY, null));
-        for (Map.Entry<Method, List<RunRecord>> e : byMethod.entrySet()) {
+        series.add(new Plots.Series("pre-training", preX, preY, null));
+        for (Method m : shown) {
             double[] x = new double[bins], y = new double[bins];
             for (int b = 0; b < bins; b++) {
                 x[b] = (b + 0.5) * width;
                 double sum = 0;
                 int count = 0;
-                for (RunRecord r : e.getValue()) {
-                    if (r.curve() != null && Double.isFinite(r.curve()[b])) {
-                        sum += r.curve()[b];
+                for (Cell cell : c.cells()) {
+                    double v = runner.evaluate(cell, m, true).curve()[b];
+                    if (Double.isFinite(v)) {
+                        sum += v;
                         count++;
                     }
                 }
                 y[b] = count == 0 ? Double.NaN : sum / count;
             }
-            series.add(new Plots.Series(e.getKey().label(), x, y, null));
+            series.add(new Plots.Series(m.label(), x, y, null));
         }
         Plots.lines(file, title, "step relative to the shift", "mean online loss (log)", false, true, series);
+    }
+
+    /** Mean loss on the tuning seeds against the learning rate, one line per method: how each rate was picked. */
+    static void ratePlot(Comparison c, Path file, String title) throws IOException {
+        List<Plots.Series> series = new ArrayList<>();
+        for (Method m : c.methods()) {
+            if (m.isFrozen()) {
+                continue;
+            }
+            ExperimentRunner.Tuning t = c.tuning(m);
+            double[] x = new double[t.grid().length];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = t.grid()[i];
+            }
+            series.add(new Plots.Series(m.label(), x, t.loss().clone(), null));
+        }
+        Plots.lines(file, title, "learning rate (log)", "mean loss after the shift, tuning seeds (log)", true, true, series);
+    }
+
+    /** The table of chosen rates: per method the grid's losses and damages. */
+    static String rateTable(Comparison c) {
+        org.sparsertrl.harness.report.MarkdownTable table = new org.sparsertrl.harness.report.MarkdownTable(
+                "method", "rate picked", "loss per rate of the grid (tuning seeds)", "damage per rate");
+        for (Method m : c.methods()) {
+            if (m.isFrozen()) {
+                continue;
+            }
+            ExperimentRunner.Tuning t = c.tuning(m);
+            StringBuilder losses = new StringBuilder(), damages = new StringBuilder();
+            for (int i = 0; i < t.grid().length; i++) {
+                String sep = i == 0 ? "" : ", ";
+                losses.append(sep).append(String.format("%.3g: %.3g", t.grid()[i], t.loss()[i]));
+                damages.append(sep).append(String.format("%.2g", t.damage()[i]));
+            }
+            table.row(m.label(), Comparison.rateText(t), losses, damages);
+        }
+        return table.toString();
     }
 }

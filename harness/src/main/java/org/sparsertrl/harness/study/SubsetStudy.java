@@ -2,11 +2,7 @@ package org.sparsertrl.harness.study;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-
-import org.sparsertrl.harness.report.MarkdownTable;
-import org.sparsertrl.harness.report.RunRecord;
 
 /**
  * Our own question, not the paper's: one shared set of k units for every row (only k rows of the
@@ -25,45 +21,28 @@ public final class SubsetStudy implements Study {
     }
 
     private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()), Method.subset(p.k()), Method.immediate(), Method.full());
+        return List.of(Method.sparse(p.k()), Method.subset(p.k()));
     }
 
     @Override
     public List<Work> plan(Protocol p) {
-        return Adaptations.plan(p, Adaptations.cells(p, Cell.Task.SINE, p.n()), methods(p));
+        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
     }
 
     @Override
     public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        List<Cell> cells = Adaptations.cells(p, Cell.Task.SINE, p.n());
-        List<RunRecord> all = new ArrayList<>();
-        MarkdownTable table = new MarkdownTable("method", "loss after the shift", "recovery vs frozen",
-                "recovery vs k=0", "us / step");
-        String subset = "", sparse = "";
-        for (Method m : methods(p)) {
-            List<RunRecord> rows = Adaptations.records(name(), p, runner, cells, m);
-            all.addAll(rows);
-            String recovery = Adaptations.summary(rows, RunRecord::recovery, true);
-            if (m.kind() == Method.Kind.SUBSET) {
-                subset = recovery;
-            } else if (m.kind() == Method.Kind.SPARSE) {
-                sparse = recovery;
-            }
-            table.row(m.label(), Adaptations.summary(rows, RunRecord::loss, false),
-                    recovery,
-                    m.kind() == Method.Kind.SPARSE || m.kind() == Method.Kind.SUBSET
-                            ? Adaptations.summary(rows, RunRecord::recoveryVsK0, true) : "",
-                    String.format("%.1f", Adaptations.stats(rows, RunRecord::microsPerStep).mean()));
-        }
+        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+        Method subset = Method.subset(p.k()), sparse = Method.sparse(p.k());
+        Paired.Difference d = c.difference(subset, sparse);
         StringBuilder md = new StringBuilder("## subset: ").append(title()).append("\n\n");
-        md.append(StudyText.protocolParagraph(p, "the sine task, n = " + p.n(), "per-row sparse RTRL with k = " + p.k()
-                + " random paths per row, shared-subset RTRL with one random set of k = " + p.k() + " units, "
-                + "immediate derivatives and full RTRL"));
-        md.append(table).append('\n');
-        md.append("The paper does not ask this question. Shared-subset recovers ").append(subset)
-                .append(" where per-row sparse recovers ").append(sparse)
-                .append("; it stores k instead of n rows of the sensitivity.\n\n");
-        return new StudyReport(md.toString(), all, List.of(new Claim("(ours) shared subset of k=" + p.k()
-                + " units vs per-row k=" + p.k(), "not in the paper", subset + " vs " + sparse)));
+        md.append(StudyText.protocolParagraph(p, "the " + p.task().label() + " task, n = " + p.n(), "per-row sparse RTRL "
+                + "with k = " + p.k() + " random paths per row, and shared-subset RTRL with one random set of k = " + p.k()
+                + " units"));
+        md.append(StudyText.failures(c)).append(c.shiftCheck()).append(c.table()).append('\n').append(c.divergences());
+        md.append("The paper does not ask this question. L(subset) - L(sparse) per seed: ").append(d.format())
+                .append("; shared-subset stores k instead of n rows of the sensitivity.\n\n");
+        return new StudyReport(md.toString(), c.records(name()), List.of(Claim.ours("(ours) shared subset of k="
+                + p.k() + " units vs per-row k=" + p.k(), c.recovery(subset, Method.frozen()).format(true) + " vs "
+                + c.recovery(sparse, Method.frozen()).format(true) + "; L(subset) - L(sparse) " + d.format())));
     }
 }

@@ -22,20 +22,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The reproduce command end to end, on a miniature protocol: n = 8, a few hundred steps, 2 seeds. */
 class ReproduceCommandTest {
 
-    static final String[] MINIATURE = {"--seeds", "2", "--n", "8", "--ks", "1,2,4", "--k", "2",
-        "--scaling-sizes", "4,8", "--spectral-sizes", "4,8", "--pretrain-steps", "300", "--adapt-steps", "200",
-        "--lorenz-n", "8", "--spectral-steps", "100", "--spectral-every", "10", "--bci-n", "8", "--scope-n", "8",
-        "--scope-sequences", "100", "--no-progress"};
+    static final String[] MINIATURE = {"--seeds", "2", "--tuning-seeds", "1", "--rates", "1e-3,3e-3", "--sgd-rates",
+        "1e-2", "--n", "8", "--ks", "1,2,4", "--k", "2", "--scaling-sizes", "4,8", "--spectral-sizes", "4,8",
+        "--pretrain-steps", "300", "--adapt-steps", "200", "--lorenz-n", "8", "--spectral-steps", "100",
+        "--spectral-every", "10", "--bci-n", "8", "--scope-n", "8", "--lstm-n", "4", "--scope-sequences", "100",
+        "--resamples", "200", "--no-progress"};
 
-    static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "selection-recovery.png",
-            "scaling-recovery.png", "scaling-time.png", "lorenz-seeds.png", "lorenz-loss.png", "spectral-condition.png",
-            "bci-before.png", "bci-after.png");
+    static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "adaptation-rates.png",
+            "scaling-recovery.png", "scaling-time.png", "lorenz-loss.png", "spectral-condition.png",
+            "bci-before.png", "bci-after.png", "baselines.png", "lstm-loss.png", "scope.png");
 
     @Test
     void miniatureRunWritesEveryFileAndTheRawResultsReadBack(@TempDir Path dir) throws IOException {
         Result result = run(concat(new String[] {"reproduce", "--out", dir.toString()}, MINIATURE));
         assertEquals(0, result.exit, result.output);
-        assertTrue(result.output.contains("| claim | paper | ours |"), result.output);
+        assertTrue(result.output.contains("| verdict | claim | paper | ours |"), result.output);
         for (String file : List.of("report.md", "results.csv", "results.json")) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
         }
@@ -45,7 +46,8 @@ class ReproduceCommandTest {
         }
         String report = Files.readString(dir.resolve("report.md"));
         for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
-                "## spectral", "## subset", "## bci", "## Protocol", "## The paper's claims beside ours")) {
+                "## spectral", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## Protocol",
+                "## The paper's claims beside ours", "## What we had to guess", "### Which tasks separate the learners")) {
             assertTrue(report.contains(section), "report has " + section);
         }
         for (String plot : PLOTS) {
@@ -60,24 +62,46 @@ class ReproduceCommandTest {
             RunRecord a = json.get(i), b = csv.get(i);
             String at = "row " + i + " " + a.study() + " " + a.method();
             assertEquals(a.study(), b.study(), at);
+            assertEquals(a.role(), b.role(), at);
+            assertEquals(a.task(), b.task(), at);
+            assertEquals(a.cell(), b.cell(), at);
             assertEquals(a.method(), b.method(), at);
             assertEquals(a.n(), b.n(), at);
             assertEquals(a.k(), b.k(), at);
             assertEquals(a.seed(), b.seed(), at);
+            assertEquals(a.rate(), b.rate(), at);
+            assertEquals(a.shift(), b.shift(), at);
             assertEquals(a.lossBefore(), b.lossBefore(), at);
             assertEquals(a.loss(), b.loss(), at);
-            assertEquals(a.recovery(), b.recovery(), at);
-            assertEquals(a.recoveryVsK0(), b.recoveryVsK0(), at);
-            assertEquals(a.undefined(), b.undefined(), at);
+            assertEquals(a.lossFirst(), b.lossFirst(), at);
+            assertEquals(a.lossLast(), b.lossLast(), at);
             assertEquals(a.microsPerStep(), b.microsPerStep(), at);
             assertEquals(a.divergedAt(), b.divergedAt(), at);
-            assertEquals(a.conditionMin(), b.conditionMin(), at);
-            assertEquals(a.conditionMedian(), b.conditionMedian(), at);
-            assertEquals(a.conditionMax(), b.conditionMax(), at);
+            assertEquals(a.note(), b.note(), at);
+            assertEquals(a.rho(), b.rho(), at);
+            assertEquals(a.kappaW(), b.kappaW(), at);
+            assertEquals(a.minD(), b.minD(), at);
+            assertEquals(a.medianD(), b.medianD(), at);
+            assertEquals(a.kappaJacobian(), b.kappaJacobian(), at);
         }
-        assertTrue(json.stream().anyMatch(r -> r.study().equals("spectral") && r.conditionMedian() != null));
+        assertTrue(json.stream().anyMatch(r -> r.study().equals("spectral") && r.kappaJacobian() != null));
         assertTrue(json.stream().filter(r -> r.study().equals("adaptation")).allMatch(r -> r.curve() != null
                 && r.curve().length == 40), "adaptation rows carry their loss curves");
+        for (String control : List.of("frozen", "readout-only", "immediate (k=0)", "truncated BPTT T=1", "full RTRL")) {
+            for (String study : List.of("adaptation", "selection", "scaling", "optimizer", "lorenz", "subset", "bci",
+                    "baselines", "lstm")) {
+                assertTrue(json.stream().anyMatch(r -> r.study().equals(study) && r.method().equals(control)
+                        && Boolean.FALSE.equals(r.shift()) && "evaluation".equals(r.role())),
+                        study + " has a no-shift evaluation row of " + control);
+            }
+        }
+        assertTrue(json.stream().anyMatch(r -> "tuning".equals(r.role()) && r.seed() == 1001), "tuning rows on the tuning seeds");
+        assertTrue(json.stream().noneMatch(r -> "evaluation".equals(r.role()) && r.seed() > 2), "evaluation seeds are 1 and 2");
+        for (String study : List.of("adaptation", "selection", "optimizer", "lorenz", "subset", "bci", "baselines", "lstm")) {
+            int at = report.indexOf("## " + study);
+            assertTrue(report.indexOf("damage without a shift", at) > at && report.indexOf("| readout-only |", at) > at,
+                    study + "'s table has the no-shift column and the readout-only row");
+        }
     }
 
     @Test
@@ -90,7 +114,7 @@ class ReproduceCommandTest {
         assertEquals(a.size(), b.size());
         for (int i = 0; i < a.size(); i++) {
             assertEquals(a.get(i).loss(), b.get(i).loss(), "loss of row " + i + " with 2 threads and with 1");
-            assertEquals(a.get(i).recovery(), b.get(i).recovery(), "recovery of row " + i);
+            assertEquals(a.get(i).rate(), b.get(i).rate(), "rate of row " + i);
             assertArrayEquals(a.get(i).curve(), b.get(i).curve(), "curve of row " + i);
         }
     }
@@ -141,7 +165,17 @@ class ReproduceCommandTest {
     void badOptionsExitNonZeroWithAMessage(@TempDir Path dir) {
         Result seeds = run("reproduce", "--seeds", "0", "--out", dir.toString());
         assertNotEquals(0, seeds.exit);
-        assertTrue(seeds.output.contains("seeds = 0"), seeds.output);
+        assertTrue(seeds.output.contains("--seeds = 0 must be >= 2"), seeds.output);
+        for (String[] bad : new String[][] {{"--product-lag-before", "0"}, {"--delay-lag-after", "-3"}, {"--rates", "0"},
+            {"--tbptt-windows", "0"}, {"--max-damage", "1"}, {"--tuning-seeds", "0"}, {"--first-tuning-seed", "2"},
+            {"--task", "lorenz"}, {"--init", "uniform"}, {"--inputs", "poisson"}, {"--gain", "NaN"}}) {
+            Result r = run("reproduce", bad[0], bad[1], "--out", dir.toString());
+            assertNotEquals(0, r.exit, String.join(" ", bad));
+            String first = r.output.lines().findFirst().orElse("");
+            assertTrue(first.contains(bad[0]) && first.contains(bad[1]), "the first line names the option and the value: "
+                    + String.join(" ", bad) + " -> " + r.output);
+            assertEquals(2, r.output.lines().count(), "the error and where to look, no more: " + r.output);
+        }
         Result both = run("reproduce", "--quick", "--full");
         assertNotEquals(0, both.exit);
         assertTrue(both.output.contains("mutually exclusive"), both.output);
