@@ -198,7 +198,8 @@ public final class ExperimentRunner {
         Binner tail = new Binner(p.adaptSteps(), p.curveBins());
         long tailFrom = p.pretrainSteps() - p.adaptSteps();
         LearnerSpec learner = p.pretrainWindow() == 0 ? LearnerSpec.full() : LearnerSpec.truncatedBptt(p.pretrainWindow());
-        try (OnlineTrainer trainer = trainer(cell, learner, OptimizerSpec.adam(p.pretrainRate()))) {
+        float rate = p.pretrainRate(cell.n());
+        try (OnlineTrainer trainer = trainer(cell, learner, OptimizerSpec.adam(rate))) {
             Pretrained.Diagnostics atInit = diagnose(trainer, cell, cell.stream(p, Long.MAX_VALUE), p.spectralSteps(), null);
             trainer.reset();
             Stream stream = cell.stream(p, Long.MAX_VALUE);
@@ -207,7 +208,7 @@ public final class ExperimentRunner {
             for (int t = 0; t < p.pretrainSteps(); t++) {
                 if (t >= annealFrom) {
                     double left = (double) (p.pretrainSteps() - t) / (p.pretrainSteps() - annealFrom);
-                    trainer.setLearningRate((float) (p.pretrainRate() * Math.max(1e-3, left)));
+                    trainer.setLearningRate((float) (rate * Math.max(1e-3, left)));
                 }
                 stream.next(x, y);
                 float loss = trainer.step(x, y);
