@@ -117,6 +117,14 @@ class ReproduceCommandTest {
             assertEquals(a.get(i).rate(), b.get(i).rate(), "rate of row " + i);
             assertArrayEquals(a.get(i).curve(), b.get(i).curve(), "curve of row " + i);
         }
+        // Every interval and verdict too: the reports differ only in their provenance lines.
+        List<String> reportA = withoutProvenance(dir.resolve("a/report.md")), reportB = withoutProvenance(dir.resolve("b/report.md"));
+        assertEquals(reportA, reportB);
+    }
+
+    private static List<String> withoutProvenance(Path report) throws IOException {
+        return Files.readAllLines(report).stream().filter(line -> !line.startsWith("- command:")
+                && !line.startsWith("- started:") && !line.startsWith("- time taken:")).toList();
     }
 
     @Test
