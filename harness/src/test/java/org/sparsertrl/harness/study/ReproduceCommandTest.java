@@ -141,6 +141,8 @@ class ReproduceCommandTest {
                 .allMatch(r -> Math.abs(r.cosine() - 1) < 1e-4 && r.sensitivityError() < 1e-4), "sparse k = n is full RTRL");
         assertTrue(rows.stream().filter(r -> r.method().startsWith("truncated BPTT")).allMatch(r -> r.sensitivityError() == null),
                 "truncated BPTT keeps no J");
+        assertTrue(rows.stream().filter(r -> !r.method().startsWith("truncated BPTT")).allMatch(r -> r.sensitivityError() != null
+                && r.sensitivityError() >= 0), "every other learner's J is compared on the rows it keeps (a subset's k rows)");
         String report = Files.readString(dir.resolve("report.md"));
         assertTrue(report.contains("What the figures say about the paper's mechanism. With the orthogonal initialisation, "
                 + "the gradient carried through k = 4 random paths"), report);
