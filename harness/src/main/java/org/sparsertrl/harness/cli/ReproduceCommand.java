@@ -202,10 +202,10 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--align-burn-in", description = "Alignment: unscored steps on regime A while the sensitivities build up (default: 50 quick, 30 full).")
     Integer alignBurnIn;
 
-    @Option(names = "--align-steps", description = "Alignment: scored steps, half before the shift and half after (default: 100 quick, 60 full).")
+    @Option(names = "--align-steps", description = "Alignment: scored steps, half before the shift and half after (default: 100 quick, 80 full).")
     Integer alignSteps;
 
-    @Option(names = "--align-every", description = "Alignment: steps between two comparisons of the sensitivities J (default: 25).")
+    @Option(names = "--align-every", description = "Alignment: steps between two comparisons of the sensitivities J (default: 25 quick, 20 full).")
     Integer alignEvery;
 
     @Option(names = "--align-max-k", description = "Alignment: sparse learners with more paths than this are not run (default: no limit quick, 64 full).")

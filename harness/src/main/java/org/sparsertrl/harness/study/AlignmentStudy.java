@@ -443,8 +443,8 @@ public final class AlignmentStudy implements Study {
                 + "each coordinate before it updates, so two gradients at a small angle can still move the weights "
                 + "differently; full RTRL's gradient is itself the online approximation (the weights change as it "
                 + "runs), not the gradient of the loss; each seed is %d scored steps of one trajectory from one pre-trained "
-                + "network; the rank correlation (rule: >= %.1f predicts, >= %.1f weakly, below that not) rests on a "
-                + "handful of learners whose recoveries have wide intervals.%n%n", steps, STRONG, WEAK));
+                + "network; the rank correlation (rule: >= %.1f predicts, >= %.1f weakly, below that not) rests on %d "
+                + "learners, and ranks say nothing of how much recovery a given angle buys.%n%n", steps, STRONG, WEAK, points));
         return out.toString();
     }
 

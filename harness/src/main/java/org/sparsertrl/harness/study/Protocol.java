@@ -148,16 +148,17 @@ public record Protocol(
     static final int REFERENCE_N = 64;
 
     /*
-     * The alignment study at full size. Measured on one core of this project's machine: at n = 256 a
-     * step of full RTRL (the reference) takes about 0.15 s, one of per-row sparse RTRL about 0.6 s at
-     * k = 128 and 0.8 s at k = 256 (the kernel gathers k rows of a 72 MB J per row), and every other
-     * learner together about 0.65 s. With k capped at 64, a step of all 20 trajectories (10 seeds, two
-     * initialisations) costs about 16 s at n = 256, 2 s at n = 128 and 0.3 s at n = 64: 90 steps and
-     * three samples of J keep the study near half an hour of CPU.
+     * The alignment study at full size, from CPU times measured on this project's machine at n = 256:
+     * building a learner that holds all of J (2 n p floats, 143 MB) costs 0.4 s; a step costs about
+     * 0.07 s for full RTRL, 0.013 s for sparse RTRL at k = 4 (it rewrites every row of J whatever k),
+     * 0.6 s at k = 128 and 0.8 s at k = 256. With k capped at 64, one trajectory costs about 9 s to set
+     * up and 0.5 s a step at n = 256, 0.1 s a step at n = 128: 20 trajectories per size (10 seeds, two
+     * initialisations) of 110 steps come to about 21 min at n = 256, 4 min at n = 128, under 1 min at
+     * n = 64. Uncapped, k = n/2 and n alone would add over a minute per step of all 20 trajectories.
      */
     static final int ALIGN_FULL_BURN_IN = 30;
-    static final int ALIGN_FULL_STEPS = 60;
-    static final int ALIGN_FULL_EVERY = 25;
+    static final int ALIGN_FULL_STEPS = 80;
+    static final int ALIGN_FULL_EVERY = 20;
     static final int ALIGN_FULL_MAX_K = 64;
 
     public Protocol {
