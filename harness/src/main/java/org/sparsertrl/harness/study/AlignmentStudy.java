@@ -134,7 +134,7 @@ public final class AlignmentStudy implements Study {
         return "alignment " + cell;
     }
 
-    /** Full RTRL's steps (reference), every learner's steps, and the reads of J at the sampled steps. */
+    /** For the progress bar: full RTRL's steps (the reference) and every learner's, in {@link Comparison#cost}'s units. */
     private static double cost(Protocol p, Cell cell) {
         int steps = p.alignBurnIn() + p.alignSteps();
         double total = Comparison.cost(p, cell, Method.full(), steps);
