@@ -189,7 +189,11 @@ public final class VanillaRnn implements RecurrentCell {
         if (!layout.isParameter(index)) {
             throw new IllegalArgumentException("index = " + index + " is not a parameter of " + layout);
         }
-        Arguments.requireFinite(layout.nameOf(index), value);
+        if (!Float.isFinite(value)) {
+            // The parameter's name is built only for the message: setWeights sets every parameter
+            // this way, and a name per call made it cost more than a sparse learner's step.
+            Arguments.requireFinite(layout.nameOf(index), value);
+        }
         params.setAtIndex(JAVA_FLOAT, index, value);
     }
 

@@ -47,7 +47,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
-            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, subset, bci, baselines, scope, lstm (default: all)."})
+            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, alignment, subset, bci, baselines, scope, lstm (default: all)."})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Spec
@@ -195,6 +195,21 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @Option(names = "--tbptt-windows", split = ",", description = "Windows of the truncated-BPTT controls (default: 1,4 quick; 1,2,4,8 full).")
     int[] tbpttWindows;
+
+    @Option(names = "--align-sizes", split = ",", description = "n values of the alignment study (default: 16,32,64 quick; 64,128,256 full).")
+    int[] alignSizes;
+
+    @Option(names = "--align-burn-in", description = "Alignment: unscored steps on regime A while the sensitivities build up (default: 50 quick, 30 full).")
+    Integer alignBurnIn;
+
+    @Option(names = "--align-steps", description = "Alignment: scored steps, half before the shift and half after (default: 100 quick, 80 full).")
+    Integer alignSteps;
+
+    @Option(names = "--align-every", description = "Alignment: steps between two comparisons of the sensitivities J (default: 25 quick, 20 full).")
+    Integer alignEvery;
+
+    @Option(names = "--align-max-k", description = "Alignment: sparse learners with more paths than this are not run (default: no limit quick, 64 full).")
+    Integer alignMaxK;
 
     @Option(names = "--rflo-tau", description = "Time constant of RFLO's eligibility traces (baselines study).")
     Float rfloTau;
@@ -358,6 +373,11 @@ public final class ReproduceCommand implements Callable<Integer> {
             set(spectralSteps, b::spectralSteps);
             set(spectralEvery, b::spectralEvery);
             set(tbpttWindows, b::tbpttWindows);
+            set(alignSizes, b::alignSizes);
+            set(alignBurnIn, b::alignBurnIn);
+            set(alignSteps, b::alignSteps);
+            set(alignEvery, b::alignEvery);
+            set(alignMaxK, b::alignMaxK);
             set(rfloTau, b::rfloTau);
             set(scopeN, b::scopeN);
             set(scopeLength, b::scopeLength);
@@ -394,7 +414,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                  "pretrainWindow", "adaptSteps", "omegaBefore", "omegaAfter", "productLagBefore", "productLagAfter",
                  "delayLagBefore", "delayLagAfter", "lorenzN", "rhoBefore", "rhoAfter", "refreshEvery", "spectralSteps",
                  "spectralEvery", "rfloTau", "scopeN", "scopeLength", "scopeSequences", "lstmN", "bciN", "recurrentGain",
-                 "inputScale", "tuneUpTo" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+                 "inputScale", "tuneUpTo", "alignSizes", "alignBurnIn", "alignSteps", "alignEvery", "alignMaxK" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
             default -> null;
         };
         if (flag == null) {

@@ -1,11 +1,16 @@
 package org.sparsertrl.harness.report;
 
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
+import javax.imageio.ImageIO;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.BoxChart;
@@ -35,18 +40,67 @@ public final class Plots {
     /** Points joined by lines, with error bars where given. */
     public static void lines(Path file, String title, String xTitle, String yTitle, boolean logX, boolean logY,
                              List<Series> series) throws IOException {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(yTitle).build();
+        XYChart chart = xy(WIDTH, HEIGHT, new Panel(title, xTitle, yTitle, logX, logY, false, series));
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
-        chart.getStyler().setXAxisLogarithmic(logX);
-        chart.getStyler().setYAxisLogarithmic(logY);
+        save(chart, file);
+    }
+
+    /**
+     * One panel of {@link #panels}: a line chart of its own.
+     *
+     * @param powersOfTwo with {@code logX}: a log-2 x axis labelled 1, 2, 4, 8, ... (XChart's log axis labels
+     *                    only powers of ten, which leaves a range such as k = 1 to 64 with one label)
+     */
+    public record Panel(String title, String xTitle, String yTitle, boolean logX, boolean logY, boolean powersOfTwo,
+                        List<Series> series) {
+    }
+
+    /**
+     * Line charts side by side in one image, {@code columns} per row (the panels of one figure, e.g.
+     * one per network size), each with its legend below it.
+     */
+    public static void panels(Path file, int columns, List<Panel> panels) throws IOException {
+        if (columns < 1 || panels.isEmpty()) {
+            throw new IllegalArgumentException("columns = " + columns + ", panels = " + panels.size() + " must be >= 1");
+        }
+        int width = 620, height = 560, cols = Math.min(columns, panels.size());
+        int rows = (panels.size() + cols - 1) / cols;
+        BufferedImage out = new BufferedImage(cols * width, rows * height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = out.createGraphics();
+        try {
+            g.setColor(Color.WHITE);
+            g.fillRect(0, 0, out.getWidth(), out.getHeight());
+            for (int i = 0; i < panels.size(); i++) {
+                XYChart chart = xy(width, height, panels.get(i));
+                chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
+                g.drawImage(BitmapEncoder.getBufferedImage(chart), (i % cols) * width, (i / cols) * height, null);
+            }
+        } finally {
+            g.dispose();
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(out, "png", png);
+        ResultFiles.writeAtomically(file, png.toByteArray());
+    }
+
+    private static XYChart xy(int width, int height, Panel p) {
+        XYChart chart = new XYChartBuilder().width(width).height(height).title(p.title()).xAxisTitle(p.xTitle())
+                .yAxisTitle(p.yTitle()).build();
+        boolean log2 = p.logX() && p.powersOfTwo();
+        chart.getStyler().setXAxisLogarithmic(p.logX() && !log2);
+        if (log2) {
+            chart.setCustomXAxisTickLabelsFormatter(v -> Math.abs(v - Math.rint(v)) < 1e-9 && v >= 0
+                    ? String.valueOf(1L << Math.round(v)) : "");
+        }
+        chart.getStyler().setYAxisLogarithmic(p.logY());
         chart.getStyler().setMarkerSize(6);
-        for (Series s : series) {
+        for (Series s : p.series()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>(), e = new ArrayList<>();
             for (int i = 0; i < s.x().length; i++) {
-                boolean ok = Double.isFinite(s.x()[i]) && Double.isFinite(s.y()[i]) && (!logY || s.y()[i] > 0);
+                boolean ok = Double.isFinite(s.x()[i]) && Double.isFinite(s.y()[i]) && (!p.logY() || s.y()[i] > 0)
+                        && (!p.logX() || s.x()[i] > 0);
                 if (ok) {
-                    x.add(s.x()[i]);
+                    x.add(log2 ? Math.log(s.x()[i]) / Math.log(2) : s.x()[i]);
                     y.add(s.y()[i]);
                     e.add(s.error() == null || !Double.isFinite(s.error()[i]) ? 0.0 : s.error()[i]);
                 }
@@ -59,7 +113,7 @@ public final class Plots {
                 added.setMarker(SeriesMarkers.NONE);
             }
         }
-        save(chart, file);
+        return chart;
     }
 
     /** Box plots, one per named sample. */

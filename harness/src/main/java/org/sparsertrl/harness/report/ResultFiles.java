@@ -26,7 +26,7 @@ public final class ResultFiles {
     /** CSV columns, in order: every field of {@link RunRecord} but the curve. */
     static final String[] CSV_COLUMNS = {"study", "role", "task", "cell", "method", "n", "k", "seed", "rate", "shift",
         "lossBefore", "loss", "lossFirst", "lossLast", "microsPerStep", "divergedAt", "note", "rho", "kappaW", "minD",
-        "medianD", "kappaJacobian"};
+        "medianD", "kappaJacobian", "cosine", "cosineAll", "normRatio", "signAgreement", "sensitivityError"};
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final CsvMapper CSV = CsvMapper.builder().enable(JsonGenerator.Feature.IGNORE_UNKNOWN)

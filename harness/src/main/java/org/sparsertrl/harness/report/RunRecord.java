@@ -29,6 +29,13 @@ package org.sparsertrl.harness.report;
  * @param minD           spectral rows: smallest d = 1 - h^2 along the sampled steps
  * @param medianD        spectral rows: median d
  * @param kappaJacobian  spectral rows: median condition number of diag(d_t) W
+ * @param cosine         alignment rows: mean over the phase's steps of the cosine between the learner's gradient and
+ *                       full RTRL's over the recurrent parameters (W, U, b)
+ * @param cosineAll      alignment rows: the same over every parameter (the readout's gradient is exact in every learner)
+ * @param normRatio      alignment rows: mean of |g_learner| / |g_full| over the recurrent parameters
+ * @param signAgreement  alignment rows: mean fraction of recurrent parameters whose gradient has full RTRL's sign
+ * @param sensitivityError alignment rows: mean relative Frobenius error of J_t on the rows the learner keeps,
+ *                       over the sampled steps (null where the learner keeps no J: truncated BPTT)
  * @param curve          binned loss over the window (JSON only)
  */
 public record RunRecord(
@@ -54,7 +61,21 @@ public record RunRecord(
         Double minD,
         Double medianD,
         Double kappaJacobian,
+        Double cosine,
+        Double cosineAll,
+        Double normRatio,
+        Double signAgreement,
+        Double sensitivityError,
         double[] curve) {
+
+    /** A row without alignment values (every study but alignment). */
+    public RunRecord(String study, String role, String task, String cell, String method, int n, Integer k, long seed,
+                     Double rate, Boolean shift, Double lossBefore, Double loss, Double lossFirst, Double lossLast,
+                     Double microsPerStep, Integer divergedAt, String note, Double rho, Double kappaW, Double minD,
+                     Double medianD, Double kappaJacobian, double[] curve) {
+        this(study, role, task, cell, method, n, k, seed, rate, shift, lossBefore, loss, lossFirst, lossLast, microsPerStep,
+                divergedAt, note, rho, kappaW, minD, medianD, kappaJacobian, null, null, null, null, null, curve);
+    }
 
     /** null for a non-finite value. */
     public static Double finite(double value) {

@@ -233,6 +233,40 @@ public final class Paired {
                 "the denominator is not clearly positive: the 95 % CI of mean(b)");
     }
 
+    /**
+     * The mean of {@code values} over seeds with a 95 % percentile bootstrap interval (seed indices
+     * resampled with replacement), for quantities of either sign, such as the cosine between two
+     * gradients. Seeds whose value is not finite are dropped and counted. Undefined, with the reason,
+     * when fewer than {@value #MIN_SEEDS} values are finite.
+     *
+     * @throws IllegalArgumentException naming the argument when {@code values} is null or
+     *                                  {@code resamples} is out of range
+     */
+    public static Interval mean(double[] values, long seed, int resamples) {
+        if (values == null) {
+            throw new IllegalArgumentException("values is null");
+        }
+        requireResamples(resamples);
+        double[] kept = Arrays.stream(values).filter(Double::isFinite).toArray();
+        int n = kept.length, dropped = values.length - n;
+        if (n < MIN_SEEDS) {
+            return new Interval(Double.NaN, Double.NaN, Double.NaN, n, dropped, 0,
+                    "fewer than " + MIN_SEEDS + " seeds with finite values (" + n + " kept, " + dropped + " dropped)");
+        }
+        double[] means = new double[resamples];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int r = 0; r < resamples; r++) {
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                sum += kept[random.nextInt(n)];
+            }
+            means[r] = sum / n;
+        }
+        Arrays.sort(means);
+        return new Interval(mean(kept, n), percentile(means, resamples, LOWER), percentile(means, resamples, UPPER), n,
+                dropped, 0, null);
+    }
+
     /** {@link #ratio(double[], double[], long, int)} with {@value #DEFAULT_RESAMPLES} resamples. */
     public static Interval ratio(double[] a, double[] b, long seed) {
         return ratio(a, b, seed, DEFAULT_RESAMPLES);

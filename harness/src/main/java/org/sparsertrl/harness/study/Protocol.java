@@ -70,6 +70,12 @@ import org.sparsertrl.harness.task.InputDistribution;
  * @param spectralEvery    steps between two sampled Jacobians
  * @param curveBins        bins of the stored loss curves (pre-shift tail and adaptation window)
  * @param tbpttWindows     windows of the truncated-BPTT controls (window 1 is immediate derivatives)
+ * @param alignSizes       n of the alignment study (both initialisations; the networks of the spectral study when the sizes agree)
+ * @param alignBurnIn      alignment: unscored steps on regime A while every learner's sensitivities build up from zero
+ * @param alignSteps       alignment: scored steps, the first half on regime A, the second on regime B
+ * @param alignEvery       alignment: steps between two comparisons of the sensitivities J themselves (slow: n p reads per learner)
+ * @param alignMaxK        alignment: sparse learners with more paths than this are not run (at n = 256 one step of the
+ *                         per-row kernel at k = 128 costs as much as four steps of full RTRL); Integer.MAX_VALUE runs them all
  * @param rfloTau          RFLO's trace time constant (baselines study)
  * @param scopeN           hidden units of the scope study (adding problem)
  * @param scopeLength      steps per adding-problem sequence
@@ -124,6 +130,11 @@ public record Protocol(
         int spectralEvery,
         int curveBins,
         int[] tbpttWindows,
+        int[] alignSizes,
+        int alignBurnIn,
+        int alignSteps,
+        int alignEvery,
+        int alignMaxK,
         float rfloTau,
         int scopeN,
         int scopeLength,
@@ -135,6 +146,20 @@ public record Protocol(
 
     /** The sizes at which the paper states its figures, and the rate grids are written for. */
     static final int REFERENCE_N = 64;
+
+    /*
+     * The alignment study at full size, from CPU times measured on this project's machine at n = 256:
+     * building a learner that holds all of J (2 n p floats, 143 MB) costs 0.4 s; a step costs about
+     * 0.07 s for full RTRL, 0.013 s for sparse RTRL at k = 4 (it rewrites every row of J whatever k),
+     * 0.6 s at k = 128 and 0.8 s at k = 256. With k capped at 64, one trajectory costs about 9 s to set
+     * up and 0.5 s a step at n = 256, 0.1 s a step at n = 128: 20 trajectories per size (10 seeds, two
+     * initialisations) of 110 steps come to about 21 min at n = 256, 4 min at n = 128, under 1 min at
+     * n = 64. Uncapped, k = n/2 and n alone would add over a minute per step of all 20 trajectories.
+     */
+    static final int ALIGN_FULL_BURN_IN = 30;
+    static final int ALIGN_FULL_STEPS = 80;
+    static final int ALIGN_FULL_EVERY = 20;
+    static final int ALIGN_FULL_MAX_K = 64;
 
     public Protocol {
         require(seeds >= 2, "seeds", seeds, ">= 2 (paired statistics need two seeds)");
@@ -182,6 +207,14 @@ public record Protocol(
         for (int w : tbpttWindows) {
             require(w >= 1 && w <= 10_000, "tbpttWindows", Arrays.toString(tbpttWindows), "each in [1, 10000]");
         }
+        require(alignSizes != null && alignSizes.length >= 1, "alignSizes", Arrays.toString(alignSizes), "non-empty");
+        for (int size : alignSizes) {
+            require(size >= 1 && size <= 16_384, "alignSizes", Arrays.toString(alignSizes), "each in [1, 16384]");
+        }
+        require(alignBurnIn >= 0 && alignBurnIn <= 1_000_000, "alignBurnIn", alignBurnIn, "in [0, 1000000]");
+        require(alignSteps >= 2 && alignSteps <= 1_000_000, "alignSteps", alignSteps, "in [2, 1000000] (half before the shift, half after)");
+        require(alignEvery >= 1, "alignEvery", alignEvery, ">= 1");
+        require(alignMaxK >= 1, "alignMaxK", alignMaxK, ">= 1");
         require(rfloTau >= 1 && Float.isFinite(rfloTau), "rfloTau", rfloTau, "finite and >= 1");
         require(scopeN >= Math.max(1, k) && scopeN <= 16_384, "scopeN", scopeN, ">= max(1, k = " + k + ")");
         require(scopeLength >= 2, "scopeLength", scopeLength, ">= 2");
@@ -210,6 +243,7 @@ public record Protocol(
         rates = rates.clone();
         sgdRates = sgdRates.clone();
         tbpttWindows = tbpttWindows.clone();
+        alignSizes = alignSizes.clone();
     }
 
     private static void require(boolean ok, String name, Object value, String expected) {
@@ -248,7 +282,8 @@ public record Protocol(
         return quickBuilder().mode("full").seeds(10).tuningSeeds(3).scalingSizes(64, 128, 256).spectralSizes(64, 128, 256)
                 .rates(3e-5f, 1e-4f, 3e-4f, 1e-3f, 3e-3f).sgdRates(1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f)
                 .lorenzN(64).spectralSteps(1_000).scopeN(64).scopeSequences(4_000).lstmN(64).bciN(64)
-                .tbpttWindows(1, 2, 4, 8).tuneUpTo(128);
+                .tbpttWindows(1, 2, 4, 8).tuneUpTo(128)
+                .alignSizes(64, 128, 256).alignBurnIn(ALIGN_FULL_BURN_IN).alignSteps(ALIGN_FULL_STEPS).alignEvery(ALIGN_FULL_EVERY).alignMaxK(ALIGN_FULL_MAX_K);
     }
 
     public static Builder quickBuilder() {
@@ -348,6 +383,12 @@ public record Protocol(
                 b.channels(), b.binMs(), b.targets(), b.reachCm(), b.reachMs(), 100 * b.lostFraction(),
                 100 * b.replacedFraction(), b.gainSpread(), b.baselineSpread(), b.walkPerBin(), bciN)
                 : "NWB files " + nwb + " (session A, session B), " + b.binMs() + " ms bins; n = " + bciN);
+        out.put("alignment study", "n = " + Arrays.toString(alignSizes) + ", both initialisations, every evaluation seed: "
+                + "from the pre-trained network, " + alignBurnIn + " unscored steps on regime A (sensitivities build up "
+                + "from zero), then " + alignSteps / 2 + " scored steps on regime A and " + (alignSteps - alignSteps / 2)
+                + " on regime B, the weights updated by full RTRL with Adam at the pre-training rate; every learner's "
+                + "gradient compared with full RTRL's at every scored step, its sensitivity J every " + alignEvery + " steps"
+                + (alignMaxK == Integer.MAX_VALUE ? "" : "; sparse learners with k > " + alignMaxK + " not run"));
         out.put("peer learners (baselines study)", "SnAp-1; UORO (random signs seeded per run); RFLO with trace time "
                 + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n)");
         out.put("adding problem (scope study)", "sequences of " + scopeLength + " steps of (value ~ U[0, 1), marker), "
@@ -400,6 +441,7 @@ public record Protocol(
         b.rhoBefore = rhoBefore; b.rhoAfter = rhoAfter; b.lorenzDt = lorenzDt; b.lorenzSubsteps = lorenzSubsteps;
         b.lorenzBurnIn = lorenzBurnIn; b.refreshEvery = refreshEvery; b.spectralSteps = spectralSteps;
         b.spectralEvery = spectralEvery; b.curveBins = curveBins; b.tbpttWindows = tbpttWindows; b.rfloTau = rfloTau;
+        b.alignSizes = alignSizes; b.alignBurnIn = alignBurnIn; b.alignSteps = alignSteps; b.alignEvery = alignEvery; b.alignMaxK = alignMaxK;
         b.scopeN = scopeN; b.scopeLength = scopeLength; b.scopeSequences = scopeSequences; b.lstmN = lstmN; b.bciN = bciN;
         b.bci = bci; b.nwb = nwb;
         return b;
@@ -454,6 +496,11 @@ public record Protocol(
         private int spectralEvery = 20;
         private int curveBins = 40;
         private int[] tbpttWindows = {1, 4};
+        private int[] alignSizes = {16, 32, 64};
+        private int alignBurnIn = 50;
+        private int alignSteps = 100;
+        private int alignEvery = 25;
+        private int alignMaxK = Integer.MAX_VALUE;
         private float rfloTau = 4f;
         private int scopeN = 32;
         private int scopeLength = 20;
@@ -506,6 +553,11 @@ public record Protocol(
         public Builder spectralSteps(int v) { spectralSteps = v; return this; }
         public Builder spectralEvery(int v) { spectralEvery = v; return this; }
         public Builder tbpttWindows(int... v) { tbpttWindows = v; return this; }
+        public Builder alignSizes(int... v) { alignSizes = v; return this; }
+        public Builder alignBurnIn(int v) { alignBurnIn = v; return this; }
+        public Builder alignSteps(int v) { alignSteps = v; return this; }
+        public Builder alignEvery(int v) { alignEvery = v; return this; }
+        public Builder alignMaxK(int v) { alignMaxK = v; return this; }
         public Builder rfloTau(float v) { rfloTau = v; return this; }
         public Builder scopeN(int v) { scopeN = v; return this; }
         public Builder scopeLength(int v) { scopeLength = v; return this; }
@@ -520,7 +572,7 @@ public record Protocol(
                     sgdRates, scaleRatesWithN, tuneUpTo, maxDamage, warmUpSteps, keepMoments, failAbove, resamples, omegaBefore,
                     omegaAfter, productLagBefore, productLagAfter, delayLagBefore, delayLagAfter, inputs, lorenzN,
                     rhoBefore, rhoAfter, lorenzDt, lorenzSubsteps, lorenzBurnIn, refreshEvery, spectralSteps,
-                    spectralEvery, curveBins, tbpttWindows, rfloTau, scopeN, scopeLength, scopeSequences, lstmN, bciN,
+                    spectralEvery, curveBins, tbpttWindows, alignSizes, alignBurnIn, alignSteps, alignEvery, alignMaxK, rfloTau, scopeN, scopeLength, scopeSequences, lstmN, bciN,
                     bci, nwb);
         }
     }

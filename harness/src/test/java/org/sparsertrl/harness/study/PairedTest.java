@@ -363,6 +363,36 @@ class PairedTest {
         return y;
     }
 
+    /**
+     * The mean over seeds of a quantity of either sign (the alignment study's cosines): the estimate is
+     * the plain mean of the finite values and lies inside its interval, a constant has an interval of
+     * no width, non-finite values are dropped and counted, and one value is not enough.
+     */
+    @Test
+    void meanOfValuesOfEitherSign() {
+        qt().withExamples(200).forAll(integers().between(2, 20), longs().all()).checkAssert((n, seed) -> {
+            SplittableRandom random = new SplittableRandom(seed);
+            double[] x = new double[n + 1];
+            double sum = 0;
+            for (int i = 0; i < n; i++) {
+                x[i] = random.nextDouble(-1, 1);
+                sum += x[i];
+            }
+            x[n] = Double.NaN;
+            Paired.Interval m = Paired.mean(x, seed, 1_000);
+            assertEquals(sum / n, m.estimate(), 1e-12);
+            assertTrue(m.low() <= m.estimate() && m.estimate() <= m.high(), m.toString());
+            assertEquals(n, m.seeds());
+            assertEquals(1, m.dropped());
+        });
+        Paired.Interval constant = Paired.mean(fill(5, -0.25), 1, R);
+        assertEquals(-0.25, constant.estimate());
+        assertEquals(-0.25, constant.low());
+        assertEquals(-0.25, constant.high());
+        assertFalse(Paired.mean(new double[] {0.5, Double.NaN}, 1, R).defined());
+        assertMessage("values is null", () -> Paired.mean(null, 1, R));
+    }
+
     static double[] pick(double[] x, int... indices) {
         double[] y = new double[indices.length];
         for (int i = 0; i < indices.length; i++) {

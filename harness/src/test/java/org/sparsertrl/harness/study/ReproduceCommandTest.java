@@ -25,11 +25,13 @@ class ReproduceCommandTest {
     static final String[] MINIATURE = {"--seeds", "2", "--tuning-seeds", "1", "--rates", "1e-3,3e-3", "--sgd-rates",
         "1e-2", "--n", "8", "--ks", "1,2,4", "--k", "2", "--scaling-sizes", "4,8", "--spectral-sizes", "4,8",
         "--pretrain-steps", "300", "--adapt-steps", "200", "--lorenz-n", "8", "--spectral-steps", "100",
-        "--spectral-every", "10", "--bci-n", "8", "--scope-n", "8", "--lstm-n", "4", "--scope-sequences", "100",
+        "--spectral-every", "10", "--align-sizes", "4,8", "--align-burn-in", "10", "--align-steps", "20",
+        "--align-every", "10", "--bci-n", "8", "--scope-n", "8", "--lstm-n", "4", "--scope-sequences", "100",
         "--resamples", "200", "--no-progress"};
 
     static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "adaptation-rates.png",
-            "scaling-recovery.png", "scaling-time.png", "lorenz-loss.png", "spectral-condition.png",
+            "scaling-recovery.png", "scaling-time.png", "lorenz-loss.png", "spectral-condition.png", "alignment-k.png",
+            "alignment-time.png", "alignment-recovery.png",
             "bci-before.png", "bci-after.png", "baselines.png", "lstm-loss.png", "scope.png");
 
     @Test
@@ -46,7 +48,7 @@ class ReproduceCommandTest {
         }
         String report = Files.readString(dir.resolve("report.md"));
         for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
-                "## spectral", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## Protocol",
+                "## spectral", "## alignment", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## Protocol",
                 "## The paper's claims beside ours", "## What we had to guess", "### Which tasks separate the learners")) {
             assertTrue(report.contains(section), "report has " + section);
         }
@@ -83,6 +85,11 @@ class ReproduceCommandTest {
             assertEquals(a.minD(), b.minD(), at);
             assertEquals(a.medianD(), b.medianD(), at);
             assertEquals(a.kappaJacobian(), b.kappaJacobian(), at);
+            assertEquals(a.cosine(), b.cosine(), at);
+            assertEquals(a.cosineAll(), b.cosineAll(), at);
+            assertEquals(a.normRatio(), b.normRatio(), at);
+            assertEquals(a.signAgreement(), b.signAgreement(), at);
+            assertEquals(a.sensitivityError(), b.sensitivityError(), at);
         }
         assertTrue(json.stream().anyMatch(r -> r.study().equals("spectral") && r.kappaJacobian() != null));
         assertTrue(json.stream().filter(r -> r.study().equals("adaptation")).allMatch(r -> r.curve() != null
@@ -102,6 +109,43 @@ class ReproduceCommandTest {
             assertTrue(report.indexOf("damage without a shift", at) > at && report.indexOf("| readout-only |", at) > at,
                     study + "'s table has the no-shift column and the readout-only row");
         }
+    }
+
+    /**
+     * The alignment study alone on the sine task, whose miniature pre-training succeeds (the product
+     * task's fails at 300 steps, which leaves the main miniature's alignment table undefined): every
+     * learner has a row on every seed, size and initialisation, and sparse RTRL with every path has
+     * full RTRL's gradient.
+     */
+    @Test
+    void alignmentStudyMeasuresEveryLearnerOnBothInitialisations(@TempDir Path dir) throws IOException {
+        Result result = run(concat(new String[] {"reproduce", "--study", "alignment", "--task", "sine", "--out",
+            dir.toString()}, MINIATURE));
+        assertEquals(0, result.exit, result.output);
+        assertTrue(result.output.contains("(ours) cosine of sparse k=4 (random paths) with full RTRL's gradient"),
+                result.output);
+        List<RunRecord> rows = ResultFiles.readJson(dir.resolve("results.json")).stream()
+                .filter(r -> r.study().equals("alignment")).toList();
+        for (String cell : List.of("vanilla orthogonal", "vanilla gaussian")) {
+            for (int n : new int[] {4, 8}) {
+                for (String method : List.of("sparse k=1", "sparse k=2 bottom-k", "subset k=2", "immediate (k=0)", "SnAp-1",
+                        "UORO", "RFLO", "truncated BPTT T=4", "sparse k=" + n)) {
+                    long seeds = rows.stream().filter(r -> r.cell().equals(cell) && r.n() == n && r.method().equals(method)
+                            && r.cosine() != null && r.cosineAll() != null && r.normRatio() != null
+                            && r.signAgreement() != null).count();
+                    assertEquals(2, seeds, cell + ", n = " + n + ", " + method);
+                }
+            }
+        }
+        assertTrue(rows.stream().filter(r -> r.method().equals("sparse k=" + r.n()))
+                .allMatch(r -> Math.abs(r.cosine() - 1) < 1e-4 && r.sensitivityError() < 1e-4), "sparse k = n is full RTRL");
+        assertTrue(rows.stream().filter(r -> r.method().startsWith("truncated BPTT")).allMatch(r -> r.sensitivityError() == null),
+                "truncated BPTT keeps no J");
+        assertTrue(rows.stream().filter(r -> !r.method().startsWith("truncated BPTT")).allMatch(r -> r.sensitivityError() != null
+                && r.sensitivityError() >= 0), "every other learner's J is compared on the rows it keeps (a subset's k rows)");
+        String report = Files.readString(dir.resolve("report.md"));
+        assertTrue(report.contains("What the figures say about the paper's mechanism. With the orthogonal initialisation, "
+                + "the gradient carried through k = 4 random paths"), report);
     }
 
     @Test
@@ -166,7 +210,7 @@ class ReproduceCommandTest {
         Result result = run("reproduce", "--study", "bogus", "--out", dir.toString());
         assertNotEquals(0, result.exit);
         assertTrue(result.output.contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
-                + "lorenz, spectral, subset, bci, baselines, scope, lstm"), result.output);
+                + "lorenz, spectral, alignment, subset, bci, baselines, scope, lstm"), result.output);
     }
 
     @Test
