@@ -55,6 +55,6 @@ class ReadmeFiguresTest {
             blocks++;
             i = j;
         }
-        assertEquals(4, blocks, "the README copies the three reproduction claims tables and the benchmark headline");
+        assertEquals(2, blocks, "the README copies the full reproduction's claims table and the benchmark headline");
     }
 }
