@@ -184,6 +184,30 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--rho-after", description = "Lorenz rho on regime B.")
     Double rhoAfter;
 
+    @Option(names = "--lorenz-dt", description = "Lorenz RK4 step (default: 0.01).")
+    Double lorenzDt;
+
+    @Option(names = "--lorenz-substeps", description = "RK4 steps per Lorenz sample (default: 5).")
+    Integer lorenzSubsteps;
+
+    @Option(names = "--lorenz-burn-in", description = "Lorenz samples discarded before pre-training (default: 1000).")
+    Integer lorenzBurnIn;
+
+    @Option(names = "--bci-lost", description = "Synthetic BCI, session B: fraction of channels lost (default: 0.2).")
+    Double bciLost;
+
+    @Option(names = "--bci-replaced", description = "Synthetic BCI, session B: fraction of channels whose unit is replaced (default: 0.1).")
+    Double bciReplaced;
+
+    @Option(names = "--bci-gain-spread", description = "Synthetic BCI, session B: log-normal sigma of the gain changes (default: 0.3).")
+    Double bciGainSpread;
+
+    @Option(names = "--bci-baseline-spread", description = "Synthetic BCI, session B: log-normal sigma of the baseline changes (default: 0.3).")
+    Double bciBaselineSpread;
+
+    @Option(names = "--bci-walk", description = "Synthetic BCI: baseline wander per bin within a session (default: 0.002).")
+    Double bciWalk;
+
     @Option(names = "--refresh-every", description = "Steps between path refreshes (selection study).")
     Integer refreshEvery;
 
@@ -369,6 +393,12 @@ public final class ReproduceCommand implements Callable<Integer> {
             set(lorenzN, b::lorenzN);
             set(rhoBefore, b::rhoBefore);
             set(rhoAfter, b::rhoAfter);
+            set(lorenzDt, b::lorenzDt);
+            set(lorenzSubsteps, b::lorenzSubsteps);
+            set(lorenzBurnIn, b::lorenzBurnIn);
+            if (bciLost != null || bciReplaced != null || bciGainSpread != null || bciBaselineSpread != null || bciWalk != null) {
+                b.bci(bciConfig(base.bci()));
+            }
             set(refreshEvery, b::refreshEvery);
             set(spectralSteps, b::spectralSteps);
             set(spectralEvery, b::spectralEvery);
@@ -393,6 +423,41 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
     }
 
+    /** The synthetic recording's drift with the options given; each value checked and named on its own. */
+    private org.sparsertrl.harness.task.BciStream.Config bciConfig(org.sparsertrl.harness.task.BciStream.Config c) {
+        double lost = checkFraction("--bci-lost", bciLost, c.lostFraction());
+        double replaced = checkFraction("--bci-replaced", bciReplaced, c.replacedFraction());
+        if (lost + replaced > 1) {
+            throw new IllegalArgumentException("--bci-lost = " + lost + " and --bci-replaced = " + replaced
+                    + " must sum to at most 1");
+        }
+        return new org.sparsertrl.harness.task.BciStream.Config(c.channels(), c.binMs(), c.targets(), c.reachCm(),
+                c.reachMs(), c.holdMs(), c.sqrtTransform(), lost, replaced,
+                checkSpread("--bci-gain-spread", bciGainSpread, c.gainSpread()),
+                checkSpread("--bci-baseline-spread", bciBaselineSpread, c.baselineSpread()),
+                checkSpread("--bci-walk", bciWalk, c.walkPerBin()));
+    }
+
+    private static double checkFraction(String option, Double value, double fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value >= 0 && value <= 1)) {
+            throw new IllegalArgumentException(option + " = " + value + " must be in [0, 1]");
+        }
+        return value;
+    }
+
+    private static double checkSpread(String option, Double value, double fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        if (!(value >= 0 && Double.isFinite(value))) {
+            throw new IllegalArgumentException(option + " = " + value + " must be finite and >= 0");
+        }
+        return value;
+    }
+
     private static <T> void set(T value, java.util.function.Consumer<T> setter) {
         if (value != null) {
             setter.accept(value);
@@ -414,7 +479,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                  "pretrainWindow", "adaptSteps", "omegaBefore", "omegaAfter", "productLagBefore", "productLagAfter",
                  "delayLagBefore", "delayLagAfter", "lorenzN", "rhoBefore", "rhoAfter", "refreshEvery", "spectralSteps",
                  "spectralEvery", "rfloTau", "scopeN", "scopeLength", "scopeSequences", "lstmN", "bciN", "recurrentGain",
-                 "inputScale", "tuneUpTo", "alignSizes", "alignBurnIn", "alignSteps", "alignEvery", "alignMaxK" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+                 "inputScale", "tuneUpTo", "lorenzDt", "lorenzSubsteps", "lorenzBurnIn", "alignSizes", "alignBurnIn", "alignSteps", "alignEvery", "alignMaxK" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
             default -> null;
         };
         if (flag == null) {

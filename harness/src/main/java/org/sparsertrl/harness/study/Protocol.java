@@ -549,6 +549,10 @@ public record Protocol(
         public Builder lorenzN(int v) { lorenzN = v; return this; }
         public Builder rhoBefore(double v) { rhoBefore = v; return this; }
         public Builder rhoAfter(double v) { rhoAfter = v; return this; }
+        public Builder lorenzDt(double v) { lorenzDt = v; return this; }
+        public Builder lorenzSubsteps(int v) { lorenzSubsteps = v; return this; }
+        public Builder lorenzBurnIn(int v) { lorenzBurnIn = v; return this; }
+        public Builder bci(BciStream.Config v) { bci = v; return this; }
         public Builder refreshEvery(int v) { refreshEvery = v; return this; }
         public Builder spectralSteps(int v) { spectralSteps = v; return this; }
         public Builder spectralEvery(int v) { spectralEvery = v; return this; }

@@ -220,7 +220,8 @@ class ReproduceCommandTest {
         assertTrue(seeds.output.contains("--seeds = 0 must be >= 2"), seeds.output);
         for (String[] bad : new String[][] {{"--product-lag-before", "0"}, {"--delay-lag-after", "-3"}, {"--rates", "0"},
             {"--tbptt-windows", "0"}, {"--max-damage", "1"}, {"--tuning-seeds", "0"}, {"--first-tuning-seed", "2"},
-            {"--task", "lorenz"}, {"--init", "uniform"}, {"--inputs", "poisson"}, {"--gain", "NaN"}}) {
+            {"--task", "lorenz"}, {"--init", "uniform"}, {"--inputs", "poisson"}, {"--gain", "NaN"},
+            {"--lorenz-substeps", "0"}, {"--bci-lost", "1.5"}, {"--bci-walk", "-1"}, {"--seeds", "1"}}) {
             Result r = run("reproduce", bad[0], bad[1], "--out", dir.toString());
             assertNotEquals(0, r.exit, String.join(" ", bad));
             String first = r.output.lines().findFirst().orElse("");
