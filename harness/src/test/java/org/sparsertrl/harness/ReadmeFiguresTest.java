@@ -55,6 +55,6 @@ class ReadmeFiguresTest {
             blocks++;
             i = j;
         }
-        assertEquals(2, blocks, "the README copies the full reproduction's claims table and the benchmark headline");
+        assertEquals(3, blocks, "the README copies the two full-run parts' claims tables and the benchmark headline");
     }
 }
