@@ -1,9 +1,5 @@
 package org.sparsertrl.harness.task;
 
-import java.util.SplittableRandom;
-
-import org.sparsertrl.engine.Arguments;
-
 /**
  * The delay task, a memory task with a linear target: the input {@code x_t} is drawn i.i.d. from an
  * {@link InputDistribution}, and the target is the input {@code D} steps back,
@@ -33,19 +29,10 @@ import org.sparsertrl.engine.Arguments;
  */
 public final class DelayStream implements Stream {
 
-    /** The longest lag, as for {@link ProductStream#MAX_LAG}. */
-    public static final int MAX_LAG = ProductStream.MAX_LAG;
+    /** The longest lag: a ring of 10,000 floats, and far beyond the memory any studied network has. */
+    public static final int MAX_LAG = LaggedInputs.MAX_LAG;
 
-    private final int lagBefore;
-    private final int lagAfter;
-    private final long shiftAt;
-    private final InputDistribution distribution;
-    private final SplittableRandom random;
-    // (capacity) the inputs x_{t-capacity} .. x_{t-1}; x_s sits at s mod capacity, so the slot of x_t
-    // (head) holds the oldest input until next() overwrites it. Zero before the first input.
-    private final float[] history;
-    private int head;
-    private long step;
+    private final LaggedInputs inputs;
 
     /**
      * @param lagBefore    D before the shift, in [1, {@value #MAX_LAG}]
@@ -56,46 +43,33 @@ public final class DelayStream implements Stream {
      * @throws IllegalArgumentException naming the argument and its value when one is out of range
      */
     public DelayStream(int lagBefore, int lagAfter, long shiftAt, InputDistribution distribution, long seed) {
-        Arguments.requireInRange("lagBefore", lagBefore, 1, MAX_LAG);
-        Arguments.requireInRange("lagAfter", lagAfter, 1, MAX_LAG);
-        if (shiftAt < 0) {
-            throw new IllegalArgumentException("shiftAt = " + shiftAt + " must be >= 0");
-        }
-        if (distribution == null) {
-            throw new IllegalArgumentException("distribution is null");
-        }
-        this.lagBefore = lagBefore;
-        this.lagAfter = lagAfter;
-        this.shiftAt = shiftAt;
-        this.distribution = distribution;
-        this.random = new SplittableRandom(seed);
-        this.history = new float[Math.max(lagBefore, lagAfter)];
+        this.inputs = new LaggedInputs(lagBefore, lagAfter, shiftAt, distribution, seed);
     }
 
-    /** A delay task whose lag never changes. */
+    /** A task whose lag never changes. */
     public static DelayStream constant(int lag, InputDistribution distribution, long seed) {
         return new DelayStream(lag, lag, Long.MAX_VALUE, distribution, seed);
     }
 
     /** The lag D used by the target of step {@code t} (steps count from 0). */
     public int lagAt(long t) {
-        return t < shiftAt ? lagBefore : lagAfter;
+        return inputs.lagAt(t);
     }
 
     public int lagBefore() {
-        return lagBefore;
+        return inputs.lagBefore();
     }
 
     public int lagAfter() {
-        return lagAfter;
+        return inputs.lagAfter();
     }
 
     public long shiftAt() {
-        return shiftAt;
+        return inputs.shiftAt();
     }
 
     public InputDistribution distribution() {
-        return distribution;
+        return inputs.distribution();
     }
 
     @Override
@@ -111,14 +85,7 @@ public final class DelayStream implements Stream {
     /** Writes {@code x_t} and {@code y_t = x_{t-D}}, the float input of step {@code t - D} unchanged. */
     @Override
     public void next(float[] input, float[] target) {
-        int capacity = history.length;
-        int lag = lagAt(step);
-        int delayed = head - lag < 0 ? head - lag + capacity : head - lag;
-        float x = (float) distribution.draw(random);
-        input[0] = x;
-        target[0] = history[delayed];
-        history[head] = x;
-        head = head + 1 == capacity ? 0 : head + 1;
-        step++;
+        target[0] = inputs.past(inputs.lag());
+        input[0] = inputs.advance();
     }
 }
