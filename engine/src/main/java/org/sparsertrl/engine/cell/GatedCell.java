@@ -49,6 +49,7 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     protected final float[] cw;            // (S, G) ds_t[r] / d(W row g of r's unit), per h_{t-1,j}
     protected final float[] cu;            // (S, G) ds_t[r] / d(U row g of r's unit), per x_{t,j}; also d/db
     protected final float[] self;          // (S) ds_t[r] / ds_{t-1}[selfColumn(r)]
+    private final MemorySegment ones;      // (padded S) 1 on [0, S): the row scale of D_t = diag(1) D_t
     private final Readout readout;
 
     GatedCell(CellKind kind, RnnLayout layout, ModelMemory memory, Kernels kernels) {
@@ -71,6 +72,8 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         this.cw = new float[stateRows * gates];
         this.cu = new float[stateRows * gates];
         this.self = new float[stateRows];
+        this.ones = memory.allocateFloats(ModelMemory.padded(stateRows));
+        kernels.fill(ones, 0, stateRows, 1f);
         this.readout = new Readout(layout, memory, kernels, stateRows);
     }
 
@@ -102,6 +105,7 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     protected abstract void updateUnit(int i, MemorySegment previous);
 
     /** The state row whose previous value feeds row {@code r} directly (see the class comment). */
+    @Override
     public abstract int selfColumn(int r);
 
     @Override
@@ -148,23 +152,52 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     }
 
     /** Pre-activation rows per unit. */
+    @Override
     public int gates() {
         return gates;
     }
 
     /** cw[r, g] of the last step (see the class comment). */
+    @Override
     public float coefficientW(int r, int g) {
         return cw[r * gates + g];
     }
 
     /** cu[r, g] of the last step (see the class comment). */
+    @Override
     public float coefficientU(int r, int g) {
         return cu[r * gates + g];
     }
 
     /** self[r] of the last step (see the class comment). */
+    @Override
     public float selfCoefficient(int r) {
         return self[r];
+    }
+
+    /** Ones: a gated cell's D_t is built whole by {@link #recurrentFactor}. */
+    @Override
+    public MemorySegment rowScale() {
+        return ones;
+    }
+
+    /** D_t[r, column] (see the class comment). */
+    @Override
+    public float recurrentFactor(int r, int column) {
+        int i = r % n;
+        float sum = column == selfColumn(r) ? self[r] : 0f;
+        if (column < n) {
+            for (int g = 0; g < gates; g++) {
+                sum = Math.fma(cw[r * gates + g], params.getAtIndex(JAVA_FLOAT, layout.w(g * n + i, column)), sum);
+            }
+        }
+        return sum;
+    }
+
+    /** -1: D_t mixes the gates' weights with the step's coefficients, so it is built each step. */
+    @Override
+    public long recurrentFactorOffset() {
+        return -1;
     }
 
     @Override
@@ -272,11 +305,13 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     }
 
     /** s_{t-1}: h_{t-1} in its first n values. */
+    @Override
     public MemorySegment previousState() {
         return sPrev;
     }
 
     /** x_t. */
+    @Override
     public MemorySegment input() {
         return x;
     }

@@ -232,11 +232,13 @@ public final class VanillaRnn implements RecurrentCell {
     }
 
     /** h_{t-1}, the first part of z_t = [h_{t-1}; x_t; 1]. */
+    @Override
     public MemorySegment previousState() {
         return hPrev;
     }
 
     /** x_t. */
+    @Override
     public MemorySegment input() {
         return x;
     }
@@ -256,5 +258,51 @@ public final class VanillaRnn implements RecurrentCell {
     @Override
     public MemorySegment delta() {
         return readout.delta();
+    }
+
+    @Override
+    public int gates() {
+        return 1;
+    }
+
+    /** d_t[r]: M_t[r, W[r, j]] = d_t[r] h_{t-1,j}. */
+    @Override
+    public float coefficientW(int r, int g) {
+        return d.getAtIndex(JAVA_FLOAT, r);
+    }
+
+    /** d_t[r]: M_t[r, U[r, j]] = d_t[r] x_{t,j} and M_t[r, b[r]] = d_t[r]. */
+    @Override
+    public float coefficientU(int r, int g) {
+        return d.getAtIndex(JAVA_FLOAT, r);
+    }
+
+    /** d_t: D_t = diag(d_t) W. */
+    @Override
+    public MemorySegment rowScale() {
+        return d;
+    }
+
+    /** W[r, column]. */
+    @Override
+    public float recurrentFactor(int r, int column) {
+        return params.getAtIndex(JAVA_FLOAT, layout.w(r, column));
+    }
+
+    /** W's offset in the slab. */
+    @Override
+    public long recurrentFactorOffset() {
+        return layout.wOffset();
+    }
+
+    /** None: h_{t-1} reaches h_t only through W. */
+    @Override
+    public int selfColumn(int r) {
+        return -1;
+    }
+
+    @Override
+    public float selfCoefficient(int r) {
+        return 0f;
     }
 }

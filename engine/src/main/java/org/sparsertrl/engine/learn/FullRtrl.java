@@ -2,8 +2,7 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.cell.RnnLayout;
-import org.sparsertrl.engine.cell.VanillaRnn;
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
@@ -11,56 +10,77 @@ import org.sparsertrl.engine.memory.ModelMemory;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * Exact RTRL, the O(n^4) reference path:
+ * Exact RTRL, the O(n^4) reference path, for every cell (see {@link CellTerms}):
  * <pre>
- *   J_t = diag(d_t) (W J_{t-1} + M_t)        g_t = J_t^T delta_t
+ *   J_t = diag(rowScale_t) A_t J_{t-1} + M_t        g_t = J_t^T delta_t
  * </pre>
- * W J_{t-1} is an (n x n)(n x p) matrix product, done by the register-blocked
- * {@link Kernels#denseStep} kernel, which also scales by d_t and sums the gradient in the same pass.
- * Memory: two n x p sensitivity buffers, swapped by reference.
+ * over all S state rows (2n for the LSTM: the sensitivities of h and of c). For the vanilla cell
+ * A_t = W is read in place from the parameter slab and the row scale is d_t, so this is
+ * {@code J_t = diag(d_t) (W J_{t-1} + M_t)}; a gated cell's D_t (S x S) is built from its coefficients
+ * each step, O(G n S), with unit row scale. A_t J_{t-1} is an (S x S)(S x p) product done by the
+ * register-blocked {@link Kernels#denseStep} kernel, which also applies the row scale and sums the
+ * gradient in the same pass. Memory: two S x p sensitivity buffers, swapped by reference.
  */
 public final class FullRtrl implements Learner {
 
     private final LearnerSpec spec;
-    private final VanillaRnn cell;
+    private final RecurrentCell cell;
     private final Kernels kernels;
-    private final int n;
+    private final int rows;           // S
     private final int width;          // p padded: RnnLayout.recurrentSize()
+    private final MemorySegment factor; // A_t: the parameter slab (vanilla) or a (S, stride) buffer built each step
+    private final long factorOffset;
+    private final int factorStride;
+    private final boolean builds;     // whether A_t is built each step
     private final ColumnPool pool;
     private final int parts;          // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private final SensitivityRows j;  // (n, width) J_{t-1} and J_t
+    private final SensitivityRows j;  // (S, width) J_{t-1} and J_t
     private MemorySegment grad;       // the gradient of the step under way
 
-    FullRtrl(LearnerSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+    FullRtrl(LearnerSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
-        RnnLayout layout = cell.layout();
-        this.n = layout.n();
-        this.width = layout.recurrentSize();
+        this.rows = cell.stateSize();
+        this.width = cell.layout().recurrentSize();
+        this.builds = cell.recurrentFactorOffset() < 0;
+        if (builds) {
+            this.factorStride = ModelMemory.padded(rows);
+            this.factor = memory.allocateFloats((long) rows * factorStride);
+            this.factorOffset = 0;
+        } else {
+            this.factorStride = cell.layout().nPad();
+            this.factor = cell.parameters();
+            this.factorOffset = cell.recurrentFactorOffset();
+        }
         this.pool = pool;
-        this.parts = pool.partsFor((long) n * n * width);
-        this.j = new SensitivityRows(memory, n, width);
+        this.parts = pool.partsFor((long) rows * rows * width);
+        this.j = new SensitivityRows(memory, rows, width);
     }
 
     @Override
     public void step(MemorySegment grad) {
+        if (builds) {
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < rows; c++) {
+                    factor.setAtIndex(JAVA_FLOAT, (long) r * factorStride + c, cell.recurrentFactor(r, c));
+                }
+            }
+        }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        for (int i = 0; i < n; i++) {
-            ImmediateTerm.addToRow(cell, kernels, j.next(), (long) i * width, i);
+        for (int r = 0; r < rows; r++) {
+            CellTerms.addImmediateToRow(cell, kernels, j.next(), (long) r * width, r);
         }
-        ImmediateTerm.addToGradient(cell, kernels, grad);
+        CellTerms.addImmediateToGradient(cell, kernels, grad);
         j.swap();
     }
 
-    /** Columns {@code [from, to)} of {@code J_t = diag(d_t) W J_{t-1}} and of its gradient. */
+    /** Columns {@code [from, to)} of {@code J_t = diag(rowScale) A_t J_{t-1}} and of its gradient. */
     private void propagate(int from, int to) {
-        RnnLayout layout = cell.layout();
-        kernels.denseStep(cell.parameters(), layout.wOffset(), layout.nPad(), n, n,
-                j.previous(), from, width, j.next(), from, width,
-                cell.derivative(), cell.delta(), grad, from, to - from);
+        kernels.denseStep(factor, factorOffset, factorStride, rows, rows, j.previous(), from, width, j.next(), from, width,
+                cell.rowScale(), cell.delta(), grad, from, to - from);
     }
 
     @Override

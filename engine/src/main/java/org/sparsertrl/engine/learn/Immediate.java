@@ -2,44 +2,32 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.cell.GatedCell;
 import org.sparsertrl.engine.cell.RecurrentCell;
-import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.Kernels;
 
 /**
- * Immediate derivatives only, the k = 0 end of sparse RTRL: {@code J_t = diag(d_t) M_t}, so
- * {@code g_t = (delta_t o d_t)^T M_t}. Nothing is carried between steps and nothing is stored; the
- * cost is O(n (n + m)) per step. With a second-moment optimizer this is the companion paper's
- * competitor to full RTRL.
- *
- * <p>For a gated cell the same idea gives {@code J_t = M_t} and {@code g_t = delta_t^T M_t} (see
- * {@link GatedTerms}): no path is carried, not even a unit's own c_{t-1}.
+ * Immediate derivatives only, the k = 0 end of sparse RTRL, for every cell: {@code J_t = M_t}, so
+ * {@code g_t = delta_t^T M_t} (see {@link CellTerms}); for the vanilla cell {@code J_t = diag(d_t) M_t}
+ * with M_t = da_t / dtheta. Nothing is carried between steps, not even a unit's own c_{t-1}, and
+ * nothing is stored; the cost is O(G n (n + m)) per step. With a second-moment optimizer this is the
+ * companion paper's competitor to full RTRL.
  */
 public final class Immediate implements Learner {
 
     private final LearnerSpec spec;
-    private final VanillaRnn vanilla; // the cell if it is vanilla, else null
-    private final GatedCell gated;    // the cell if it is gated, else null
     private final RecurrentCell cell;
     private final Kernels kernels;
 
     Immediate(LearnerSpec spec, RecurrentCell cell, Kernels kernels) {
         this.spec = spec;
         this.cell = cell;
-        this.vanilla = cell instanceof VanillaRnn v ? v : null;
-        this.gated = cell instanceof GatedCell g ? g : null;
         this.kernels = kernels;
     }
 
     @Override
     public void step(MemorySegment grad) {
         kernels.fill(grad, 0, cell.layout().recurrentSize(), 0f);
-        if (gated != null) {
-            GatedTerms.addImmediateToGradient(gated, kernels, grad);
-        } else {
-            ImmediateTerm.addToGradient(vanilla, kernels, grad);
-        }
+        CellTerms.addImmediateToGradient(cell, kernels, grad);
     }
 
     @Override
@@ -49,9 +37,8 @@ public final class Immediate implements Learner {
 
     @Override
     public float sensitivity(int i, int column) {
-        return gated != null ? GatedTerms.immediateEntry(gated, i, column) : ImmediateTerm.scaledEntry(vanilla, i, column);
+        return CellTerms.immediateEntry(cell, i, column);
     }
-
     @Override
     public LearnerSpec spec() {
         return spec;

@@ -3,7 +3,6 @@ package org.sparsertrl.engine.learn;
 import java.util.Arrays;
 
 import org.sparsertrl.engine.Arguments;
-import org.sparsertrl.engine.cell.GatedCell;
 import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.ColumnPool;
@@ -98,8 +97,7 @@ public sealed interface LearnerSpec {
     record FullSpec() implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return cell instanceof GatedCell gated ? new GatedFullRtrl(this, gated, memory, kernels, pool)
-                    : new FullRtrl(this, vanilla(cell, label()), memory, kernels, pool);
+            return new FullRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -132,8 +130,7 @@ public sealed interface LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return cell instanceof GatedCell gated ? new GatedSparseRtrl(this, gated, memory, kernels, pool)
-                    : new SparseRtrl(this, vanilla(cell, label()), memory, kernels, pool);
+            return new SparseRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -163,8 +160,7 @@ public sealed interface LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             requireKAtMostN(k, cell);
-            return cell instanceof GatedCell gated ? new GatedSubsetRtrl(this, gated, memory, kernels, pool)
-                    : new SubsetRtrl(this, vanilla(cell, label()), memory, kernels, pool);
+            return new SubsetRtrl(this, cell, memory, kernels, pool);
         }
 
         @Override
@@ -211,8 +207,7 @@ public sealed interface LearnerSpec {
     record Snap1Spec() implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return cell instanceof GatedCell gated ? new GatedSnap1(this, gated, memory, kernels)
-                    : new Snap1(this, vanilla(cell, label()), memory, kernels);
+            return new Snap1(this, cell, memory, kernels);
         }
 
         @Override
@@ -236,8 +231,7 @@ public sealed interface LearnerSpec {
 
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return cell instanceof GatedCell gated ? new GatedTruncatedBptt(this, gated, memory, kernels)
-                    : new TruncatedBptt(this, vanilla(cell, label()), memory, kernels);
+            return new TruncatedBptt(this, cell, memory, kernels);
         }
 
         @Override

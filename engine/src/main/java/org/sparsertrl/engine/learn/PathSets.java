@@ -53,11 +53,6 @@ final class PathSets {
         return paths[i * k + r];
     }
 
-    /** All sets, S_i at {@code [i k, i k + k)}: the live array, for kernels to read, never to write. */
-    int[] flat() {
-        return paths;
-    }
-
     /** S_i (a copy; inspection only). */
     int[] paths(int i) {
         return Arrays.copyOfRange(paths, i * k, i * k + k);

@@ -1,96 +1,104 @@
 package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
-import org.sparsertrl.engine.cell.RnnLayout;
-import org.sparsertrl.engine.cell.VanillaRnn;
+
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.kernel.ColumnPool;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
-import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-
 /**
- * Per-row sparse RTRL: row i of the sensitivity is propagated only through its k paths S_i.
+ * Per-row sparse RTRL, for every cell: unit i keeps k paths S_i over the units, and each of its state
+ * rows r is propagated only from the state rows of the units in S_i (see {@link CellTerms}):
  * <pre>
- *   J_t[i,:] = d_t[i] (alpha sum_{j in S_i} W[i,j] J_{t-1}[j,:] + M_t[i,:])      g_t = J_t^T delta_t
+ *   J_t[r,:] = rowScale_t[r] alpha sum_{j in S_i} sum_{r' in rows(j)} A_t[r, r'] J_{t-1}[r',:] + M_t[r,:]      g_t = J_t^T delta_t
  * </pre>
- * Cost O(k n p) = O(k n^3) per step, memory two n x p buffers. With k = n this is exactly full RTRL
- * (same operations in the same order, so the same bits); with k = 0 it is {@link Immediate} and stores
- * nothing.
+ * For the vanilla cell (one state row per unit, A_t = W, rowScale_t = d_t) that is
+ * {@code J_t[i,:] = d_t[i] (alpha sum_{j in S_i} W[i,j] J_{t-1}[j,:] + M_t[i,:])}. Cost O(k q S p) for q state
+ * rows per unit, memory two S x p buffers. With k = n this is full RTRL (on the vanilla cell the same
+ * operations in the same order, so the same bits; on a gated cell the same terms in another order);
+ * with k = 0 it is {@link Immediate} and stores nothing.
  *
  * <p>The sets are chosen by the {@link Selection} policy (see {@link PathSets}); top-k and bottom-k
- * rank path (i, j) by |W[i, j]|.
+ * rank path (i, j) by {@link CellTerms#pathMagnitude}, |W[i, j]| for the vanilla cell.
  */
 public final class SparseRtrl implements Learner {
 
     private final LearnerSpec.SparseSpec spec;
-    private final VanillaRnn cell;
+    private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
     private final int k;
+    private final int rows;             // S
+    private final int perUnit;          // q: state rows per unit
+    private final int sources;          // k q: old rows each new row reads
     private final int width;            // p padded: RnnLayout.recurrentSize()
     private final float alpha;
     private final PathSets sets;        // S_i
-    private final int[] paths;          // (n, k) S_i, ascending within a row: the sets' own array
-    private final float[] weights;      // (n, k) alpha W[i, S_i[r]], gathered every step
+    private final int[] index;          // (S, k q) the old state rows of row r, ascending within a unit's block
+    private final float[] weights;      // (S, k q) alpha A_t[r, index], gathered every step
     private final PathSets.Magnitude magnitude = this::magnitude;
     private final ColumnPool pool;
     private final int parts;            // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private final SensitivityRows j;    // (n, width) J_{t-1} and J_t; none when k = 0
+    private final SensitivityRows j;    // (S, width) J_{t-1} and J_t; none when k = 0
     private MemorySegment grad;         // the gradient of the step under way
 
-    SparseRtrl(LearnerSpec.SparseSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+    SparseRtrl(LearnerSpec.SparseSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
-        RnnLayout layout = cell.layout();
-        this.n = layout.n();
+        this.n = cell.layout().n();
         this.k = spec.k();
-        this.width = layout.recurrentSize();
+        this.rows = cell.stateSize();
+        this.perUnit = cell.statesPerUnit();
+        this.sources = k * perUnit;
+        this.width = cell.layout().recurrentSize();
         this.alpha = spec.scaleByNOverK() && k > 0 ? (float) n / k : 1f;
         this.sets = new PathSets(spec.selection(), n, k);
-        this.paths = sets.flat();
-        this.weights = new float[n * k];
+        this.index = new int[rows * sources];
+        this.weights = new float[rows * sources];
         this.pool = pool;
-        this.parts = pool.partsFor((long) n * Math.max(k, 1) * width);
-        // With k = 0 nothing is propagated: J_t = diag(d_t) M_t is implied, as in Immediate, and not stored.
-        this.j = new SensitivityRows(memory, k == 0 ? 0 : n, width);
+        this.parts = pool.partsFor((long) rows * Math.max(sources, 1) * width);
+        // With k = 0 nothing is propagated: J_t = M_t is implied, as in Immediate, and not stored.
+        this.j = new SensitivityRows(memory, k == 0 ? 0 : rows, width);
     }
 
     @Override
     public void step(MemorySegment grad) {
         if (k == 0) {
             kernels.fill(grad, 0, width, 0f);
-            ImmediateTerm.addToGradient(cell, kernels, grad);
+            CellTerms.addImmediateToGradient(cell, kernels, grad);
             return;
         }
         sets.advance(magnitude);
-        RnnLayout layout = cell.layout();
-        MemorySegment params = cell.parameters();
-        for (int i = 0; i < n; i++) {
-            for (int r = 0; r < k; r++) {
-                weights[i * k + r] = alpha * params.getAtIndex(JAVA_FLOAT, layout.w(i, paths[i * k + r]));
+        for (int r = 0; r < rows; r++) {
+            int i = r % n;
+            for (int q = 0; q < perUnit; q++) {
+                for (int s = 0; s < k; s++) {
+                    int at = r * sources + q * k + s, source = q * n + sets.path(i, s);
+                    index[at] = source;
+                    weights[at] = alpha * cell.recurrentFactor(r, source);
+                }
             }
         }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        for (int i = 0; i < n; i++) {
-            ImmediateTerm.addToRow(cell, kernels, j.next(), (long) i * width, i);
+        for (int r = 0; r < rows; r++) {
+            CellTerms.addImmediateToRow(cell, kernels, j.next(), (long) r * width, r);
         }
-        ImmediateTerm.addToGradient(cell, kernels, grad);
+        CellTerms.addImmediateToGradient(cell, kernels, grad);
         j.swap();
     }
 
     /** Columns {@code [from, to)} of the propagated rows and of their gradient. */
     private void propagate(int from, int to) {
-        kernels.sparseStep(j.previous(), from, width, paths, weights, k, n,
-                cell.derivative(), cell.delta(), j.next(), from, width, grad, from, to - from);
+        kernels.sparseStep(j.previous(), from, width, index, weights, sources, rows,
+                cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
     }
 
-    /** |W[i, j]|: what the top-k and bottom-k policies rank path (i, j) by. */
     private float magnitude(int i, int j) {
-        return Math.abs(cell.parameters().getAtIndex(JAVA_FLOAT, cell.layout().w(i, j)));
+        return CellTerms.pathMagnitude(cell, i, j);
     }
 
     /** S_i as used by the last step (a copy; inspection only). */
@@ -105,7 +113,7 @@ public final class SparseRtrl implements Learner {
 
     @Override
     public float sensitivity(int i, int column) {
-        return k == 0 ? ImmediateTerm.scaledEntry(cell, i, column) : j.get(i, column);
+        return k == 0 ? CellTerms.immediateEntry(cell, i, column) : j.get(i, column);
     }
 
     @Override

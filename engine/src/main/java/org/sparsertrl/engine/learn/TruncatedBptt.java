@@ -2,8 +2,8 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
-import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -11,81 +11,110 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 
 /**
- * Truncated backpropagation through time, run online: at every step the current loss's error is
- * carried back through the last {@code window} steps, whose h_{s-1}, x_s and d_s are kept in a ring
- * buffer preallocated in the model's memory:
+ * Truncated backpropagation through time, run online, for every cell: the current loss's error e
+ * (one value per state row) is carried back through the last {@code window} steps, whose h_{s-1},
+ * x_s and Jacobian coefficients (see {@link RecurrentCell}) are kept in a ring preallocated in the
+ * model's memory. Per step s, back from t, with {@code a = g n + i} a gate row:
  * <pre>
- *   e_t = delta_t;   for s = t, t-1, ..., t-window+1:   a = e_s o d_s,   g += a z_s^T,   e_{s-1} = W^T a
+ *   sw_a = sum_{r in rows(i)} e[r] cw_s[r,g]      su_a = sum_{r in rows(i)} e[r] cu_s[r,g]
+ *   g[W_a] += sw_a h_{s-1}      g[U_a] += su_a x_s      g[b_a] += su_a
+ *   e_{s-1} = D_s^T e:  e_{s-1}[h] = sum_a sw_a W[a,:],   e_{s-1}[selfColumn(r)] += self_s[r] e[r]
  * </pre>
- * with z_s = [h_{s-1}; x_s; 1]. This is RTRL's gradient of the current loss, J_t^T delta_t, cut to
- * the paths of at most {@code window} steps; with a window at least as long as the sequence (and
- * frozen weights) it is exact, and the sum over a sequence is BPTT's gradient. Cost O(window n (n + m))
- * per step; the stored history is read with the current W, as online truncated BPTT does.
+ * For the vanilla cell (cw = cu = d_s, no self path) that is {@code a = e_s o d_s, g += a z_s^T,
+ * e_{s-1} = W^T a} with z_s = [h_{s-1}; x_s; 1]. This is RTRL's gradient of the current loss,
+ * J_t^T delta_t, cut to the paths of at most {@code window} steps; with a window covering the sequence
+ * (and frozen weights) the sum over the sequence is BPTT's gradient. Cost O(window G n (n + m)) per
+ * step; the stored history is read with the current W, as online truncated BPTT does.
  */
 public final class TruncatedBptt implements Learner {
 
     private final LearnerSpec spec;
-    private final VanillaRnn cell;
+    private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
     private final int m;
-    private final int nPad;
-    private final int mPad;
+    private final int rows;          // S
+    private final int gates;
     private final int window;
-    private final MemorySegment previous;   // (window, nPad) h_{s-1}, slot s mod window
-    private final MemorySegment inputs;     // (window, mPad) x_s
-    private final MemorySegment derivatives; // (window, nPad) d_s
-    private MemorySegment error;            // (nPad) e_s
-    private MemorySegment nextError;        // (nPad) e_{s-1} being built; the two swap
-    private final MemorySegment scaled;     // (nPad) a = e_s o d_s
-    private int head;                       // slot of the newest step
-    private int count;                      // steps held, at most window
+    private final int coefficients;  // floats of cw (or cu) per step: S G
+    private final int slotFloats;    // one step of history: h (nPad) | x (mPad) | cw | cu | self, padded
+    private final MemorySegment history; // (window, slotFloats)
+    private final float[] rowSums;   // (G n) sw_a
+    private MemorySegment error;     // (padded S) e_s
+    private MemorySegment nextError; // (padded S) e_{s-1} being built; the two swap
+    private int head;
+    private int count;
 
-    TruncatedBptt(LearnerSpec.TruncatedBpttSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
+    TruncatedBptt(LearnerSpec.TruncatedBpttSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
         this.n = layout.n();
         this.m = layout.m();
-        this.nPad = ModelMemory.padded(n);
-        this.mPad = ModelMemory.padded(m);
+        this.rows = cell.stateSize();
+        this.gates = cell.gates();
         this.window = spec.window();
-        this.previous = memory.allocateFloats((long) window * nPad);
-        this.inputs = memory.allocateFloats((long) window * mPad);
-        this.derivatives = memory.allocateFloats((long) window * nPad);
-        this.error = memory.allocateFloats(nPad);
-        this.nextError = memory.allocateFloats(nPad);
-        this.scaled = memory.allocateFloats(nPad);
+        this.coefficients = rows * gates;
+        this.slotFloats = ModelMemory.padded(layout.nPad() + layout.mPad() + 2 * coefficients + rows);
+        this.history = memory.allocateFloats((long) window * slotFloats);
+        this.rowSums = new float[layout.rows()];
+        this.error = memory.allocateFloats(ModelMemory.padded(rows));
+        this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
         this.head = window - 1;
     }
 
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
+        int nPad = layout.nPad(), mPad = layout.mPad();
         head = head + 1 == window ? 0 : head + 1;
         count = Math.min(count + 1, window);
-        MemorySegment.copy(cell.previousState(), 0, previous, (long) head * nPad * Float.BYTES, (long) n * Float.BYTES);
-        MemorySegment.copy(cell.input(), 0, inputs, (long) head * mPad * Float.BYTES, (long) m * Float.BYTES);
-        MemorySegment.copy(cell.derivative(), 0, derivatives, (long) head * nPad * Float.BYTES, (long) n * Float.BYTES);
-        MemorySegment.copy(cell.delta(), 0, error, 0, (long) n * Float.BYTES);
+        long at = (long) head * slotFloats;
+        MemorySegment.copy(cell.previousState(), 0, history, at * Float.BYTES, (long) n * Float.BYTES);
+        MemorySegment.copy(cell.input(), 0, history, (at + nPad) * Float.BYTES, (long) m * Float.BYTES);
+        long cwAt = at + nPad + mPad, cuAt = cwAt + coefficients, selfAt = cuAt + coefficients;
+        for (int r = 0; r < rows; r++) {
+            for (int g = 0; g < gates; g++) {
+                history.setAtIndex(JAVA_FLOAT, cwAt + (long) r * gates + g, cell.coefficientW(r, g));
+                history.setAtIndex(JAVA_FLOAT, cuAt + (long) r * gates + g, cell.coefficientU(r, g));
+            }
+            history.setAtIndex(JAVA_FLOAT, selfAt + r, cell.selfCoefficient(r));
+        }
+        MemorySegment.copy(cell.delta(), 0, error, 0, (long) rows * Float.BYTES);
         MemorySegment theta = cell.parameters();
         kernels.fill(grad, 0, layout.recurrentSize(), 0f);
         int slot = head;
         for (int back = 0; back < count; back++) {
-            long h = (long) slot * nPad, x = (long) slot * mPad;
+            long h = (long) slot * slotFloats, x = h + nPad, cw = x + mPad, cu = cw + coefficients, self = cu + coefficients;
             for (int i = 0; i < n; i++) {
-                float a = error.getAtIndex(JAVA_FLOAT, i) * derivatives.getAtIndex(JAVA_FLOAT, h + i);
-                scaled.setAtIndex(JAVA_FLOAT, i, a);
-                kernels.axpy(a, previous, h, grad, layout.w(i, 0), n);
-                kernels.axpy(a, inputs, x, grad, layout.u(i, 0), m);
-                int b = layout.b(i);
-                grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + a);
+                for (int g = 0; g < gates; g++) {
+                    float sw = 0f, su = 0f;
+                    for (int r = i; r < rows; r += n) {
+                        float e = error.getAtIndex(JAVA_FLOAT, r);
+                        sw = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cw + (long) r * gates + g), sw);
+                        su = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cu + (long) r * gates + g), su);
+                    }
+                    int a = g * n + i;
+                    rowSums[a] = sw;
+                    kernels.axpy(sw, history, h, grad, layout.w(a, 0), n);
+                    kernels.axpy(su, history, x, grad, layout.u(a, 0), m);
+                    int b = layout.b(a);
+                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
+                }
             }
             if (back + 1 < count) {
-                kernels.fill(nextError, 0, n, 0f);
-                for (int i = 0; i < n; i++) {
-                    kernels.axpy(scaled.getAtIndex(JAVA_FLOAT, i), theta, layout.w(i, 0), nextError, 0, n);
+                kernels.fill(nextError, 0, rows, 0f);
+                for (int a = 0; a < layout.rows(); a++) {
+                    kernels.axpy(rowSums[a], theta, layout.w(a, 0), nextError, 0, n);
+                }
+                for (int r = 0; r < rows; r++) {
+                    int c = cell.selfColumn(r);
+                    if (c < 0) {
+                        continue;
+                    }
+                    nextError.setAtIndex(JAVA_FLOAT, c, Math.fma(history.getAtIndex(JAVA_FLOAT, self + r),
+                            error.getAtIndex(JAVA_FLOAT, r), nextError.getAtIndex(JAVA_FLOAT, c)));
                 }
                 MemorySegment swap = error;
                 error = nextError;
@@ -112,35 +141,23 @@ public final class TruncatedBptt implements Learner {
         return spec;
     }
 
-    /** The history (h, x, d of the last {@code window} steps), then head and count. */
+    /** The history of the last {@code window} steps, then head and count. */
     @Override
     public long stateBytes() {
-        return previous.byteSize() + inputs.byteSize() + derivatives.byteSize() + 2L * Integer.BYTES;
+        return history.byteSize() + 2L * Integer.BYTES;
     }
 
     @Override
     public void saveState(MemorySegment dst, long offset) {
-        long at = offset;
-        MemorySegment.copy(previous, 0, dst, at, previous.byteSize());
-        at += previous.byteSize();
-        MemorySegment.copy(inputs, 0, dst, at, inputs.byteSize());
-        at += inputs.byteSize();
-        MemorySegment.copy(derivatives, 0, dst, at, derivatives.byteSize());
-        at += derivatives.byteSize();
-        dst.set(JAVA_INT_UNALIGNED, at, head);
-        dst.set(JAVA_INT_UNALIGNED, at + Integer.BYTES, count);
+        MemorySegment.copy(history, 0, dst, offset, history.byteSize());
+        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize(), head);
+        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES, count);
     }
 
     @Override
     public void loadState(MemorySegment src, long offset) {
-        long at = offset;
-        MemorySegment.copy(src, at, previous, 0, previous.byteSize());
-        at += previous.byteSize();
-        MemorySegment.copy(src, at, inputs, 0, inputs.byteSize());
-        at += inputs.byteSize();
-        MemorySegment.copy(src, at, derivatives, 0, derivatives.byteSize());
-        at += derivatives.byteSize();
-        head = src.get(JAVA_INT_UNALIGNED, at);
-        count = src.get(JAVA_INT_UNALIGNED, at + Integer.BYTES);
+        MemorySegment.copy(src, offset, history, 0, history.byteSize());
+        head = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize());
+        count = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES);
     }
 }

@@ -12,9 +12,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 /**
  * A sensitivity kept only on its one-step sparsity pattern: one value per recurrent parameter, the
  * entry J[i, theta] of the unit i that owns theta (W[i,:], U[i,:], b[i]), held in a slab-shaped
- * vector in the model's memory. SnAp-1 and RFLO both update it unit by unit as
- * {@code trace[theta] = decay_i trace[theta] + gain_i z_t[theta]} and take {@code error_i trace[theta]}
- * as the gradient; they differ only in the decay, gain and error. This class is their carried state.
+ * vector in the model's memory. RFLO updates it unit by unit as
+ * {@code trace[theta] = decay_i trace[theta] + gain_i z_t[theta]} and takes {@code error_i trace[theta]}
+ * as the gradient. (SnAp-1 keeps the same entries for every cell, in rows per state row: {@link Snap1}.)
  */
 final class UnitTrace {
 

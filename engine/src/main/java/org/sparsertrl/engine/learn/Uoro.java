@@ -2,10 +2,8 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.cell.GatedCell;
 import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
-import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -13,31 +11,27 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * UORO (Tallec and Ollivier, 2017): an unbiased rank-one estimate J_t ~ h~_t theta~_t^T, O(n^2) work
- * and O(p) memory per step, for every cell. With random signs nu in {-1, +1}^n drawn every step,
+ * UORO (Tallec and Ollivier, 2017): an unbiased rank-one estimate J_t ~ h~_t theta~_t^T, O(G n^2) work
+ * and O(p) memory per step, for every cell (see {@link CellTerms}). With random signs nu in
+ * {-1, +1}^S drawn every step, over the S state rows:
  * <pre>
- *   A = diag(d_t) W h~_{t-1}          B = nu^T diag(d_t) M_t   (for theta of unit i: nu_i d_t[i] z_t)
+ *   A = D_t h~_{t-1}                  B = nu^T M_t
  *   rho0 = sqrt((|theta~| + eps) / (|A| + eps))      rho1 = sqrt((|B| + eps) / (|nu| + eps))
  *   h~_t = rho0 A + rho1 nu          theta~_t = theta~_{t-1} / rho0 + B / rho1          g_t = (delta_t . h~_t) theta~_t
  * </pre>
- * For this cell |B|^2 = sum_i d_t[i]^2 |z_t|^2 does not depend on nu, and rho0 depends only on the
- * past, so the cross terms have zero mean and E[h~_t theta~_t^T] = J_t with frozen weights. The
- * signs come from a SplitMix64 generator held in one long (saved with the state), so steps allocate
- * nothing and a restored run draws the same signs.
- *
- * <p>For a gated cell (see {@link GatedTerms}) the same estimate runs over the S state rows, with
- * {@code A = D_t h~_{t-1}} and {@code B = nu^T M_t}: for gate row a = g n + i, B's W part is
- * {@code (sum_{r in rows(i)} nu_r cw[r,g]) h_{t-1}} and its U part and bias
- * {@code sum_{r in rows(i)} nu_r cu[r,g]} times x_t and 1. |B| then depends on nu, but only through
- * terms even in nu (B(-nu) = -B(nu)), so the cross terms still have zero mean and the estimate stays unbiased.
+ * For gate row a = g n + i, B's W part is {@code (sum_{r in rows(i)} nu_r cw[r,g]) h_{t-1}} and its U
+ * part and bias {@code sum_{r in rows(i)} nu_r cu[r,g]} times x_t and 1 (for the vanilla cell,
+ * {@code nu_i d_t[i] z_t}). rho0 depends only on the past and |B| depends on nu only through terms
+ * even in nu (B(-nu) = -B(nu); for the vanilla cell not at all), so the cross terms have zero mean and
+ * E[h~_t theta~_t^T] = J_t with frozen weights. The signs come from a SplitMix64 generator held in one
+ * long (saved with the state), so steps allocate nothing and a restored run draws the same signs.
  */
 public final class Uoro implements Learner {
 
     private static final float EPS = 1e-7f;
 
     private final LearnerSpec.UoroSpec spec;
-    private final VanillaRnn vanilla;       // the cell if it is vanilla, else null
-    private final GatedCell gated;          // the cell if it is gated, else null
+    private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
     private final int rows;                 // state rows: n, or 2n for the LSTM
@@ -46,13 +40,12 @@ public final class Uoro implements Learner {
     private final MemorySegment thetaTilde; // (width) theta~, slab layout
     private final MemorySegment a;          // (padded rows) A, then scratch
     private final float[] signs;            // (rows) nu
-    private final float[] recurrentDots;    // (G n) W[a,:] h~, gated cells only
+    private final float[] recurrentDots;    // (G n) W[a,:] h~
     private long random;                    // SplitMix64 state
 
     Uoro(LearnerSpec.UoroSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
-        this.vanilla = cell instanceof VanillaRnn v ? v : null;
-        this.gated = cell instanceof GatedCell g ? g : null;
+        this.cell = cell;
         this.kernels = kernels;
         this.n = cell.layout().n();
         this.rows = cell.stateSize();
@@ -67,51 +60,18 @@ public final class Uoro implements Learner {
 
     @Override
     public void step(MemorySegment grad) {
-        if (gated != null) {
-            gatedStep(grad);
-            return;
-        }
-        RnnLayout layout = vanilla.layout();
+        RnnLayout layout = cell.layout();
         int m = layout.m();
-        MemorySegment d = vanilla.derivative(), theta = vanilla.parameters(), h = vanilla.previousState(), x = vanilla.input();
-        for (int i = 0; i < n; i++) {
-            a.setAtIndex(JAVA_FLOAT, i, d.getAtIndex(JAVA_FLOAT, i) * kernels.dot(theta, layout.w(i, 0), hTilde, 0, n));
-        }
-        float zNorm2 = kernels.sumOfSquares(h, 0, n) + kernels.sumOfSquares(x, 0, m) + 1f;
-        float bNorm2 = kernels.sumOfSquares(d, 0, n) * zNorm2;
-        float rho0 = (float) Math.sqrt((Math.sqrt(kernels.sumOfSquares(thetaTilde, 0, width)) + EPS)
-                / (Math.sqrt(kernels.sumOfSquares(a, 0, n)) + EPS));
-        float rho1 = (float) Math.sqrt((Math.sqrt(bNorm2) + EPS) / (Math.sqrt(n) + EPS));
-        for (int i = 0; i < n; i++) {
-            signs[i] = (nextLong() & 1) == 0 ? 1f : -1f;
-        }
-        kernels.scale(1f / rho0, thetaTilde, 0, width);
-        for (int i = 0; i < n; i++) {
-            float coefficient = signs[i] * d.getAtIndex(JAVA_FLOAT, i) / rho1;
-            kernels.axpy(coefficient, h, 0, thetaTilde, layout.w(i, 0), n);
-            kernels.axpy(coefficient, x, 0, thetaTilde, layout.u(i, 0), m);
-            int b = layout.b(i);
-            thetaTilde.setAtIndex(JAVA_FLOAT, b, thetaTilde.getAtIndex(JAVA_FLOAT, b) + coefficient);
-            hTilde.setAtIndex(JAVA_FLOAT, i, rho0 * a.getAtIndex(JAVA_FLOAT, i) + rho1 * signs[i]);
-        }
-        float projection = kernels.dot(vanilla.delta(), 0, hTilde, 0, n);
-        kernels.fill(grad, 0, width, 0f);
-        kernels.axpy(projection, thetaTilde, 0, grad, 0, width);
-    }
-
-    /** The same estimate for a gated cell (see the class comment). */
-    private void gatedStep(MemorySegment grad) {
-        RnnLayout layout = gated.layout();
-        int m = layout.m();
-        MemorySegment theta = gated.parameters(), h = gated.previousState(), x = gated.input();
+        MemorySegment theta = cell.parameters(), h = cell.previousState(), x = cell.input();
         for (int row = 0; row < layout.rows(); row++) {
             recurrentDots[row] = kernels.dot(theta, layout.w(row, 0), hTilde, 0, n);
         }
         for (int r = 0; r < rows; r++) {
             int i = r % n;
-            float sum = gated.selfCoefficient(r) * hTilde.getAtIndex(JAVA_FLOAT, gated.selfColumn(r));
-            for (int g = 0; g < gated.gates(); g++) {
-                sum = Math.fma(gated.coefficientW(r, g), recurrentDots[g * n + i], sum);
+            int self = cell.selfColumn(r);
+            float sum = self < 0 ? 0f : cell.selfCoefficient(r) * hTilde.getAtIndex(JAVA_FLOAT, self);
+            for (int g = 0; g < cell.gates(); g++) {
+                sum = Math.fma(cell.coefficientW(r, g), recurrentDots[g * n + i], sum);
             }
             a.setAtIndex(JAVA_FLOAT, r, sum);
             signs[r] = (nextLong() & 1) == 0 ? 1f : -1f;
@@ -119,7 +79,7 @@ public final class Uoro implements Learner {
         float hNorm2 = kernels.sumOfSquares(h, 0, n), xNorm2 = kernels.sumOfSquares(x, 0, m) + 1f;
         float bNorm2 = 0f;
         for (int i = 0; i < n; i++) {
-            for (int g = 0; g < gated.gates(); g++) {
+            for (int g = 0; g < cell.gates(); g++) {
                 float sw = unitSum(i, g, true), su = unitSum(i, g, false);
                 bNorm2 += sw * sw * hNorm2 + su * su * xNorm2;
             }
@@ -129,7 +89,7 @@ public final class Uoro implements Learner {
         float rho1 = (float) Math.sqrt((Math.sqrt(bNorm2) + EPS) / (Math.sqrt(rows) + EPS));
         kernels.scale(1f / rho0, thetaTilde, 0, width);
         for (int i = 0; i < n; i++) {
-            for (int g = 0; g < gated.gates(); g++) {
+            for (int g = 0; g < cell.gates(); g++) {
                 int row = g * n + i;
                 float sw = unitSum(i, g, true) / rho1, su = unitSum(i, g, false) / rho1;
                 kernels.axpy(sw, h, 0, thetaTilde, layout.w(row, 0), n);
@@ -141,7 +101,7 @@ public final class Uoro implements Learner {
         for (int r = 0; r < rows; r++) {
             hTilde.setAtIndex(JAVA_FLOAT, r, rho0 * a.getAtIndex(JAVA_FLOAT, r) + rho1 * signs[r]);
         }
-        float projection = kernels.dot(gated.delta(), 0, hTilde, 0, rows);
+        float projection = kernels.dot(cell.delta(), 0, hTilde, 0, rows);
         kernels.fill(grad, 0, width, 0f);
         kernels.axpy(projection, thetaTilde, 0, grad, 0, width);
     }
@@ -150,7 +110,7 @@ public final class Uoro implements Learner {
     private float unitSum(int i, int g, boolean w) {
         float sum = 0f;
         for (int r = i; r < rows; r += n) {
-            sum = Math.fma(signs[r], w ? gated.coefficientW(r, g) : gated.coefficientU(r, g), sum);
+            sum = Math.fma(signs[r], w ? cell.coefficientW(r, g) : cell.coefficientU(r, g), sum);
         }
         return sum;
     }

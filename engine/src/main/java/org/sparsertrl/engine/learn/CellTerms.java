@@ -2,44 +2,34 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.cell.GatedCell;
+import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.Kernels;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * The two Jacobians of a gated cell, built from the per-step coefficients the cell leaves (see
- * {@link GatedCell}): the recurrent D_t = ds_t / ds_{t-1} and the immediate M_t = ds_t / dtheta.
- * The RTRL recursion for a gated cell is {@code J_t = D_t J_{t-1} + M_t}, {@code g_t = J_t^T delta_t};
- * each learner keeps some of the terms of D_t and all of M_t.
+ * What every learner builds from a cell's per-step coefficients (see {@link RecurrentCell}): the
+ * immediate Jacobian M_t = ds_t / dtheta and its share of the gradient, and the size of a path. The
+ * RTRL recursion is {@code J_t = D_t J_{t-1} + M_t}, {@code g_t = J_t^T delta_t}, with
+ * {@code D_t = diag(rowScale_t) A_t}; each learner keeps some of the terms of D_t and all of M_t.
  *
- * <p>"Paths" of a gated cell are over units, as for the vanilla cell: keeping path (i, j) keeps
- * every entry of D_t that links a state row of unit i to a state row of unit j (for the LSTM, the
- * four entries h_i/c_i from h_j/c_j). Row r of M_t touches only the parameters of its own unit's
- * gate rows.
+ * <p>"Paths" are over units: keeping path (i, j) keeps every entry of D_t that links a state row of
+ * unit i to a state row of unit j (for the LSTM, the four entries h_i/c_i from h_j/c_j). Row r of
+ * M_t touches only the parameters of its own unit's gate rows.
  */
-final class GatedTerms {
+final class CellTerms {
 
-    private GatedTerms() {
+    private CellTerms() {
     }
 
-    /** D_t[r, column] for state rows r and column. */
-    static float recurrent(GatedCell cell, int r, int column) {
-        RnnLayout layout = cell.layout();
-        int n = layout.n(), i = r % n;
-        float sum = column == cell.selfColumn(r) ? cell.selfCoefficient(r) : 0f;
-        if (column < n) {
-            MemorySegment params = cell.parameters();
-            for (int g = 0; g < cell.gates(); g++) {
-                sum = Math.fma(cell.coefficientW(r, g), params.getAtIndex(JAVA_FLOAT, layout.w(g * n + i, column)), sum);
-            }
-        }
-        return sum;
+    /** D_t[r, column] = rowScale[r] A_t[r, column]. For inspection and tests. */
+    static float recurrent(RecurrentCell cell, int r, int column) {
+        return cell.rowScale().getAtIndex(JAVA_FLOAT, r) * cell.recurrentFactor(r, column);
     }
 
     /** Adds M_t[r, :] to the sensitivity row that starts at {@code rowOffset}. */
-    static void addImmediateToRow(GatedCell cell, Kernels kernels, MemorySegment j, long rowOffset, int r) {
+    static void addImmediateToRow(RecurrentCell cell, Kernels kernels, MemorySegment j, long rowOffset, int r) {
         RnnLayout layout = cell.layout();
         int n = layout.n(), i = r % n;
         for (int g = 0; g < cell.gates(); g++) {
@@ -53,7 +43,7 @@ final class GatedTerms {
     }
 
     /** Adds {@code delta_t^T M_t} to the recurrent part of {@code grad}, one pass per gate row. */
-    static void addImmediateToGradient(GatedCell cell, Kernels kernels, MemorySegment grad) {
+    static void addImmediateToGradient(RecurrentCell cell, Kernels kernels, MemorySegment grad) {
         RnnLayout layout = cell.layout();
         int n = layout.n(), rows = cell.stateSize();
         MemorySegment delta = cell.delta();
@@ -75,7 +65,7 @@ final class GatedTerms {
     }
 
     /** M_t[r, column]: the sensitivity the immediate learner implies. For inspection and tests. */
-    static float immediateEntry(GatedCell cell, int r, int column) {
+    static float immediateEntry(RecurrentCell cell, int r, int column) {
         RnnLayout layout = cell.layout();
         int n = layout.n(), i = r % n;
         for (int g = 0; g < cell.gates(); g++) {
@@ -91,6 +81,17 @@ final class GatedTerms {
             }
         }
         return 0f;
+    }
+
+    /** {@code sum_g |W[g n + i, j]|}, the size of every weight from unit j into unit i's gates: what top-k and bottom-k rank path (i, j) by. */
+    static float pathMagnitude(RecurrentCell cell, int i, int j) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n();
+        float sum = 0f;
+        for (int g = 0; g < cell.gates(); g++) {
+            sum += Math.abs(cell.parameter(layout.w(g * n + i, j)));
+        }
+        return sum;
     }
 
     /** The state rows of the units in {@code units} (ascending), h rows first, then c rows: ascending too. */
