@@ -77,8 +77,13 @@ class OptimizerTest {
                 assertEquals((i - 18.0) * 2 / Math.sqrt(norm2), g.getAtIndex(JAVA_FLOAT, i), 1e-5, "direction kept");
             }
             assertEquals(2.0, Math.sqrt(after), 1e-5);
+            float[] clipped = g.toArray(JAVA_FLOAT);
             assertEquals(2.0, GradientClipping.clip(KernelProvider.selected(), g, SIZE, 5f), 1e-5, "under the limit");
-            assertEquals(2.0, Math.sqrt(after), 1e-5, "untouched under the limit");
+            // Under the limit the gradient is scaled by exactly 1: every element keeps its bits.
+            for (int i = 0; i < SIZE; i++) {
+                assertEquals(Float.floatToRawIntBits(clipped[i]), Float.floatToRawIntBits(g.getAtIndex(JAVA_FLOAT, i)),
+                        "element " + i + " untouched under the limit: was " + clipped[i] + ", is " + g.getAtIndex(JAVA_FLOAT, i));
+            }
         }
     }
 

@@ -13,7 +13,6 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -121,15 +120,27 @@ class SelectionPolicyTest {
         try (OnlineTrainer trainer = trainer(8, 1, LearnerSpec.sparse(1, Selection.topK(3)))) {
             trainer.step(X, Y);
             RnnLayout l = trainer.layout();
-            int before = current(trainer)[0][0];
+            int[][] first = current(trainer);
+            int before = first[0][0];
             int other = (before + 1) % 8;
             trainer.cell().setParameter(l.w(0, other), 100f);
             trainer.step(X, Y);
             trainer.step(X, Y);
-            assertEquals(before, current(trainer)[0][0], "no refresh before step 3");
+            assertTrue(Arrays.deepEquals(first, current(trainer)), "no refresh before step 3, though W[0, " + other
+                    + "] is now the largest: " + Arrays.deepToString(current(trainer)));
+            // The refresh at step 3 ranks the weights as they are when the step starts: every row's set is
+            // the top-1 of those weights, and row 0's is the path made largest.
+            float[][] seen = weights(trainer);
             trainer.step(X, Y);
-            assertEquals(other, current(trainer)[0][0], "refreshed at step 3");
-            assertFalse(other == before);
+            int[][] refreshed = current(trainer);
+            assertEquals(other, refreshed[0][0], "row 0 refreshed at step 3");
+            for (int i = 0; i < 8; i++) {
+                int largest = 0;
+                for (int j = 1; j < 8; j++) {
+                    largest = Math.abs(seen[i][j]) > Math.abs(seen[i][largest]) ? j : largest;
+                }
+                assertArrayEquals(new int[] {largest}, refreshed[i], "row " + i + " at step 3: " + Arrays.toString(seen[i]));
+            }
         }
     }
 

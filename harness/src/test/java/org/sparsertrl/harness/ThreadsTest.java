@@ -1,10 +1,17 @@
 package org.sparsertrl.harness;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.kernel.ColumnPool;
+import org.sparsertrl.engine.kernel.KernelProvider;
+import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.train.OnlineTrainer;
@@ -12,7 +19,6 @@ import org.sparsertrl.harness.oracle.EngineProbe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -25,14 +31,29 @@ class ThreadsTest {
         try (ColumnPool pool = new ColumnPool(3)) {
             qt().withExamples(200).forAll(integers().between(0, 5000), integers().between(1, 5)).checkAssert((width, parts) -> {
                 AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(width, 1));
+                AtomicInteger ranges = new AtomicInteger();
+                Set<Thread> threads = ConcurrentHashMap.newKeySet();
                 pool.run((from, to) -> {
                     assertTrue(from % 64 == 0 || from == width, "range starts aligned: " + from);
+                    if (from < to) {
+                        ranges.incrementAndGet();
+                        threads.add(Thread.currentThread());
+                    }
                     for (int c = from; c < to; c++) {
                         hits.incrementAndGet(c);
                     }
                 }, width, parts);
                 for (int c = 0; c < width; c++) {
                     assertEquals(1, hits.get(c), "column " + c + " of " + width + " in " + parts + " parts");
+                }
+                // Covering every column once proves nothing about the split: one range on the caller's
+                // thread does that too. Each range ran on a thread of its own, and more than one ran
+                // whenever there were two parts to give and more than one aligned block of columns.
+                String split = width + " columns in " + parts + " parts: " + ranges.get() + " ranges on " + threads;
+                assertEquals(ranges.get(), threads.size(), "one thread per range, " + split);
+                assertTrue(ranges.get() <= Math.min(parts, pool.threads()), split);
+                if (Math.min(parts, pool.threads()) >= 2 && width > 64) {
+                    assertTrue(ranges.get() >= 2, "the work was split, " + split);
                 }
             });
         }
@@ -98,8 +119,11 @@ class ThreadsTest {
         float[] x = new float[4], y = new float[1];
         for (LearnerSpec learner : List.of(LearnerSpec.full(), LearnerSpec.sparse(16, Selection.randomFixed(3)),
                 LearnerSpec.subset(40, 3))) {
-            try (OnlineTrainer one = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner).build();
-                 OnlineTrainer two = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner).threads(2).build()) {
+            Set<Thread> oneThreads = ConcurrentHashMap.newKeySet(), twoThreads = ConcurrentHashMap.newKeySet();
+            try (OnlineTrainer one = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner)
+                         .kernels(recordingThreads(oneThreads)).build();
+                 OnlineTrainer two = OnlineTrainer.builder(72, 4, 1).seed(5).learner(learner).threads(2)
+                         .kernels(recordingThreads(twoThreads)).build()) {
                 for (int t = 0; t < 30; t++) {
                     for (int j = 0; j < 4; j++) {
                         x[j] = (float) Math.sin(0.3 * t + j);
@@ -111,7 +135,26 @@ class ThreadsTest {
                 assertArrayEquals(EngineProbe.weights(one), EngineProbe.weights(two), learner.label() + " weights");
                 assertArrayEquals(EngineProbe.gradient(one), EngineProbe.gradient(two), learner.label() + " gradient");
             }
+            // Equal bits are only worth something if the second trainer did split its steps.
+            assertEquals(Set.of(Thread.currentThread()), oneThreads, learner.label() + ": one thread");
+            assertEquals(2, twoThreads.size(), learner.label() + ": the sensitivity kernels ran on " + twoThreads);
         }
+    }
+
+    /** The selected kernels, noting every thread that runs a sensitivity kernel into {@code threads}. */
+    private static Kernels recordingThreads(Set<Thread> threads) {
+        Kernels kernels = KernelProvider.selected();
+        return (Kernels) Proxy.newProxyInstance(Kernels.class.getClassLoader(), new Class<?>[] {Kernels.class},
+                (proxy, method, args) -> {
+                    if (method.getName().endsWith("Step")) {
+                        threads.add(Thread.currentThread());
+                    }
+                    try {
+                        return method.invoke(kernels, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Test
@@ -136,6 +179,8 @@ class ThreadsTest {
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                 () -> OnlineTrainer.builder(4, 1, 1).threads(0));
         assertEquals("threads = 0 is out of range [1, 256]", e.getMessage());
-        assertFalse(e.getMessage().isEmpty());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> OnlineTrainer.builder(4, 1, 1).threads(257));
+        assertEquals("threads = 257 is out of range [1, 256]", e.getMessage());
     }
 }

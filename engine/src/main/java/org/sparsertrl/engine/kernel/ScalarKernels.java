@@ -5,13 +5,25 @@ import java.lang.foreign.MemorySegment;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
- * Plain-Java twin of {@link VectorKernels}: the same signatures and loop shapes with a block of four
- * scalar "lanes" where the vector version has four vector registers. It is the reference the vector
- * kernels are tested against and the fallback when the Vector API is switched off.
+ * Plain-Java twin of {@link VectorKernels}: the same signatures and, for every output element, the
+ * same fused multiply-adds in the same order. It is the reference the vector kernels are tested
+ * against and the fallback when the Vector API is switched off.
  *
- * <p>Element-wise results are bit-for-bit those of the vector kernels (each output element sees the
- * same fused multiply-adds in the same order); the two reductions ({@link #dot}, {@link #sumOfSquares})
- * sum in a different order and agree within rounding.
+ * <p>The loop shapes are not the same. Here the sensitivity kernels walk the columns in blocks of
+ * four, every row inside a block, with the block's gradient in four local accumulators. The vector
+ * {@code denseStep} computes tiles of four rows by four vectors and scales them and adds them to the
+ * gradient in a second pass through memory; the vector {@code sparseStep} goes row by row over the
+ * whole column range, the gradient in memory. What both keep is the order of operations on each
+ * element:
+ * <pre>
+ *   C[i, c] = s[i] * fma(..., fma(A[i, 1], B[1, c], fma(A[i, 0], B[0, c], 0)))    inner index ascending
+ *   g[c]    = fma(..., fma(C[1, c], e[1], fma(C[0, c], e[0], 0)))                 rows ascending
+ * </pre>
+ * and likewise for {@code subsetStep}; the element-wise kernels apply the same few operations to each
+ * element in both. So these results are bit-for-bit the vector kernels', which KernelTwinsTest checks,
+ * and it checks both twins' sensitivity kernels against a reference that computes one element at a
+ * time in this order. The two reductions ({@link #dot}, {@link #sumOfSquares}) sum in a different
+ * order and agree within rounding.
  */
 public final class ScalarKernels implements Kernels {
 

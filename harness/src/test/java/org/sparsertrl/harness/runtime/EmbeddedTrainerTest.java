@@ -70,52 +70,91 @@ class EmbeddedTrainerTest {
     }
 
     @Test
-    void aNonFiniteStepRollsBackAndTrainingGoesOn() throws InterruptedException {
-        try (OnlineTrainer trainer = trainer();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.ROLLBACK, 1).build()) {
-            runtime.start();
-            SampleProducer p = runtime.producer();
-            for (int s = 0; s < 10; s++) {
-                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+    void aNonFiniteStepRollsBackToTheSnapshotAndTrainingGoesOn() throws InterruptedException {
+        // Snapshots after steps 4 and 8: the bad sample after step 10 goes back to step 8, not to step 10,
+        // so a recovery that only clears the divergence is told apart from one that restores.
+        try (OnlineTrainer trainer = trainer(); OnlineTrainer twin = trainer()) {
+            try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.ROLLBACK, 4).build()) {
+                runtime.start();
+                SampleProducer p = runtime.producer();
+                for (int s = 0; s < 10; s++) {
+                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+                }
+                awaitReceived(runtime.counters(), 10);
+                // A finite target so large that the loss overflows: the step is not finite.
+                assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
+                for (int s = 11; s < 20; s++) {
+                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+                }
+                awaitReceived(runtime.counters(), 20);
+                RuntimeCounters c = runtime.counters();
+                assertEquals(1, c.nonFiniteRecoveries.get());
+                assertEquals(19, c.steps.get(), "every other step trained");
+                // The step counter moves before the prediction is published: read until all 19 arrive.
+                AtomicInteger finite = new AtomicInteger();
+                int read = 0;
+                long deadline = System.nanoTime() + 30_000_000_000L;
+                while (read < 19 && System.nanoTime() < deadline) {
+                    read += runtime.pollPredictions((s, e, t, loss, y) -> {
+                        if (Float.isFinite(loss) && Float.isFinite(y[0])) {
+                            finite.incrementAndGet();
+                        }
+                    }, 100);
+                }
+                assertEquals(19, read, "one prediction for every trained step, none for the rolled-back one");
+                assertEquals(19, finite.get());
+                runtime.stop(); // the trainer is ours again
             }
-            awaitReceived(runtime.counters(), 10);
-            // A finite target so large that the loss overflows: the step is not finite.
-            assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
+            // The twin is the snapshot of step 8 (samples 0 to 7), then trains on samples 11 to 19.
+            for (int s = 0; s < 8; s++) {
+                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
+            }
             for (int s = 11; s < 20; s++) {
-                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
             }
-            awaitReceived(runtime.counters(), 20);
-            RuntimeCounters c = runtime.counters();
-            assertEquals(1, c.nonFiniteRecoveries.get());
-            assertEquals(19, c.steps.get(), "every other step trained");
-            // The step counter moves before the prediction is published: read until all 19 arrive.
-            AtomicInteger finite = new AtomicInteger();
-            int read = 0;
-            long deadline = System.nanoTime() + 30_000_000_000L;
-            while (read < 19 && System.nanoTime() < deadline) {
-                read += runtime.pollPredictions((s, e, t, loss, y) -> {
-                    if (Float.isFinite(loss) && Float.isFinite(y[0])) {
-                        finite.incrementAndGet();
-                    }
-                }, 100);
-            }
-            assertEquals(19, read, "one prediction for every trained step, none for the rolled-back one");
-            assertEquals(19, finite.get());
+            assertSameState(twin, trainer, "rolled back to the snapshot of step 8");
+            assertEquals(17, trainer.steps(), "8 updates kept, 2 rolled back, 9 after");
         }
     }
 
     @Test
     void resetRecoveryKeepsTheWeights() throws InterruptedException {
-        try (OnlineTrainer trainer = trainer();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.RESET, 1).build()) {
-            runtime.start();
-            assertTrue(runtime.producer().offerTrain(0, new float[] {0.5f}, new float[] {3e38f}));
-            awaitReceived(runtime.counters(), 1);
-            assertTrue(runtime.producer().offerTrain(1, new float[] {0.5f}, new float[] {0.1f}));
-            awaitReceived(runtime.counters(), 2);
-            assertEquals(1, runtime.counters().nonFiniteRecoveries.get());
-            assertEquals(1, runtime.counters().steps.get());
+        try (OnlineTrainer trainer = trainer(); OnlineTrainer twin = trainer()) {
+            try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.RESET, 1).build()) {
+                runtime.start();
+                SampleProducer p = runtime.producer();
+                for (int s = 0; s < 10; s++) {
+                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+                }
+                assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
+                for (int s = 11; s < 20; s++) {
+                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+                }
+                awaitReceived(runtime.counters(), 20);
+                assertEquals(1, runtime.counters().nonFiniteRecoveries.get());
+                assertEquals(19, runtime.counters().steps.get());
+                runtime.stop(); // the trainer is ours again
+            }
+            // The twin keeps the weights of step 10, zeroes the hidden state, the sensitivities and the
+            // optimizer's moments, and trains on samples 11 to 19.
+            for (int s = 0; s < 10; s++) {
+                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
+            }
+            twin.reset();
+            twin.resetOptimizer();
+            for (int s = 11; s < 20; s++) {
+                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
+            }
+            assertSameState(twin, trainer, "weights of step 10 kept, the rest reset");
+            assertEquals(19, trainer.steps());
         }
+    }
+
+    /** Weights, hidden state and sensitivities equal bit for bit. */
+    private static void assertSameState(OnlineTrainer expected, OnlineTrainer actual, String what) {
+        assertArrayEquals(EngineProbe.weights(expected), EngineProbe.weights(actual), "weights: " + what);
+        assertArrayEquals(expected.hiddenState(), actual.hiddenState(), "hidden state: " + what);
+        assertArrayEquals(EngineProbe.allSensitivities(expected), EngineProbe.allSensitivities(actual), "sensitivities: " + what);
     }
 
     @Test
