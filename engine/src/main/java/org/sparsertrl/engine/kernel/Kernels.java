@@ -5,8 +5,10 @@ import java.lang.foreign.MemorySegment;
 /**
  * The arithmetic of one training step, over off-heap float buffers.
  *
- * <p>Two implementations of the same shape exist: {@link ScalarKernels} (plain Java) and a Vector
- * API one. {@link KernelProvider} picks one per process. Offsets, strides and lengths count floats,
+ * <p>Two implementations exist: {@link ScalarKernels} (plain Java) and a Vector API one. Their loops
+ * differ; what they share is the order of the fused multiply-adds that make each output element of
+ * the element-wise and sensitivity kernels (see {@link ScalarKernels}). {@link KernelProvider} picks
+ * one per process. Offsets, strides and lengths count floats,
  * not bytes. No kernel allocates, locks or throws in normal flow.
  *
  * <p>The three sensitivity kernels each write one column range of the new sensitivity matrix and of
