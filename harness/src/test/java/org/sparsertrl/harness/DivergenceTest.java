@@ -2,6 +2,7 @@ package org.sparsertrl.harness;
 
 import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.train.Divergence;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
 
@@ -25,7 +26,7 @@ class DivergenceTest {
             float loss = trainer.step(new float[] {1f}, new float[] {0f});
             assertFalse(Float.isFinite(loss));
             assertTrue(trainer.diverged());
-            assertEquals("loss", trainer.divergence());
+            assertEquals(Divergence.LOSS, trainer.divergence());
             assertArrayEquals(weights, EngineProbe.weights(trainer), "a non-finite step must not update");
             assertEquals(0, trainer.steps());
             IllegalStateException e = assertThrows(IllegalStateException.class,
@@ -54,7 +55,7 @@ class DivergenceTest {
             float loss = trainer.step(new float[] {Float.MAX_VALUE}, new float[] {1e19f});
             assertTrue(Float.isFinite(loss), "the loss itself is finite: " + loss);
             assertTrue(trainer.diverged());
-            assertEquals("gradient", trainer.divergence());
+            assertEquals(Divergence.GRADIENT, trainer.divergence());
             assertArrayEquals(weights, EngineProbe.weights(trainer), "a non-finite gradient must not update");
         }
     }

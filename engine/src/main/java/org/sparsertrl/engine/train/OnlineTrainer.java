@@ -69,7 +69,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final Initialization initialization;
     private long steps;
     private float lastGradientNorm = Float.NaN;
-    private String divergence;
+    private Divergence divergence;
 
     private OnlineTrainer(Builder b) {
         this.layout = new RnnLayout(b.n, b.m, b.o, b.cell.gates());
@@ -134,14 +134,14 @@ public final class OnlineTrainer implements AutoCloseable {
         cell.forward(input);
         float loss = cell.loss(target);
         if (!Float.isFinite(loss) || !cell.stateIsFinite()) {
-            divergence = Float.isFinite(loss) ? "hidden state" : "loss";
+            divergence = Float.isFinite(loss) ? Divergence.HIDDEN_STATE : Divergence.LOSS;
             return loss;
         }
         learner.step(grad);
         cell.readoutGradient(grad);
         lastGradientNorm = GradientClipping.clip(kernels, grad, layout.size(), update ? clipNorm : Float.POSITIVE_INFINITY);
         if (!Float.isFinite(lastGradientNorm)) {
-            divergence = "gradient";
+            divergence = Divergence.GRADIENT;
             return loss;
         }
         if (update) {
@@ -162,7 +162,7 @@ public final class OnlineTrainer implements AutoCloseable {
         requireNotDiverged();
         cell.forward(input);
         if (!cell.stateIsFinite()) {
-            divergence = "hidden state";
+            divergence = Divergence.HIDDEN_STATE;
             return;
         }
         cell.clearError();
@@ -192,7 +192,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     private void requireNotDiverged() {
         if (divergence != null) {
-            throw new IllegalStateException("the trainer diverged (non-finite " + divergence + ") after "
+            throw new IllegalStateException("the trainer diverged (" + divergence.message() + ") after "
                     + steps + " updates; call reset() before stepping again");
         }
     }
@@ -357,8 +357,8 @@ public final class OnlineTrainer implements AutoCloseable {
         return divergence != null;
     }
 
-    /** What was not finite ({@code "loss"}, {@code "hidden state"} or {@code "gradient"}), or null. */
-    public String divergence() {
+    /** What was not finite at the step that diverged, or null while the trainer has not diverged. */
+    public Divergence divergence() {
         return divergence;
     }
 

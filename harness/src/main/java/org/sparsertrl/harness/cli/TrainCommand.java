@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
                 sine.next(x, y);
                 float loss = trainer.step(x, y);
                 if (trainer.diverged()) {
-                    out.printf("diverged at step %d (non-finite %s)%n", t, trainer.divergence());
+                    out.printf("diverged at step %d (%s)%n", t, trainer.divergence().message());
                     return 1;
                 }
                 window += loss;

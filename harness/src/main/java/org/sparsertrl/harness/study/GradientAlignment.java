@@ -145,7 +145,7 @@ final class GradientAlignment {
                 float l = s.optimizer() == null ? ref.computeGradient(x[t], y[t]) : ref.step(x[t], y[t]);
                 if (ref.diverged()) {
                     recorded = t;
-                    failure = "the reference diverged at step " + t + " (non-finite " + ref.divergence() + ")";
+                    failure = "the reference diverged at step " + t + " (" + ref.divergence().message() + ")";
                     break;
                 }
                 int scored = t - s.burnIn();
