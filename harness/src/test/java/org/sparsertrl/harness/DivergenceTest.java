@@ -20,7 +20,7 @@ class DivergenceTest {
         try (OnlineTrainer trainer = OnlineTrainer.builder(4, 1, 1).seed(1).build()) {
             RnnLayout l = trainer.layout();
             for (int j = 0; j < l.n(); j++) {
-                trainer.cell().setParameter(l.v(0, j), 3e38f); // y = V h overflows
+                trainer.inspect().cell().setParameter(l.v(0, j), 3e38f); // y = V h overflows
             }
             double[] weights = EngineProbe.weights(trainer);
             float loss = trainer.step(new float[] {1f}, new float[] {0f});
@@ -34,7 +34,7 @@ class DivergenceTest {
             assertTrue(e.getMessage().contains("call reset()"), e.getMessage());
 
             for (int j = 0; j < l.n(); j++) {
-                trainer.cell().setParameter(l.v(0, j), 0.1f);
+                trainer.inspect().cell().setParameter(l.v(0, j), 0.1f);
             }
             trainer.reset();
             assertFalse(trainer.diverged());
@@ -48,7 +48,7 @@ class DivergenceTest {
         try (OnlineTrainer trainer = OnlineTrainer.builder(3, 1, 1).seed(2).build()) {
             RnnLayout l = trainer.layout();
             for (int a = 0; a < l.n(); a++) {
-                trainer.cell().setParameter(l.u(a, 0), 0f); // a = 0, so h = 0 and d = 1: J[U] = x exactly
+                trainer.inspect().cell().setParameter(l.u(a, 0), 0f); // a = 0, so h = 0 and d = 1: J[U] = x exactly
             }
             double[] weights = EngineProbe.weights(trainer);
             // y = c = 0, so the loss (1/2 1e38) is finite, but delta ~ 1e19 times x = 3.4e38 overflows the gradient of U.

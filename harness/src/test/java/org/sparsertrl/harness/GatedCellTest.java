@@ -45,7 +45,7 @@ class GatedCellTest {
                 double[][] xs = Sequences.widen(Sequences.gaussian(seed, steps, m));
                 double[][] ys = Sequences.widen(Sequences.gaussian(~seed, steps, 2));
                 try (OnlineTrainer trainer = trainer(kind, n, m, seed, LearnerSpec.immediate())) {
-                    ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.cell());
+                    ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.inspect().cell());
                     double[] bptt = reference.bptt(xs, ys);
                     int[] parameters = parameterIndices(trainer.layout(), trainer.layout().size());
                     SplittableRandom random = new SplittableRandom(seed);
@@ -74,7 +74,7 @@ class GatedCellTest {
                 float[][] xs = Sequences.gaussian(seed, steps, m);
                 float[][] ys = Sequences.gaussian(~seed, steps, 2);
                 try (OnlineTrainer trainer = trainer(kind, n, m, seed, LearnerSpec.full())) {
-                    double[] bptt = ReferenceGatedRnn.of(trainer.cell()).bptt(Sequences.widen(xs), Sequences.widen(ys));
+                    double[] bptt = ReferenceGatedRnn.of(trainer.inspect().cell()).bptt(Sequences.widen(xs), Sequences.widen(ys));
                     double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
                     FLOAT.assertClose(kind.label() + " gradient n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
                             RtrlEqualsBpttTest.parametersOnly(trainer.layout(), bptt), summed);
@@ -177,8 +177,8 @@ class GatedCellTest {
                 actual.step(xs[t], ys[t]);
                 String at = kind.label() + " " + actualSpec.label() + " n=" + n + " m=" + m + " seed=" + seed + " t=" + t;
                 ORDER.assertClose("gradient " + at, EngineProbe.gradient(expected), EngineProbe.gradient(actual));
-                for (int r = 0; r < expected.cell().stateSize(); r++) {
-                    if (allRows || !Float.isNaN(actual.learner().sensitivity(r, columns[0]))) {
+                for (int r = 0; r < expected.inspect().cell().stateSize(); r++) {
+                    if (allRows || !Float.isNaN(actual.inspect().learner().sensitivity(r, columns[0]))) {
                         ORDER.assertClose("J[" + r + "] " + at, row(expected, r, columns), row(actual, r, columns));
                     }
                 }
@@ -199,7 +199,7 @@ class GatedCellTest {
     private static double[] row(OnlineTrainer trainer, int r, int[] columns) {
         double[] out = new double[columns.length];
         for (int c = 0; c < columns.length; c++) {
-            out[c] = trainer.learner().sensitivity(r, columns[c]);
+            out[c] = trainer.inspect().learner().sensitivity(r, columns[c]);
         }
         return out;
     }

@@ -154,8 +154,8 @@ class InvalidArgumentTest {
     /** What a rejected call must leave as it was. */
     private record Snapshot(double[] weights, double[] sensitivities, float[] hidden, long steps, float learningRate) {
         static Snapshot of(OnlineTrainer trainer) {
-            float[] hidden = new float[trainer.cell().stateSize()];
-            trainer.cell().hidden(hidden);
+            float[] hidden = new float[trainer.inspect().cell().stateSize()];
+            trainer.inspect().cell().hidden(hidden);
             return new Snapshot(EngineProbe.weights(trainer), EngineProbe.allSensitivities(trainer), hidden,
                     trainer.steps(), trainer.learningRate());
         }

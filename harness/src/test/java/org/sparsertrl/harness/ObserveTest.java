@@ -33,7 +33,7 @@ class ObserveTest {
             float[][] xs = Sequences.gaussian(seed, steps, m);
             float[] target = Sequences.gaussian(~seed, 1, 2)[0];
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.full()).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 for (int t = 0; t < steps - 1; t++) {
                     trainer.observe(xs[t]);
                 }

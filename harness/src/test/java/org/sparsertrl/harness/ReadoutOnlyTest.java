@@ -62,8 +62,8 @@ class ReadoutOnlyTest {
                 // Measured at these seeds: 0.05 (vanilla, GRU), 0.19 (LSTM, whose h = o tanh(c) is smaller).
                 assertTrue(late < 0.5 * early, kind.label() + ": loss over the last 20 steps " + late
                         + ", over the first 20 " + early);
-                assertEquals(0f, student.learner().sensitivity(0, layout.w(0, 0)), kind.label());
-                assertEquals(0, student.learner().stateBytes(), kind.label());
+                assertEquals(0f, student.inspect().learner().sensitivity(0, layout.w(0, 0)), kind.label());
+                assertEquals(0, student.inspect().learner().stateBytes(), kind.label());
             }
         }
     }

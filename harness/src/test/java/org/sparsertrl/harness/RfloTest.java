@@ -35,12 +35,12 @@ class RfloTest {
             float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
                     .learner(LearnerSpec.rflo(tau, feedback, seed)).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 double[][] b = new double[n][2];
                 for (int i = 0; i < n; i++) {
                     for (int k = 0; k < 2; k++) {
                         b[i][k] = feedback == Rflo.Feedback.READOUT ? reference.v[k][i]
-                                : ((Rflo) trainer.learner()).feedback(i, k);
+                                : ((Rflo) trainer.inspect().learner()).feedback(i, k);
                     }
                 }
                 ReferenceRnn.Gradient expected = rflo(reference, Sequences.widen(xs), Sequences.widen(ys), tau, b);

@@ -35,7 +35,7 @@ class RtrlEqualsBpttTest {
             float[][] xs = Sequences.gaussian(seed, steps, m);
             float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.full()).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(Sequences.widen(xs), Sequences.widen(ys));
                 double[] summed = summedGradient(trainer, xs, ys);
                 String at = "n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed;
@@ -52,7 +52,7 @@ class RtrlEqualsBpttTest {
             double[][] xs = Sequences.widen(Sequences.gaussian(seed, steps, m));
             double[][] ys = Sequences.widen(Sequences.gaussian(~seed, steps, 2));
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(xs, ys);
                 // Thirty random columns per example keep the O(p T n^2) differences affordable.
                 SplittableRandom random = new SplittableRandom(seed);

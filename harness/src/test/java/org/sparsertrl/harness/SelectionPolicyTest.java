@@ -32,7 +32,7 @@ class SelectionPolicyTest {
                 try (OnlineTrainer trainer = trainer(n, seed, LearnerSpec.sparse(k, policy))) {
                     float[][] before = weights(trainer);
                     trainer.step(X, Y);
-                    SparseRtrl learner = (SparseRtrl) trainer.learner();
+                    SparseRtrl learner = (SparseRtrl) trainer.inspect().learner();
                     for (int i = 0; i < n; i++) {
                         float[] row = before[i];
                         Comparator<Integer> order = Comparator.comparingDouble(j -> Math.abs(row[j]));
@@ -123,7 +123,7 @@ class SelectionPolicyTest {
             int[][] first = current(trainer);
             int before = first[0][0];
             int other = (before + 1) % 8;
-            trainer.cell().setParameter(l.w(0, other), 100f);
+            trainer.inspect().cell().setParameter(l.w(0, other), 100f);
             trainer.step(X, Y);
             trainer.step(X, Y);
             assertTrue(Arrays.deepEquals(first, current(trainer)), "no refresh before step 3, though W[0, " + other
@@ -158,7 +158,7 @@ class SelectionPolicyTest {
     }
 
     private static int[][] current(OnlineTrainer trainer) {
-        SparseRtrl learner = (SparseRtrl) trainer.learner();
+        SparseRtrl learner = (SparseRtrl) trainer.inspect().learner();
         int[][] out = new int[trainer.layout().n()][];
         for (int i = 0; i < out.length; i++) {
             out[i] = learner.paths(i);
@@ -171,7 +171,7 @@ class SelectionPolicyTest {
         float[][] w = new float[l.n()][l.n()];
         for (int i = 0; i < l.n(); i++) {
             for (int j = 0; j < l.n(); j++) {
-                w[i][j] = trainer.cell().parameter(l.w(i, j));
+                w[i][j] = trainer.inspect().cell().parameter(l.w(i, j));
             }
         }
         return w;

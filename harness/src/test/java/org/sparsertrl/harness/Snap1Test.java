@@ -30,7 +30,7 @@ class Snap1Test {
             float[][] xs = Sequences.gaussian(seed, steps, m);
             float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.snap1()).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
                 ReferenceRnn.RtrlRun run = reference.rtrl(Sequences.widen(xs), Sequences.widen(ys), selfPaths(n), 1.0);
                 String at = "n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed;

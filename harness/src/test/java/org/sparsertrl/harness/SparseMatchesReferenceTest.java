@@ -53,11 +53,11 @@ class SparseMatchesReferenceTest {
         float[][] xs = Sequences.gaussian(seed, steps, m);
         float[][] ys = Sequences.gaussian(~seed, steps, 2);
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(spec).build()) {
-            ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+            ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
             double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
             int[][] paths = new int[n][];
             int[] stored;
-            if (trainer.learner() instanceof SparseRtrl sparse) {
+            if (trainer.inspect().learner() instanceof SparseRtrl sparse) {
                 for (int i = 0; i < n; i++) {
                     paths[i] = sparse.paths(i);
                 }
@@ -66,7 +66,7 @@ class SparseMatchesReferenceTest {
                     stored[i] = i;
                 }
             } else {
-                stored = ((SubsetRtrl) trainer.learner()).units();
+                stored = ((SubsetRtrl) trainer.inspect().learner()).units();
                 for (int i = 0; i < n; i++) {
                     paths[i] = stored;
                 }

@@ -31,7 +31,7 @@ class SubsetEqualsSparseTest {
             float[][] xs = Sequences.gaussian(seed, steps, m);
             float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer subset = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.subset(k, seed))) {
-                int[] units = ((SubsetRtrl) subset.learner()).units();
+                int[] units = ((SubsetRtrl) subset.inspect().learner()).units();
                 int[][] sets = new int[n][];
                 for (int i = 0; i < n; i++) {
                     sets[i] = units;

@@ -35,7 +35,7 @@ class TruncatedBpttTest {
             int window = steps + new SplittableRandom(seed).nextInt(3);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
                     .learner(LearnerSpec.truncatedBptt(window)).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(Sequences.widen(xs), Sequences.widen(ys));
                 FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
                         RtrlEqualsBpttTest.flatten(trainer.layout(), bptt), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
@@ -53,7 +53,7 @@ class TruncatedBpttTest {
             int window = 1 + new SplittableRandom(seed).nextInt(8);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
                     .learner(LearnerSpec.truncatedBptt(window)).build()) {
-                ReferenceRnn reference = ReferenceRnn.of(trainer.cell());
+                ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient expected = truncated(reference, Sequences.widen(xs), Sequences.widen(ys), window);
                 FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
                         RtrlEqualsBpttTest.flatten(trainer.layout(), expected), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
@@ -73,7 +73,7 @@ class TruncatedBpttTest {
                 int window = 1 + new SplittableRandom(seed).nextInt(steps + 2);
                 try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).cell(kind).seed(seed)
                         .learner(LearnerSpec.truncatedBptt(window)).build()) {
-                    ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.cell());
+                    ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.inspect().cell());
                     double[] expected = window >= steps ? reference.bptt(Sequences.widen(xs), Sequences.widen(ys))
                             : reference.truncatedBptt(Sequences.widen(xs), Sequences.widen(ys), window);
                     GatedCellTest.FLOAT.assertClose(kind.label() + " window=" + window + " n=" + n + " m=" + m + " steps="

@@ -41,8 +41,8 @@ class UoroTest {
             try (OnlineTrainer trainer = trainer(kind, n, m, LearnerSpec.full())) {
                 double[][] x = Sequences.widen(xs), y = Sequences.widen(ys);
                 exact = kind == CellKind.VANILLA
-                        ? RtrlEqualsBpttTest.flatten(trainer.layout(), ReferenceRnn.of(trainer.cell()).bptt(x, y))
-                        : RtrlEqualsBpttTest.parametersOnly(trainer.layout(), ReferenceGatedRnn.of(trainer.cell()).bptt(x, y));
+                        ? RtrlEqualsBpttTest.flatten(trainer.layout(), ReferenceRnn.of(trainer.inspect().cell()).bptt(x, y))
+                        : RtrlEqualsBpttTest.parametersOnly(trainer.layout(), ReferenceGatedRnn.of(trainer.inspect().cell()).bptt(x, y));
             }
             double[] sum = new double[exact.length], sumOfSquares = new double[exact.length];
             for (int draw = 0; draw < DRAWS; draw++) {

@@ -23,7 +23,7 @@ class VectorModuleFlagTest {
     public static void main(String[] args) {
         try (var trainer = org.sparsertrl.engine.train.OnlineTrainer.builder(4, 1, 1).build()) {
             trainer.step(new float[] {0.5f}, new float[] {0.25f});
-            System.out.println("stepped with " + trainer.kernels().name());
+            System.out.println("stepped with " + trainer.inspect().kernels().name());
         }
     }
 

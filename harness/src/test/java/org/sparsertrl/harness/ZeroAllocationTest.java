@@ -127,7 +127,7 @@ class ZeroAllocationTest {
             long before = THREADS.getCurrentThreadAllocatedBytes();
             run(trainer, x, y, out, step, MEASURED);
             long after = THREADS.getCurrentThreadAllocatedBytes();
-            String cell = trainer.cell().kind().label();
+            String cell = trainer.inspect().cell().kind().label();
             System.out.printf("zero allocation: %-7s %-32s %-22s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
                     cell, learner.label(), optimizer.label(), kernels.name(), step, after - before, MEASURED);
             assertEquals(0, after - before, cell + " " + learner.label() + " with " + optimizer.label() + " on "

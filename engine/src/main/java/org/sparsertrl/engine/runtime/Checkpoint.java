@@ -60,9 +60,9 @@ public final class Checkpoint {
     /** What identifies the model a state belongs to. */
     record Header(String cell, int n, int m, int o, boolean sensitivities, String learner, String optimizer) {
         static Header of(OnlineTrainer trainer, boolean sensitivities) {
-            return new Header(cellKind(trainer.cell().kind()), trainer.layout().n(), trainer.layout().m(),
+            return new Header(cellKind(trainer.cellKind()), trainer.layout().n(), trainer.layout().m(),
                     trainer.layout().o(), sensitivities,
-                    trainer.learner().spec().label(), trainer.optimizer().spec().label());
+                    trainer.learnerSpec().label(), trainer.optimizerSpec().label());
         }
     }
 

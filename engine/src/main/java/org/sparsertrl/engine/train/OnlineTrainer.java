@@ -58,11 +58,12 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 public final class OnlineTrainer implements AutoCloseable {
 
     private final ModelMemory memory;
-    private final Kernels kernels;
+    final Kernels kernels;            // the parts are package-visible for TrainerInspection
     private final RnnLayout layout;
-    private final RecurrentCell cell;
-    private final Learner learner;
-    private final Optimizer optimizer;
+    final RecurrentCell cell;
+    final Learner learner;
+    final Optimizer optimizer;
+    private final TrainerInspection inspection = new TrainerInspection(this);
     private final ColumnPool pool;
     private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
     private final float clipNorm;
@@ -388,21 +389,29 @@ public final class OnlineTrainer implements AutoCloseable {
         return initialization;
     }
 
-    /** The network: weights (by slab index), state and the per-step buffers. */
-    public RecurrentCell cell() {
-        return cell;
+    /** The recurrent cell's kind. */
+    public CellKind cellKind() {
+        return cell.kind();
     }
 
-    public Learner learner() {
-        return learner;
+    /** The learner this trainer was built with. */
+    public LearnerSpec learnerSpec() {
+        return learner.spec();
     }
 
-    public Optimizer optimizer() {
-        return optimizer;
+    /** The optimizer this trainer was built with. */
+    public OptimizerSpec optimizerSpec() {
+        return optimizer.spec();
     }
 
-    public Kernels kernels() {
-        return kernels;
+    /** The kernels' name: "vector" or "scalar". */
+    public String kernelsName() {
+        return kernels.name();
+    }
+
+    /** The trainer's parts, for tests, studies and tools; not the training API (see {@link TrainerInspection}). */
+    public TrainerInspection inspect() {
+        return inspection;
     }
 
     /** Off-heap bytes this model holds. */

@@ -71,7 +71,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build();
              EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0).build()) {
             out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; checkpoint %s every %,d steps%n",
-                    trainer.learner().spec().label(), n, channels, trainer.optimizer().spec().label(),
+                    trainer.learnerSpec().label(), n, channels, trainer.optimizerSpec().label(),
                     rate == 0 ? "as fast as possible" : String.format("%,d samples/s", rate), duration,
                     checkpoint.toAbsolutePath(), checkpointEvery);
             out.flush();

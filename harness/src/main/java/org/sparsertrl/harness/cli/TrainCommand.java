@@ -50,8 +50,8 @@ public final class TrainCommand implements Callable<Integer> {
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build()) {
             out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
-                    trainer.learner().spec().label(), n,
-                    trainer.optimizer().spec().label(), omega, steps, trainer.kernels().name() + " kernels");
+                    trainer.learnerSpec().label(), n,
+                    trainer.optimizerSpec().label(), omega, steps, trainer.kernelsName() + " kernels");
             out.printf("%10s  %14s%n", "step", "mean loss");
             double window = 0, last = 0;
             int inWindow = 0;

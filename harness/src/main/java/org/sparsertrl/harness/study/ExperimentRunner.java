@@ -213,7 +213,7 @@ public final class ExperimentRunner {
                 stream.next(x, y);
                 float loss = trainer.step(x, y);
                 if (trainer.diverged()) {
-                    return new Pretrained(trainer.weights(), new float[trainer.cell().stateSize()], null, Double.NaN,
+                    return new Pretrained(trainer.weights(), new float[trainer.inspect().cell().stateSize()], null, Double.NaN,
                             Double.NaN, tail.curve(), Double.NaN, "pre-training diverged at step " + t, atInit,
                             Pretrained.Diagnostics.none());
                 }
@@ -267,7 +267,7 @@ public final class ExperimentRunner {
                 square[r] += (double) y[r] * y[r];
             }
             if (vanilla && taken < samples && t % p.spectralEvery() == 0) {
-                VanillaRnn rnn = (VanillaRnn) trainer.cell();
+                VanillaRnn rnn = (VanillaRnn) trainer.inspect().cell();
                 RnnLayout layout = trainer.layout();
                 for (int i = 0; i < n; i++) {
                     double d = rnn.derivative().getAtIndex(JAVA_FLOAT, i);
@@ -291,7 +291,7 @@ public final class ExperimentRunner {
         if (!vanilla) {
             return Pretrained.Diagnostics.none();
         }
-        VanillaRnn rnn = (VanillaRnn) trainer.cell();
+        VanillaRnn rnn = (VanillaRnn) trainer.inspect().cell();
         DMatrixRMaj w = new DMatrixRMaj(n, n);
         for (int i = 0; i < n; i++) {
             for (int j = 0; j < n; j++) {

@@ -139,9 +139,9 @@ final class GradientAlignment {
             for (int t = 0; t < total; t++) {
                 stream.next(x[t], y[t]);
                 for (int i = 0; i < weights[t].length; i++) {
-                    weights[t][i] = ref.cell().parameter(i);
+                    weights[t][i] = ref.inspect().cell().parameter(i);
                 }
-                ref.cell().hidden(hidden[t]);
+                ref.inspect().cell().hidden(hidden[t]);
                 float l = s.optimizer() == null ? ref.computeGradient(x[t], y[t]) : ref.step(x[t], y[t]);
                 if (ref.diverged()) {
                     recorded = t;
@@ -163,7 +163,7 @@ final class GradientAlignment {
                     float[] j = new float[s.n() * columns.length];
                     for (int i = 0; i < s.n(); i++) {
                         for (int c = 0; c < columns.length; c++) {
-                            j[i * columns.length + c] = ref.learner().sensitivity(i, columns[c]);
+                            j[i * columns.length + c] = ref.inspect().learner().sensitivity(i, columns[c]);
                         }
                     }
                     sensitivity[scored / s.every()] = j;
@@ -243,12 +243,12 @@ final class GradientAlignment {
         double error = 0, norm = 0;
         boolean any = false;
         for (int i = 0; i < n; i++) {
-            if (Float.isNaN(learner.learner().sensitivity(i, columns[0]))) {
+            if (Float.isNaN(learner.inspect().learner().sensitivity(i, columns[0]))) {
                 continue;
             }
             any = true;
             for (int c = 0; c < p; c++) {
-                double ref = reference[i * p + c], d = learner.learner().sensitivity(i, columns[c]) - ref;
+                double ref = reference[i * p + c], d = learner.inspect().learner().sensitivity(i, columns[c]) - ref;
                 error += d * d;
                 norm += ref * ref;
             }

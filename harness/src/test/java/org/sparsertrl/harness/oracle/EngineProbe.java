@@ -29,7 +29,7 @@ public final class EngineProbe {
         int k = 0;
         for (int index = 0; index < layout.size(); index++) {
             if (layout.isParameter(index)) {
-                out[k++] = trainer.cell().parameter(index);
+                out[k++] = trainer.inspect().cell().parameter(index);
             }
         }
         return out;
@@ -41,7 +41,7 @@ public final class EngineProbe {
         int p = layout.n() * (layout.n() + layout.m() + 1);
         double[] out = new double[p];
         for (int col = 0; col < p; col++) {
-            out[col] = trainer.learner().sensitivity(i, ReferenceRnn.slabIndex(layout, col));
+            out[col] = trainer.inspect().learner().sensitivity(i, ReferenceRnn.slabIndex(layout, col));
         }
         return out;
     }
@@ -70,11 +70,11 @@ public final class EngineProbe {
     public static double[] allSensitivities(OnlineTrainer trainer) {
         RnnLayout layout = trainer.layout();
         int[] columns = java.util.stream.IntStream.range(0, layout.recurrentSize()).filter(layout::isParameter).toArray();
-        int rows = trainer.cell().stateSize();
+        int rows = trainer.inspect().cell().stateSize();
         double[] out = new double[rows * columns.length];
         for (int r = 0; r < rows; r++) {
             for (int c = 0; c < columns.length; c++) {
-                out[r * columns.length + c] = trainer.learner().sensitivity(r, columns[c]);
+                out[r * columns.length + c] = trainer.inspect().learner().sensitivity(r, columns[c]);
             }
         }
         return out;
