@@ -1,4 +1,4 @@
-package org.sparsertrl.bench.report;
+package org.sparsertrl.harness.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,9 +24,11 @@ import org.sparsertrl.harness.report.ResultFiles;
  * memory bandwidth), the speed-ups, the fitted growth exponents, and every performance target of
  * the project with its measured value.
  *
+ * <p>bench/run runs it; to write the report again from results already measured:
  * <pre>{@code
- * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar \
- *     org.sparsertrl.bench.report.BenchmarkReport bench/results/quick.json bench/REPORT.md bench/plots "bench/run --quick"
+ * source harness/target/rtrl.launch    # written by ./rtrl's build
+ * "$RTRL_JAVA" "${RTRL_JVM_FLAGS[@]}" -cp "$RTRL_CLASSPATH" org.sparsertrl.harness.bench.BenchmarkReport \
+ *     bench/results/quick.json bench/REPORT.md bench/plots "bench/run --quick" bench/results/quick-embedded.json
  * }</pre>
  */
 public final class BenchmarkReport {
