@@ -49,9 +49,10 @@ public final class BenchmarkReport {
         List<JmhResult> results = JmhResult.read(Path.of(args[0]));
         List<EmbeddedResult> embedded = args.length == 5 ? EmbeddedResult.read(Path.of(args[4])) : List.of();
         String markdown = render(results, embedded, environment(args[3], args[0]), plots,
-                Path.of(args[1]).toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
+                Path.of(args[1]).toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString(),
+                KernelProvider.vector().lanes());
         ResultFiles.writeAtomically(Path.of(args[1]), markdown.getBytes(StandardCharsets.UTF_8));
-        System.out.println(headline(new Measurements(results)));
+        System.out.println(headline(new Measurements(results, KernelProvider.vector().lanes())));
         System.out.println("report: " + args[1]);
     }
 
@@ -88,9 +89,9 @@ public final class BenchmarkReport {
         final Map<String, Map<String, TreeMap<Integer, JmhResult>>> gated = new TreeMap<>();
         final List<JmhResult> kernels = new ArrayList<>();
 
-        Measurements(List<JmhResult> results) {
+        /** {@code lanes}: floats per vector on the machine that ran PeakProbe (one FMA is 2 lanes' flops). */
+        Measurements(List<JmhResult> results, int lanes) {
             double peak = Double.NaN, triad = Double.NaN, copy = Double.NaN, copy2 = Double.NaN;
-            int lanes = KernelProvider.vector().lanes();
             for (JmhResult r : results) {
                 switch (r.benchmark()) {
                     case "PeakProbe.fma" -> peak = r.score() * 2 * lanes / 1e9;
@@ -237,8 +238,8 @@ public final class BenchmarkReport {
 
     /** The whole report. */
     static String render(List<JmhResult> results, List<EmbeddedResult> embedded, Map<String, String> environment,
-                         Path plots, String plotsLink) throws IOException {
-        Measurements m = new Measurements(results);
+                         Path plots, String plotsLink, int lanes) throws IOException {
+        Measurements m = new Measurements(results, lanes);
         StringBuilder md = new StringBuilder("# Benchmark report\n\n");
         md.append("Every figure below comes from one run of the JMH suite in `bench/` on the machine described here, ")
                 .append("turned into this page by `BenchmarkReport`; nothing is typed in by hand.\n\n");

@@ -4,14 +4,18 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The report's arithmetic on a made-up JMH result file whose answers are known. */
 class BenchmarkReportTest {
@@ -39,7 +43,7 @@ class BenchmarkReportTest {
     void targetsAreJudgedFromTheMeasurements(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("results.json");
         List<String> rows = new ArrayList<>();
-        int lanes = org.sparsertrl.engine.kernel.KernelProvider.vector().lanes();
+        int lanes = 16;
         // A peak of exactly 100 GFLOP/s and a triad of 20 GB/s.
         rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{}", 100e9 / (2 * lanes), "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.BandwidthProbe.triad", "{}", 20e9 / 12, "ops/s", Double.NaN));
@@ -51,7 +55,7 @@ class BenchmarkReportTest {
             rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4\",\"n\":\"" + n + "\"}", full / 10, "us/op", 0.001));
         }
         Files.writeString(json, "[" + String.join(",", rows) + "]");
-        BenchmarkReport.Measurements m = new BenchmarkReport.Measurements(JmhResult.read(json));
+        BenchmarkReport.Measurements m = new BenchmarkReport.Measurements(JmhResult.read(json), lanes);
         assertEquals(100, m.peakGflops, 1e-6);
         assertEquals(20, m.triadGBs, 1e-9);
         List<BenchmarkReport.Target> targets = BenchmarkReport.targets(m);
@@ -62,7 +66,7 @@ class BenchmarkReportTest {
                 .findFirst().orElseThrow();
         assertTrue(speedup128.measured().startsWith("10.0x (a sparse step moving J at the copy rate would give "), speedup128.measured());
         assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
-        String report = BenchmarkReport.render(JmhResult.read(json), List.of(), Map.of("machine", "test"), dir, "plots");
+        String report = BenchmarkReport.render(JmhResult.read(json), List.of(), Map.of("machine", "test"), dir, "plots", lanes);
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
@@ -78,6 +82,31 @@ class BenchmarkReportTest {
         assertEquals(30617, read.get(0).offeredPerSecond());
         String table = BenchmarkReport.embeddedTable(read);
         assertTrue(table.contains("| 32 | 4 | 61,234 | 30,617 | 91,851 | 15.0 | 40.0 | 21.0 | 55.5 | 120.0 | 2,500 |"), table);
+    }
+
+    /**
+     * The committed bench/REPORT.md is, but for its environment lines (command, commit, time, machine),
+     * exactly what the code makes of the committed results it names: a change that alters a figure, a
+     * target or a table of the report fails here. The peak is converted with the vector width the
+     * report itself names, so the check does not depend on this machine's.
+     */
+    @Test
+    void theCommittedReportIsWhatTheCodeMakesOfTheCommittedResults(@TempDir Path dir) throws IOException {
+        Path bench = Path.of("..", "bench");
+        String committed = Files.readString(bench.resolve("REPORT.md"));
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : committed.lines().takeWhile(l -> !l.startsWith("## ")).toList()) {
+            if (line.startsWith("- ")) {
+                environment.put(line.substring(2, line.indexOf(": ")), line.substring(line.indexOf(": ") + 2));
+            }
+        }
+        Matcher lanes = Pattern.compile("\\((\\d+) floats\\)").matcher(environment.get("kernels"));
+        assumeTrue(lanes.find(), "the committed report ran the vector kernels: " + environment.get("kernels"));
+        String profile = environment.get("command").contains("--quick") ? "quick" : "full";
+        String rendered = BenchmarkReport.render(JmhResult.read(bench.resolve("results/" + profile + ".json")),
+                EmbeddedResult.read(bench.resolve("results/" + profile + "-embedded.json")), environment, dir, "plots",
+                Integer.parseInt(lanes.group(1)));
+        assertEquals(committed, rendered);
     }
 
     private static String row(String benchmark, String params, double score, String unit, double bytes) {
