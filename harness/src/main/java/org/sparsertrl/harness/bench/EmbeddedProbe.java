@@ -28,8 +28,6 @@ public final class EmbeddedProbe {
 
     static final int[] SIZES = {32, 64, 128};
     static final int K = 4;
-    /** Inputs of the network, as in the JMH benchmarks (bench's Learners.M). */
-    static final int M = 4;
 
     private EmbeddedProbe() {
     }
@@ -42,9 +40,9 @@ public final class EmbeddedProbe {
         double seconds = Double.parseDouble(args[1]);
         List<EmbeddedResult> results = new ArrayList<>();
         for (int n : SIZES) {
-            // The trainer of the JMH step benchmarks: seed 1, Adam at 1e-4, one thread.
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, M, 1).seed(1).learner(LearnerSpec.parse("sparse-" + K, 1))
-                    .optimizer(OptimizerSpec.adam(1e-4f)).threads(1).build()) {
+            // The network and trainer of the JMH step benchmarks: m = 4, o = 1, seed 1, Adam at 1e-4, one thread.
+            try (OnlineTrainer trainer = OnlineTrainer.builder(n, PerformanceModel.M, PerformanceModel.O).seed(1)
+                    .learner(LearnerSpec.parse("sparse-" + K, 1)).optimizer(OptimizerSpec.adam(1e-4f)).threads(1).build()) {
                 stream(trainer, 0, seconds); // warm-up: the JIT compiles the agent's loop
                 double sustained = stream(trainer, 0, seconds).stepsPerSecond();
                 int rate = (int) Math.max(1, sustained / 2);
@@ -64,7 +62,7 @@ public final class EmbeddedProbe {
     private static EmbeddedRun.Result stream(OnlineTrainer trainer, int rate, double seconds) throws InterruptedException {
         try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).build()) {
             runtime.start();
-            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, M, rate, seconds);
+            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, PerformanceModel.M, rate, seconds);
             if (r.steps() != r.accepted() || r.predictionsRead() != r.accepted()) {
                 throw new IllegalStateException("the runtime lost samples: " + r);
             }
