@@ -309,4 +309,182 @@ public sealed interface LearnerSpec {
             throw new IllegalArgumentException("k = " + k + " is out of range [0, n = " + n + "]");
         }
     }
+
+    // ---- Compact names: one grammar for the command line, the studies and the benchmarks ----
+
+    /**
+     * The learner's compact name, which {@link #parse(String, long)} takes back: {@code sparse-4},
+     * {@code sparse-16-top-k-every-50}, {@code subset-4}, {@code tbptt-16}, {@code rflo-tau-2.5}. Unlike
+     * {@link #label()} it has no spaces and leaves out nothing but the seed, so
+     * {@code LearnerSpec.parse(spec.name(), seed).equals(spec)} for the seed the spec was made with.
+     * Parameters at their defaults are left out (random-fixed paths, a refresh every 100 steps,
+     * tau = 4, random feedback).
+     *
+     * @throws IllegalStateException for a spec built from explicit path sets or units, which a name
+     *                               cannot carry
+     */
+    default String name() {
+        return switch (this) {
+            case FullSpec _ -> "full";
+            case ImmediateSpec _ -> "immediate";
+            case Snap1Spec _ -> "snap-1";
+            case UoroSpec _ -> "uoro";
+            case ReadoutOnlySpec _ -> "readout-only";
+            case TruncatedBpttSpec t -> "tbptt-" + t.window();
+            case SubsetSpec s -> {
+                if (s.units() != null) {
+                    throw new IllegalStateException("a subset of given units has no name; its label is " + s.label());
+                }
+                yield "subset-" + s.k();
+            }
+            case SparseSpec s -> {
+                Selection.Policy policy = s.selection().policy();
+                if (policy == Selection.Policy.EXPLICIT) {
+                    throw new IllegalStateException("explicit path sets have no name; the label is " + s.label());
+                }
+                int every = s.selection().refreshEvery();
+                yield "sparse-" + s.k() + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-" + policy.label())
+                        + (every == 0 || every == defaultRefreshEvery() ? "" : "-every-" + every)
+                        + (s.scaleByNOverK() ? "-alpha-n-over-k" : "");
+            }
+            case RfloSpec r -> "rflo" + (r.tau() == defaultTau() ? "" : "-tau-" + compact(r.tau()))
+                    + (r.feedback() == Rflo.Feedback.RANDOM ? ""
+                            : "-feedback-" + r.feedback().name().toLowerCase(java.util.Locale.ROOT));
+        };
+    }
+
+    /** {@link #parse(String, long)} with seed 0, the trainer's default seed. */
+    static LearnerSpec parse(String name) {
+        return parse(name, 0L);
+    }
+
+    /**
+     * The learner with the compact name {@code name} ({@link #name()} prints it); {@code seed} draws
+     * whatever the learner draws at random (sparse RTRL's random paths, subset's units, UORO's signs,
+     * RFLO's feedback matrix) and is ignored by the others. The grammar:
+     * <pre>
+     *   full | immediate | snap-1 | uoro | readout-only       (snap1 is taken for snap-1)
+     *   sparse-K[-POLICY][-every-R][-alpha-n-over-k]      POLICY: random-fixed (default), random-resampled,
+     *                                                     top-k, bottom-k; R steps between refreshes of the
+     *                                                     refreshing policies (default 100)
+     *   subset-K
+     *   tbptt-T
+     *   rflo[-tau-F][-feedback-readout]                   F: the trace's time constant (default 4)
+     * </pre>
+     *
+     * <pre>{@code
+     * LearnerSpec.parse("sparse-4", 7)            // LearnerSpec.sparse(4, Selection.randomFixed(7))
+     * LearnerSpec.parse("sparse-4-top-k", 7)      // LearnerSpec.sparse(4, Selection.topK(100))
+     * LearnerSpec.parse("subset-8", 7)            // LearnerSpec.subset(8, 7)
+     * LearnerSpec.parse("tbptt-16", 7)            // LearnerSpec.truncatedBptt(16)
+     * LearnerSpec.parse("rflo", 7)                // LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 7)
+     * }</pre>
+     *
+     * @throws IllegalArgumentException naming the name and what was expected, e.g.
+     *                                  {@code learner = 'foo': expected one of full, immediate, ...}, or
+     *                                  what is out of range, e.g. {@code learner = 'tbptt-0': window = 0 must be >= 1}
+     */
+    static LearnerSpec parse(String name, long seed) {
+        if (name == null) {
+            throw new IllegalArgumentException("learner is null");
+        }
+        try {
+            return fromName(name, seed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("learner = '" + name + "': " + e.getMessage(), e);
+        }
+    }
+
+    private static LearnerSpec fromName(String name, long seed) {
+        LearnerSpec plain = switch (name) {
+            case "full" -> full();
+            case "immediate" -> immediate();
+            case "snap-1", "snap1" -> snap1();
+            case "uoro" -> uoro(seed);
+            case "readout-only" -> readoutOnly();
+            default -> null;
+        };
+        if (plain != null) {
+            return plain;
+        }
+        StringBuilder policies = new StringBuilder();
+        for (Selection.Policy p : Selection.Policy.values()) {
+            if (p != Selection.Policy.EXPLICIT) {
+                policies.append(policies.isEmpty() ? "" : "|").append(p.label());
+            }
+        }
+        java.util.regex.Matcher m;
+        if ((m = matcher("sparse-(-?\\d+)(?:-(" + policies + "))?(?:-every-(-?\\d+))?(-alpha-n-over-k)?", name)) != null) {
+            int k = wholeNumber("k", m.group(1));
+            Selection.Policy policy = Selection.Policy.RANDOM_FIXED;
+            for (Selection.Policy p : Selection.Policy.values()) {
+                policy = p.label().equals(m.group(2)) ? p : policy;
+            }
+            int every = m.group(3) != null ? wholeNumber("every", m.group(3))
+                    : policy == Selection.Policy.RANDOM_FIXED ? 0 : defaultRefreshEvery();
+            Selection selection = switch (policy) {
+                case RANDOM_RESAMPLED -> Selection.randomResampled(every, seed);
+                case TOP_K -> Selection.topK(every);
+                case BOTTOM_K -> Selection.bottomK(every);
+                default -> new Selection(Selection.Policy.RANDOM_FIXED, every, seed, null);
+            };
+            SparseSpec spec = sparse(k, selection);
+            return m.group(4) == null ? spec : spec.scaledByNOverK();
+        }
+        if ((m = matcher("subset-(-?\\d+)", name)) != null) {
+            return subset(wholeNumber("k", m.group(1)), seed);
+        }
+        if ((m = matcher("tbptt-(-?\\d+)", name)) != null) {
+            return truncatedBptt(wholeNumber("window", m.group(1)));
+        }
+        if ((m = matcher("rflo(?:-tau-([^-]+))?(?:-feedback-(random|readout))?", name)) != null) {
+            float tau = m.group(1) == null ? defaultTau() : decimal("tau", m.group(1));
+            Rflo.Feedback feedback = m.group(2) == null ? Rflo.Feedback.RANDOM
+                    : Rflo.Feedback.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
+            return rflo(tau, feedback, seed);
+        }
+        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, readout-only, "
+                + "sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: " + policies.toString().replace("|", ", ")
+                + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
+    }
+
+    private static java.util.regex.Matcher matcher(String regex, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(regex).matcher(name);
+        return m.matches() ? m : null;
+    }
+
+    // A sign is taken so that a negative number reaches the spec's own range check and its message.
+    private static int wholeNumber(String what, String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " = " + digits + " is out of the range of an int");
+        }
+    }
+
+    private static float decimal(String what, String text) {
+        try {
+            if (text.matches("[0-9.Ee+]+|NaN|Infinity")) {
+                return Float.parseFloat(text);
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(what + " = " + text + " is not a number");
+    }
+
+    /** Steps between refreshes of a sparse name that does not say (the CLI's and the studies' default too). */
+    private static int defaultRefreshEvery() {
+        return 100;
+    }
+
+    /** RFLO's time constant of a name that does not say (the CLI's and the studies' default too). */
+    private static float defaultTau() {
+        return 4f;
+    }
+
+    /** {@code tau} as few characters as Float.parseFloat takes back exactly: 4 rather than 4.0. */
+    private static String compact(float tau) {
+        return tau == (int) tau ? String.valueOf((int) tau) : Float.toString(tau);
+    }
 }

@@ -4,8 +4,6 @@ import java.util.Locale;
 
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
-import org.sparsertrl.engine.learn.Rflo;
-import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
 import picocli.CommandLine.Option;
@@ -85,28 +83,25 @@ public final class LearnerOptions {
     @Option(names = "--clip", defaultValue = "Infinity", description = "Global gradient-norm limit (default: none).")
     float clipNorm;
 
+    /**
+     * The options as one compact learner name ({@link LearnerSpec#name()}'s grammar), e.g.
+     * {@code sparse-4-top-k-every-100} for {@code --method sparse --k 4 --selection top-k}.
+     */
+    public String learnerName() {
+        return switch (method) {
+            case SPARSE -> "sparse-" + k + "-" + selection
+                    + (selection == Policy.RANDOM_FIXED ? "" : "-every-" + refreshEvery)
+                    + (alphaNOverK ? "-alpha-n-over-k" : "");
+            case SUBSET -> "subset-" + k;
+            case TBPTT -> "tbptt-" + window;
+            case RFLO -> "rflo-tau-" + tau;
+            default -> method.toString();
+        };
+    }
+
     /** The learner these options name; {@code seed} draws random paths or subsets. */
     public LearnerSpec learner(long seed) {
-        return switch (method) {
-            case FULL -> LearnerSpec.full();
-            case IMMEDIATE -> LearnerSpec.immediate();
-            case SNAP1 -> LearnerSpec.snap1();
-            case TBPTT -> LearnerSpec.truncatedBptt(window);
-            case UORO -> LearnerSpec.uoro(seed);
-            case RFLO -> LearnerSpec.rflo(tau, Rflo.Feedback.RANDOM, seed);
-            case READOUT_ONLY -> LearnerSpec.readoutOnly();
-            case SUBSET -> LearnerSpec.subset(k, seed);
-            case SPARSE -> {
-                Selection policy = switch (selection) {
-                    case RANDOM_FIXED -> Selection.randomFixed(seed);
-                    case RANDOM_RESAMPLED -> Selection.randomResampled(refreshEvery, seed);
-                    case TOP_K -> Selection.topK(refreshEvery);
-                    case BOTTOM_K -> Selection.bottomK(refreshEvery);
-                };
-                LearnerSpec.SparseSpec spec = LearnerSpec.sparse(k, policy);
-                yield alphaNOverK ? spec.scaledByNOverK() : spec;
-            }
-        };
+        return LearnerSpec.parse(learnerName(), seed);
     }
 
     /** The optimizer these options name. */

@@ -1,7 +1,6 @@
 package org.sparsertrl.harness.study;
 
 import org.sparsertrl.engine.learn.LearnerSpec;
-import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
@@ -14,6 +13,12 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
  * @param optimizer the optimizer used during adaptation
  */
 public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
+
+    public Method {
+        if (policy == Selection.Policy.EXPLICIT) {
+            throw new IllegalArgumentException("policy = explicit is not a study method: its sets have no name");
+        }
+    }
 
     /** Learner families. */
     public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, TBPTT }
@@ -68,27 +73,31 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(kind, k, policy, other);
     }
 
-    /** The learner adapted from {@code cell}, with its random roles' seeds; null for frozen. */
-    public LearnerSpec learner(Protocol p, Cell cell) {
-        long paths = cell.seedFor(Cell.Role.PATHS);
+    /**
+     * The learner's compact name ({@link LearnerSpec#name()}'s grammar) under protocol {@code p}, which
+     * sets the refresh of refreshing paths and RFLO's tau: {@code sparse-4-top-k-every-100}; null for frozen.
+     */
+    public String learnerName(Protocol p) {
         return switch (kind) {
             case FROZEN -> null;
-            case READOUT -> LearnerSpec.readoutOnly();
-            case IMMEDIATE -> LearnerSpec.immediate();
-            case FULL -> LearnerSpec.full();
-            case SNAP1 -> LearnerSpec.snap1();
-            case UORO -> LearnerSpec.uoro(paths);
-            case RFLO -> LearnerSpec.rflo(p.rfloTau(), Rflo.Feedback.RANDOM, paths);
-            case TBPTT -> LearnerSpec.truncatedBptt(k);
-            case SUBSET -> LearnerSpec.subset(k, cell.seedFor(Cell.Role.SUBSET));
-            case SPARSE -> LearnerSpec.sparse(k, switch (policy) {
-                case RANDOM_FIXED -> Selection.randomFixed(paths);
-                case RANDOM_RESAMPLED -> Selection.randomResampled(p.refreshEvery(), paths);
-                case TOP_K -> Selection.topK(p.refreshEvery());
-                case BOTTOM_K -> Selection.bottomK(p.refreshEvery());
-                case EXPLICIT -> throw new IllegalStateException("explicit paths are not a study method");
-            });
+            case READOUT -> "readout-only";
+            case IMMEDIATE -> "immediate";
+            case FULL -> "full";
+            case SNAP1 -> "snap-1";
+            case UORO -> "uoro";
+            case RFLO -> "rflo-tau-" + p.rfloTau();
+            case TBPTT -> "tbptt-" + k;
+            case SUBSET -> "subset-" + k;
+            case SPARSE -> "sparse-" + k + "-" + policy.label()
+                    + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-every-" + p.refreshEvery());
         };
+    }
+
+    /** The learner adapted from {@code cell}, with its random roles' seeds; null for frozen. */
+    public LearnerSpec learner(Protocol p, Cell cell) {
+        String name = learnerName(p);
+        return name == null ? null
+                : LearnerSpec.parse(name, cell.seedFor(kind == Kind.SUBSET ? Cell.Role.SUBSET : Cell.Role.PATHS));
     }
 
     /** This method's optimizer at learning rate {@code rate}. */

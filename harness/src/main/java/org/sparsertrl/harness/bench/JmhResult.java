@@ -1,4 +1,4 @@
-package org.sparsertrl.bench.report;
+package org.sparsertrl.harness.bench;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,11 +1,12 @@
-package org.sparsertrl.bench;
+package org.sparsertrl.harness.bench;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.HdrHistogram.Histogram;
-import org.sparsertrl.bench.report.EmbeddedResult;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.embedded.EmbeddedRun;
@@ -19,7 +20,9 @@ import org.sparsertrl.harness.embedded.EmbeddedRun;
  * whose step and offer-to-prediction latencies are reported. Each stream runs on a fresh runtime so
  * that its histograms hold only its own samples.
  *
- * <p>Usage: {@code EmbeddedProbe RESULTS.json SECONDS}
+ * <p>Usage: {@code EmbeddedProbe RESULTS.json SECONDS}; bench/run runs it after the JMH suite. It lives in
+ * the harness, beside {@link EmbeddedRun} (which the {@code embedded} command streams with too), so that
+ * the benchmark jar needs nothing but the engine and JMH.
  */
 public final class EmbeddedProbe {
 
@@ -37,7 +40,9 @@ public final class EmbeddedProbe {
         double seconds = Double.parseDouble(args[1]);
         List<EmbeddedResult> results = new ArrayList<>();
         for (int n : SIZES) {
-            try (OnlineTrainer trainer = Learners.trainer("sparse-" + K, n, 1)) {
+            // The network and trainer of the JMH step benchmarks: m = 4, o = 1, seed 1, Adam at 1e-4, one thread.
+            try (OnlineTrainer trainer = OnlineTrainer.builder(n, PerformanceModel.M, PerformanceModel.O).seed(1)
+                    .learner(LearnerSpec.parse("sparse-" + K, 1)).optimizer(OptimizerSpec.adam(1e-4f)).threads(1).build()) {
                 stream(trainer, 0, seconds); // warm-up: the JIT compiles the agent's loop
                 double sustained = stream(trainer, 0, seconds).stepsPerSecond();
                 int rate = (int) Math.max(1, sustained / 2);
@@ -57,7 +62,7 @@ public final class EmbeddedProbe {
     private static EmbeddedRun.Result stream(OnlineTrainer trainer, int rate, double seconds) throws InterruptedException {
         try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).build()) {
             runtime.start();
-            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, Learners.M, rate, seconds);
+            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, PerformanceModel.M, rate, seconds);
             if (r.steps() != r.accepted() || r.predictionsRead() != r.accepted()) {
                 throw new IllegalStateException("the runtime lost samples: " + r);
             }

@@ -1,27 +1,41 @@
-package org.sparsertrl.bench.report;
+package org.sparsertrl.harness.bench;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.engine.cell.CellKind;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-/** The report's arithmetic on a made-up JMH result file whose answers are known. */
+/**
+ * The report's arithmetic on a made-up JMH result file whose answers are known, and the whole report on
+ * the committed results.
+ */
 class BenchmarkReportTest {
 
     @Test
     void widthsAndModelsFollowTheLayout() {
         // n = 64, m = 4: 64 (64 + 16) + 64.
-        assertEquals(5184, BenchmarkReport.width(64));
-        assertEquals(2.0 * 64 * 64 * 5184, BenchmarkReport.fullFlops(64));
-        assertEquals(8.0 * 256 * BenchmarkReport.width(256), BenchmarkReport.sparseBytes(256));
+        assertEquals(5184, PerformanceModel.width(CellKind.VANILLA, 64));
+        assertEquals(2.0 * 64 * 64 * 5184, PerformanceModel.fullFlops(CellKind.VANILLA, 64));
+        assertEquals(8.0 * 256 * PerformanceModel.width(CellKind.VANILLA, 256), PerformanceModel.sparseBytes(256));
+        // The LSTM: 4 gate rows per unit, 2 state rows; 256 (64 + 16) + 256 floats a row, 128 rows.
+        assertEquals(20_736, PerformanceModel.width(CellKind.LSTM, 64));
+        assertEquals(2.0 * 128 * 128 * 20_736, PerformanceModel.fullFlops(CellKind.LSTM, 64));
+        // The GRU: 3 gate rows per unit, n state rows; 192 (64 + 16) + 192.
+        assertEquals(15_552, PerformanceModel.width(CellKind.GRU, 64));
+        assertEquals(2.0 * 64 * 64 * 15_552, PerformanceModel.fullFlops(CellKind.GRU, 64));
     }
 
     @Test
@@ -30,39 +44,39 @@ class BenchmarkReportTest {
         for (int n : new int[] {32, 64, 128, 256}) {
             byN.put(n, new JmhResult("StepBenchmark.step", Map.of(), 3e-6 * Math.pow(n, 4), 0, "us/op", 0, 0));
         }
-        assertEquals(4.0, BenchmarkReport.slope(byN, 32, 256), 1e-9);
-        assertEquals(4.0, BenchmarkReport.slope(byN, 64, 128), 1e-9);
-        assertTrue(Double.isNaN(BenchmarkReport.slope(byN, 300, 400)));
+        assertEquals(4.0, PerformanceModel.slope(byN, 32, 256), 1e-9);
+        assertEquals(4.0, PerformanceModel.slope(byN, 64, 128), 1e-9);
+        assertTrue(Double.isNaN(PerformanceModel.slope(byN, 300, 400)));
     }
 
     @Test
     void targetsAreJudgedFromTheMeasurements(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("results.json");
         List<String> rows = new ArrayList<>();
-        int lanes = org.sparsertrl.engine.kernel.KernelProvider.vector().lanes();
+        int lanes = 16;
         // A peak of exactly 100 GFLOP/s and a triad of 20 GB/s.
         rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{}", 100e9 / (2 * lanes), "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.BandwidthProbe.triad", "{}", 20e9 / 12, "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.BandwidthProbe.copy", "{}", 20e9 / 8, "ops/s", Double.NaN));
         for (int n : new int[] {64, 128, 256}) {
             // Full RTRL at exactly 80 % of peak; sparse 10x faster.
-            double full = BenchmarkReport.fullFlops(n) / 80e9 * 1e6;
+            double full = PerformanceModel.fullFlops(CellKind.VANILLA, n) / 80e9 * 1e6;
             rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"full\",\"n\":\"" + n + "\"}", full, "us/op", 0.001));
             rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4\",\"n\":\"" + n + "\"}", full / 10, "us/op", 0.001));
         }
         Files.writeString(json, "[" + String.join(",", rows) + "]");
-        BenchmarkReport.Measurements m = new BenchmarkReport.Measurements(JmhResult.read(json));
+        Measurements m = new Measurements(JmhResult.read(json), lanes);
         assertEquals(100, m.peakGflops, 1e-6);
         assertEquals(20, m.triadGBs, 1e-9);
-        List<BenchmarkReport.Target> targets = BenchmarkReport.targets(m);
-        BenchmarkReport.Target full64 = targets.get(0);
+        List<Targets.Target> targets = Targets.judge(Targets.PROJECT, m);
+        Targets.Target full64 = targets.get(0);
         assertTrue(full64.met(), full64.toString());
         assertTrue(full64.measured().startsWith("80 %"), full64.measured());
-        BenchmarkReport.Target speedup128 = targets.stream().filter(t -> t.what().contains("over full RTRL, n = 128"))
+        Targets.Target speedup128 = targets.stream().filter(t -> t.what().contains("over full RTRL, n = 128"))
                 .findFirst().orElseThrow();
         assertTrue(speedup128.measured().startsWith("10.0x (a sparse step moving J at the copy rate would give "), speedup128.measured());
         assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
-        String report = BenchmarkReport.render(JmhResult.read(json), List.of(), Map.of("machine", "test"), dir, "plots");
+        String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
@@ -76,8 +90,34 @@ class BenchmarkReportTest {
         List<EmbeddedResult> read = EmbeddedResult.read(json);
         assertEquals(1, read.size());
         assertEquals(30617, read.get(0).offeredPerSecond());
-        String table = BenchmarkReport.embeddedTable(read);
+        String table = ReportRenderer.embeddedTable(read);
         assertTrue(table.contains("| 32 | 4 | 61,234 | 30,617 | 91,851 | 15.0 | 40.0 | 21.0 | 55.5 | 120.0 | 2,500 |"), table);
+    }
+
+    /**
+     * The committed bench/REPORT.md is, but for its environment lines (command, commit, time, machine),
+     * exactly what the code makes of the committed results it names: a change that alters a figure, a
+     * target or a table of the report fails here. The peak is converted with the vector width the
+     * report itself names, so the check does not depend on this machine's.
+     */
+    @Test
+    void theCommittedReportIsWhatTheCodeMakesOfTheCommittedResults(@TempDir Path dir) throws IOException {
+        Path bench = Path.of("..", "bench");
+        String committed = Files.readString(bench.resolve("REPORT.md"));
+        Map<String, String> environment = new LinkedHashMap<>();
+        for (String line : committed.lines().takeWhile(l -> !l.startsWith("## ")).toList()) {
+            if (line.startsWith("- ")) {
+                environment.put(line.substring(2, line.indexOf(": ")), line.substring(line.indexOf(": ") + 2));
+            }
+        }
+        Matcher lanes = Pattern.compile("\\((\\d+) floats\\)").matcher(environment.get("kernels"));
+        assumeTrue(lanes.find(), "the committed report ran the vector kernels: " + environment.get("kernels"));
+        String profile = environment.get("command").contains("--quick") ? "quick" : "full";
+        Measurements m = new Measurements(JmhResult.read(bench.resolve("results/" + profile + ".json")),
+                Integer.parseInt(lanes.group(1)));
+        String rendered = BenchmarkReport.render(m, EmbeddedResult.read(bench.resolve("results/" + profile + "-embedded.json")),
+                environment, dir, "plots");
+        assertEquals(committed, rendered);
     }
 
     private static String row(String benchmark, String params, double score, String unit, double bytes) {

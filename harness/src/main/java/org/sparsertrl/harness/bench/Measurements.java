@@ -1,0 +1,75 @@
+package org.sparsertrl.harness.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One run's JMH results grouped by what they measured: the machine probes converted to rates, the
+ * time per step of each learner against n, the gated cells' steps, the two-thread shapes and the
+ * kernels. What the report is computed from; nothing here models or judges.
+ *
+ * <pre>{@code
+ * Measurements m = new Measurements(JmhResult.read(Path.of("bench/results/quick.json")), 16);
+ * double us = m.micros("sparse-4", 256);
+ * }</pre>
+ */
+final class Measurements {
+
+    /** Peak FMA throughput of one thread (PeakProbe), GFLOP/s. */
+    final double peakGflops;
+    /** Bandwidth of the triad a = b + s c (BandwidthProbe), GB/s; 12 bytes per element. */
+    final double triadGBs;
+    /** Bandwidth of the copy a = b, GB/s; 8 bytes per element, the traffic of a sparse step. */
+    final double copyGBs;
+    /** The copy on two threads, each over arrays of its own, GB/s. */
+    final double copyTwoThreadsGBs;
+    /** StepBenchmark and LargeSubsetBenchmark: learner, then n, in the order the results list them. */
+    final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
+    /** ThreadsBenchmark: shape ({@code learner@n}), then threads. */
+    final Map<String, Map<Integer, JmhResult>> threads = new LinkedHashMap<>();
+    /** GatedStepBenchmark: cell, then learner, then n. */
+    final Map<String, Map<String, TreeMap<Integer, JmhResult>>> gated = new TreeMap<>();
+    /** KernelBenchmark, every kernel and implementation. */
+    final List<JmhResult> kernels = new ArrayList<>();
+
+    /**
+     * @param results every row of one JMH run
+     * @param lanes   floats per vector on the machine that ran PeakProbe (each of its FMAs is 2 lanes' flops)
+     */
+    Measurements(List<JmhResult> results, int lanes) {
+        double peak = Double.NaN, triad = Double.NaN, copy = Double.NaN, copy2 = Double.NaN;
+        for (JmhResult r : results) {
+            switch (r.benchmark()) {
+                case "PeakProbe.fma" -> peak = r.score() * 2 * lanes / 1e9;
+                case "BandwidthProbe.triad" -> triad = r.score() * 12 / 1e9;
+                case "BandwidthProbe.copy" -> copy = r.score() * 8 / 1e9;
+                case "BandwidthProbe.copyTwoThreads" -> copy2 = r.score() * 8 / 1e9;
+                case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
+                        .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
+                case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())
+                        .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
+                case "ThreadsBenchmark.step" -> threads.computeIfAbsent(r.param("shape"), k -> new TreeMap<>())
+                        .put(Integer.parseInt(r.param("threads")), r);
+                default -> {
+                    if (r.benchmark().startsWith("KernelBenchmark.")) {
+                        kernels.add(r);
+                    }
+                }
+            }
+        }
+        peakGflops = peak;
+        triadGBs = triad;
+        copyGBs = copy;
+        copyTwoThreadsGBs = copy2;
+    }
+
+    /** Microseconds per step of {@code learner} at {@code n} (one thread), or NaN if it was not measured. */
+    double micros(String learner, int n) {
+        TreeMap<Integer, JmhResult> byN = steps.get(learner);
+        JmhResult r = byN == null ? null : byN.get(n);
+        return r == null ? Double.NaN : r.score();
+    }
+}

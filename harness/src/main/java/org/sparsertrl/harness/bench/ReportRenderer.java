@@ -1,0 +1,250 @@
+package org.sparsertrl.harness.bench;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.harness.report.MarkdownTable;
+import org.sparsertrl.harness.report.Plots;
+
+/**
+ * Writes a run's {@link Measurements} and judged {@link Targets} as the markdown page of
+ * bench/REPORT.md and its two plots (time per step against n, speed-up of sparse over full). Derived
+ * figures (GFLOP/s, GB/s, shares of the machine's limits) come from the {@link PerformanceModel}.
+ *
+ * <pre>{@code
+ * Measurements m = new Measurements(JmhResult.read(json), lanes);
+ * String page = ReportRenderer.render(m, Targets.judge(Targets.PROJECT, m), List.of(), environment, plots, "plots");
+ * }</pre>
+ */
+final class ReportRenderer {
+
+    private ReportRenderer() {
+    }
+
+    /** The headline table: time per step of each learner at each n. */
+    static String headline(Measurements m) {
+        TreeMap<Integer, Boolean> sizes = new TreeMap<>();
+        m.steps.values().forEach(byN -> byN.keySet().forEach(n -> sizes.put(n, true)));
+        List<String> header = new ArrayList<>(List.of("learner"));
+        sizes.keySet().forEach(n -> header.add("n = " + n));
+        MarkdownTable table = new MarkdownTable(header.toArray(String[]::new));
+        for (var e : m.steps.entrySet()) {
+            List<Object> row = new ArrayList<>(List.of(e.getKey()));
+            for (int n : sizes.keySet()) {
+                JmhResult r = e.getValue().get(n);
+                row.add(r == null ? "" : micros(r.score()));
+            }
+            table.row(row.toArray());
+        }
+        return "Time per training step (microseconds, one thread, m = 4, o = 1):\n\n" + table;
+    }
+
+    private static String micros(double us) {
+        return us >= 100 ? String.format("%,.0f", us) : String.format("%.2f", us);
+    }
+
+    /**
+     * The whole report: the environment's lines, the probes, the judged targets, every table; writes the
+     * plots into {@code plots}, which the page links as {@code plotsLink}.
+     */
+    static String render(Measurements m, List<Targets.Target> judged, List<EmbeddedResult> embedded,
+                         Map<String, String> environment, Path plots, String plotsLink) throws IOException {
+        StringBuilder md = new StringBuilder("# Benchmark report\n\n");
+        md.append("Every figure below comes from one run of the JMH suite in `bench/` on the machine described here, ")
+                .append("turned into this page by `BenchmarkReport`; nothing is typed in by hand.\n\n");
+        environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
+        md.append(String.format("%n## The machine's limits, measured from Java%n%n"));
+        md.append(new MarkdownTable("probe", "measured", "how")
+                .row("peak FMA throughput, one thread", String.format("%.1f GFLOP/s", m.peakGflops),
+                        "16 independent vector FMA chains in registers (PeakProbe)")
+                .row("memory bandwidth, triad", String.format("%.1f GB/s", m.triadGBs),
+                        "a = b + s c over 3 x 128 MiB off-heap, 12 bytes per element (BandwidthProbe)")
+                .row("memory bandwidth, copy", String.format("%.1f GB/s", m.copyGBs),
+                        "a = b over 2 x 128 MiB, 8 bytes per element: the pattern of a sparse step")
+                .row("memory bandwidth, copy, two threads", String.format("%.1f GB/s", m.copyTwoThreadsGBs),
+                        "the copy on two threads, each over arrays of its own"));
+        md.append("\n## Targets\n\n");
+        MarkdownTable targets = new MarkdownTable("target", "required", "measured", "met");
+        for (Targets.Target t : judged) {
+            targets.row(t.what(), t.required(), t.measured(), t.met() ? "yes" : "**no**");
+        }
+        md.append(targets).append('\n');
+        md.append("## Time per step\n\n").append(headline(m)).append('\n');
+        md.append(learnerTables(m));
+        md.append(gatedTable(m));
+        md.append(threadTable(m));
+        md.append(kernelTable(m));
+        md.append(embeddedTable(embedded));
+        plots(m, plots);
+        md.append("## Plots\n\n![time per step against n](").append(plotsLink).append("/time-per-step.png)\n\n")
+                .append("![speed-up of sparse over full](").append(plotsLink).append("/speedup.png)\n\n");
+        md.append("## How the derived figures are computed\n\n")
+                .append("p = n (pad16(n) + pad16(m)) + pad16(n) is the padded width of a row of J (m = 4). Full RTRL's ")
+                .append("GFLOP/s count the W J product only, 2 n^2 p flops per step, against the whole step's time. ")
+                .append("A sparse step must move 8 n p bytes (J read once, written once) and a subset step 8 k p; ")
+                .append("their GB/s divide those bytes by the step's time, and the bound is the same bytes at the ")
+                .append("probe's rate. Errors are JMH's 99.9 % confidence half-widths. Slopes are least-squares fits ")
+                .append("of ln(time) against ln(n). Bytes per step count what the stepping thread allocated during the ")
+                .append("measured iterations (ThreadMXBean), divided by its steps; JMH's gc profiler counts every ")
+                .append("thread of the JVM, its own included, so its bytes per operation grow with an operation's length.\n");
+        return md.toString();
+    }
+
+    private static String learnerTables(Measurements m) {
+        StringBuilder md = new StringBuilder();
+        for (var e : m.steps.entrySet()) {
+            String learner = e.getKey();
+            LearnerSpec spec = PerformanceModel.learner(learner);
+            MarkdownTable table = new MarkdownTable("n", "us / step", "derived", "share of the limit",
+                    "B / step (stepping thread)", "B / op (JMH gc, all threads)");
+            for (var r : e.getValue().entrySet()) {
+                int n = r.getKey();
+                double us = r.getValue().score();
+                // Full RTRL is bound by its flops, the sparse and subset steps by the bytes of J they move.
+                double gflops = spec instanceof LearnerSpec.FullSpec
+                        ? PerformanceModel.fullFlops(CellKind.VANILLA, n) / (us * 1e3) : Double.NaN;
+                double bytes = switch (spec) {
+                    case LearnerSpec.SparseSpec _ -> PerformanceModel.sparseBytes(n);
+                    case LearnerSpec.SubsetSpec s -> PerformanceModel.subsetBytes(n, s.k());
+                    case null, default -> Double.NaN;
+                };
+                String derived = "", share = "";
+                if (!Double.isNaN(gflops)) {
+                    derived = String.format("%.1f GFLOP/s", gflops);
+                    share = String.format("%.0f %% of peak FMA", 100 * gflops / m.peakGflops);
+                } else if (!Double.isNaN(bytes)) {
+                    double gbs = bytes / (us * 1e3);
+                    derived = String.format("%.1f GB/s", gbs);
+                    share = String.format("%.0f %% of triad", 100 * gbs / m.triadGBs);
+                }
+                table.row(n, micros(us) + (Double.isNaN(r.getValue().error()) ? "" : " ± " + micros(r.getValue().error())),
+                        derived, share, Double.isNaN(r.getValue().steppingBytesPerOp()) ? "n/a"
+                                : String.format("%.3f", r.getValue().steppingBytesPerOp()),
+                        Double.isNaN(r.getValue().bytesPerOp()) ? "n/a" : String.format("%.3f", r.getValue().bytesPerOp()));
+            }
+            md.append("### ").append(learner).append("\n\n").append(table).append('\n');
+        }
+        return md.toString();
+    }
+
+    /** The gated cells' steps (GatedStepBenchmark), if it ran. */
+    private static String gatedTable(Measurements m) {
+        if (m.gated.isEmpty()) {
+            return "";
+        }
+        MarkdownTable table = new MarkdownTable("cell", "learner", "n", "us / step", "full's GFLOP/s",
+                "speed-up over full", "B / step (stepping thread)");
+        for (var cell : m.gated.entrySet()) {
+            CellKind kind = CellKind.of(cell.getKey());
+            TreeMap<Integer, JmhResult> full = cell.getValue().getOrDefault("full", new TreeMap<>());
+            for (var learner : cell.getValue().entrySet()) {
+                for (var r : learner.getValue().entrySet()) {
+                    int n = r.getKey();
+                    double us = r.getValue().score();
+                    boolean isFull = PerformanceModel.learner(learner.getKey()) instanceof LearnerSpec.FullSpec;
+                    String gflops = isFull ? String.format("%.1f", PerformanceModel.fullFlops(kind, n) / (us * 1e3)) : "";
+                    JmhResult f = full.get(n);
+                    table.row(cell.getKey(), learner.getKey(), n,
+                            micros(us) + (Double.isNaN(r.getValue().error()) ? "" : " ± " + micros(r.getValue().error())),
+                            gflops, f == null || isFull ? "" : String.format("%.1fx", f.score() / us),
+                            Double.isNaN(r.getValue().steppingBytesPerOp()) ? "n/a"
+                                    : String.format("%.3f", r.getValue().steppingBytesPerOp()));
+                }
+            }
+        }
+        return "## Gated cells\n\nThe same step (forward, sensitivities, gradient, Adam) for the LSTM (2n sensitivity rows, "
+                + "4 gate rows of parameters per unit) and the GRU (n rows, 3 gate rows), m = 4, o = 1, one thread. "
+                + "Full RTRL's GFLOP/s count its D J product, 2 S^2 p flops for S state rows and p padded parameters.\n\n"
+                + table + '\n';
+    }
+
+    private static String threadTable(Measurements m) {
+        MarkdownTable table = new MarkdownTable("learner, n", "us / step, 1 thread", "us / step, 2 threads", "speed-up");
+        for (var e : m.threads.entrySet()) {
+            JmhResult one = e.getValue().get(1), two = e.getValue().get(2);
+            if (one != null && two != null) {
+                table.row(e.getKey().replace("@", ", n = "), micros(one.score()), micros(two.score()),
+                        String.format("%.2fx", one.score() / two.score()));
+            }
+        }
+        return "## Two threads\n\nThe column pool splits J's columns; results are bit-identical to one thread.\n\n"
+                + table + '\n';
+    }
+
+    /** The embedded runtime's sustained rate and latency percentiles (EmbeddedProbe), if it ran. */
+    static String embeddedTable(List<EmbeddedResult> embedded) {
+        if (embedded.isEmpty()) {
+            return "";
+        }
+        MarkdownTable table = new MarkdownTable("n", "k", "sustained steps/s", "offered/s", "steps",
+                "step p50", "step p99", "offer-to-prediction p50", "p99", "p99.9", "max");
+        for (EmbeddedResult r : embedded) {
+            table.row(r.n(), r.k(), String.format("%,.0f", r.sustainedPerSecond()), String.format("%,d", r.offeredPerSecond()),
+                    String.format("%,d", r.steps()), us(r.stepP50()), us(r.stepP99()), us(r.endToEndP50()),
+                    us(r.endToEndP99()), us(r.endToEndP999()), us(r.endToEndMax()));
+        }
+        return "## Embedded runtime\n\n"
+                + "The agrona runtime end to end (EmbeddedProbe): producer, trainer agent and prediction reader on their "
+                + "own threads, sparse RTRL k = 4, m = 4, o = 1, the default idle strategy, a snapshot every 1,000 steps. "
+                + "Sustained: samples offered as fast as the input ring takes them. Latencies (microseconds) come from a "
+                + "second stream offered at half the sustained rate, on a runtime of its own after a warm-up stream.\n\n"
+                + table + "\n";
+    }
+
+    private static String us(double micros) {
+        return micros >= 1000 ? String.format("%,.0f", micros) : String.format("%.1f", micros);
+    }
+
+    private static String kernelTable(Measurements m) {
+        Map<String, Map<String, JmhResult>> byKernel = new TreeMap<>();
+        for (JmhResult r : m.kernels) {
+            byKernel.computeIfAbsent(r.benchmark().substring(r.benchmark().indexOf('.') + 1), k -> new TreeMap<>())
+                    .put(r.param("kernels"), r);
+        }
+        MarkdownTable table = new MarkdownTable("kernel", "vector, us", "scalar, us", "vector speed-up");
+        for (var e : byKernel.entrySet()) {
+            JmhResult v = e.getValue().get("vector"), s = e.getValue().get("scalar");
+            table.row(e.getKey(), v == null ? "" : micros(v.score()), s == null ? "" : micros(s.score()),
+                    v == null || s == null ? "" : String.format("%.1fx", s.score() / v.score()));
+        }
+        return "## Kernels, vector beside scalar\n\nn = 64 rows, 5197 columns (a row of J plus a ragged 13), k = 4.\n\n"
+                + table + '\n';
+    }
+
+    private static void plots(Measurements m, Path dir) throws IOException {
+        List<Plots.Series> series = new ArrayList<>();
+        for (var e : m.steps.entrySet()) {
+            double[] x = e.getValue().keySet().stream().mapToDouble(Integer::doubleValue).toArray();
+            double[] y = e.getValue().values().stream().mapToDouble(JmhResult::score).toArray();
+            String fit = e.getValue().size() >= 2 ? String.format(" (slope %.2f)", PerformanceModel.slope(e.getValue(),
+                    e.getValue().firstKey(), e.getValue().lastKey())) : "";
+            series.add(new Plots.Series(e.getKey() + fit, x, y, null));
+        }
+        Plots.lines(dir.resolve("time-per-step.png"), "Time per training step against n (one thread)", "n (log)",
+                "microseconds per step (log)", true, true, series);
+        List<Plots.Series> speedups = new ArrayList<>();
+        TreeMap<Integer, JmhResult> full = m.steps.get("full");
+        for (var e : m.steps.entrySet()) {
+            if (!(PerformanceModel.learner(e.getKey()) instanceof LearnerSpec.SparseSpec) || full == null) {
+                continue;
+            }
+            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
+            for (var r : e.getValue().entrySet()) {
+                if (full.containsKey(r.getKey())) {
+                    x.add((double) r.getKey());
+                    y.add(full.get(r.getKey()).score() / r.getValue().score());
+                }
+            }
+            speedups.add(new Plots.Series(e.getKey(), x.stream().mapToDouble(Double::doubleValue).toArray(),
+                    y.stream().mapToDouble(Double::doubleValue).toArray(), null));
+        }
+        Plots.lines(dir.resolve("speedup.png"), "Speed-up of sparse RTRL over full RTRL", "n (log)",
+                "time of full / time of sparse (log)", true, true, speedups);
+    }
+}

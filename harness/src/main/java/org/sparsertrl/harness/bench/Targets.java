@@ -1,0 +1,180 @@
+package org.sparsertrl.harness.bench;
+
+import java.util.List;
+import java.util.Map;
+
+import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.learn.LearnerSpec;
+
+/**
+ * The project's performance targets as data ({@link #PROJECT}: one record a target, its threshold in
+ * it), and how each kind of target is judged against a run's {@link Measurements}. Learners are named
+ * as the benchmarks name them ({@code full}, {@code sparse-4}, {@code subset-4}).
+ *
+ * <pre>{@code
+ * for (Targets.Target t : Targets.judge(Targets.PROJECT, measurements)) {
+ *     System.out.println(t.what() + ": " + t.measured() + (t.met() ? "" : " (not met)"));
+ * }
+ * }</pre>
+ */
+final class Targets {
+
+    /** The targets the report judges, in the order of its table. */
+    static final List<Check> PROJECT = List.of(
+            new ShareOfPeak(64, 0.70),
+            new ShareOfPeak(128, 0.70),
+            new ShareOfBandwidth("sparse-4", 256, 0.70),
+            new SpeedUp("sparse-4", "full", 64, 8),
+            new SpeedUp("sparse-4", "full", 128, 12),
+            new SpeedUp("sparse-4", "full", 256, 10),
+            new Faster("subset-4", 1024, "full", 64),
+            new TwoThreads("full", 128, 1.7),
+            new TwoThreads("sparse-4", 256, 1.4),
+            new NoAllocation(),
+            new Slope("full", 64, 256, 4, 0.5),
+            new Slope("sparse-4", 64, 256, 3, 0.5),
+            new Slope("subset-4", 128, 1024, 2, 0.5));
+
+    private Targets() {
+    }
+
+    /** A judged target: what is required, what was measured, whether it is met. */
+    record Target(String what, String required, String measured, boolean met) {
+    }
+
+    /** One kind of target, with its threshold. */
+    sealed interface Check {
+        Target judge(Measurements m);
+    }
+
+    /** Every check judged against {@code m}, in order. */
+    static List<Target> judge(List<Check> checks, Measurements m) {
+        return checks.stream().map(c -> c.judge(m)).toList();
+    }
+
+    /** Full RTRL at n on one thread reaches at least {@code required} of the peak FMA rate (flops of its W J product). */
+    record ShareOfPeak(int n, double required) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double gflops = PerformanceModel.fullFlops(CellKind.VANILLA, n) / (m.micros("full", n) * 1e3);
+            double share = gflops / m.peakGflops;
+            return new Target("full RTRL, n = " + n + ", one thread: share of peak FMA", atLeastPercent(required),
+                    String.format("%.0f %% (%.1f of %.1f GFLOP/s)", 100 * share, gflops, m.peakGflops), share >= required);
+        }
+    }
+
+    /** A sparse learner at n moves J at least at {@code required} of the triad rate. */
+    record ShareOfBandwidth(String learner, int n, double required) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double micros = m.micros(learner, n), bytes = PerformanceModel.sparseBytes(n);
+            double bound = bytes / (m.triadGBs * 1e3);
+            return new Target(prose(learner) + ", n = " + n + ": share of the bandwidth bound (J read and written "
+                    + "once, at the triad rate)", atLeastPercent(required),
+                    String.format("%.0f %% (%.0f us against a bound of %.0f us; %.0f %% at the copy rate)",
+                            100 * bound / micros, micros, bound, 100 * bytes / (m.copyGBs * 1e3) / micros),
+                    bound / micros >= required);
+        }
+    }
+
+    /** {@code learner} is at least {@code required} times as fast as {@code over} at n. */
+    record SpeedUp(String learner, String over, int n, double required) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double speedup = m.micros(over, n) / m.micros(learner, n);
+            double ceiling = m.micros(over, n) / (PerformanceModel.sparseBytes(n) / (m.copyGBs * 1e3));
+            return new Target("speed-up of " + prose(learner) + " over " + prose(over) + ", n = " + n,
+                    ">= " + times(required), String.format("%.1fx (a sparse step moving J at the copy rate would give %.0fx)",
+                    speedup, ceiling), speedup >= required);
+        }
+    }
+
+    /** A subset learner at n takes less time per step than {@code than} at {@code thanN}. */
+    record Faster(String learner, int n, String than, int thanN) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double micros = m.micros(learner, n), other = m.micros(than, thanN);
+            int k = ((LearnerSpec.SubsetSpec) LearnerSpec.parse(learner)).k();
+            return new Target(prose(learner) + " at n = " + n + " faster than " + prose(than) + " at n = " + thanN,
+                    "faster", String.format("%.0f us against %.0f us (moving its 8 k p bytes at the copy rate takes %.0f us)",
+                    micros, other, PerformanceModel.subsetBytes(n, k) / (m.copyGBs * 1e3)), micros < other);
+        }
+    }
+
+    /** Two threads step {@code learner} at n at least {@code required} times as fast as one. */
+    record TwoThreads(String learner, int n, double required) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            Map<Integer, JmhResult> t = m.threads.get(learner + "@" + n);
+            double speedup = t == null || !t.containsKey(1) || !t.containsKey(2) ? Double.NaN
+                    : t.get(1).score() / t.get(2).score();
+            // A sparse step is bound by memory: say what two threads can copy.
+            String limit = PerformanceModel.learner(learner) instanceof LearnerSpec.SparseSpec
+                    && Double.isFinite(m.copyTwoThreadsGBs)
+                    ? String.format(" (two threads copy at %.2fx the rate of one)", m.copyTwoThreadsGBs / m.copyGBs) : "";
+            return new Target("two threads over one, " + learner + ", n = " + n, ">= " + times(required),
+                    String.format("%.2fx%s", speedup, limit), speedup >= required);
+        }
+    }
+
+    /** The stepping thread allocates nothing, for every learner and n measured. */
+    record NoAllocation() implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double worst = 0;
+            String worstAt = "";
+            int counted = 0;
+            for (var e : m.steps.entrySet()) {
+                for (var r : e.getValue().entrySet()) {
+                    double bytes = r.getValue().steppingBytesPerOp();
+                    if (Double.isNaN(bytes)) {
+                        continue;
+                    }
+                    counted++;
+                    if (bytes > worst) {
+                        worst = bytes;
+                        worstAt = e.getKey() + " at n = " + r.getKey();
+                    }
+                }
+            }
+            return new Target("bytes allocated per step by the stepping thread, every learner and n", "0",
+                    counted == 0 ? "not measured" : String.format("at most %.3f B/step%s", worst,
+                            worstAt.isEmpty() ? "" : " (" + worstAt + ")"), counted > 0 && worst == 0);
+        }
+    }
+
+    /** The log-log slope of {@code learner}'s time against n over [from, to] is {@code exponent} within {@code tolerance}. */
+    record Slope(String learner, int from, int to, double exponent, double tolerance) implements Check {
+        @Override
+        public Target judge(Measurements m) {
+            double slope = PerformanceModel.slope(m.steps.get(learner), from, to);
+            return new Target("log-log slope of time per step against n, " + learner + " (n = " + from + " to " + to
+                    + ")", "about " + number(exponent), String.format("%.2f", slope),
+                    Math.abs(slope - exponent) <= tolerance);
+        }
+    }
+
+    /** A learner as the targets' prose names it: {@code sparse k = 4}, {@code full RTRL}. */
+    private static String prose(String learner) {
+        return switch (PerformanceModel.learner(learner)) {
+            case LearnerSpec.FullSpec _ -> "full RTRL";
+            case LearnerSpec.SparseSpec s -> "sparse k = " + s.k();
+            case LearnerSpec.SubsetSpec s -> "subset k = " + s.k();
+            case null, default -> learner;
+        };
+    }
+
+    private static String atLeastPercent(double share) {
+        return String.format(">= %.0f %%", 100 * share);
+    }
+
+    /** A factor as the targets write it: 8x, 1.7x. */
+    private static String times(double factor) {
+        return number(factor) + "x";
+    }
+
+    /** A threshold without a trailing .0: 8, 1.7. */
+    private static String number(double value) {
+        return value == Math.rint(value) ? String.valueOf((long) value) : String.valueOf(value);
+    }
+}
