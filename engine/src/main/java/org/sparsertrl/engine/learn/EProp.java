@@ -42,14 +42,11 @@ public final class EProp implements Learner {
     private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
-    private final int m;
     private final int rows;           // S
-    private final int block;          // floats per gate in a stored row: W part, U part, bias
-    private final int rowWidth;       // G block
     private final int oPad;
     private final MemorySegment feedback; // (n, oPad) B, row i = B[i, :]; random feedback only
     private final float[] signal;     // (S) L_t
-    private final SensitivityRows e;  // (S, rowWidth) e_{t-1} and e_t
+    private final UnitRows e;         // e[r, theta of r's unit]
 
     EProp(LearnerSpec.EPropSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
@@ -57,13 +54,10 @@ public final class EProp implements Learner {
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
         this.n = layout.n();
-        this.m = layout.m();
         this.rows = cell.stateSize();
-        this.block = layout.nPad() + layout.mPad() + ModelMemory.padded(1);
-        this.rowWidth = cell.gates() * block;
         this.oPad = layout.oPad();
         this.signal = new float[rows];
-        this.e = new SensitivityRows(memory, rows, rowWidth);
+        this.e = new UnitRows(cell, memory, kernels);
         if (spec.feedback() == Feedback.RANDOM) {
             // Drawn as RFLO draws its B, so that on the vanilla cell random e-prop is RFLO with tau = 1.
             this.feedback = memory.allocateFloats((long) n * oPad);
@@ -82,8 +76,6 @@ public final class EProp implements Learner {
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
-        int nPad = layout.nPad(), mPad = layout.mPad();
-        MemorySegment previous = e.previous(), next = e.next(), hPrev = cell.previousState(), x = cell.input();
         MemorySegment delta = cell.delta(), err = cell.error();
         for (int r = 0; r < rows; r++) {
             signal[r] = feedback == null ? delta.getAtIndex(JAVA_FLOAT, r)
@@ -92,31 +84,14 @@ public final class EProp implements Learner {
         kernels.fill(grad, 0, layout.recurrentSize(), 0f);
         for (int i = 0; i < n; i++) {
             for (int r = i; r < rows; r += n) {
-                long out = (long) r * rowWidth;
                 int self = cell.selfColumn(r);
                 if (self < 0) {
-                    kernels.fill(next, out, rowWidth, 0f);
+                    e.startFromZero(r);
                 } else {
-                    MemorySegment.copy(previous, (long) self * rowWidth * Float.BYTES, next, out * Float.BYTES,
-                            (long) rowWidth * Float.BYTES);
-                    kernels.scale(cell.selfCoefficient(r), next, out, rowWidth);
+                    e.startFrom(r, cell.selfCoefficient(r), self);
                 }
-                for (int g = 0; g < cell.gates(); g++) {
-                    long at = out + (long) g * block;
-                    float cu = cell.coefficientU(r, g);
-                    kernels.axpy(cell.coefficientW(r, g), hPrev, 0, next, at, n);
-                    kernels.axpy(cu, x, 0, next, at + nPad, m);
-                    next.setAtIndex(JAVA_FLOAT, at + nPad + mPad, next.getAtIndex(JAVA_FLOAT, at + nPad + mPad) + cu);
-                }
-                float l = signal[r];
-                for (int g = 0; g < cell.gates(); g++) {
-                    int a = g * n + i;
-                    long at = out + (long) g * block;
-                    kernels.axpy(l, next, at, grad, layout.w(a, 0), n);
-                    kernels.axpy(l, next, at + nPad, grad, layout.u(a, 0), m);
-                    int b = layout.b(a);
-                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + l * next.getAtIndex(JAVA_FLOAT, at + nPad + mPad));
-                }
+                e.addImmediate(r);
+                e.addToGradient(grad, r, signal[r]);
             }
         }
         e.swap();
@@ -135,21 +110,7 @@ public final class EProp implements Learner {
     /** The eligibility trace e_t[r, column] for a parameter of r's unit, zero elsewhere. */
     @Override
     public float sensitivity(int r, int column) {
-        RnnLayout layout = cell.layout();
-        int i = r % n;
-        for (int g = 0; g < cell.gates(); g++) {
-            int a = g * n + i, w0 = layout.w(a, 0), u0 = layout.u(a, 0);
-            if (column >= w0 && column < w0 + n) {
-                return e.get(r, g * block + column - w0);
-            }
-            if (column >= u0 && column < u0 + m) {
-                return e.get(r, g * block + layout.nPad() + column - u0);
-            }
-            if (column == layout.b(a)) {
-                return e.get(r, g * block + layout.nPad() + layout.mPad());
-            }
-        }
-        return 0f;
+        return e.entry(r, column);
     }
 
     @Override
