@@ -34,7 +34,7 @@ public class GatedStepBenchmark {
     @Param({"lstm", "gru"})
     public String cell;
 
-    @Param({"immediate", "snap-1", "uoro", "tbptt-16", "sparse-4", "subset-4", "full"})
+    @Param({"immediate", "snap-1", "eprop", "uoro", "tbptt-16", "sparse-4", "subset-4", "full"})
     public String learner;
 
     @Param({"64", "128"})
