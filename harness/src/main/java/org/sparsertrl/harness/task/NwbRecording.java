@@ -79,7 +79,7 @@ public final class NwbRecording {
      */
     public static NwbRecording read(Path file, long budgetBytes) throws IOException {
         long length = Files.size(file);
-        try (HdfFile hdf = new HdfFile(file)) {
+        try (HdfFile hdf = open(file, length)) {
             Reader reader = new Reader(file, hdf, length, budgetBytes);
             if (hdf.getAttribute("nwb_version") == null && !"NWBFile".equals(text(hdf.getAttribute("neurodata_type")))) {
                 throw reader.bad("/", "not an NWB file (no nwb_version or neurodata_type NWBFile at the root)");
@@ -119,6 +119,21 @@ public final class NwbRecording {
         } catch (RuntimeException | IOException e) {
             // jhdf's own failures (a corrupt header, a read past the end) are about the file, not a bug here.
             throw new BadNwbFileException(file + ": cannot be read as HDF5/NWB: " + describe(e), e);
+        }
+    }
+
+    /**
+     * Opens the file mapped into memory when it fits one buffer (up to 2 GiB): jhdf then reads every
+     * structure as a view of the mapping, so a corrupt length in a header cannot make it allocate a
+     * buffer of that length before anything is checked, as it does reading through a channel. Larger
+     * files are read through the channel.
+     */
+    private static HdfFile open(Path file, long length) throws IOException {
+        if (length > Integer.MAX_VALUE) {
+            return new HdfFile(file);
+        }
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+            return HdfFile.fromByteBuffer(channel.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, 0, length));
         }
     }
 
@@ -227,6 +242,16 @@ public final class NwbRecording {
         /** Every byte of the dataset's data, contiguous or in chunks, must lie inside the file. */
         private void checkExtents(Dataset ds, String where) throws BadNwbFileException {
             if (ds instanceof ContiguousDataset c) {
+                // The layout stores the data's size apart from the dataspace: a forged dimension disagrees with it.
+                if (ds instanceof io.jhdf.AbstractNode node) {
+                    for (var layout : node.getHeader().getMessagesOfType(
+                            io.jhdf.object.message.DataLayoutMessage.ContiguousDataLayoutMessage.class)) {
+                        if (layout.getSize() != ds.getSizeInBytes()) {
+                            throw bad(where, "corrupt header: its dimensions make " + ds.getSizeInBytes()
+                                    + " bytes, its layout says " + layout.getSize());
+                        }
+                    }
+                }
                 long end = base + c.getDataAddress() + ds.getSizeInBytes();
                 if (!ds.isEmpty() && (c.getDataAddress() < 0 || end > length)) {
                     throw bad(where, "truncated: its data ends at byte " + end + ", the file has " + length);
@@ -256,11 +281,16 @@ public final class NwbRecording {
 
     /** The node at {@code path}, or null if there is none; any other failure (a corrupt header) is the file's. */
     private static Node child(Group group, String path) {
-        try {
-            return group.getByPath(path);
-        } catch (io.jhdf.exceptions.HdfInvalidPathException e) {
-            return null;
+        // Walked by hand: jhdf's getByPath reports a missing node with the backing file's name, which a
+        // mapped file does not have, so its failure would not tell "missing" from "corrupt".
+        Node node = group;
+        for (String name : path.split("/")) {
+            if (!(node instanceof Group g)) {
+                return null;
+            }
+            node = g.getChildren().get(name);
         }
+        return node;
     }
 
     private static NwbRecording findSeries(Reader reader, Group group, String path, double[][] spikes) throws IOException {
@@ -389,7 +419,7 @@ public final class NwbRecording {
         }
         int bins = (int) span;
         if (!(bins >= 1)) {
-            throw new IOException(file + ": the clocks do not overlap: spikes from " + firstSpike + " to " + lastSpike
+            throw new BadNwbFileException(file + ": the clocks do not overlap: spikes from " + firstSpike + " to " + lastSpike
                     + " s, behaviour from " + times[0] + " to " + times[times.length - 1] + " s");
         }
         int[][] counts = new int[bins][spikes.length];
