@@ -98,8 +98,12 @@ class FileFuzzTest {
         long[] fields = {NwbFiles.UNITS * NwbFiles.SPIKES_PER_UNIT, NwbFiles.SAMPLES};
         long[] extremes = {0, 1, 2, 3, 1L << 31, (1L << 31) - 1, 1L << 32, 1L << 40, Long.MAX_VALUE, -1, Long.MIN_VALUE};
         for (long field : fields) {
-            for (long extreme : extremes) {
+            long[] claims = Arrays.copyOf(extremes, extremes.length + 2);
+            claims[extremes.length] = field - 1;      // a plausible size: the data would be read as its prefix
+            claims[extremes.length + 1] = field / 2;
+            for (long extreme : claims) {
                 byte[] b = good.clone();
+                detail = "a size of " + field + " claimed as " + extreme;
                 if (NwbFiles.patchHeaders(b, field, extreme) > 0) {
                     maxAllocated = Math.max(maxAllocated, nwbCase(file, b, expected, "header extreme", false, counts));
                     cases++;
