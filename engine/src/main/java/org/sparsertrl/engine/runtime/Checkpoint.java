@@ -32,7 +32,9 @@ import org.sparsertrl.engine.train.TrainerState;
  *   ..  int      CRC32C of every byte before it
  * </pre>
  * Writing goes to a temporary file beside the target, is forced to disk, and is then renamed over
- * the target in one atomic step: a crash at any moment leaves the previous checkpoint whole. Loading
+ * the target in one atomic step, and the directory is forced: a crash at any moment leaves the
+ * previous checkpoint whole. States of any size are written and read (past 2 GiB included); a
+ * state whose weights or hidden state are not finite is refused both ways. Loading
  * checks everything (magic, version, checksum, shape, learner, optimizer, lengths) before it changes
  * the trainer, and says what is wrong; it never leaves a half-loaded model.
  */
@@ -40,6 +42,8 @@ public final class Checkpoint {
 
     static final byte[] MAGIC = "SRTLCKPT".getBytes(StandardCharsets.US_ASCII);
     static final int VERSION = 1;
+    /** The smallest possible file: 44 bytes of fixed header, three empty labels' lengths, the checksum. */
+    private static final int MIN_FILE = 44 + 3 * Integer.BYTES + Integer.BYTES;
 
     /** The cell kind as the file names it ("vanilla-tanh" for the vanilla cell, as files before the gated cells did). */
     static String cellKind(CellKind kind) {
@@ -68,30 +72,92 @@ public final class Checkpoint {
 
     /**
      * Writes a saved state: temporary file, force, then {@code beforeRename} (a hook for tests that
-     * simulate a crash there), then the atomic rename.
+     * simulate a crash there), then the atomic rename and a force of the directory, so that the
+     * rename itself survives a power cut. A write that fails removes its temporary file; a state whose
+     * weights or hidden state are not finite is refused before anything is written.
      */
     static void write(Path file, Header header, TrainerState state, Runnable beforeRename) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new IOException(file + ": cannot write a checkpoint: the path is a directory");
+        }
+        long bad = state.firstNonFiniteCellFloat();
+        if (bad >= 0) {
+            throw new IOException(file + ": refusing to write a checkpoint whose weights or hidden state are not finite"
+                    + " (float at byte " + bad + " of the state is " + state.data().get(FLOAT, bad) + ")");
+        }
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         MemorySegment data = state.data();
         long steps = data.get(ValueLayout.JAVA_LONG_UNALIGNED, data.byteSize() - Long.BYTES);
         ByteBuffer head = headerBytes(header, steps, data.byteSize());
         CRC32C crc = new CRC32C();
         crc.update(head.duplicate());
-        crc.update(data.asByteBuffer());
+        update(crc, data, 0, data.byteSize());
         ByteBuffer tail = ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         tail.putInt((int) crc.getValue()).flip();
-        try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
-            writeFully(channel, head);
-            writeFully(channel, data.asByteBuffer());
-            writeFully(channel, tail);
-            channel.force(true);
+        try {
+            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeFully(channel, head);
+                for (long at = 0; at < data.byteSize(); at += SLICE) {
+                    writeFully(channel, data.asSlice(at, Math.min(SLICE, data.byteSize() - at)).asByteBuffer());
+                }
+                writeFully(channel, tail);
+                channel.force(true);
+            }
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(temporary);
-            throw e;
+            throw removing(temporary, new IOException(file + ": cannot write the checkpoint: " + reason(e), e));
         }
         beforeRename.run();
-        Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            throw removing(temporary, new IOException(file + ": cannot rename the checkpoint into place: " + reason(e), e));
+        }
+        forceDirectory(file);
+    }
+
+    /** Removes a failed write's temporary file (only a file: a folder of that name is not ours), then returns {@code failure}. */
+    private static IOException removing(Path temporary, IOException failure) {
+        try {
+            if (Files.isRegularFile(temporary, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                Files.delete(temporary);
+            }
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+        }
+        return failure;
+    }
+
+    /** Forces the directory entry of a rename to disk (POSIX); elsewhere a directory cannot be opened, and the rename must do. */
+    private static void forceDirectory(Path file) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        if (dir == null || System.getProperty("os.name", "").startsWith("Windows")) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            throw new IOException(file + ": renamed into place, but its directory could not be forced to disk: "
+                    + reason(e), e);
+        }
+    }
+
+    private static String reason(Throwable e) {
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        String name = e.getClass().getSimpleName();
+        return e.getMessage() == null ? name : name + ": " + e.getMessage();
+    }
+
+    /** Slices of at most this many bytes: a ByteBuffer view holds at most 2 GiB, a state may hold more. */
+    private static final long SLICE = 1L << 30;
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
+
+    private static void update(CRC32C crc, MemorySegment bytes, long from, long length) {
+        for (long at = from; at < from + length; at += SLICE) {
+            crc.update(bytes.asSlice(at, Math.min(SLICE, from + length - at)).asByteBuffer());
+        }
     }
 
     private static void writeFully(FileChannel channel, ByteBuffer bytes) throws IOException {
@@ -115,17 +181,22 @@ public final class Checkpoint {
      * Loads {@code file} into {@code trainer}, which must have the checkpoint's shape, learner and
      * optimizer. Nothing about the trainer changes unless the whole file is valid.
      *
-     * @throws CorruptCheckpointException saying what is wrong: not a checkpoint, another version,
-     *                                    truncated, checksum mismatch, shape or learner mismatch
+     * @throws CorruptCheckpointException naming the file and saying what is wrong: a directory, not a
+     *                                    checkpoint, another version, truncated, trailing bytes, checksum
+     *                                    mismatch, shape or learner mismatch, weights not finite
      */
     public static void load(Path file, OnlineTrainer trainer) throws IOException {
+        if (Files.isDirectory(file)) {
+            throw new CorruptCheckpointException(file, "is a directory, not a checkpoint file");
+        }
         try (Arena arena = Arena.ofConfined(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
-            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            ByteBuffer b = bytes.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             if (size < MAGIC.length + 4) {
                 throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, too short for a header");
             }
+            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            // The header alone is read through a buffer; the state may be larger than a buffer can view.
+            ByteBuffer b = bytes.asSlice(0, Math.min(size, 64L * 1024)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             byte[] magic = new byte[MAGIC.length];
             b.get(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
@@ -136,19 +207,25 @@ public final class Checkpoint {
                 throw new CorruptCheckpointException(file, "version " + version + " is not supported (this build reads "
                         + VERSION + ")");
             }
-            if (size < 44 + Integer.BYTES) {
-                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header alone needs 44");
+            if (size < MIN_FILE) {
+                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, a checkpoint has at least "
+                        + MIN_FILE + " (fixed header, three label lengths, checksum)");
             }
             int n = b.getInt(), m = b.getInt(), o = b.getInt(), flags = b.getInt();
             long steps = b.getLong(), stateLength = b.getLong();
             String cell = string(b, file, size), learner = string(b, file, size), optimizer = string(b, file, size);
-            long stateAt = b.position(), expected = stateAt + stateLength + Integer.BYTES;
-            if (stateLength < 0 || size != expected) {
+            long stateAt = b.position();
+            if (stateLength < 0 || stateLength > size) {
+                throw new CorruptCheckpointException(file, "corrupt header: a state of " + stateLength + " bytes in a file of "
+                        + size);
+            }
+            long expected = stateAt + stateLength + Integer.BYTES;
+            if (size != expected) {
                 throw new CorruptCheckpointException(file, (size < expected ? "truncated: " : "has trailing bytes: ")
                         + size + " bytes, the header announces " + expected);
             }
             CRC32C crc = new CRC32C();
-            crc.update(bytes.asSlice(0, size - Integer.BYTES).asByteBuffer());
+            update(crc, bytes, 0, size - Integer.BYTES);
             int stored = bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), size - Integer.BYTES);
             if (stored != (int) crc.getValue()) {
                 throw new CorruptCheckpointException(file, String.format("checksum mismatch: stored %08x, computed %08x",
@@ -169,7 +246,7 @@ public final class Checkpoint {
             }
             try (TrainerState state = trainer.newState(own.sensitivities())) {
                 if (state.bytes() != stateLength) {
-                    throw new CorruptCheckpointException(file, "state of " + stateLength + " bytes, this trainer's has "
+                    throw new CorruptCheckpointException(file, "a state of " + stateLength + " bytes, this trainer's has "
                             + state.bytes());
                 }
                 MemorySegment.copy(bytes, stateAt, state.data(), 0, stateLength);
@@ -177,6 +254,11 @@ public final class Checkpoint {
                 if (savedSteps != steps) {
                     throw new CorruptCheckpointException(file, "update count " + savedSteps + " in the state, " + steps
                             + " in the header");
+                }
+                long bad = state.firstNonFiniteCellFloat();
+                if (bad >= 0) {
+                    throw new CorruptCheckpointException(file, "weights or hidden state not finite: the float at byte "
+                            + bad + " of the state is " + state.data().get(FLOAT, bad));
                 }
                 trainer.restoreState(state);
             }

@@ -38,7 +38,7 @@ public final class RuntimeCounters implements AutoCloseable {
     public final AtomicCounter nonFiniteRecoveries;
     /** Checkpoints written and renamed into place. */
     public final AtomicCounter checkpointsWritten;
-    /** Checkpoints not taken because the writer was still busy with the previous one. */
+    /** Checkpoints that came due (a period of steps or time) while the writer was still busy with the previous one, and were not taken. */
     public final AtomicCounter checkpointsSkipped;
     /** Checkpoint writes that failed (the previous file stays in place). */
     public final AtomicCounter checkpointFailures;

@@ -18,8 +18,8 @@ import org.sparsertrl.engine.train.TrainerState;
  * sees it. A step whose loss, state or gradient is not finite is counted and undone: the trainer
  * goes back to the last good snapshot (taken every {@code snapshotEvery} steps into preallocated
  * memory) or, by configuration, keeps its weights and resets its sensitivities and optimizer.
- * Checkpoints are handed to the {@link CheckpointWriter}'s thread as a copy made here, between two
- * samples, and written there.
+ * Checkpoints are handed to the {@link CheckpointWriter}'s thread as a copy made here, right after
+ * the step that completes a period (or between samples, for a period in time), and written there.
  */
 final class TrainerAgent implements Agent, MessageHandler {
 
@@ -84,21 +84,24 @@ final class TrainerAgent implements Agent, MessageHandler {
     @Override
     public int doWork() {
         int work = input.read(this, READ_LIMIT);
-        if (checkpoints != null && (checkpointEverySteps > 0 && stepsSinceCheckpoint >= checkpointEverySteps
-                || checkpointEveryNanos > 0 && System.nanoTime() - lastCheckpointNanos >= checkpointEveryNanos)) {
+        if (checkpoints != null && checkpointEveryNanos > 0
+                && System.nanoTime() - lastCheckpointNanos >= checkpointEveryNanos) {
             checkpoint();
             work++;
         }
         return work;
     }
 
-    /** Hands a copy of the current state to the writer, or counts a skip if it is still busy. */
+    /**
+     * Hands a copy of the current state to the writer, or, if it is still busy with the previous
+     * one, counts this checkpoint as skipped; either way the next is due a whole period later. So
+     * "every N steps" means at steps N, 2N, 3N, ..., each either written or counted as skipped once.
+     */
     void checkpoint() {
-        if (checkpoints.offer(trainer)) {
-            stepsSinceCheckpoint = 0;
-        } else {
+        if (!checkpoints.offer(trainer)) {
             counters.checkpointsSkipped.incrementRelease();
         }
+        stepsSinceCheckpoint = 0;
         lastCheckpointNanos = System.nanoTime();
     }
 
@@ -138,10 +141,13 @@ final class TrainerAgent implements Agent, MessageHandler {
                 return;
             }
             counters.steps.incrementRelease();
-            stepsSinceCheckpoint++;
             if (lastGood != null && ++stepsSinceSnapshot >= snapshotEvery) {
                 trainer.saveState(lastGood);
                 stepsSinceSnapshot = 0;
+            }
+            // Here, after the step that makes the count, not between batches of samples: exactly every N.
+            if (checkpoints != null && checkpointEverySteps > 0 && ++stepsSinceCheckpoint >= checkpointEverySteps) {
+                checkpoint();
             }
         } else {
             trainer.predict(x, out);

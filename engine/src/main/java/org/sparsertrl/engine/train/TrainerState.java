@@ -1,6 +1,7 @@
 package org.sparsertrl.engine.train;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -53,6 +54,20 @@ public final class TrainerState implements AutoCloseable {
 
     public long bytes() {
         return data.byteSize();
+    }
+
+    /**
+     * The byte offset of the first float of the cell's part (weights, biases, readout, hidden state)
+     * that is NaN or infinite, or -1 if every one is finite. A checkpoint is refused on either side,
+     * written or loaded, when this is not -1: such a state would only make every later step diverge.
+     */
+    public long firstNonFiniteCellFloat() {
+        for (long at = 0; at + Float.BYTES <= cellBytes; at += Float.BYTES) {
+            if (!Float.isFinite(data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at))) {
+                return at;
+            }
+        }
+        return -1;
     }
 
     long cellOffset() {

@@ -1,11 +1,13 @@
 package org.sparsertrl.harness.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 import org.HdrHistogram.Histogram;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.runtime.RuntimeCounters;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.embedded.EmbeddedRun;
 
@@ -41,13 +43,19 @@ public final class EmbeddedCommand implements Callable<Integer> {
             description = "Samples per second offered; 0 offers as fast as the ring takes them (default: ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--duration", defaultValue = "10", description = "Seconds to stream (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--duration", defaultValue = "10",
+            description = "Seconds to stream, at most 86400 (default: ${DEFAULT-VALUE}).")
     double duration;
 
     @Option(names = "--warm-up", defaultValue = "2",
             description = "Seconds streamed first, at the same rate, on a runtime of their own and not counted, so that "
-                    + "the JIT has compiled the agent's loop; 0 measures a cold start (default: ${DEFAULT-VALUE}).")
+                    + "the JIT has compiled the agent's loop; 0 measures a cold start; at most 86400 (default: ${DEFAULT-VALUE}).")
     double warmUp;
+
+    @Option(names = "--drain", defaultValue = "5",
+            description = "Seconds to wait after streaming for the queued samples to be trained; those still queued then "
+                    + "are dropped and counted; at most 86400 (default: ${DEFAULT-VALUE}).")
+    double drain;
 
     @Option(names = "--checkpoint", defaultValue = "embedded.ckpt", description = "Checkpoint file (default: ${DEFAULT-VALUE}).")
     Path checkpoint;
@@ -60,12 +68,35 @@ public final class EmbeddedCommand implements Callable<Integer> {
     long seed;
 
     @Override
-    public Integer call() throws InterruptedException {
+    public Integer call() throws InterruptedException, java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
-        if (rate < 0 || !(duration > 0) || channels < 1 || !(warmUp >= 0) || Double.isInfinite(warmUp)) {
-            throw new ParameterException(spec.commandLine(), "--rate = " + rate + ", --duration = " + duration
-                    + ", --channels = " + channels + ", --warm-up = " + warmUp
-                    + ": need rate >= 0, duration > 0, channels >= 1, warm-up finite and >= 0");
+        double max = EmbeddedRun.MAX_SECONDS;
+        if (rate < 0) {
+            throw new ParameterException(spec.commandLine(), "--rate = " + rate + " must be >= 0");
+        }
+        if (channels < 1) {
+            throw new ParameterException(spec.commandLine(), "--channels = " + channels + " must be >= 1");
+        }
+        if (!(duration > 0 && duration <= max)) {
+            throw new ParameterException(spec.commandLine(), "--duration = " + duration + " must be in (0, " + (long) max + "] s");
+        }
+        if (!(warmUp >= 0 && warmUp <= max)) {
+            throw new ParameterException(spec.commandLine(), "--warm-up = " + warmUp + " must be in [0, " + (long) max + "] s");
+        }
+        if (!(drain >= 0 && drain <= max)) {
+            throw new ParameterException(spec.commandLine(), "--drain = " + drain + " must be in [0, " + (long) max + "] s");
+        }
+        if (checkpointEvery < 0) {
+            throw new ParameterException(spec.commandLine(), "--checkpoint-every = " + checkpointEvery
+                    + " must be >= 0 (0: only the checkpoint on shutdown)");
+        }
+        if (Files.isDirectory(checkpoint)) {
+            throw new ParameterException(spec.commandLine(), "--checkpoint = " + checkpoint + " is a directory, not a file");
+        }
+        Path folder = checkpoint.toAbsolutePath().getParent();
+        if (folder == null || !Files.isDirectory(folder)) {
+            throw new ParameterException(spec.commandLine(), "--checkpoint = " + checkpoint + ": the folder " + folder
+                    + " does not exist");
         }
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build();
@@ -83,8 +114,20 @@ public final class EmbeddedCommand implements Callable<Integer> {
                 out.printf("warm-up: %.1f s streamed first on a runtime of its own, not counted below%n", warmUp);
                 out.flush();
             }
+            // SIGTERM or SIGINT mid-run: stop the agent and write the last checkpoint before the JVM goes.
+            Thread hook = Thread.ofPlatform().unstarted(() -> {
+                try {
+                    runtime.stop();
+                    System.err.printf("embedded: interrupted; %,d checkpoints written, %,d failed; the last in %s%n",
+                            runtime.counters().checkpointsWritten.get(), runtime.counters().checkpointFailures.get(),
+                            checkpoint.toAbsolutePath());
+                } catch (IllegalStateException e) {
+                    // The command finished and closed the runtime first: its own stop wrote the checkpoint.
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(hook);
             runtime.start();
-            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, channels, rate, duration);
+            EmbeddedRun.Result r = EmbeddedRun.stream(runtime, channels, rate, duration, drain);
             Histogram step = r.step(), e2e = r.endToEnd();
             out.printf("%nthroughput: %,d samples offered, %,d accepted, %,d trained in %.2f s: %,.0f steps/s%n",
                     r.offered(), r.accepted(), r.steps(), r.seconds(), r.stepsPerSecond());
@@ -96,15 +139,33 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     e2e.getMaxValue() / 1e3);
             out.flush();
             runtime.stop(); // stops the agent and writes the last checkpoint
+            removeHook(hook);
+            RuntimeCounters c = runtime.counters();
+            long done = c.steps.get() + c.predictions.get() + c.rejectedLength.get() + c.rejectedNonFinite.get()
+                    + c.nonFiniteRecoveries.get();
+            out.printf("drain: %,d samples still queued after %.1f s were dropped, not trained%n",
+                    Math.max(0, r.accepted() - done), drain);
             out.println("counters:");
-            out.print(runtime.counters().describe());
-            if (runtime.lastCheckpointFailure() != null) {
-                out.println("last checkpoint failure: " + runtime.lastCheckpointFailure());
-            }
+            out.print(c.describe());
             out.flush();
+            if (c.checkpointsWritten.get() == 0 && c.checkpointFailures.get() > 0) {
+                throw new java.io.IOException("every checkpoint write failed (" + c.checkpointFailures.get()
+                        + "); the last: " + runtime.lastCheckpointFailure().getMessage());
+            }
+            if (runtime.lastCheckpointFailure() != null) {
+                out.println("last checkpoint failure: " + runtime.lastCheckpointFailure().getMessage());
+            }
         }
         out.printf("checkpoint: %s%n", checkpoint.toAbsolutePath());
         return 0;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // The JVM is shutting down: the hook is running or has run, and writes the checkpoint.
+        }
     }
 
     private static double us(Histogram h, double percentile) {

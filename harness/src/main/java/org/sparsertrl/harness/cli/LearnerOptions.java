@@ -42,8 +42,8 @@ public final class LearnerOptions {
     }
 
     @Option(names = "--cell", defaultValue = "vanilla", converter = CellConverter.class,
-            description = "Recurrent cell: vanilla, lstm, gru (default: ${DEFAULT-VALUE}). The gated cells run full, "
-                    + "sparse, subset and immediate.")
+            description = "Recurrent cell: vanilla, lstm, gru (default: ${DEFAULT-VALUE}). The gated cells run every "
+                    + "method but rflo.")
     CellKind cell;
 
     @Option(names = "--method", defaultValue = "sparse",

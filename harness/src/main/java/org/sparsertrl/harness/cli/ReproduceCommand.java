@@ -30,6 +30,7 @@ import org.sparsertrl.harness.study.Protocol;
 import org.sparsertrl.harness.study.Studies;
 import org.sparsertrl.harness.study.Study;
 import org.sparsertrl.harness.task.InputDistribution;
+import org.sparsertrl.harness.task.NwbStream;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -265,9 +266,30 @@ public final class ReproduceCommand implements Callable<Integer> {
         if (threads < 1) {
             throw new ParameterException(spec.commandLine(), "--threads = " + threads + " must be >= 1");
         }
+        if (!protocol.nwb().isEmpty()) {
+            if (selected.stream().noneMatch(s -> s.name().equals("bci"))) {
+                throw new ParameterException(spec.commandLine(), "--nwb is read only by the bci study, which is not "
+                        + "among --study " + String.join(",", studies) + "; add bci or drop --nwb");
+            }
+            // Read the recordings now: a bad file is refused before hours of other studies, not after.
+            for (Path file : protocol.nwb()) {
+                NwbStream.load(file, protocol.bci().binMs() / 1000);
+            }
+        }
         Path dir = out != null ? out : Path.of("reports", "reproduce-" + protocol.mode());
+        // Checked before any study runs: an output folder that cannot be written is bad input, not a late crash.
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException("--out = " + dir + " is a file, not a folder");
+        }
         Path plots = dir.resolve("plots");
-        Files.createDirectories(plots);
+        try {
+            Files.createDirectories(plots);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out = " + dir + ": cannot create the output folder: " + Main.oneLine(e), e);
+        }
+        if (!Files.isWritable(dir) || !Files.isWritable(plots)) {
+            throw new IllegalArgumentException("--out = " + dir + ": the output folder is not writable");
+        }
 
         Map<String, Study.Work> work = new LinkedHashMap<>();
         for (Study study : selected) {
@@ -308,7 +330,7 @@ public final class ReproduceCommand implements Callable<Integer> {
                 try {
                     f.get();
                 } catch (ExecutionException e) {
-                    throw new IllegalStateException("a run failed: " + e.getCause().getMessage(), e.getCause());
+                    throw new Main.StudyFailure(e.getCause());
                 }
             }
         } finally {
@@ -490,11 +512,15 @@ public final class ReproduceCommand implements Callable<Integer> {
     }
 
     private List<Study> selectedStudies() {
-        if (studies.isEmpty()) {
+        boolean given = spec.commandLine().getParseResult().hasMatchedOption("--study");
+        if (!given) {
             return Studies.all();
         }
         List<Study> chosen = new ArrayList<>();
         for (String name : studies) {
+            if (name.isBlank()) {
+                continue; // "a,,b" names a and b
+            }
             try {
                 Study study = Studies.named(name.trim());
                 if (!chosen.contains(study)) {
@@ -503,6 +529,11 @@ public final class ReproduceCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new ParameterException(spec.commandLine(), e.getMessage());
             }
+        }
+        if (chosen.isEmpty()) {
+            throw new ParameterException(spec.commandLine(), "--study = '"
+                    + String.join(" ", spec.commandLine().getParseResult().matchedOption("--study").originalStringValues())
+                    + "' names no study; valid: " + String.join(", ", Studies.names()));
         }
         // Report order is the registry's, whatever the order on the command line.
         return Studies.all().stream().filter(s -> chosen.stream().anyMatch(c -> c.name().equals(s.name()))).toList();

@@ -31,6 +31,9 @@ public final class EmbeddedRun {
      */
     private static final long SPIN_NANOS = 80_000;
 
+    /** The longest stream, warm-up or drain: one day, far beyond any demo, far below a long's nanoseconds. */
+    public static final double MAX_SECONDS = 86_400;
+
     private EmbeddedRun() {
     }
 
@@ -45,22 +48,35 @@ public final class EmbeddedRun {
         }
     }
 
+    /** As {@link #stream(EmbeddedTrainer, int, int, double, double)} with a drain of at most 10 s. */
+    public static Result stream(EmbeddedTrainer runtime, int inputs, int rate, double seconds)
+            throws InterruptedException {
+        return stream(runtime, inputs, rate, seconds, 10);
+    }
+
     /**
      * Offers samples for {@code seconds}: {@code rate} per second, or as fast as the ring takes them
      * when {@code rate} is 0 (a refused offer then yields and moves on to the next sample). Returns
-     * once every accepted sample's prediction has been read, or 10 s after the agent went quiet.
+     * once every accepted sample's prediction has been read, or after at most {@code drainSeconds}
+     * more (and at once if the agent goes quiet for that long): at overload the queue can hold more
+     * work than is worth waiting for. Samples still queued then are the caller's to count as dropped.
      */
-    public static Result stream(EmbeddedTrainer runtime, int inputs, int rate, double seconds)
+    public static Result stream(EmbeddedTrainer runtime, int inputs, int rate, double seconds, double drainSeconds)
             throws InterruptedException {
-        if (inputs < 1 || rate < 0 || !(seconds > 0)) {
+        if (inputs < 1 || rate < 0 || !(seconds > 0 && seconds <= MAX_SECONDS)
+                || !(drainSeconds >= 0 && drainSeconds <= MAX_SECONDS)) {
             throw new IllegalArgumentException("inputs = " + inputs + ", rate = " + rate + ", seconds = " + seconds
-                    + ": need inputs >= 1, rate >= 0, seconds > 0");
+                    + ", drainSeconds = " + drainSeconds + ": need inputs >= 1, rate >= 0, seconds in (0, "
+                    + MAX_SECONDS + "], drainSeconds in [0, " + MAX_SECONDS + "]");
         }
         AtomicLong predictions = new AtomicLong(), acceptedTotal = new AtomicLong(Long.MAX_VALUE);
+        AtomicLong drainDeadline = new AtomicLong(); // 0 until the producer is done
+        long drainNanos = (long) (drainSeconds * 1e9);
         double[] lossSum = {0};
         Thread reader = Thread.ofPlatform().name("embedded-reader").start(() -> {
             long idleSince = System.nanoTime();
-            while (predictions.get() < acceptedTotal.get() && System.nanoTime() - idleSince < 10_000_000_000L) {
+            while (predictions.get() < acceptedTotal.get() && System.nanoTime() - idleSince < 10_000_000_000L
+                    && (drainDeadline.get() == 0 || System.nanoTime() - drainDeadline.get() < 0)) {
                 int read = runtime.pollPredictions((sequence, enqueued, predicted, loss, y) -> {
                     predictions.incrementAndGet();
                     lossSum[0] += loss;
@@ -92,6 +108,7 @@ public final class EmbeddedRun {
                 Thread.yield();
             }
         }
+        drainDeadline.set((System.nanoTime() + drainNanos) | 1);
         acceptedTotal.set(accepted);
         reader.join();
         double elapsed = (System.nanoTime() - start) / 1e9;

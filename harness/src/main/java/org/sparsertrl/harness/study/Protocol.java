@@ -194,7 +194,7 @@ public record Protocol(
         requireLag("delayLagBefore", delayLagBefore);
         requireLag("delayLagAfter", delayLagAfter);
         require(inputs != null, "inputs", inputs, "given");
-        require(lorenzN >= Math.max(1, k) && lorenzN <= 16_384, "lorenzN", lorenzN, ">= max(1, k = " + k + ")");
+        require(lorenzN >= Math.max(1, k) && lorenzN <= 16_384, "lorenzN", lorenzN, "in [max(1, k = " + k + "), 16384]");
         require(rhoBefore > 0 && Double.isFinite(rhoBefore), "rhoBefore", rhoBefore, "finite and > 0");
         require(rhoAfter > 0 && Double.isFinite(rhoAfter), "rhoAfter", rhoAfter, "finite and > 0");
         require(lorenzDt > 0 && Double.isFinite(lorenzDt), "lorenzDt", lorenzDt, "finite and > 0");
@@ -216,7 +216,7 @@ public record Protocol(
         require(alignEvery >= 1, "alignEvery", alignEvery, ">= 1");
         require(alignMaxK >= 1, "alignMaxK", alignMaxK, ">= 1");
         require(rfloTau >= 1 && Float.isFinite(rfloTau), "rfloTau", rfloTau, "finite and >= 1");
-        require(scopeN >= Math.max(1, k) && scopeN <= 16_384, "scopeN", scopeN, ">= max(1, k = " + k + ")");
+        require(scopeN >= Math.max(1, k) && scopeN <= 16_384, "scopeN", scopeN, "in [max(1, k = " + k + "), 16384]");
         require(scopeLength >= 2, "scopeLength", scopeLength, ">= 2");
         require(scopeSequences >= 5, "scopeSequences", scopeSequences, ">= 5 (the last fifth is scored)");
         require(ks != null && ks.length >= 1, "ks", Arrays.toString(ks), "non-empty");
@@ -226,14 +226,14 @@ public record Protocol(
         require(scalingSizes != null && scalingSizes.length >= 1, "scalingSizes", Arrays.toString(scalingSizes), "non-empty");
         for (int size : scalingSizes) {
             require(size >= Math.max(1, k) && size <= 16_384, "scalingSizes", Arrays.toString(scalingSizes),
-                    "each >= max(1, k = " + k + ")");
+                    "each in [max(1, k = " + k + "), 16384]");
         }
         require(spectralSizes != null && spectralSizes.length >= 1, "spectralSizes", Arrays.toString(spectralSizes), "non-empty");
         for (int size : spectralSizes) {
             require(size >= 1 && size <= 16_384, "spectralSizes", Arrays.toString(spectralSizes), "each in [1, 16384]");
         }
         require(lstmN >= Math.max(1, k) && lstmN <= 4_096, "lstmN", lstmN, "in [max(1, k = " + k + "), 4096]");
-        require(bciN >= Math.max(1, k) && bciN <= 16_384, "bciN", bciN, ">= max(1, k = " + k + ")");
+        require(bciN >= Math.max(1, k) && bciN <= 16_384, "bciN", bciN, "in [max(1, k = " + k + "), 16384]");
         require(bci != null, "bci", bci, "given");
         require(nwb != null && (nwb.isEmpty() || nwb.size() == 2), "nwb", nwb, "empty or two files (session A, session B)");
         nwb = List.copyOf(nwb);

@@ -150,6 +150,88 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 
+    /** The version, trailing bytes, NaN weights under a valid checksum, a directory, a state past 2 GiB: each refused. */
+    @Test
+    void headerFieldsNanWeightsDirectoriesAndHugeStatesAreRefused(@TempDir Path dir) throws IOException {
+        Path good = dir.resolve("good.ckpt");
+        try (OnlineTrainer source = trainer(8, LearnerSpec.full())) {
+            train(source, 0, 20, null);
+            Checkpoint.write(good, source, false);
+        }
+        byte[] bytes = Files.readAllBytes(good);
+        try (OnlineTrainer target = trainer(8, LearnerSpec.full())) {
+            double[] before = EngineProbe.weights(target);
+
+            byte[] copy = bytes.clone();
+            copy[8] = 2; // version, an int at byte 8
+            assertRefused(write(dir, "version.ckpt", copy), target, "version 2 is not supported (this build reads 1)");
+
+            copy = java.util.Arrays.copyOf(bytes, bytes.length + 7);
+            assertRefused(write(dir, "trailing.ckpt", copy), target, "has trailing bytes: " + (bytes.length + 7)
+                    + " bytes, the header announces " + bytes.length);
+
+            copy = bytes.clone();
+            java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(stateAt(copy) + 8, Float.NaN);
+            reseal(copy);
+            assertRefused(write(dir, "nan.ckpt", copy), target, "weights or hidden state not finite: the float at byte 8 of the state is NaN");
+
+            assertRefused(dir, target, "is a directory, not a checkpoint file");
+
+            // A header announcing a state just past 2 GiB, in a sparse file of that length: read through, refused cleanly.
+            Path huge = dir.resolve("huge.ckpt");
+            copy = bytes.clone();
+            long length = (2L << 30) + 65_536;
+            java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(36, length);
+            Files.write(huge, java.util.Arrays.copyOf(copy, stateAt(copy)));
+            try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+                raf.setLength(stateAt(copy) + length + Integer.BYTES);
+            }
+            assertRefused(huge, target, "checksum mismatch");
+            Files.delete(huge);
+
+            assertArrayEquals(before, EngineProbe.weights(target), "a refused file changes nothing");
+        }
+    }
+
+    @Test
+    void writingRefusesNonFiniteWeightsAndADirectoryAndLeavesNoTemporaryFile(@TempDir Path dir) throws IOException {
+        try (OnlineTrainer t = trainer(6, LearnerSpec.full()); TrainerState state = t.newState(false)) {
+            train(t, 0, 10, null);
+            IOException directory = assertThrows(IOException.class, () -> Checkpoint.write(dir, t, false));
+            assertTrue(directory.getMessage().equals(dir + ": cannot write a checkpoint: the path is a directory"),
+                    directory.getMessage());
+            t.saveState(state);
+            state.data().set(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, 12, Float.POSITIVE_INFINITY);
+            t.restoreState(state);
+            Path file = dir.resolve("model.ckpt");
+            IOException e = assertThrows(IOException.class, () -> Checkpoint.write(file, t, false));
+            assertTrue(e.getMessage().startsWith(file + ": refusing to write a checkpoint whose weights or hidden state "
+                    + "are not finite (float at byte 12 of the state is Infinity)"), e.getMessage());
+            assertEquals(0, dir.toFile().list().length, "neither the checkpoint nor its temporary file was written");
+        }
+    }
+
+    private static Path write(Path dir, String name, byte[] bytes) throws IOException {
+        return Files.write(dir.resolve(name), bytes);
+    }
+
+    /** Where the state begins: after 44 fixed bytes and three length-prefixed labels. */
+    static int stateAt(byte[] file) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int at = 44;
+        for (int label = 0; label < 3; label++) {
+            at += Integer.BYTES + b.getInt(at);
+        }
+        return at;
+    }
+
+    /** Recomputes the CRC32C in the last four bytes, as a forger would. */
+    static void reseal(byte[] file) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(file, 0, file.length - Integer.BYTES);
+        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(file.length - Integer.BYTES, (int) crc.getValue());
+    }
+
     @Test
     void aStateOfAnotherTrainerIsRefused() {
         try (OnlineTrainer a = trainer(8, LearnerSpec.full()); OnlineTrainer b = trainer(9, LearnerSpec.full());
