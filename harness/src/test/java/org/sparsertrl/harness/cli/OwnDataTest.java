@@ -133,6 +133,12 @@ class OwnDataTest {
                 dir.resolve("o.csv").toString(), "--inputs", "b,a"), "was trained on inputs a,b and targets y");
         assertOneLineError(run("predict", "--model", dir.resolve("none.ckpt").toString(), "--data", data.toString(),
                 "--out", dir.resolve("o.csv").toString()), "none.ckpt: no such model file");
+        // A sidecar from another save (here: after one row) does not belong to this checkpoint.
+        Path early = dir.resolve("early.ckpt");
+        ok("train", "--data", csv("a,b,y", "1,2,3").toString(), "--n", "4", "--k", "1", "--save", early.toString());
+        Files.copy(ModelFile.sidecar(early), ModelFile.sidecar(model), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertOneLineError(run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
+                dir.resolve("o.csv").toString()), "the checkpoint has 2 updates, its sidecar m.ckpt.meta 1; they were not saved together");
         Files.delete(ModelFile.sidecar(model));
         assertOneLineError(run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o.csv").toString()), "m.ckpt.meta: missing");
