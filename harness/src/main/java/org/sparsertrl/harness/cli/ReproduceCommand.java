@@ -85,7 +85,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: reports/reproduce-<mode>).")
     Path out;
 
-    @Option(names = "--no-progress", description = "No progress bar (for logs).")
+    @Option(names = "--no-progress", description = "No progress bar (and, where the output is not a terminal, no progress lines).")
     boolean noProgress;
 
     @Option(names = "--task", description = "Task of the adaptation-style studies: product, delay or sine (default: product).")
@@ -289,17 +289,26 @@ public final class ReproduceCommand implements Callable<Integer> {
         ExperimentRunner runner = new ExperimentRunner(protocol);
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (ProgressBar progress = noProgress ? null : new ProgressBarBuilder().setTaskName("reproduce")
+        // The bar redraws itself with carriage returns, which in a log file make one line of thousands
+        // of frames; where the output is not a terminal, a plain line every tenth of the work instead.
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        try (ProgressBar progress = noProgress || !terminal ? null : new ProgressBarBuilder().setTaskName("reproduce")
                 .setInitialMax(1000).setUnit(" ‰", 1).continuousUpdate().build()) {
             List<Future<?>> futures = new ArrayList<>();
             double[] done = {0};
+            int[] tenthsPrinted = {0};
             for (Study.Work w : ordered) {
                 futures.add(pool.submit(() -> {
                     w.action().accept(runner);
-                    if (progress != null) {
-                        synchronized (done) {
-                            done[0] += w.cost();
+                    synchronized (done) {
+                        done[0] += w.cost();
+                        if (progress != null) {
                             progress.stepTo(Math.round(1000 * done[0] / totalCost));
+                        } else if (!noProgress && (int) (10 * done[0] / totalCost) > tenthsPrinted[0]) {
+                            tenthsPrinted[0] = (int) (10 * done[0] / totalCost);
+                            console.printf("reproduce: %d %% of the work done after %d s%n", 10 * tenthsPrinted[0],
+                                    Math.round((System.nanoTime() - start) / 1e9));
+                            console.flush();
                         }
                     }
                 }));
