@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.sparsertrl.engine.kernel.KernelProvider;
@@ -292,8 +293,10 @@ public final class ReproduceCommand implements Callable<Integer> {
         // The bar redraws itself with carriage returns, which in a log file make one line of thousands
         // of frames; where the output is not a terminal, a plain line every tenth of the work instead.
         boolean terminal = System.console() != null && System.console().isTerminal();
+        // The bar draws on System.err as it stands (not the process's file descriptor 2, the library's
+        // default), so that whoever captures the command's output captures the bar too.
         try (ProgressBar progress = noProgress || !terminal ? null : new ProgressBarBuilder().setTaskName("reproduce")
-                .setInitialMax(1000).setUnit(" ‰", 1).continuousUpdate().build()) {
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setInitialMax(1000).setUnit(" ‰", 1).continuousUpdate().build()) {
             List<Future<?>> futures = new ArrayList<>();
             double[] done = {0};
             int[] tenthsPrinted = {0};
