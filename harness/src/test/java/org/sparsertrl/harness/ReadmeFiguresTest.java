@@ -55,6 +55,7 @@ class ReadmeFiguresTest {
             blocks++;
             i = j;
         }
-        assertEquals(3, blocks, "the README copies the two full-run parts' claims tables and the benchmark headline");
+        assertEquals(5, blocks, "the README copies the two full-run parts' claims tables, the benchmark headline and "
+                + "two blocks of the own-data example");
     }
 }
