@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.report.Plots;
 
 /**
  * One pass of a model over a CSV stream, shared by {@code rtrl train --data} and {@code rtrl
@@ -21,8 +22,11 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 final class DataRun {
 
     /** What the pass does besides stepping. */
-    record Settings(boolean learn, int printEvery, Path save, long checkpointEvery, Path predictions) {
+    record Settings(boolean learn, int printEvery, Path save, long checkpointEvery, Path predictions, Path plot) {
     }
+
+    /** Rows per point of the loss plot: the plot shows the mean loss over each block of this many rows. */
+    static final int PLOT_BLOCK = 100;
 
     private DataRun() {
     }
@@ -56,7 +60,9 @@ final class DataRun {
                 : settings.predictions().resolveSibling(settings.predictions().getFileName() + ".tmp");
         long rows = model.rows();
         long seen = 0;
-        double window = 0, total = 0;
+        double window = 0, total = 0, block = 0;
+        double[] blocks = new double[settings.plot() == null ? 0 : 1024];
+        int blockCount = 0;
         int inWindow = 0;
         long start = System.nanoTime();
         boolean finished = false;
@@ -108,6 +114,16 @@ final class DataRun {
                 window += loss;
                 total += loss;
                 inWindow++;
+                if (settings.plot() != null) {
+                    block += loss;
+                    if (seen % PLOT_BLOCK == 0) {
+                        if (blockCount == blocks.length) {
+                            blocks = java.util.Arrays.copyOf(blocks, 2 * blocks.length);
+                        }
+                        blocks[blockCount++] = block / PLOT_BLOCK;
+                        block = 0;
+                    }
+                }
                 if (predictions != null) {
                     predictions.write(Long.toString(seen));
                     for (int j = 0; j < tgtCols.length; j++) {
@@ -149,10 +165,16 @@ final class DataRun {
         if (settings.save() != null) {
             model.withProgress(stats, rows, trainer.steps()).save(settings.save(), trainer);
         }
+        if (settings.plot() != null) {
+            plot(settings.plot(), java.util.Arrays.copyOf(blocks, blockCount), model.rows(), csv.name());
+        }
         out.printf("%d rows from %s%s%s; %.0f rows/s%n", seen, csv.name(),
                 hasTargets ? String.format(", mean loss %.6e%s", total / seen, normalize ? " (normalised units)" : "") : "",
                 csv.skipped() > 0 ? "; skipped " + csv.skipped() + " bad rows (first: " + csv.firstSkip() + ")" : "",
                 seen / ((System.nanoTime() - start) / 1e9));
+        if (settings.plot() != null) {
+            out.printf("plot: %s%n", settings.plot());
+        }
         if (settings.predictions() != null) {
             out.printf("predictions: %s%n", settings.predictions());
         }
@@ -162,5 +184,18 @@ final class DataRun {
         }
         out.flush();
         return 0;
+    }
+
+    /** The online loss, one point per block of {@link #PLOT_BLOCK} rows, on a log scale. */
+    private static void plot(Path file, double[] means, long firstRow, String data) throws IOException {
+        if (means.length == 0) {
+            throw new IllegalArgumentException("--plot needs at least " + PLOT_BLOCK + " rows, one point of the plot");
+        }
+        double[] x = new double[means.length];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = firstRow + (long) (i + 1) * PLOT_BLOCK;
+        }
+        Plots.lines(file, "online loss on " + data, "rows", "mean loss over " + PLOT_BLOCK + " rows", false, true,
+                List.of(new Plots.Series("loss", x, means, null)));
     }
 }

@@ -68,7 +68,7 @@ public final class PredictCommand implements Callable<Integer> {
             printer.printf("predict: %s, %s cell, %s, n=%d, trained on %d rows, inputs %s, targets %s%s%n", model,
                     trainer.cellKind().label(), trainer.learnerSpec().label(), saved.n(), saved.rows(),
                     String.join(",", saved.inputs()), String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");
-            return DataRun.run(csv, trainer, saved, new DataRun.Settings(adapt, printEvery, save, 0, out), printer);
+            return DataRun.run(csv, trainer, saved, new DataRun.Settings(adapt, printEvery, save, 0, out, null), printer);
         }
     }
 }

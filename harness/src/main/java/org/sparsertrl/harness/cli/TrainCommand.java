@@ -72,6 +72,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--predictions", paramLabel = "FILE", description = "Write each row's prediction (made before learning from it) beside its target.")
     Path predictions;
 
+    @Option(names = "--plot", paramLabel = "FILE", description = "Draw the online loss (mean over each 100 rows) into this PNG.")
+    Path plot;
+
     @Option(names = "--skip-bad-rows", description = "Count and skip rows with a wrong number of fields or a cell that is not a finite number (default: stop with an error).")
     boolean skipBadRows;
 
@@ -82,7 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
             return trainOnData(out);
         }
         for (String option : List.of("--inputs", "--targets", "--normalize", "--save", "--checkpoint-every", "--resume",
-                "--predictions", "--skip-bad-rows")) {
+                "--predictions", "--skip-bad-rows", "--plot")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), option + " needs --data");
             }
@@ -160,7 +163,7 @@ public final class TrainCommand implements Callable<Integer> {
                         String.join(",", model.inputs()), String.join(",", model.targets()),
                         model.normalize() ? ", normalised" : "", trainer.kernelsName() + " kernels",
                         resume != null ? ", resumed from " + resume + " after " + model.rows() + " rows" : "");
-                return DataRun.run(csv, trainer, model, new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions), out);
+                return DataRun.run(csv, trainer, model, new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions, plot), out);
             }
         }
     }

@@ -33,7 +33,10 @@ class OwnDataTest {
         Path train = dir.resolve("train.csv"), test = dir.resolve("test.csv");
         ok("generate", "--rows", "12000", "--delay", "2", "--seed", "1", "--out", train.toString());
         ok("generate", "--rows", "3000", "--delay", "2", "--seed", "2", "--out", test.toString());
-        double sparse = trainAndPredict(train, test, "sparse", "--k", "4");
+        Path plot = dir.resolve("loss.png");
+        double sparse = trainAndPredict(train, test, "sparse", "--k", "4", "--plot", plot.toString());
+        byte[] png = Files.readAllBytes(plot);
+        assertTrue(png.length > 1000 && png[1] == 'P' && png[2] == 'N' && png[3] == 'G', "not a PNG: " + plot);
         double readout = trainAndPredict(train, test, "readout-only");
         // y_t = x_{t-2} with x Gaussian: a memoryless predictor's best mean squared error is var(y) = 1.
         double variance = variance(column(test, 1));
