@@ -20,9 +20,10 @@ import java.util.List;
  *
  * <pre>{@code
  * try (CsvSource csv = CsvSource.open("data.csv", false)) {
- *     int[] in = csv.columns(List.of("a", "b")), out = csv.columns(List.of("y"));
- *     float[] x = new float[2], y = new float[1];
- *     while (csv.next()) {
+ *     int[] in = csv.columns(List.of("a", "b"), "--inputs"), out = csv.columns(List.of("y"), "--targets");
+ *     boolean[] used = csv.mask(in, out);
+ *     double[] x = new double[2], y = new double[1];
+ *     while (csv.next(used)) {
  *         csv.read(in, x);
  *         csv.read(out, y);
  *     }
