@@ -2,6 +2,7 @@ package org.sparsertrl.harness;
 
 import java.util.List;
 
+import org.sparsertrl.engine.learn.EProp;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 
@@ -24,12 +25,14 @@ final class Learners {
                 LearnerSpec.truncatedBptt(8),
                 LearnerSpec.uoro(5),
                 LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6),
-                LearnerSpec.readoutOnly());
+                LearnerSpec.readoutOnly(),
+                LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
+                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7));
     }
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO, truncated BPTT, readout-only): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -44,6 +47,8 @@ final class Learners {
                 LearnerSpec.snap1(),
                 LearnerSpec.uoro(5),
                 LearnerSpec.truncatedBptt(8),
-                LearnerSpec.readoutOnly());
+                LearnerSpec.readoutOnly(),
+                LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
+                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7));
     }
 }

@@ -61,7 +61,7 @@ class ReadmeFiguresTest {
             blocks++;
             i = j;
         }
-        assertEquals(5, blocks, "the README copies the two full-run parts' claims tables, the benchmark headline and "
+        assertEquals(6, blocks, "the README copies the three full-run parts' claims tables, the benchmark headline and "
                 + "two blocks of the own-data example");
     }
 }

@@ -21,6 +21,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
  * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
  * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
+ * LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 1)       // e-prop: traces through each unit's own state, O(n^2)
  * LearnerSpec.readoutOnly()                            // control: W, U, b frozen, only V, c learn
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
@@ -70,6 +71,11 @@ public sealed interface LearnerSpec {
     /** RFLO with trace time constant {@code tau} (>= 1) and the given feedback; B drawn from {@code seed}. */
     static LearnerSpec rflo(float tau, Rflo.Feedback feedback, long seed) {
         return new RfloSpec(tau, feedback, seed);
+    }
+
+    /** e-prop: eligibility traces through each unit's internal state, the error through V^T or a random B. */
+    static LearnerSpec eprop(EProp.Feedback feedback, long seed) {
+        return new EPropSpec(feedback, seed);
     }
 
     /**
@@ -294,6 +300,31 @@ public sealed interface LearnerSpec {
         }
     }
 
+    /**
+     * e-prop: eligibility traces carried through each unit's internal state only, the error fed back
+     * through the readout's V^T (symmetric) or a fixed random B (random); runs on every cell.
+     *
+     * @param feedback where the learning signal comes from
+     * @param seed     seed of B (random feedback only)
+     */
+    record EPropSpec(EProp.Feedback feedback, long seed) implements LearnerSpec {
+        public EPropSpec {
+            if (feedback == null) {
+                throw new IllegalArgumentException("feedback is null");
+            }
+        }
+
+        @Override
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new EProp(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "e-prop " + feedback.name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** The cell as a vanilla RNN, or an IllegalArgumentException naming the cell and the learner. */
     private static VanillaRnn vanilla(RecurrentCell cell, String learner) {
         if (cell instanceof VanillaRnn vanilla) {
@@ -330,6 +361,7 @@ public sealed interface LearnerSpec {
             case Snap1Spec _ -> "snap-1";
             case UoroSpec _ -> "uoro";
             case ReadoutOnlySpec _ -> "readout-only";
+            case EPropSpec e -> e.feedback() == EProp.Feedback.SYMMETRIC ? "eprop" : "eprop-random";
             case TruncatedBpttSpec t -> "tbptt-" + t.window();
             case SubsetSpec s -> {
                 if (s.units() != null) {
@@ -361,9 +393,10 @@ public sealed interface LearnerSpec {
     /**
      * The learner with the compact name {@code name} ({@link #name()} prints it); {@code seed} draws
      * whatever the learner draws at random (sparse RTRL's random paths, subset's units, UORO's signs,
-     * RFLO's feedback matrix) and is ignored by the others. The grammar:
+     * RFLO's and random e-prop's feedback matrix) and is ignored by the others. The grammar:
      * <pre>
      *   full | immediate | snap-1 | uoro | readout-only       (snap1 is taken for snap-1)
+     *   eprop | eprop-random                              e-prop with symmetric or random feedback
      *   sparse-K[-POLICY][-every-R][-alpha-n-over-k]      POLICY: random-fixed (default), random-resampled,
      *                                                     top-k, bottom-k; R steps between refreshes of the
      *                                                     refreshing policies (default 100)
@@ -402,6 +435,8 @@ public sealed interface LearnerSpec {
             case "snap-1", "snap1" -> snap1();
             case "uoro" -> uoro(seed);
             case "readout-only" -> readoutOnly();
+            case "eprop" -> eprop(EProp.Feedback.SYMMETRIC, seed);
+            case "eprop-random" -> eprop(EProp.Feedback.RANDOM, seed);
             default -> null;
         };
         if (plain != null) {
@@ -443,7 +478,7 @@ public sealed interface LearnerSpec {
                     : Rflo.Feedback.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
             return rflo(tau, feedback, seed);
         }
-        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, readout-only, "
+        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, readout-only, eprop, eprop-random, "
                 + "sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: " + policies.toString().replace("|", ", ")
                 + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
     }

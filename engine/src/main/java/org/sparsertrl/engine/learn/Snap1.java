@@ -3,7 +3,6 @@ package org.sparsertrl.engine.learn;
 import java.lang.foreign.MemorySegment;
 
 import org.sparsertrl.engine.cell.RecurrentCell;
-import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 
@@ -27,63 +26,30 @@ public final class Snap1 implements Learner {
     private final LearnerSpec spec;
     private final RecurrentCell cell;
     private final Kernels kernels;
-    private final int n;
-    private final int m;
-    private final int rows;          // S
-    private final int perUnit;       // q
-    private final int block;         // floats per gate in a stored row: W part, U part, bias
-    private final int rowWidth;      // G block
-    private final SensitivityRows j; // (S, rowWidth)
+    private final UnitRows j;        // J[r, theta of r's unit]
 
     Snap1(LearnerSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
-        RnnLayout layout = cell.layout();
-        this.n = layout.n();
-        this.m = layout.m();
-        this.rows = cell.stateSize();
-        this.perUnit = cell.statesPerUnit();
-        this.block = layout.nPad() + layout.mPad() + ModelMemory.padded(1);
-        this.rowWidth = cell.gates() * block;
-        this.j = new SensitivityRows(memory, rows, rowWidth);
+        this.j = new UnitRows(cell, memory, kernels);
     }
 
     @Override
     public void step(MemorySegment grad) {
-        RnnLayout layout = cell.layout();
-        int nPad = layout.nPad(), mPad = layout.mPad();
-        MemorySegment previous = j.previous(), next = j.next(), hPrev = cell.previousState(), x = cell.input();
+        int n = cell.layout().n(), rows = cell.stateSize();
         MemorySegment delta = cell.delta(), rowScale = cell.rowScale();
-        kernels.fill(grad, 0, layout.recurrentSize(), 0f);
+        kernels.fill(grad, 0, cell.layout().recurrentSize(), 0f);
         for (int i = 0; i < n; i++) {
-            for (int q = 0; q < perUnit; q++) {
-                int r = q * n + i;
-                long out = (long) r * rowWidth;
+            for (int r = i; r < rows; r += n) {
+                // D_t[r, r'] = rowScale[r] A_t[r, r'] over the unit's own state rows r' = i, n + i, ...
                 float scale = rowScale.getAtIndex(JAVA_FLOAT, r);
-                MemorySegment.copy(previous, (long) i * rowWidth * Float.BYTES, next, out * Float.BYTES,
-                        (long) rowWidth * Float.BYTES);
-                kernels.scale(scale * cell.recurrentFactor(r, i), next, out, rowWidth);
-                for (int q2 = 1; q2 < perUnit; q2++) {
-                    int source = q2 * n + i;
-                    kernels.axpy(scale * cell.recurrentFactor(r, source), previous, (long) source * rowWidth, next, out, rowWidth);
+                j.startFrom(r, scale * cell.recurrentFactor(r, i), i);
+                for (int source = i + n; source < rows; source += n) {
+                    j.add(r, scale * cell.recurrentFactor(r, source), source);
                 }
-                for (int g = 0; g < cell.gates(); g++) {
-                    long at = out + (long) g * block;
-                    float cu = cell.coefficientU(r, g);
-                    kernels.axpy(cell.coefficientW(r, g), hPrev, 0, next, at, n);
-                    kernels.axpy(cu, x, 0, next, at + nPad, m);
-                    next.setAtIndex(JAVA_FLOAT, at + nPad + mPad, next.getAtIndex(JAVA_FLOAT, at + nPad + mPad) + cu);
-                }
-                float e = delta.getAtIndex(JAVA_FLOAT, r);
-                for (int g = 0; g < cell.gates(); g++) {
-                    int a = g * n + i;
-                    long at = out + (long) g * block;
-                    kernels.axpy(e, next, at, grad, layout.w(a, 0), n);
-                    kernels.axpy(e, next, at + nPad, grad, layout.u(a, 0), m);
-                    int b = layout.b(a);
-                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + e * next.getAtIndex(JAVA_FLOAT, at + nPad + mPad));
-                }
+                j.addImmediate(r);
+                j.addToGradient(grad, r, delta.getAtIndex(JAVA_FLOAT, r));
             }
         }
         j.swap();
@@ -97,21 +63,7 @@ public final class Snap1 implements Learner {
     /** J_t[r, column]: the stored value for a parameter of r's unit, zero elsewhere. */
     @Override
     public float sensitivity(int r, int column) {
-        RnnLayout layout = cell.layout();
-        int i = r % n;
-        for (int g = 0; g < cell.gates(); g++) {
-            int a = g * n + i, w0 = layout.w(a, 0), u0 = layout.u(a, 0);
-            if (column >= w0 && column < w0 + n) {
-                return j.get(r, g * block + column - w0);
-            }
-            if (column >= u0 && column < u0 + m) {
-                return j.get(r, g * block + layout.nPad() + column - u0);
-            }
-            if (column == layout.b(a)) {
-                return j.get(r, g * block + layout.nPad() + layout.mPad());
-            }
-        }
-        return 0f;
+        return j.entry(r, column);
     }
 
     @Override

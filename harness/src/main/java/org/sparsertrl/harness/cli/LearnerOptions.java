@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners; on the command line by their lower-case names, with dashes ({@code readout-only}). */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO, READOUT_ONLY;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO, EPROP, EPROP_RANDOM, READOUT_ONLY;
 
         @Override
         public String toString() {

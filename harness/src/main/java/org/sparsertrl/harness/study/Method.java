@@ -21,7 +21,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     }
 
     /** Learner families. */
-    public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, TBPTT }
+    public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, EPROP, TBPTT }
 
     /** Optimizers of the adaptation runs. */
     public enum Optimizer { ADAM, SGD }
@@ -60,9 +60,9 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(Kind.SUBSET, k, null, Optimizer.ADAM);
     }
 
-    /** A peer learner of the baselines study: SNAP1, UORO or RFLO. */
+    /** A peer learner of the baselines study: SNAP1, UORO, RFLO or EPROP (symmetric feedback). */
     public static Method peer(Kind kind) {
-        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO) {
+        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO && kind != Kind.EPROP) {
             throw new IllegalArgumentException("kind = " + kind + " is not a peer learner");
         }
         return new Method(kind, -1, null, Optimizer.ADAM);
@@ -86,6 +86,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case SNAP1 -> "snap-1";
             case UORO -> "uoro";
             case RFLO -> "rflo-tau-" + p.rfloTau();
+            case EPROP -> "eprop";
             case TBPTT -> "tbptt-" + k;
             case SUBSET -> "subset-" + k;
             case SPARSE -> "sparse-" + k + "-" + policy.label()
@@ -113,7 +114,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     /** The k shown in tables: the number of paths, n for full RTRL, blank for frozen. */
     public String kLabel(int n) {
         return switch (kind) {
-            case FROZEN, READOUT, SNAP1, UORO, RFLO, TBPTT -> "";
+            case FROZEN, READOUT, SNAP1, UORO, RFLO, EPROP, TBPTT -> "";
             case FULL -> String.valueOf(n);
             default -> String.valueOf(k);
         };
@@ -131,6 +132,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case SNAP1 -> "SnAp-1";
             case UORO -> "UORO";
             case RFLO -> "RFLO";
+            case EPROP -> "e-prop";
             case TBPTT -> "truncated BPTT T=" + k;
         };
         return optimizer == Optimizer.SGD ? base + " (SGD)" : base;

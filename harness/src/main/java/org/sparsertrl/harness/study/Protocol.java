@@ -390,7 +390,8 @@ public record Protocol(
                 + "gradient compared with full RTRL's at every scored step, its sensitivity J every " + alignEvery + " steps"
                 + (alignMaxK == Integer.MAX_VALUE ? "" : "; sparse learners with k > " + alignMaxK + " not run"));
         out.put("peer learners (baselines study)", "SnAp-1; UORO (random signs seeded per run); RFLO with trace time "
-                + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n)");
+                + "constant tau = " + rfloTau + " and random feedback B ~ N(0, 1/n); e-prop with symmetric feedback (V^T), its traces "
+                + "carried through each unit's internal state only, which the vanilla cell does not have");
         out.put("adding problem (scope study)", "sequences of " + scopeLength + " steps of (value ~ U[0, 1), marker), "
                 + "one marker in each half, target (the sum of the two marked values) at the last step only; a fresh "
                 + "network of n = " + scopeN + " per seed and method, hidden state and sensitivities reset at every "

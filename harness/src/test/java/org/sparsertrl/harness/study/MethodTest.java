@@ -3,6 +3,7 @@ package org.sparsertrl.harness.study;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.learn.EProp;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
@@ -31,6 +32,7 @@ class MethodTest {
                 Map.entry(Method.peer(Method.Kind.SNAP1), LearnerSpec.snap1()),
                 Map.entry(Method.peer(Method.Kind.UORO), LearnerSpec.uoro(paths)),
                 Map.entry(Method.peer(Method.Kind.RFLO), LearnerSpec.rflo(2.5f, Rflo.Feedback.RANDOM, paths)),
+                Map.entry(Method.peer(Method.Kind.EPROP), LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, paths)),
                 Map.entry(Method.sparse(4), LearnerSpec.sparse(4, Selection.randomFixed(paths))),
                 Map.entry(Method.sparse(4, Selection.Policy.RANDOM_RESAMPLED),
                         LearnerSpec.sparse(4, Selection.randomResampled(37, paths))),
