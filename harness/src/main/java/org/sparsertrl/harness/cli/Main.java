@@ -26,7 +26,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "rtrl", mixinStandardHelpOptions = true, version = "sparse-rtrl 0.1.0",
         description = "Online training of recurrent networks by sparse real-time recurrent learning.",
-        subcommands = {ReproduceCommand.class, TrainCommand.class, EmbeddedCommand.class})
+        subcommands = {ReproduceCommand.class, TrainCommand.class, PredictCommand.class, GenerateCommand.class,
+                EmbeddedCommand.class})
 public final class Main implements Runnable {
 
     /** Exit code of a failure at run time; bad input exits with picocli's usage code, 2. */

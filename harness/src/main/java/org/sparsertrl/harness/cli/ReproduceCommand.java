@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import org.sparsertrl.engine.kernel.KernelProvider;
@@ -86,7 +87,7 @@ public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: reports/reproduce-<mode>).")
     Path out;
 
-    @Option(names = "--no-progress", description = "No progress bar (for logs).")
+    @Option(names = "--no-progress", description = "No progress bar (and, where the output is not a terminal, no progress lines).")
     boolean noProgress;
 
     @Option(names = "--task", description = "Task of the adaptation-style studies: product, delay or sine (default: product).")
@@ -311,17 +312,28 @@ public final class ReproduceCommand implements Callable<Integer> {
         ExperimentRunner runner = new ExperimentRunner(protocol);
         long start = System.nanoTime();
         ExecutorService pool = Executors.newFixedThreadPool(threads);
-        try (ProgressBar progress = noProgress ? null : new ProgressBarBuilder().setTaskName("reproduce")
-                .setInitialMax(1000).setUnit(" ‰", 1).continuousUpdate().build()) {
+        // The bar redraws itself with carriage returns, which in a log file make one line of thousands
+        // of frames; where the output is not a terminal, a plain line every tenth of the work instead.
+        boolean terminal = System.console() != null && System.console().isTerminal();
+        // The bar draws on System.err as it stands (not the process's file descriptor 2, the library's
+        // default), so that whoever captures the command's output captures the bar too.
+        try (ProgressBar progress = noProgress || !terminal ? null : new ProgressBarBuilder().setTaskName("reproduce")
+                .setConsumer(new ConsoleProgressBarConsumer(System.err)).setInitialMax(1000).setUnit(" ‰", 1).continuousUpdate().build()) {
             List<Future<?>> futures = new ArrayList<>();
             double[] done = {0};
+            int[] tenthsPrinted = {0};
             for (Study.Work w : ordered) {
                 futures.add(pool.submit(() -> {
                     w.action().accept(runner);
-                    if (progress != null) {
-                        synchronized (done) {
-                            done[0] += w.cost();
+                    synchronized (done) {
+                        done[0] += w.cost();
+                        if (progress != null) {
                             progress.stepTo(Math.round(1000 * done[0] / totalCost));
+                        } else if (!noProgress && (int) (10 * done[0] / totalCost) > tenthsPrinted[0]) {
+                            tenthsPrinted[0] = (int) (10 * done[0] / totalCost);
+                            console.printf("reproduce: %d %% of the work done after %d s%n", 10 * tenthsPrinted[0],
+                                    Math.round((System.nanoTime() - start) / 1e9));
+                            console.flush();
                         }
                     }
                 }));
