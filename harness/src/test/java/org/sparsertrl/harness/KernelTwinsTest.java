@@ -170,6 +170,9 @@ class KernelTwinsTest {
             scalar.scale(-1.3f, s.y, off2, len);
             vector.scale(-1.3f, v.y, off2, len);
             s.assertSame(v, "scale" + at);
+            scalar.scaleInto(0.61f, s.y, off2, s.x, off1, len);
+            vector.scaleInto(0.61f, v.y, off2, v.x, off1, len);
+            s.assertSame(v, "scaleInto" + at);
             scalar.momentum(s.x, s.y, s.z, off1, len, 0.01f, 0.9f);
             vector.momentum(v.x, v.y, v.z, off1, len, 0.01f, 0.9f);
             s.assertSame(v, "momentum" + at);

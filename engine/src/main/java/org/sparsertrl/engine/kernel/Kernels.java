@@ -34,6 +34,9 @@ public interface Kernels {
     /** {@code x[off + i] *= alpha} for {@code i < len}. */
     void scale(float alpha, MemorySegment x, long off, int len);
 
+    /** {@code y[yOff + i] = alpha * x[xOff + i]} for {@code i < len}: a copy and a scale in one pass. */
+    void scaleInto(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len);
+
     /** {@code x[off + i] = value} for {@code i < len}. */
     void fill(MemorySegment x, long off, int len, float value);
 

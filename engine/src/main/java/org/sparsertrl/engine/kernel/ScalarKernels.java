@@ -84,6 +84,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void scaleInto(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len) {
+        for (int i = 0; i < len; i++) {
+            set(y, yOff + i, get(x, xOff + i) * alpha);
+        }
+    }
+
+    @Override
     public void fill(MemorySegment x, long off, int len, float value) {
         for (int i = 0; i < len; i++) {
             set(x, off + i, value);

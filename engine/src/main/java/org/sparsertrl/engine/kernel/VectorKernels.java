@@ -114,6 +114,18 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void scaleInto(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len) {
+        int i = 0;
+        for (; i <= len - L; i += L) {
+            FloatVector.fromMemorySegment(SPECIES, x, F * (xOff + i), ORDER).mul(alpha)
+                    .intoMemorySegment(y, F * (yOff + i), ORDER);
+        }
+        for (; i < len; i++) {
+            y.setAtIndex(JAVA_FLOAT, yOff + i, x.getAtIndex(JAVA_FLOAT, xOff + i) * alpha);
+        }
+    }
+
+    @Override
     public void fill(MemorySegment x, long off, int len, float value) {
         FloatVector v = FloatVector.broadcast(SPECIES, value);
         int i = 0;

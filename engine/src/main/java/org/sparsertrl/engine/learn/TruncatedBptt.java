@@ -36,6 +36,8 @@ public final class TruncatedBptt implements Learner {
     private final int rows;          // S
     private final int gates;
     private final int window;
+    private final int[] selfColumns;  // (S) selfColumn(r), fixed for a cell; none has any on the vanilla cell
+    private final boolean selfPaths;  // whether any row has a self path
     private final int coefficients;  // floats of cw (or cu) per step: S G
     private final int slotFloats;    // one step of history: h (nPad) | x (mPad) | cw | cu | self, padded
     private final MemorySegment history; // (window, slotFloats)
@@ -62,6 +64,13 @@ public final class TruncatedBptt implements Learner {
         this.error = memory.allocateFloats(ModelMemory.padded(rows));
         this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
         this.head = window - 1;
+        this.selfColumns = new int[rows];
+        boolean any = false;
+        for (int r = 0; r < rows; r++) {
+            selfColumns[r] = cell.selfColumn(r);
+            any |= selfColumns[r] >= 0;
+        }
+        this.selfPaths = any;
     }
 
     @Override
@@ -108,8 +117,8 @@ public final class TruncatedBptt implements Learner {
                 for (int a = 0; a < layout.rows(); a++) {
                     kernels.axpy(rowSums[a], theta, layout.w(a, 0), nextError, 0, n);
                 }
-                for (int r = 0; r < rows; r++) {
-                    int c = cell.selfColumn(r);
+                for (int r = 0; selfPaths && r < rows; r++) {
+                    int c = selfColumns[r];
                     if (c < 0) {
                         continue;
                     }

@@ -40,9 +40,7 @@ final class UnitRows {
 
     /** Sets new row r to {@code coefficient} times previous row {@code source}. */
     void startFrom(int r, float coefficient, int source) {
-        MemorySegment.copy(rows.previous(), (long) source * rowWidth * Float.BYTES, rows.next(),
-                (long) r * rowWidth * Float.BYTES, (long) rowWidth * Float.BYTES);
-        kernels.scale(coefficient, rows.next(), (long) r * rowWidth, rowWidth);
+        kernels.scaleInto(coefficient, rows.previous(), (long) source * rowWidth, rows.next(), (long) r * rowWidth, rowWidth);
     }
 
     /** Sets new row r to zero. */
