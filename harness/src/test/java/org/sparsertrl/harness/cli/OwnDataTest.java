@@ -78,9 +78,9 @@ class OwnDataTest {
         String[] learner = {"--n", "12", "--k", "3", "--selection", "random-fixed", "--normalize", "--print-every", "100000"};
         Path whole = dir.resolve("whole.ckpt"), parts = dir.resolve("parts.ckpt");
         Path wholeOut = dir.resolve("whole.csv"), partsOut = dir.resolve("parts.csv");
-        ok(concat(new String[] {"train", "--data", all.toString(), "--save", whole.toString(),
+        ok(CommandRun.concat(new String[] {"train", "--data", all.toString(), "--save", whole.toString(),
                 "--predictions", wholeOut.toString()}, learner));
-        ok(concat(new String[] {"train", "--data", first.toString(), "--save", parts.toString()}, learner));
+        ok(CommandRun.concat(new String[] {"train", "--data", first.toString(), "--save", parts.toString()}, learner));
         String resumed = ok("train", "--data", second.toString(), "--resume", parts.toString(), "--save", parts.toString(),
                 "--predictions", partsOut.toString(), "--print-every", "100000");
         assertTrue(resumed.contains("resumed from " + parts + " after 1700 rows"), resumed);
@@ -132,22 +132,22 @@ class OwnDataTest {
         Path other = csv("a,y", "1,2");
         assertError(other, "no column 'b' (--inputs)", "--resume", model.toString());
         assertError(data, "the saved model has --seed 1 (asked: 5)", "--resume", model.toString(), "--seed", "5");
-        assertOneLineError(run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
+        assertOneLineError(CommandRun.of("predict", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o.csv").toString(), "--inputs", "b,a"), "was trained on inputs a,b and targets y");
-        assertOneLineError(run("predict", "--model", dir.resolve("none.ckpt").toString(), "--data", data.toString(),
+        assertOneLineError(CommandRun.of("predict", "--model", dir.resolve("none.ckpt").toString(), "--data", data.toString(),
                 "--out", dir.resolve("o.csv").toString()), "none.ckpt: no such model file");
         // A sidecar from another save (here: after one row) does not belong to this checkpoint.
         Path early = dir.resolve("early.ckpt");
         ok("train", "--data", csv("a,b,y", "1,2,3").toString(), "--n", "4", "--k", "1", "--save", early.toString());
         Files.copy(ModelFile.sidecar(early), ModelFile.sidecar(model), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-        assertOneLineError(run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
+        assertOneLineError(CommandRun.of("predict", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o.csv").toString()), "the checkpoint has 2 updates, its sidecar m.ckpt.meta 1; they were not saved together");
         Files.delete(ModelFile.sidecar(model));
-        assertOneLineError(run("predict", "--model", model.toString(), "--data", data.toString(), "--out",
+        assertOneLineError(CommandRun.of("predict", "--model", model.toString(), "--data", data.toString(), "--out",
                 dir.resolve("o.csv").toString()), "m.ckpt.meta: missing");
-        assertOneLineError(run("train", "--data", data.toString(), "--checkpoint-every", "10"), "--checkpoint-every needs --save");
-        assertOneLineError(run("train", "--save", model.toString()), "--save needs --data");
-        assertOneLineError(run("train", "--data", dir.resolve("absent.csv").toString()), "absent.csv: no such file");
+        assertOneLineError(CommandRun.of("train", "--data", data.toString(), "--checkpoint-every", "10"), "--checkpoint-every needs --save");
+        assertOneLineError(CommandRun.of("train", "--save", model.toString()), "--save needs --data");
+        assertOneLineError(CommandRun.of("train", "--data", dir.resolve("absent.csv").toString()), "absent.csv: no such file");
         assertFalse(Files.exists(dir.resolve("o.csv")));
     }
 
@@ -156,18 +156,18 @@ class OwnDataTest {
         List<String> args = new ArrayList<>(List.of("train", "--data", data.toString(), "--n", "4", "--k", "1",
                 "--predictions", out.toString()));
         args.addAll(List.of(more));
-        assertOneLineError(run(args.toArray(String[]::new)), expected);
+        assertOneLineError(CommandRun.of(args.toArray(String[]::new)), expected);
         // Nothing written half-way: the predictions go to a temporary file, renamed only at the end.
         assertFalse(Files.exists(out), "predictions written despite the error");
         assertFalse(Files.exists(dir.resolve("bad-predictions.csv.tmp")), "temporary predictions left behind");
     }
 
-    private static void assertOneLineError(Result r, String expected) {
-        assertEquals(2, r.exit, r.output);
-        List<String> errors = r.output.lines().filter(l -> l.startsWith("error:")).toList();
-        assertEquals(1, errors.size(), r.output);
-        assertTrue(errors.getFirst().contains(expected), r.output);
-        assertFalse(r.output.contains("\tat "), "a stack trace: " + r.output);
+    private static void assertOneLineError(CommandRun r, String expected) {
+        assertEquals(2, r.exit(), r.output());
+        List<String> errors = r.output().lines().filter(l -> l.startsWith("error:")).toList();
+        assertEquals(1, errors.size(), r.output());
+        assertTrue(errors.getFirst().contains(expected), r.output());
+        assertFalse(r.output().contains("\tat "), "a stack trace: " + r.output());
     }
 
     private Path csv(String... lines) throws IOException {
@@ -186,31 +186,8 @@ class OwnDataTest {
     }
 
     private static String ok(String... args) {
-        Result r = run(args);
-        assertEquals(0, r.exit, r.output);
-        return r.output;
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    private static Result run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(capture);
-            int exit = Main.run(args);
-            return new Result(exit, captured.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        CommandRun r = CommandRun.of(args);
+        assertEquals(0, r.exit(), r.output());
+        return r.output();
     }
 }

@@ -25,19 +25,9 @@ class ProgressOutputTest {
             "--n", "8", "--ks", "1", "--k", "1", "--pretrain-steps", "100", "--adapt-steps", "50", "--resamples", "100",
             "--out", dir.toString()};
         assertFalse(System.console() != null && System.console().isTerminal(), "this test needs output that is not a terminal");
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(capture);
-            int exit = Main.run(args);
-            capture.flush();
-            assertEquals(0, exit, captured.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-        String text = captured.toString(StandardCharsets.UTF_8);
+        CommandRun run = CommandRun.of(args);
+        assertEquals(0, run.exit(), run.output());
+        String text = run.output();
         assertFalse(text.contains("\r"), "carriage returns in: " + Arrays.toString(text.lines().limit(5).toArray()));
         assertTrue(text.contains("reproduce: 100 % of the work done after"), text);
     }

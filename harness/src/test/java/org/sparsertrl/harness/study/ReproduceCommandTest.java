@@ -10,6 +10,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.harness.cli.CommandRun;
 import org.sparsertrl.harness.cli.Main;
 import org.sparsertrl.harness.report.ResultFiles;
 import org.sparsertrl.harness.report.RunRecord;
@@ -36,9 +37,9 @@ class ReproduceCommandTest {
 
     @Test
     void miniatureRunWritesEveryFileAndTheRawResultsReadBack(@TempDir Path dir) throws IOException {
-        Result result = run(concat(new String[] {"reproduce", "--out", dir.toString()}, MINIATURE));
-        assertEquals(0, result.exit, result.output);
-        assertTrue(result.output.contains("| verdict | claim | paper | ours |"), result.output);
+        CommandRun result = CommandRun.of(CommandRun.concat(new String[] {"reproduce", "--out", dir.toString()}, MINIATURE));
+        assertEquals(0, result.exit(), result.output());
+        assertTrue(result.output().contains("| verdict | claim | paper | ours |"), result.output());
         for (String file : List.of("report.md", "results.csv", "results.json")) {
             assertTrue(Files.size(dir.resolve(file)) > 0, file);
         }
@@ -119,11 +120,11 @@ class ReproduceCommandTest {
      */
     @Test
     void alignmentStudyMeasuresEveryLearnerOnBothInitialisations(@TempDir Path dir) throws IOException {
-        Result result = run(concat(new String[] {"reproduce", "--study", "alignment", "--task", "sine", "--out",
+        CommandRun result = CommandRun.of(CommandRun.concat(new String[] {"reproduce", "--study", "alignment", "--task", "sine", "--out",
             dir.toString()}, MINIATURE));
-        assertEquals(0, result.exit, result.output);
-        assertTrue(result.output.contains("(ours) cosine of sparse k=4 (random paths) with full RTRL's gradient"),
-                result.output);
+        assertEquals(0, result.exit(), result.output());
+        assertTrue(result.output().contains("(ours) cosine of sparse k=4 (random paths) with full RTRL's gradient"),
+                result.output());
         List<RunRecord> rows = ResultFiles.readJson(dir.resolve("results.json")).stream()
                 .filter(r -> r.study().equals("alignment")).toList();
         for (String cell : List.of("vanilla orthogonal", "vanilla gaussian")) {
@@ -150,9 +151,9 @@ class ReproduceCommandTest {
 
     @Test
     void sameCommandSameNumbers(@TempDir Path dir) throws IOException {
-        String[] args = concat(new String[] {"reproduce", "--study", "adaptation,lorenz"}, MINIATURE);
-        assertEquals(0, run(concat(args, new String[] {"--out", dir.resolve("a").toString()})).exit);
-        assertEquals(0, run(concat(args, new String[] {"--out", dir.resolve("b").toString(), "--threads", "1"})).exit);
+        String[] args = CommandRun.concat(new String[] {"reproduce", "--study", "adaptation,lorenz"}, MINIATURE);
+        assertEquals(0, CommandRun.of(CommandRun.concat(args, new String[] {"--out", dir.resolve("a").toString()})).exit());
+        assertEquals(0, CommandRun.of(CommandRun.concat(args, new String[] {"--out", dir.resolve("b").toString(), "--threads", "1"})).exit());
         List<RunRecord> a = ResultFiles.readJson(dir.resolve("a/results.json"));
         List<RunRecord> b = ResultFiles.readJson(dir.resolve("b/results.json"));
         assertEquals(a.size(), b.size());
@@ -177,10 +178,10 @@ class ReproduceCommandTest {
         // Two small sessions: 4 units with regular spikes, a hand moving in a circle.
         writeSession(a, 4, 0.0);
         writeSession(b, 4, 0.3);
-        Result result = run("reproduce", "--study", "bci", "--nwb", a.toString(), b.toString(), "--seeds", "2",
+        CommandRun result = CommandRun.of("reproduce", "--study", "bci", "--nwb", a.toString(), b.toString(), "--seeds", "2",
                 "--bci-n", "8", "--k", "2", "--ks", "1,2", "--pretrain-steps", "300", "--adapt-steps", "200",
                 "--no-progress", "--out", dir.resolve("out").toString());
-        assertEquals(0, result.exit, result.output);
+        assertEquals(0, result.exit(), result.output());
         String report = Files.readString(dir.resolve("out/report.md"));
         assertTrue(report.contains("NWB files"), "the report names the files");
         assertTrue(report.contains("(NWB)"), "the claim says the figure comes from NWB files");
@@ -207,56 +208,33 @@ class ReproduceCommandTest {
 
     @Test
     void unknownStudyExitsNonZeroAndListsTheValidOnes(@TempDir Path dir) {
-        Result result = run("reproduce", "--study", "bogus", "--out", dir.toString());
-        assertNotEquals(0, result.exit);
-        assertTrue(result.output.contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
-                + "lorenz, spectral, alignment, subset, bci, baselines, scope, lstm"), result.output);
+        CommandRun result = CommandRun.of("reproduce", "--study", "bogus", "--out", dir.toString());
+        assertNotEquals(0, result.exit());
+        assertTrue(result.output().contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
+                + "lorenz, spectral, alignment, subset, bci, baselines, scope, lstm"), result.output());
     }
 
     @Test
     void badOptionsExitNonZeroWithAMessage(@TempDir Path dir) {
-        Result seeds = run("reproduce", "--seeds", "0", "--out", dir.toString());
-        assertNotEquals(0, seeds.exit);
-        assertTrue(seeds.output.contains("--seeds = 0 must be >= 2"), seeds.output);
+        CommandRun seeds = CommandRun.of("reproduce", "--seeds", "0", "--out", dir.toString());
+        assertNotEquals(0, seeds.exit());
+        assertTrue(seeds.output().contains("--seeds = 0 must be >= 2"), seeds.output());
         for (String[] bad : new String[][] {{"--product-lag-before", "0"}, {"--delay-lag-after", "-3"}, {"--rates", "0"},
             {"--tbptt-windows", "0"}, {"--max-damage", "1"}, {"--tuning-seeds", "0"}, {"--first-tuning-seed", "2"},
             {"--task", "lorenz"}, {"--init", "uniform"}, {"--inputs", "poisson"}, {"--gain", "NaN"},
             {"--lorenz-substeps", "0"}, {"--bci-lost", "1.5"}, {"--bci-walk", "-1"}, {"--seeds", "1"}}) {
-            Result r = run("reproduce", bad[0], bad[1], "--out", dir.toString());
-            assertNotEquals(0, r.exit, String.join(" ", bad));
-            String first = r.output.lines().findFirst().orElse("");
+            CommandRun r = CommandRun.of("reproduce", bad[0], bad[1], "--out", dir.toString());
+            assertNotEquals(0, r.exit(), String.join(" ", bad));
+            String first = r.output().lines().findFirst().orElse("");
             assertTrue(first.contains(bad[0]) && first.contains(bad[1]), "the first line names the option and the value: "
-                    + String.join(" ", bad) + " -> " + r.output);
-            assertEquals(2, r.output.lines().count(), "the error and where to look, no more: " + r.output);
+                    + String.join(" ", bad) + " -> " + r.output());
+            assertEquals(2, r.output().lines().count(), "the error and where to look, no more: " + r.output());
         }
-        Result both = run("reproduce", "--quick", "--full");
-        assertNotEquals(0, both.exit);
-        assertTrue(both.output.contains("mutually exclusive"), both.output);
-        Result unknown = run("reproduce", "--bogus");
-        assertNotEquals(0, unknown.exit);
-        assertTrue(unknown.output.contains("Unknown option: '--bogus'"), unknown.output);
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    private static Result run(String... args) {
-        PrintStream out = System.out, err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        try (PrintStream capture = new PrintStream(captured, true, StandardCharsets.UTF_8)) {
-            System.setOut(capture);
-            System.setErr(capture);
-            int exit = Main.run(args);
-            return new Result(exit, captured.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
-    }
-
-    private static String[] concat(String[] a, String[] b) {
-        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
+        CommandRun both = CommandRun.of("reproduce", "--quick", "--full");
+        assertNotEquals(0, both.exit());
+        assertTrue(both.output().contains("mutually exclusive"), both.output());
+        CommandRun unknown = CommandRun.of("reproduce", "--bogus");
+        assertNotEquals(0, unknown.exit());
+        assertTrue(unknown.output().contains("Unknown option: '--bogus'"), unknown.output());
     }
 }
