@@ -10,6 +10,7 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
+import org.sparsertrl.harness.runtime.CheckpointFiles;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsertrl.engine.learn.LearnerSpec;
@@ -212,7 +213,7 @@ class FileFuzzTest {
             Checkpoint.write(original, source, true);
         }
         byte[] good = Files.readAllBytes(original);
-        int stateAt = stateAt(good);
+        int stateAt = CheckpointFiles.stateAt(good);
         double[] expected;
         try (OnlineTrainer t = trainer()) {
             Checkpoint.load(original, t);
@@ -249,7 +250,7 @@ class FileFuzzTest {
                         byte[] b = good.clone();
                         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, (int) v);
                         if (reseal) {
-                            reseal(b);
+                            CheckpointFiles.reseal(b);
                         }
                         checkpointCase(file, b, "header extreme", target, untouched, expected, counts);
                         cases++;
@@ -260,7 +261,7 @@ class FileFuzzTest {
                         byte[] b = good.clone();
                         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(at, v);
                         if (reseal) {
-                            reseal(b);
+                            CheckpointFiles.reseal(b);
                         }
                         checkpointCase(file, b, "header extreme", target, untouched, expected, counts);
                         cases++;
@@ -278,7 +279,7 @@ class FileFuzzTest {
                 };
                 ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putFloat(stateAt + random.nextInt(cellFloats) * Float.BYTES, bad);
                 if (random.nextBoolean()) {
-                    reseal(b);
+                    CheckpointFiles.reseal(b);
                 }
                 checkpointCase(file, b, "NaN injection", target, untouched, expected, counts);
                 cases++;
@@ -323,20 +324,5 @@ class FileFuzzTest {
         try (OnlineTrainer t = trainer()) {
             return (int) t.layout().size() * Float.BYTES;
         }
-    }
-
-    static int stateAt(byte[] file) {
-        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
-        int at = 44;
-        for (int label = 0; label < 3; label++) {
-            at += Integer.BYTES + b.getInt(at);
-        }
-        return at;
-    }
-
-    static void reseal(byte[] file) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - Integer.BYTES);
-        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(file.length - Integer.BYTES, (int) crc.getValue());
     }
 }

@@ -171,8 +171,8 @@ class CheckpointTest {
                     + " bytes, the header announces " + bytes.length);
 
             copy = bytes.clone();
-            java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(stateAt(copy) + 8, Float.NaN);
-            reseal(copy);
+            java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(CheckpointFiles.stateAt(copy) + 8, Float.NaN);
+            CheckpointFiles.reseal(copy);
             assertRefused(write(dir, "nan.ckpt", copy), target, "weights or hidden state not finite: the float at byte 8 of the state is NaN");
 
             assertRefused(dir, target, "is a directory, not a checkpoint file");
@@ -182,9 +182,9 @@ class CheckpointTest {
             copy = bytes.clone();
             long length = (2L << 30) + 65_536;
             java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(36, length);
-            Files.write(huge, java.util.Arrays.copyOf(copy, stateAt(copy)));
+            Files.write(huge, java.util.Arrays.copyOf(copy, CheckpointFiles.stateAt(copy)));
             try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
-                raf.setLength(stateAt(copy) + length + Integer.BYTES);
+                raf.setLength(CheckpointFiles.stateAt(copy) + length + Integer.BYTES);
             }
             assertRefused(huge, target, "checksum mismatch");
             Files.delete(huge);
@@ -215,22 +215,7 @@ class CheckpointTest {
         return Files.write(dir.resolve(name), bytes);
     }
 
-    /** Where the state begins: after 44 fixed bytes and three length-prefixed labels. */
-    static int stateAt(byte[] file) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-        int at = 44;
-        for (int label = 0; label < 3; label++) {
-            at += Integer.BYTES + b.getInt(at);
-        }
-        return at;
-    }
 
-    /** Recomputes the CRC32C in the last four bytes, as a forger would. */
-    static void reseal(byte[] file) {
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
-        crc.update(file, 0, file.length - Integer.BYTES);
-        java.nio.ByteBuffer.wrap(file).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(file.length - Integer.BYTES, (int) crc.getValue());
-    }
 
     @Test
     void aStateOfAnotherTrainerIsRefused() {

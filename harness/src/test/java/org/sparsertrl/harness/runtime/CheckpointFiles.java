@@ -1,0 +1,29 @@
+package org.sparsertrl.harness.runtime;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/** The checkpoint file layout as the tests that forge or damage files need it (see engine's Checkpoint). */
+public final class CheckpointFiles {
+
+    private CheckpointFiles() {
+    }
+
+    /** Where the state begins: after 44 fixed bytes and three length-prefixed labels. */
+    public static int stateAt(byte[] file) {
+        ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
+        int at = 44;
+        for (int label = 0; label < 3; label++) {
+            at += Integer.BYTES + b.getInt(at);
+        }
+        return at;
+    }
+
+    /** Recomputes the CRC32C in the last four bytes, as a forger would. */
+    public static void reseal(byte[] file) {
+        CRC32C crc = new CRC32C();
+        crc.update(file, 0, file.length - Integer.BYTES);
+        ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN).putInt(file.length - Integer.BYTES, (int) crc.getValue());
+    }
+}
