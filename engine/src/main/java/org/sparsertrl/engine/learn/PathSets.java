@@ -40,12 +40,14 @@ final class PathSets {
         }
     }
 
-    /** Chooses the sets again if the policy says this step does, then counts the step. */
-    void advance(Magnitude magnitude) {
-        if (selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(steps)) {
+    /** Chooses the sets again if the policy says this step does, then counts the step; true if they were chosen again. */
+    boolean advance(Magnitude magnitude) {
+        boolean refresh = selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(steps);
+        if (refresh) {
             select(selection.policy(), magnitude);
         }
         steps++;
+        return refresh;
     }
 
     /** The r-th path of unit i. */

@@ -36,6 +36,7 @@ public final class SparseRtrl implements Learner {
     private final float alpha;
     private final PathSets sets;        // S_i
     private final int[] index;          // (S, k q) the old state rows of row r, ascending within a unit's block
+    private boolean indexStale = true;  // index no longer follows the sets (at the start, after a refresh or a load)
     private final float[] weights;      // (S, k q) alpha A_t[r, index], gathered every step
     private final PathSets.Magnitude magnitude = this::magnitude;
     private final ColumnPool pool;
@@ -71,15 +72,19 @@ public final class SparseRtrl implements Learner {
             CellTerms.addImmediateToGradient(cell, kernels, grad);
             return;
         }
-        sets.advance(magnitude);
-        for (int r = 0; r < rows; r++) {
-            int i = r % n;
-            for (int q = 0; q < perUnit; q++) {
-                for (int s = 0; s < k; s++) {
-                    int at = r * sources + q * k + s, source = q * n + sets.path(i, s);
-                    index[at] = source;
-                    weights[at] = alpha * cell.recurrentFactor(r, source);
+        if (sets.advance(magnitude) || indexStale) {
+            for (int r = 0; r < rows; r++) {
+                for (int q = 0; q < perUnit; q++) {
+                    for (int s = 0; s < k; s++) {
+                        index[r * sources + q * k + s] = q * n + sets.path(r % n, s);
+                    }
                 }
+            }
+            indexStale = false;
+        }
+        for (int r = 0, at = 0; r < rows; r++) {
+            for (int c = 0; c < sources; c++, at++) {
+                weights[at] = alpha * cell.recurrentFactor(r, index[at]);
             }
         }
         this.grad = grad;
@@ -137,5 +142,6 @@ public final class SparseRtrl implements Learner {
     public void loadState(MemorySegment src, long offset) {
         j.load(src, offset);
         sets.loadState(src, offset + j.bytes());
+        indexStale = true;
     }
 }
