@@ -39,7 +39,7 @@ public final class Rflo implements Learner {
     private final int oPad;
     private final float decay;
     private final float gain;
-    private final UnitTrace trace;        // P
+    private final UnitRows trace;         // P[i, theta of unit i]
     private final MemorySegment feedback; // (n, oPad) B, row i = B[i, :]
 
     Rflo(LearnerSpec.RfloSpec spec, VanillaRnn cell, ModelMemory memory, Kernels kernels) {
@@ -50,7 +50,7 @@ public final class Rflo implements Learner {
         this.oPad = layout.oPad();
         this.decay = 1f - 1f / spec.tau();
         this.gain = 1f / spec.tau();
-        this.trace = new UnitTrace(cell, memory, kernels);
+        this.trace = new UnitRows(cell, memory, kernels);
         this.feedback = memory.allocateFloats((long) layout.n() * oPad);
         SplittableRandom random = new SplittableRandom(spec.seed());
         double std = 1.0 / Math.sqrt(layout.n());
@@ -64,13 +64,16 @@ public final class Rflo implements Learner {
     @Override
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
-        MemorySegment d = cell.derivative(), err = cell.error(), delta = cell.delta();
-        trace.clearGradient(grad);
+        MemorySegment err = cell.error(), delta = cell.delta();
+        kernels.fill(grad, 0, layout.recurrentSize(), 0f);
         for (int i = 0; i < layout.n(); i++) {
             float e = spec.feedback() == Feedback.READOUT ? delta.getAtIndex(JAVA_FLOAT, i)
                     : kernels.dot(feedback, (long) i * oPad, err, 0, layout.o());
-            trace.step(grad, i, decay, gain * d.getAtIndex(JAVA_FLOAT, i), e);
+            trace.startFrom(i, decay, i);
+            trace.addImmediate(i, gain);
+            trace.addToGradient(grad, i, e);
         }
+        trace.swap();
     }
 
     /** B[i, k] of the random feedback (for tests and inspection). */

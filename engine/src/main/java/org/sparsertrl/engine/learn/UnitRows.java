@@ -13,8 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * A sensitivity kept only on M_t's one-step sparsity pattern: for each state row r, the entries
  * J[r, theta] for theta a parameter of r's own unit i's gates, stored compactly as one row of
  * G (nPad + mPad + 16) floats (per gate: the W part, the U part, the bias), two buffers swapped each
- * step. SnAp-1 and e-prop carry it; they differ in which previous rows a new row is built from and in
- * the error each row's trace is multiplied by. This class holds the rows, adds M_t and takes the
+ * step. SnAp-1, e-prop and RFLO carry it; they differ in which previous rows a new row is built from,
+ * how much of M_t it adds and the error each row's trace is multiplied by. This class holds the rows, adds M_t and takes the
  * gradient.
  */
 final class UnitRows {
@@ -55,13 +55,18 @@ final class UnitRows {
 
     /** Adds M_t[r, :] (on r's unit's parameters) to new row r. */
     void addImmediate(int r) {
+        addImmediate(r, 1f);
+    }
+
+    /** Adds {@code gain} M_t[r, :] to new row r (RFLO's traces take 1/tau of it). */
+    void addImmediate(int r, float gain) {
         RnnLayout layout = cell.layout();
         int nPad = layout.nPad(), mPad = layout.mPad();
         MemorySegment next = rows.next();
         for (int g = 0; g < cell.gates(); g++) {
             long at = (long) r * rowWidth + (long) g * block;
-            float cu = cell.coefficientU(r, g);
-            kernels.axpy(cell.coefficientW(r, g), cell.previousState(), 0, next, at, n);
+            float cu = gain * cell.coefficientU(r, g);
+            kernels.axpy(gain * cell.coefficientW(r, g), cell.previousState(), 0, next, at, n);
             kernels.axpy(cu, cell.input(), 0, next, at + nPad, m);
             next.setAtIndex(JAVA_FLOAT, at + nPad + mPad, next.getAtIndex(JAVA_FLOAT, at + nPad + mPad) + cu);
         }
