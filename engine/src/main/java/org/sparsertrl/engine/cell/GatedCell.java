@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
@@ -43,6 +44,7 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
     protected final MemorySegment params;  // (size) slab: W (G n, nPad) | U (G n, mPad) | b | V | c
     private MemorySegment s;               // (padded S) s_t = [h_t; c_t]
     private MemorySegment sPrev;           // (padded S) s_{t-1}; swapped with s by reference each step
+    private final StateSlab.View sView;    // s_t as part of the model's state (rebound at each swap)
     private final MemorySegment x;         // (mPad) x_t
     protected final float[] wh;            // (G n) W[a,:] h_{t-1}
     protected final float[] ux;            // (G n) U[a,:] x_t + b[a]
@@ -63,8 +65,9 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         this.n = layout.n();
         this.gates = kind.gates();
         this.stateRows = kind.statesPerUnit() * n;
-        this.params = memory.allocateFloats(layout.size());
-        this.s = memory.allocateFloats(ModelMemory.padded(stateRows));
+        this.params = memory.state().floats(StateSlab.Part.CELL, "cell.params", layout.size()).segment();
+        this.sView = memory.state().floats(StateSlab.Part.CELL, "cell.s", ModelMemory.padded(stateRows));
+        this.s = sView.segment();
         this.sPrev = memory.allocateFloats(ModelMemory.padded(stateRows));
         this.x = memory.allocateFloats(layout.mPad());
         this.wh = new float[layout.rows()];
@@ -114,6 +117,7 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         MemorySegment swap = sPrev;
         sPrev = s;
         s = swap;
+        sView.rebind(s);
         for (int j = 0; j < m; j++) {
             x.setAtIndex(JAVA_FLOAT, j, input[j]);
         }
@@ -243,23 +247,6 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         GatedCell other = (GatedCell) source;
         MemorySegment.copy(other.s, 0, s, 0, s.byteSize());
         MemorySegment.copy(other.sPrev, 0, sPrev, 0, sPrev.byteSize());
-    }
-
-    @Override
-    public long stateBytes() {
-        return params.byteSize() + s.byteSize();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(params, 0, dst, offset, params.byteSize());
-        MemorySegment.copy(s, 0, dst, offset + params.byteSize(), s.byteSize());
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, params, 0, params.byteSize());
-        MemorySegment.copy(src, offset + params.byteSize(), s, 0, s.byteSize());
     }
 
     @Override

@@ -48,15 +48,6 @@ public sealed interface RecurrentCell permits VanillaRnn, GatedCell {
     /** Copies the state of {@code source}, which must be of the same kind and layout. */
     void copyStateFrom(RecurrentCell source);
 
-    /** Bytes of the state {@link #saveState} writes: the parameter slab, then s_t. */
-    long stateBytes();
-
-    /** Copies the parameters and s_t to {@code dst} at byte {@code offset}. Allocates nothing. */
-    void saveState(MemorySegment dst, long offset);
-
-    /** Restores what {@link #saveState} wrote, for a cell of the same kind and layout. */
-    void loadState(MemorySegment src, long offset);
-
     /** The parameter at slab index {@code index} (see {@link RnnLayout}). */
     float parameter(int index);
 

@@ -6,6 +6,7 @@ import java.util.SplittableRandom;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
@@ -28,6 +29,7 @@ public final class VanillaRnn implements RecurrentCell {
     private final Kernels kernels;
     private final MemorySegment params; // (size) slab: W (n, nPad) | U (n, mPad) | b (nPad) | V (o, nPad) | c (oPad)
     private MemorySegment h;            // (nPad) h_t
+    private final StateSlab.View hView; // h_t as part of the model's state (rebound at each swap)
     private MemorySegment hPrev;        // (nPad) h_{t-1}; swapped with h by reference each step
     private final MemorySegment x;      // (mPad) x_t
     private final MemorySegment d;      // (nPad) d_t = 1 - h_t^2
@@ -36,12 +38,22 @@ public final class VanillaRnn implements RecurrentCell {
     public VanillaRnn(RnnLayout layout, ModelMemory memory, Kernels kernels) {
         this.layout = layout;
         this.kernels = kernels;
-        this.params = memory.allocateFloats(layout.size());
-        this.h = memory.allocateFloats(layout.nPad());
+        this.params = memory.state().floats(StateSlab.Part.CELL, "cell.params", layout.size()).segment();
+        this.hView = memory.state().floats(StateSlab.Part.CELL, "cell.h", layout.nPad());
+        this.h = hView.segment();
         this.hPrev = memory.allocateFloats(layout.nPad());
         this.x = memory.allocateFloats(layout.mPad());
         this.d = memory.allocateFloats(layout.nPad());
         this.readout = new Readout(layout, memory, kernels, layout.n());
+        memory.state().afterLoad(this::derivativeFromState);
+    }
+
+    /** d = 1 - h^2 for the h_t just loaded. */
+    private void derivativeFromState() {
+        for (int a = 0; a < layout.n(); a++) {
+            float ha = h.getAtIndex(JAVA_FLOAT, a);
+            d.setAtIndex(JAVA_FLOAT, a, 1f - ha * ha);
+        }
     }
 
     @Override
@@ -85,6 +97,7 @@ public final class VanillaRnn implements RecurrentCell {
         MemorySegment swap = hPrev;
         hPrev = h;
         h = swap;
+        hView.rebind(h);
         for (int j = 0; j < m; j++) {
             x.setAtIndex(JAVA_FLOAT, j, input[j]);
         }
@@ -151,30 +164,6 @@ public final class VanillaRnn implements RecurrentCell {
     private VanillaRnn requireSameShape(RecurrentCell source) {
         Cells.requireSameShape(this, source);
         return (VanillaRnn) source;
-    }
-
-    /** Bytes of the state {@link #saveState} writes: the parameter slab, then h_t. */
-    @Override
-    public long stateBytes() {
-        return params.byteSize() + (long) layout.nPad() * Float.BYTES;
-    }
-
-    /** Copies the parameters and h_t to {@code dst} at byte {@code offset}. Allocates nothing. */
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(params, 0, dst, offset, params.byteSize());
-        MemorySegment.copy(h, 0, dst, offset + params.byteSize(), (long) layout.nPad() * Float.BYTES);
-    }
-
-    /** Restores what {@link #saveState} wrote, for a network of the same layout. */
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, params, 0, params.byteSize());
-        MemorySegment.copy(src, offset + params.byteSize(), h, 0, (long) layout.nPad() * Float.BYTES);
-        for (int a = 0; a < layout.n(); a++) {
-            float ha = h.getAtIndex(JAVA_FLOAT, a);
-            d.setAtIndex(JAVA_FLOAT, a, 1f - ha * ha);
-        }
     }
 
     /** The parameter at slab index {@code index} (see {@link RnnLayout}). */

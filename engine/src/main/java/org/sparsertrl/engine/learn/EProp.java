@@ -57,7 +57,7 @@ public final class EProp implements Learner {
         this.rows = cell.stateSize();
         this.oPad = layout.oPad();
         this.signal = new float[rows];
-        this.e = new UnitRows(cell, memory, kernels);
+        this.e = new UnitRows(cell, memory, kernels, "eprop.traces");
         if (spec.feedback() == Feedback.RANDOM) {
             // Drawn as RFLO draws its B, so that on the vanilla cell random e-prop is RFLO with tau = 1.
             this.feedback = memory.allocateFloats((long) n * oPad);
@@ -116,20 +116,5 @@ public final class EProp implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return e.bytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        e.save(dst, offset);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        e.load(src, offset);
     }
 }

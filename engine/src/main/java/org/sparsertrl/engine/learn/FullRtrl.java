@@ -56,7 +56,7 @@ public final class FullRtrl implements Learner {
         }
         this.pool = pool;
         this.parts = pool.partsFor((long) rows * rows * width);
-        this.j = new SensitivityRows(memory, rows, width);
+        this.j = new SensitivityRows(memory, "full.J", rows, width);
     }
 
     @Override
@@ -96,20 +96,5 @@ public final class FullRtrl implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return j.bytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        j.save(dst, offset);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        j.load(src, offset);
     }
 }

@@ -43,19 +43,4 @@ public final class Immediate implements Learner {
     public LearnerSpec spec() {
         return spec;
     }
-
-    @Override
-    public long stateBytes() {
-        return 0;
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        // Nothing is carried from step to step.
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        // Nothing is carried from step to step.
-    }
 }

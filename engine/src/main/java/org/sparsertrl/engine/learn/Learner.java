@@ -32,13 +32,4 @@ public interface Learner {
 
     /** The spec this learner was created from. */
     LearnerSpec spec();
-
-    /** Bytes of the state this learner carries between steps (its sensitivities and their bookkeeping). */
-    long stateBytes();
-
-    /** Copies the carried state to {@code dst} at byte {@code offset}. Allocates nothing. */
-    void saveState(MemorySegment dst, long offset);
-
-    /** Restores the carried state saved by {@link #saveState} of a learner of the same spec and shape. */
-    void loadState(MemorySegment src, long offset);
 }

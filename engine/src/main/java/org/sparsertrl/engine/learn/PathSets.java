@@ -1,14 +1,22 @@
 package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
 import java.util.SplittableRandom;
+
+import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The k paths S_i of each of n units, chosen by a {@link Selection} policy at the first step and,
  * for refreshing policies, again every {@code refreshEvery} steps. S_i is kept sorted, so sensitivity
  * rows are read in address order. Choosing allocates nothing.
+ *
+ * <p>The sets and the step count (which decides the next refresh) are part of the model's state. The
+ * random generator of the resampling policy is not: after a restore, resampled paths continue from
+ * the generator's current state.
  */
 final class PathSets {
 
@@ -21,17 +29,18 @@ final class PathSets {
     private final Selection selection;
     private final int n;
     private final int k;
-    private final int[] paths;          // (n, k) S_i, ascending within a row
+    private final MemorySegment paths;  // (n, k) ints: S_i, ascending within a row
+    private final MemorySegment steps;  // (1) long: steps counted, which decides the next refresh
     private final boolean[] chosen;     // (n) scratch for building one S_i
     private final int[] permutation;    // (n) scratch for random draws
     private final SplittableRandom random;
-    private long steps;
 
-    PathSets(Selection selection, int n, int k) {
+    PathSets(Selection selection, int n, int k, ModelMemory memory) {
         this.selection = selection;
         this.n = n;
         this.k = k;
-        this.paths = new int[n * k];
+        this.paths = memory.state().ints(StateSlab.Part.LEARNER, "sparse.paths", (long) n * k).segment();
+        this.steps = memory.state().longs(StateSlab.Part.LEARNER, "sparse.path-steps", 1).segment();
         this.chosen = new boolean[n];
         this.permutation = Units.identity(n);
         this.random = new SplittableRandom(selection.seed());
@@ -42,22 +51,27 @@ final class PathSets {
 
     /** Chooses the sets again if the policy says this step does, then counts the step; true if they were chosen again. */
     boolean advance(Magnitude magnitude) {
-        boolean refresh = selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(steps);
+        long counted = steps.get(JAVA_LONG, 0);
+        boolean refresh = selection.policy() != Selection.Policy.EXPLICIT && selection.refreshesAt(counted);
         if (refresh) {
             select(selection.policy(), magnitude);
         }
-        steps++;
+        steps.set(JAVA_LONG, 0, counted + 1);
         return refresh;
     }
 
     /** The r-th path of unit i. */
     int path(int i, int r) {
-        return paths[i * k + r];
+        return paths.getAtIndex(JAVA_INT, (long) i * k + r);
     }
 
     /** S_i (a copy; inspection only). */
     int[] paths(int i) {
-        return Arrays.copyOfRange(paths, i * k, i * k + k);
+        int[] row = new int[k];
+        for (int r = 0; r < k; r++) {
+            row[r] = path(i, r);
+        }
+        return row;
     }
 
     private void select(Selection.Policy policy, Magnitude magnitude) {
@@ -88,7 +102,7 @@ final class PathSets {
             int r = 0;
             for (int j = 0; j < n; j++) {
                 if (chosen[j]) {
-                    paths[i * k + r++] = j;
+                    paths.setAtIndex(JAVA_INT, (long) i * k + r++, j);
                     chosen[j] = false;
                 }
             }
@@ -105,32 +119,9 @@ final class PathSets {
                         + " units, expected k = " + k);
             }
             int[] row = Units.sortedDistinct("explicit[" + i + "]", sets[i], n, "hold k distinct units");
-            System.arraycopy(row, 0, paths, i * k, k);
+            for (int r = 0; r < k; r++) {
+                paths.setAtIndex(JAVA_INT, (long) i * k + r, row[r]);
+            }
         }
-    }
-
-    /**
-     * The sets (n k ints) and the step count (which decides the next refresh). The random generator
-     * of the resampling policy is not part of it: after a restore, resampled paths continue from the
-     * generator's current state.
-     */
-    long stateBytes() {
-        return (long) paths.length * Integer.BYTES + Long.BYTES;
-    }
-
-    void saveState(MemorySegment dst, long at) {
-        // Element by element: the array overload of MemorySegment.copy goes through a type switch
-        // whose first compilations were seen to allocate on this rarely taken path.
-        for (int r = 0; r < paths.length; r++) {
-            dst.set(ValueLayout.JAVA_INT_UNALIGNED, at + (long) r * Integer.BYTES, paths[r]);
-        }
-        dst.set(ValueLayout.JAVA_LONG_UNALIGNED, at + (long) paths.length * Integer.BYTES, steps);
-    }
-
-    void loadState(MemorySegment src, long at) {
-        for (int r = 0; r < paths.length; r++) {
-            paths[r] = src.get(ValueLayout.JAVA_INT_UNALIGNED, at + (long) r * Integer.BYTES);
-        }
-        steps = src.get(ValueLayout.JAVA_LONG_UNALIGNED, at + (long) paths.length * Integer.BYTES);
     }
 }

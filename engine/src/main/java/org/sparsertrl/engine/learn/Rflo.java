@@ -50,7 +50,7 @@ public final class Rflo implements Learner {
         this.oPad = layout.oPad();
         this.decay = 1f - 1f / spec.tau();
         this.gain = 1f / spec.tau();
-        this.trace = new UnitRows(cell, memory, kernels);
+        this.trace = new UnitRows(cell, memory, kernels, "rflo.traces");
         this.feedback = memory.allocateFloats((long) layout.n() * oPad);
         SplittableRandom random = new SplittableRandom(spec.seed());
         double std = 1.0 / Math.sqrt(layout.n());
@@ -95,20 +95,5 @@ public final class Rflo implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return trace.bytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        trace.save(dst, offset);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        trace.load(src, offset);
     }
 }

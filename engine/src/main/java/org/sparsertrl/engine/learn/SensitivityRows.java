@@ -3,23 +3,28 @@ package org.sparsertrl.engine.learn;
 import java.lang.foreign.MemorySegment;
 
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * Stored rows of the sensitivity J, double-buffered: the rows of the last step (J_{t-1}) and the rows
  * being built (J_t), each row-major with one row of {@code width} floats per stored row, swapped by
- * reference after every step. Only the last step's rows are state (saved, restored, inspected).
+ * reference after every step. Only the last step's rows are state (saved, restored, inspected): the
+ * model's state view of them is rebound at every swap.
  */
 final class SensitivityRows {
 
     private final int width;
     private MemorySegment previous;   // (rows, width) J_{t-1}
     private MemorySegment next;       // (rows, width) J_t being built
+    private final StateSlab.View state; // J_{t-1} as part of the model's state
 
-    SensitivityRows(ModelMemory memory, long rows, int width) {
+    /** Registers the rows as the learner's state view {@code name}. */
+    SensitivityRows(ModelMemory memory, String name, long rows, int width) {
         this.width = width;
-        this.previous = memory.allocateFloats(rows * width);
+        this.state = memory.state().floats(StateSlab.Part.LEARNER, name, rows * width);
+        this.previous = state.segment();
         this.next = memory.allocateFloats(rows * width);
     }
 
@@ -38,6 +43,7 @@ final class SensitivityRows {
         MemorySegment t = previous;
         previous = next;
         next = t;
+        state.rebind(previous);
     }
 
     /** Zero, as at the start of a sequence. */
@@ -49,17 +55,5 @@ final class SensitivityRows {
     /** Stored row {@code row} of J_{t-1} at slab column {@code column}. */
     float get(int row, int column) {
         return previous.getAtIndex(JAVA_FLOAT, (long) row * width + column);
-    }
-
-    long bytes() {
-        return previous.byteSize();
-    }
-
-    void save(MemorySegment dst, long offset) {
-        MemorySegment.copy(previous, 0, dst, offset, previous.byteSize());
-    }
-
-    void load(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, previous, 0, previous.byteSize());
     }
 }

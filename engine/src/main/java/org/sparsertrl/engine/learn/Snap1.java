@@ -32,7 +32,7 @@ public final class Snap1 implements Learner {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
-        this.j = new UnitRows(cell, memory, kernels);
+        this.j = new UnitRows(cell, memory, kernels, "snap1.J");
     }
 
     @Override
@@ -69,20 +69,5 @@ public final class Snap1 implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return j.bytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        j.save(dst, offset);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        j.load(src, offset);
     }
 }

@@ -56,13 +56,14 @@ public final class SparseRtrl implements Learner {
         this.sources = k * perUnit;
         this.width = cell.layout().recurrentSize();
         this.alpha = spec.scaleByNOverK() && k > 0 ? (float) n / k : 1f;
-        this.sets = new PathSets(spec.selection(), n, k);
         this.index = new int[rows * sources];
         this.weights = new float[rows * sources];
         this.pool = pool;
         this.parts = pool.partsFor((long) rows * Math.max(sources, 1) * width);
         // With k = 0 nothing is propagated: J_t = M_t is implied, as in Immediate, and not stored.
-        this.j = new SensitivityRows(memory, k == 0 ? 0 : rows, width);
+        this.j = new SensitivityRows(memory, "sparse.J", k == 0 ? 0 : rows, width);
+        this.sets = new PathSets(spec.selection(), n, k, memory);
+        memory.state().afterLoad(() -> indexStale = true);
     }
 
     @Override
@@ -124,24 +125,5 @@ public final class SparseRtrl implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    /** J_{t-1}, then the path sets and their step count (see {@link PathSets#stateBytes}). */
-    @Override
-    public long stateBytes() {
-        return j.bytes() + sets.stateBytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        j.save(dst, offset);
-        sets.saveState(dst, offset + j.bytes());
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        j.load(src, offset);
-        sets.loadState(src, offset + j.bytes());
-        indexStale = true;
     }
 }

@@ -57,7 +57,7 @@ public final class SubsetRtrl implements Learner {
         this.coef = new float[kq];
         this.pool = pool;
         this.parts = pool.partsFor((long) (kq * kq + kq) * width);
-        this.kept = new SensitivityRows(memory, kq, width);
+        this.kept = new SensitivityRows(memory, "subset.J", kq, width);
     }
 
     static int[] drawUnits(int n, int k, long seed) {
@@ -127,20 +127,5 @@ public final class SubsetRtrl implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return kept.bytes();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        kept.save(dst, offset);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        kept.load(src, offset);
     }
 }

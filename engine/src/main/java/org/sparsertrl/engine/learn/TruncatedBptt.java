@@ -6,9 +6,10 @@ import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Truncated backpropagation through time, run online, for every cell: the current loss's error e
@@ -44,8 +45,7 @@ public final class TruncatedBptt implements Learner {
     private final float[] rowSums;   // (G n) sw_a
     private MemorySegment error;     // (padded S) e_s
     private MemorySegment nextError; // (padded S) e_{s-1} being built; the two swap
-    private int head;
-    private int count;
+    private final MemorySegment ring;    // (2) ints: the slot of the newest step (head), steps held (count)
 
     TruncatedBptt(LearnerSpec.TruncatedBpttSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
@@ -59,11 +59,12 @@ public final class TruncatedBptt implements Learner {
         this.window = spec.window();
         this.coefficients = rows * gates;
         this.slotFloats = ModelMemory.padded(layout.nPad() + layout.mPad() + 2 * coefficients + rows);
-        this.history = memory.allocateFloats((long) window * slotFloats);
+        this.history = memory.state().floats(StateSlab.Part.LEARNER, "tbptt.history", (long) window * slotFloats).segment();
+        this.ring = memory.state().ints(StateSlab.Part.LEARNER, "tbptt.ring", 2).segment();
         this.rowSums = new float[layout.rows()];
         this.error = memory.allocateFloats(ModelMemory.padded(rows));
         this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
-        this.head = window - 1;
+        ring.setAtIndex(JAVA_INT, 0, window - 1);
         this.selfColumns = new int[rows];
         boolean any = false;
         for (int r = 0; r < rows; r++) {
@@ -77,8 +78,11 @@ public final class TruncatedBptt implements Learner {
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
         int nPad = layout.nPad(), mPad = layout.mPad();
-        head = head + 1 == window ? 0 : head + 1;
-        count = Math.min(count + 1, window);
+        int last = ring.getAtIndex(JAVA_INT, 0);
+        int head = last + 1 == window ? 0 : last + 1;
+        int count = Math.min(ring.getAtIndex(JAVA_INT, 1) + 1, window);
+        ring.setAtIndex(JAVA_INT, 0, head);
+        ring.setAtIndex(JAVA_INT, 1, count);
         long at = (long) head * slotFloats;
         MemorySegment.copy(cell.previousState(), 0, history, at * Float.BYTES, (long) n * Float.BYTES);
         MemorySegment.copy(cell.input(), 0, history, (at + nPad) * Float.BYTES, (long) m * Float.BYTES);
@@ -135,8 +139,8 @@ public final class TruncatedBptt implements Learner {
 
     @Override
     public void reset() {
-        count = 0;
-        head = window - 1;
+        ring.setAtIndex(JAVA_INT, 0, window - 1);
+        ring.setAtIndex(JAVA_INT, 1, 0);
     }
 
     /** Not carried: this learner holds a history, not J; NaN everywhere. */
@@ -148,25 +152,5 @@ public final class TruncatedBptt implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    /** The history of the last {@code window} steps, then head and count. */
-    @Override
-    public long stateBytes() {
-        return history.byteSize() + 2L * Integer.BYTES;
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(history, 0, dst, offset, history.byteSize());
-        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize(), head);
-        dst.set(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES, count);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, history, 0, history.byteSize());
-        head = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize());
-        count = src.get(JAVA_INT_UNALIGNED, offset + history.byteSize() + Integer.BYTES);
     }
 }

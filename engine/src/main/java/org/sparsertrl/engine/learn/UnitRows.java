@@ -27,7 +27,8 @@ final class UnitRows {
     private final int rowWidth;       // G block
     private final SensitivityRows rows; // (S, rowWidth)
 
-    UnitRows(RecurrentCell cell, ModelMemory memory, Kernels kernels) {
+    /** Registers the rows as the learner's state view {@code name}. */
+    UnitRows(RecurrentCell cell, ModelMemory memory, Kernels kernels, String name) {
         this.cell = cell;
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
@@ -35,7 +36,7 @@ final class UnitRows {
         this.m = layout.m();
         this.block = layout.nPad() + layout.mPad() + ModelMemory.padded(1);
         this.rowWidth = cell.gates() * block;
-        this.rows = new SensitivityRows(memory, cell.stateSize(), rowWidth);
+        this.rows = new SensitivityRows(memory, name, cell.stateSize(), rowWidth);
     }
 
     /** Sets new row r to {@code coefficient} times previous row {@code source}. */
@@ -113,17 +114,5 @@ final class UnitRows {
 
     void reset() {
         rows.reset();
-    }
-
-    long bytes() {
-        return rows.bytes();
-    }
-
-    void save(MemorySegment dst, long offset) {
-        rows.save(dst, offset);
-    }
-
-    void load(MemorySegment src, long offset) {
-        rows.load(src, offset);
     }
 }

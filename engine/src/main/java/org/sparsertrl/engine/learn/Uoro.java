@@ -6,9 +6,10 @@ import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * UORO (Tallec and Ollivier, 2017): an unbiased rank-one estimate J_t ~ h~_t theta~_t^T, O(G n^2) work
@@ -41,7 +42,7 @@ public final class Uoro implements Learner {
     private final MemorySegment a;          // (padded rows) A, then scratch
     private final float[] signs;            // (rows) nu
     private final float[] recurrentDots;    // (G n) W[a,:] h~
-    private long random;                    // SplitMix64 state
+    private final MemorySegment random;     // (1) long: the SplitMix64 state
 
     Uoro(LearnerSpec.UoroSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels) {
         this.spec = spec;
@@ -51,11 +52,13 @@ public final class Uoro implements Learner {
         this.rows = cell.stateSize();
         this.width = cell.layout().recurrentSize();
         this.hTilde = memory.allocateFloats(ModelMemory.padded(rows));
-        this.thetaTilde = memory.allocateFloats(width);
+        memory.state().registerFloats(StateSlab.Part.LEARNER, "uoro.h-tilde", hTilde.asSlice(0, (long) rows * Float.BYTES));
+        this.thetaTilde = memory.state().floats(StateSlab.Part.LEARNER, "uoro.theta-tilde", width).segment();
+        this.random = memory.state().longs(StateSlab.Part.LEARNER, "uoro.generator", 1).segment();
         this.a = memory.allocateFloats(ModelMemory.padded(rows));
         this.signs = new float[rows];
         this.recurrentDots = new float[cell.layout().rows()];
-        this.random = spec.seed();
+        random.set(JAVA_LONG, 0, spec.seed());
     }
 
     @Override
@@ -117,7 +120,8 @@ public final class Uoro implements Learner {
 
     /** SplitMix64 (Steele, Lea and Flood, 2014): one long of state, nothing allocated. */
     private long nextLong() {
-        long z = random += 0x9E3779B97F4A7C15L;
+        long z = random.get(JAVA_LONG, 0) + 0x9E3779B97F4A7C15L;
+        random.set(JAVA_LONG, 0, z);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
         z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
         return z ^ (z >>> 31);
@@ -138,25 +142,5 @@ public final class Uoro implements Learner {
     @Override
     public LearnerSpec spec() {
         return spec;
-    }
-
-    /** h~, theta~ and the generator's state. */
-    @Override
-    public long stateBytes() {
-        return ((long) rows + width) * Float.BYTES + Long.BYTES;
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(hTilde, 0, dst, offset, (long) rows * Float.BYTES);
-        MemorySegment.copy(thetaTilde, 0, dst, offset + (long) rows * Float.BYTES, (long) width * Float.BYTES);
-        dst.set(JAVA_LONG_UNALIGNED, offset + ((long) rows + width) * Float.BYTES, random);
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, hTilde, 0, (long) rows * Float.BYTES);
-        MemorySegment.copy(src, offset + (long) rows * Float.BYTES, thetaTilde, 0, (long) width * Float.BYTES);
-        random = src.get(JAVA_LONG_UNALIGNED, offset + ((long) rows + width) * Float.BYTES);
     }
 }

@@ -30,6 +30,7 @@ public final class ModelMemory implements AutoCloseable {
     private static final AtomicLong LIVE_ARENAS = new AtomicLong();
 
     private final Arena arena;
+    private final StateSlab state = new StateSlab(this);
     private long bytes;
     private boolean closed;
 
@@ -60,6 +61,11 @@ public final class ModelMemory implements AutoCloseable {
         bytes += size;
         LIVE_BYTES.addAndGet(size);
         return segment;
+    }
+
+    /** The model's carried state: the views its parts register (see {@link StateSlab}). */
+    public StateSlab state() {
+        return state;
     }
 
     /** Bytes allocated by this memory and not yet released. */

@@ -24,13 +24,4 @@ public interface Optimizer {
     void reset();
 
     OptimizerSpec spec();
-
-    /** Bytes of this optimizer's state (moments and step count). */
-    long stateBytes();
-
-    /** Copies the state to {@code dst} at byte {@code offset}. Allocates nothing. */
-    void saveState(MemorySegment dst, long offset);
-
-    /** Restores a state saved by {@link #saveState} of an optimizer of the same spec and size. */
-    void loadState(MemorySegment src, long offset);
 }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 /** RMSprop: {@code v = rho v + (1 - rho) g^2; p -= lr g / (sqrt(v) + eps)}. */
 public final class RmsProp implements Optimizer {
@@ -19,7 +20,7 @@ public final class RmsProp implements Optimizer {
         this.spec = spec;
         this.kernels = kernels;
         this.size = size;
-        this.second = memory.allocateFloats(size);
+        this.second = memory.state().floats(StateSlab.Part.OPTIMIZER, "rmsprop.v", size).segment();
         this.learningRate = spec.learningRate();
     }
 
@@ -46,20 +47,5 @@ public final class RmsProp implements Optimizer {
     @Override
     public OptimizerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return second.byteSize();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(second, 0, dst, offset, second.byteSize());
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, second, 0, second.byteSize());
     }
 }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 /** Stochastic gradient descent, with optional momentum ({@code v = mu v + g; p -= lr v}). */
 public final class Sgd implements Optimizer {
@@ -19,7 +20,7 @@ public final class Sgd implements Optimizer {
         this.spec = spec;
         this.kernels = kernels;
         this.size = size;
-        this.velocity = memory.allocateFloats(spec.momentum() == 0f ? 0 : size);
+        this.velocity = memory.state().floats(StateSlab.Part.OPTIMIZER, "sgd.velocity", spec.momentum() == 0f ? 0 : size).segment();
         this.learningRate = spec.learningRate();
     }
 
@@ -50,20 +51,5 @@ public final class Sgd implements Optimizer {
     @Override
     public OptimizerSpec spec() {
         return spec;
-    }
-
-    @Override
-    public long stateBytes() {
-        return velocity.byteSize();
-    }
-
-    @Override
-    public void saveState(MemorySegment dst, long offset) {
-        MemorySegment.copy(velocity, 0, dst, offset, velocity.byteSize());
-    }
-
-    @Override
-    public void loadState(MemorySegment src, long offset) {
-        MemorySegment.copy(src, offset, velocity, 0, velocity.byteSize());
     }
 }

@@ -19,18 +19,22 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.engine.train.TrainerState;
 
 /**
- * The checkpoint file format, version 1, little-endian:
+ * The checkpoint file format, version 2, little-endian:
  * <pre>
  *    0  8 bytes  magic "SRTLCKPT"
- *    8  int      version (1)
+ *    8  int      version (2)
  *   12  int      n, m, o (three ints)
  *   24  int      flags: bit 0 set if the learner's sensitivities are included
  *   28  long     updates made
  *   36  long     state length in bytes
  *   44  string   cell kind, learner and optimizer labels (each: int byte length, UTF-8 bytes)
- *   ..  bytes    the trainer's state ({@link TrainerState} layout)
+ *   ..  string   the state's manifest: its views by name and byte size ({@link TrainerState#manifest()})
+ *   ..  bytes    the trainer's state slab, its views in saving order ({@link TrainerState} layout)
  *   ..  int      CRC32C of every byte before it
  * </pre>
+ * Version 1 files (before the state slab) are read too: they have no manifest, and their state bytes
+ * are the same views in the same order, which only their total length identifies.
+ *
  * Writing goes to a temporary file beside the target, is forced to disk, and is then renamed over
  * the target in one atomic step, and the directory is forced: a crash at any moment leaves the
  * previous checkpoint whole. States of any size are written and read (past 2 GiB included); a
@@ -41,9 +45,13 @@ import org.sparsertrl.engine.train.TrainerState;
 public final class Checkpoint {
 
     static final byte[] MAGIC = "SRTLCKPT".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
+    static final int VERSION = 2;
+    /** The version before the state slab, which had no manifest; still read. */
+    static final int VERSION_1 = 1;
     /** The smallest possible file: 44 bytes of fixed header, three empty labels' lengths, the checksum. */
     private static final int MIN_FILE = 44 + 3 * Integer.BYTES + Integer.BYTES;
+    /** The longest manifest read: far above any model's (a dozen views), far below a memory hazard. */
+    private static final int MAX_MANIFEST = 64 * 1024;
 
     /** The cell kind as the file names it ("vanilla-tanh" for the vanilla cell, as files before the gated cells did). */
     static String cellKind(CellKind kind) {
@@ -80,15 +88,14 @@ public final class Checkpoint {
         if (Files.isDirectory(file)) {
             throw new IOException(file + ": cannot write a checkpoint: the path is a directory");
         }
-        long bad = state.firstNonFiniteCellFloat();
-        if (bad >= 0) {
-            throw new IOException(file + ": refusing to write a checkpoint whose weights or hidden state are not finite"
-                    + " (float at byte " + bad + " of the state is " + state.data().get(FLOAT, bad) + ")");
+        String bad = state.firstNonFinite();
+        if (bad != null) {
+            throw new IOException(file + ": refusing to write a checkpoint whose state is not finite (" + bad + ")");
         }
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         MemorySegment data = state.data();
         long steps = data.get(ValueLayout.JAVA_LONG_UNALIGNED, data.byteSize() - Long.BYTES);
-        ByteBuffer head = headerBytes(header, steps, data.byteSize());
+        ByteBuffer head = headerBytes(header, state.manifest(), steps, data.byteSize());
         CRC32C crc = new CRC32C();
         crc.update(head.duplicate());
         update(crc, data, 0, data.byteSize());
@@ -152,7 +159,6 @@ public final class Checkpoint {
 
     /** Slices of at most this many bytes: a ByteBuffer view holds at most 2 GiB, a state may hold more. */
     private static final long SLICE = 1L << 30;
-    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
 
     private static void update(CRC32C crc, MemorySegment bytes, long from, long length) {
         for (long at = from; at < from + length; at += SLICE) {
@@ -166,14 +172,15 @@ public final class Checkpoint {
         }
     }
 
-    private static ByteBuffer headerBytes(Header h, long steps, long stateLength) {
+    private static ByteBuffer headerBytes(Header h, String manifest, long steps, long stateLength) {
         byte[] cell = h.cell().getBytes(StandardCharsets.UTF_8), learner = h.learner().getBytes(StandardCharsets.UTF_8),
-                optimizer = h.optimizer().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer b = ByteBuffer.allocate(44 + 12 + cell.length + learner.length + optimizer.length)
+                optimizer = h.optimizer().getBytes(StandardCharsets.UTF_8), views = manifest.getBytes(StandardCharsets.UTF_8);
+        ByteBuffer b = ByteBuffer.allocate(44 + 16 + cell.length + learner.length + optimizer.length + views.length)
                 .order(ByteOrder.LITTLE_ENDIAN);
         b.put(MAGIC).putInt(VERSION).putInt(h.n()).putInt(h.m()).putInt(h.o()).putInt(h.sensitivities() ? 1 : 0)
                 .putLong(steps).putLong(stateLength);
         b.putInt(cell.length).put(cell).putInt(learner.length).put(learner).putInt(optimizer.length).put(optimizer);
+        b.putInt(views.length).put(views);
         return b.flip();
     }
 
@@ -196,16 +203,16 @@ public final class Checkpoint {
             }
             MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             // The header alone is read through a buffer; the state may be larger than a buffer can view.
-            ByteBuffer b = bytes.asSlice(0, Math.min(size, 64L * 1024)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            ByteBuffer b = bytes.asSlice(0, Math.min(size, 128L * 1024)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             byte[] magic = new byte[MAGIC.length];
             b.get(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
                 throw new CorruptCheckpointException(file, "not a sparse-rtrl checkpoint (no SRTLCKPT magic)");
             }
             int version = b.getInt();
-            if (version != VERSION) {
+            if (version != VERSION && version != VERSION_1) {
                 throw new CorruptCheckpointException(file, "version " + version + " is not supported (this build reads "
-                        + VERSION + ")");
+                        + VERSION_1 + " and " + VERSION + ")");
             }
             if (size < MIN_FILE) {
                 throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, a checkpoint has at least "
@@ -213,7 +220,9 @@ public final class Checkpoint {
             }
             int n = b.getInt(), m = b.getInt(), o = b.getInt(), flags = b.getInt();
             long steps = b.getLong(), stateLength = b.getLong();
-            String cell = string(b, file, size), learner = string(b, file, size), optimizer = string(b, file, size);
+            String cell = string(b, file, size, 4096), learner = string(b, file, size, 4096),
+                    optimizer = string(b, file, size, 4096);
+            String manifest = version == VERSION_1 ? null : string(b, file, size, MAX_MANIFEST);
             long stateAt = b.position();
             if (stateLength < 0 || stateLength > size) {
                 throw new CorruptCheckpointException(file, "corrupt header: a state of " + stateLength + " bytes in a file of "
@@ -245,6 +254,10 @@ public final class Checkpoint {
                         + ", the trainer " + own.learner() + " with " + own.optimizer());
             }
             try (TrainerState state = trainer.newState(own.sensitivities())) {
+                if (manifest != null && !manifest.equals(state.manifest())) {
+                    throw new CorruptCheckpointException(file, "state layout mismatch: " + firstDifference(manifest,
+                            state.manifest()) + " (the file's views: " + manifest + ")");
+                }
                 if (state.bytes() != stateLength) {
                     throw new CorruptCheckpointException(file, "a state of " + stateLength + " bytes, this trainer's has "
                             + state.bytes());
@@ -255,22 +268,33 @@ public final class Checkpoint {
                     throw new CorruptCheckpointException(file, "update count " + savedSteps + " in the state, " + steps
                             + " in the header");
                 }
-                long bad = state.firstNonFiniteCellFloat();
-                if (bad >= 0) {
-                    throw new CorruptCheckpointException(file, "weights or hidden state not finite: the float at byte "
-                            + bad + " of the state is " + state.data().get(FLOAT, bad));
+                String bad = state.firstNonFinite();
+                if (bad != null) {
+                    throw new CorruptCheckpointException(file, "state not finite: " + bad);
                 }
                 trainer.restoreState(state);
             }
         }
     }
 
-    private static String string(ByteBuffer b, Path file, long size) throws CorruptCheckpointException {
+    /** The first view that differs between two manifests, as "the file has X where the trainer has Y". */
+    private static String firstDifference(String file, String own) {
+        String[] a = file.split(" "), b = own.split(" ");
+        for (int i = 0; i < Math.max(a.length, b.length); i++) {
+            String x = i < a.length ? a[i] : "(nothing)", y = i < b.length ? b[i] : "(nothing)";
+            if (!x.equals(y)) {
+                return "view " + (i + 1) + ": the file has " + x + " where the trainer has " + y;
+            }
+        }
+        return "the same views";
+    }
+
+    private static String string(ByteBuffer b, Path file, long size, int max) throws CorruptCheckpointException {
         if (b.remaining() < Integer.BYTES) {
             throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header is cut short");
         }
         int length = b.getInt();
-        if (length < 0 || length > 4096 || b.remaining() < length) {
+        if (length < 0 || length > max || b.remaining() < length) {
             throw new CorruptCheckpointException(file, "truncated or corrupt header: a label of " + length + " bytes");
         }
         byte[] bytes = new byte[length];

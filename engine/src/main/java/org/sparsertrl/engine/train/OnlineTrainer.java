@@ -16,11 +16,13 @@ import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.Learner;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 import org.sparsertrl.engine.optim.GradientClipping;
 import org.sparsertrl.engine.optim.Optimizer;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A recurrent network (vanilla, LSTM or GRU: {@link Builder#cell}) that learns online: every {@link #step} predicts, measures the loss against the target, and
@@ -68,7 +70,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
     private final float clipNorm;
     private final Initialization initialization;
-    private long steps;
+    private final MemorySegment updates; // (1) long: weight updates made, the trainer's part of the state
     private float lastGradientNorm = Float.NaN;
     private Divergence divergence;
 
@@ -93,6 +95,8 @@ public final class OnlineTrainer implements AutoCloseable {
             this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
             this.grad = memory.allocateFloats(layout.size());
+            this.updates = memory.state().longs(StateSlab.Part.TRAINER, "trainer.updates", 1).segment();
+            memory.state().seal();
         } catch (RuntimeException | Error e) {
             if (ownPool != null) {
                 ownPool.close();
@@ -147,7 +151,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
         if (update) {
             optimizer.update(cell.parameters(), grad);
-            steps++;
+            updates.set(JAVA_LONG, 0, updates.get(JAVA_LONG, 0) + 1);
         }
         return loss;
     }
@@ -194,7 +198,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private void requireNotDiverged() {
         if (divergence != null) {
             throw new IllegalStateException("the trainer diverged (" + divergence.message() + ") after "
-                    + steps + " updates; call reset() before stepping again");
+                    + steps() + " updates; call reset() before stepping again");
         }
     }
 
@@ -241,19 +245,13 @@ public final class OnlineTrainer implements AutoCloseable {
      * returned state (close it); saving into it later allocates nothing.
      */
     public TrainerState newState(boolean withSensitivities) {
-        return new TrainerState(cell.stateBytes(), optimizer.stateBytes(), learner.stateBytes(), withSensitivities);
+        return new TrainerState(memory.state(), withSensitivities);
     }
 
     /** Copies this trainer's state into {@code state} (made by {@link #newState} of a trainer like this one). Allocates nothing. */
     public void saveState(TrainerState state) {
         requireFits(state);
-        MemorySegment data = state.data();
-        cell.saveState(data, state.cellOffset());
-        optimizer.saveState(data, state.optimizerOffset());
-        if (state.includesSensitivities()) {
-            learner.saveState(data, state.learnerOffset());
-        }
-        data.set(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, state.stepsOffset(), steps);
+        memory.state().save(state.data(), state.includesSensitivities());
     }
 
     /**
@@ -263,15 +261,10 @@ public final class OnlineTrainer implements AutoCloseable {
      */
     public void restoreState(TrainerState state) {
         requireFits(state);
-        MemorySegment data = state.data();
-        cell.loadState(data, state.cellOffset());
-        optimizer.loadState(data, state.optimizerOffset());
-        if (state.includesSensitivities()) {
-            learner.loadState(data, state.learnerOffset());
-        } else {
+        memory.state().load(state.data(), state.includesSensitivities());
+        if (!state.includesSensitivities()) {
             learner.reset();
         }
-        steps = data.get(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED, state.stepsOffset());
         divergence = null;
     }
 
@@ -279,7 +272,7 @@ public final class OnlineTrainer implements AutoCloseable {
         if (state == null) {
             throw new IllegalArgumentException("state is null");
         }
-        if (!state.fits(cell.stateBytes(), optimizer.stateBytes(), learner.stateBytes())) {
+        if (!state.fits(memory.state())) {
             throw new IllegalArgumentException("state of " + state.bytes() + " bytes does not fit this trainer ("
                     + layout + ", " + learner.spec().label() + ", " + optimizer.spec().label() + ")");
         }
@@ -350,7 +343,7 @@ public final class OnlineTrainer implements AutoCloseable {
 
     /** Weight updates made so far. */
     public long steps() {
-        return steps;
+        return updates.get(JAVA_LONG, 0);
     }
 
     /** True after a step that was not finite, until {@link #reset()}. */

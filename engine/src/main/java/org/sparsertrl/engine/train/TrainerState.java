@@ -2,12 +2,14 @@ package org.sparsertrl.engine.train;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.memory.StateSlab;
 
 /**
- * A trainer's complete learned and carried state in one off-heap block of fixed layout: the
- * parameters and hidden state, the optimizer's moments, optionally the learner's sensitivities, and
+ * A copy of a trainer's state slab ({@link StateSlab}) in one off-heap block: the parameters and
+ * hidden state, the optimizer's moments, optionally the learner's sensitivities and bookkeeping, and
  * the update count. It is what a rollback restores and what a checkpoint stores. Created by
  * {@link OnlineTrainer#newState}; saving into it and restoring from it allocate nothing.
  *
@@ -21,24 +23,34 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * }
  * }</pre>
  *
- * Layout, in bytes: {@code [cell: parameter slab, h_t] [optimizer] [learner, if included] [updates: long]}.
+ * Layout, in bytes: the slab's views in saving order, {@code [cell] [optimizer] [learner, if included]
+ * [trainer: the update count, a long]}; {@link #manifest()} names them.
  */
 public final class TrainerState implements AutoCloseable {
 
     private final ModelMemory memory;
     private final MemorySegment data;
     private final boolean sensitivities;
-    private final long cellBytes;
-    private final long optimizerBytes;
-    private final long learnerBytes;
+    private final String manifest;
+    private final long[] sizes;          // bytes of each view, in order
+    private final String[] names;        // each view's name
+    private final boolean[] floating;    // whether each view holds floats or doubles
+    private final boolean[] doubles;     // whether a floating view holds doubles
 
-    TrainerState(long cellBytes, long optimizerBytes, long learnerBytes, boolean sensitivities) {
-        this.cellBytes = cellBytes;
-        this.optimizerBytes = optimizerBytes;
-        this.learnerBytes = sensitivities ? learnerBytes : 0;
+    TrainerState(StateSlab slab, boolean sensitivities) {
+        List<StateSlab.View> views = slab.views(sensitivities);
         this.sensitivities = sensitivities;
+        this.manifest = slab.manifest(sensitivities);
+        this.sizes = slab.sizes(sensitivities);
+        this.names = views.stream().map(StateSlab.View::name).toArray(String[]::new);
+        this.floating = new boolean[views.size()];
+        this.doubles = new boolean[views.size()];
+        for (int v = 0; v < views.size(); v++) {
+            floating[v] = views.get(v).floatingPoint();
+            doubles[v] = views.get(v).doublePrecision();
+        }
         this.memory = new ModelMemory();
-        long total = cellBytes + optimizerBytes + this.learnerBytes + Long.BYTES;
+        long total = slab.bytes(sensitivities);
         this.data = memory.allocateFloats((total + Float.BYTES - 1) / Float.BYTES).asSlice(0, total);
     }
 
@@ -56,39 +68,38 @@ public final class TrainerState implements AutoCloseable {
         return data.byteSize();
     }
 
+    /** The views this state holds, by name and byte size in order, e.g. {@code cell.params:4608 cell.h:64 adam.m:4608 ...}. */
+    public String manifest() {
+        return manifest;
+    }
+
     /**
-     * The byte offset of the first float of the cell's part (weights, biases, readout, hidden state)
-     * that is NaN or infinite, or -1 if every one is finite. A checkpoint is refused on either side,
-     * written or loaded, when this is not -1: such a state would only make every later step diverge.
+     * Where the first float or double of the state (weights, hidden state, moments, sensitivities)
+     * that is NaN or infinite is, as {@code view[index] = value}, or null if every one is finite. A
+     * checkpoint is refused on either side, written or loaded, when this is not null: such a state
+     * would only make every later step diverge.
      */
-    public long firstNonFiniteCellFloat() {
-        for (long at = 0; at + Float.BYTES <= cellBytes; at += Float.BYTES) {
-            if (!Float.isFinite(data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at))) {
-                return at;
+    public String firstNonFinite() {
+        long at = 0;
+        for (int v = 0; v < sizes.length; v++) {
+            if (floating[v]) {
+                int size = doubles[v] ? Double.BYTES : Float.BYTES;
+                for (long i = 0; i < sizes[v] / size; i++) {
+                    double value = doubles[v] ? data.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + i * size)
+                            : data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + i * size);
+                    if (!Double.isFinite(value)) {
+                        return names[v] + "[" + i + "] = " + (doubles[v] ? Double.toString(value) : Float.toString((float) value));
+                    }
+                }
             }
+            at += sizes[v];
         }
-        return -1;
+        return null;
     }
 
-    long cellOffset() {
-        return 0;
-    }
-
-    long optimizerOffset() {
-        return cellBytes;
-    }
-
-    long learnerOffset() {
-        return cellBytes + optimizerBytes;
-    }
-
-    long stepsOffset() {
-        return cellBytes + optimizerBytes + learnerBytes;
-    }
-
-    /** True if this state has the sizes of a state made by a trainer with these component sizes. */
-    boolean fits(long cell, long optimizer, long learner) {
-        return cellBytes == cell && optimizerBytes == optimizer && learnerBytes == (sensitivities ? learner : 0);
+    /** True if this state has the views of a state that {@code slab} would save. Allocates nothing. */
+    boolean fits(StateSlab slab) {
+        return slab.fits(sizes, sensitivities);
     }
 
     @Override

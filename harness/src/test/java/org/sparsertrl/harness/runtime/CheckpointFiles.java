@@ -10,11 +10,12 @@ public final class CheckpointFiles {
     private CheckpointFiles() {
     }
 
-    /** Where the state begins: after 44 fixed bytes and three length-prefixed labels. */
+    /** Where the state begins: after 44 fixed bytes, three length-prefixed labels and (from version 2) the manifest. */
     public static int stateAt(byte[] file) {
         ByteBuffer b = ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN);
         int at = 44;
-        for (int label = 0; label < 3; label++) {
+        int labels = b.getInt(8) == 1 ? 3 : 4;
+        for (int label = 0; label < labels; label++) {
             at += Integer.BYTES + b.getInt(at);
         }
         return at;

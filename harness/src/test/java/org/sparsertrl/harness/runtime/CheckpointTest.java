@@ -150,7 +150,10 @@ class CheckpointTest {
         assertTrue(e.getMessage().contains(reason), e.getMessage());
     }
 
-    /** The version, trailing bytes, NaN weights under a valid checksum, a directory, a state past 2 GiB: each refused. */
+    /**
+     * The version, trailing bytes, NaN weights or moments under a valid checksum, a manifest that names
+     * other views, a directory, a state past 2 GiB: each refused.
+     */
     @Test
     void headerFieldsNanWeightsDirectoriesAndHugeStatesAreRefused(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("good.ckpt");
@@ -163,8 +166,8 @@ class CheckpointTest {
             double[] before = EngineProbe.weights(target);
 
             byte[] copy = bytes.clone();
-            copy[8] = 2; // version, an int at byte 8
-            assertRefused(write(dir, "version.ckpt", copy), target, "version 2 is not supported (this build reads 1)");
+            copy[8] = 3; // version, an int at byte 8
+            assertRefused(write(dir, "version.ckpt", copy), target, "version 3 is not supported (this build reads 1 and 2)");
 
             copy = java.util.Arrays.copyOf(bytes, bytes.length + 7);
             assertRefused(write(dir, "trailing.ckpt", copy), target, "has trailing bytes: " + (bytes.length + 7)
@@ -173,7 +176,30 @@ class CheckpointTest {
             copy = bytes.clone();
             java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(CheckpointFiles.stateAt(copy) + 8, Float.NaN);
             CheckpointFiles.reseal(copy);
-            assertRefused(write(dir, "nan.ckpt", copy), target, "weights or hidden state not finite: the float at byte 8 of the state is NaN");
+            assertRefused(write(dir, "nan.ckpt", copy), target, "state not finite: cell.params[2] = NaN");
+
+            // Adam's second moment, the view after the parameters, h and the first moment.
+            copy = bytes.clone();
+            int secondMoment;
+            try (OnlineTrainer shape = trainer(8, LearnerSpec.full()); TrainerState s = shape.newState(false)) {
+                String[] views = s.manifest().split(" ");
+                assertEquals("adam.v", views[3].split(":")[0], s.manifest());
+                secondMoment = 0;
+                for (int v = 0; v < 3; v++) {
+                    secondMoment += Integer.parseInt(views[v].split(":")[1]);
+                }
+            }
+            java.nio.ByteBuffer.wrap(copy).order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(CheckpointFiles.stateAt(copy) + secondMoment + 4 * 5, Float.POSITIVE_INFINITY);
+            CheckpointFiles.reseal(copy);
+            assertRefused(write(dir, "moment.ckpt", copy), target, "state not finite: adam.v[5] = Infinity");
+
+            copy = bytes.clone();
+            String text = new String(copy, java.nio.charset.StandardCharsets.ISO_8859_1);
+            int at = text.indexOf("adam.m:");
+            copy[at + 5] = 'x';
+            CheckpointFiles.reseal(copy);
+            assertRefused(write(dir, "manifest.ckpt", copy), target, "state layout mismatch: view 3: the file has adam.x:");
 
             assertRefused(dir, target, "is a directory, not a checkpoint file");
 
@@ -205,8 +231,8 @@ class CheckpointTest {
             t.restoreState(state);
             Path file = dir.resolve("model.ckpt");
             IOException e = assertThrows(IOException.class, () -> Checkpoint.write(file, t, false));
-            assertTrue(e.getMessage().startsWith(file + ": refusing to write a checkpoint whose weights or hidden state "
-                    + "are not finite (float at byte 12 of the state is Infinity)"), e.getMessage());
+            assertTrue(e.getMessage().startsWith(file + ": refusing to write a checkpoint whose state is not finite "
+                    + "(cell.params[3] = Infinity)"), e.getMessage());
             assertEquals(0, dir.toFile().list().length, "neither the checkpoint nor its temporary file was written");
         }
     }

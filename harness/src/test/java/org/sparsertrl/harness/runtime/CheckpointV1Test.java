@@ -68,6 +68,35 @@ class CheckpointV1Test {
         }
     }
 
+    /**
+     * The same configurations through today's format (version 2): a fresh trainer that loads the file
+     * continues exactly as the trainer that wrote it. (The resampling policy refreshes its paths from a
+     * generator that is not saved, so that configuration is compared with fixed random paths here.)
+     */
+    @Test
+    void everyKindOfStateSurvivesAVersion2File(@TempDir Path dir) throws IOException {
+        for (Saved saved : SAVED) {
+            Saved fixed = saved.learner().contains("resampled") ? new Saved(saved.name(), saved.cell(), saved.n(),
+                    "sparse-3", saved.optimizer(), true) : saved;
+            Path file = dir.resolve(saved.name() + ".ckpt");
+            float[] written = new float[AFTER], loaded = new float[AFTER];
+            try (OnlineTrainer t = fixed.trainer()) {
+                CheckpointTest.train(t, 0, BEFORE, null);
+                Checkpoint.write(file, t, true);
+                CheckpointTest.train(t, BEFORE, AFTER, written);
+            }
+            assertEquals(2, Files.readAllBytes(file)[8], saved.name() + " is a version-2 file");
+            try (OnlineTrainer t = fixed.trainer()) {
+                Checkpoint.load(file, t);
+                CheckpointTest.train(t, BEFORE, AFTER, loaded);
+            }
+            for (int s = 0; s < AFTER; s++) {
+                assertEquals(Float.floatToRawIntBits(written[s]), Float.floatToRawIntBits(loaded[s]),
+                        saved.name() + ": loss " + s + " after loading");
+            }
+        }
+    }
+
     private static InputStream resource(String name) throws IOException {
         InputStream in = CheckpointV1Test.class.getResourceAsStream("/checkpoints/v1/" + name);
         if (in == null) {
