@@ -27,12 +27,15 @@ final class Learners {
                 LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6),
                 LearnerSpec.readoutOnly(),
                 LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
-                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7));
+                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
+                LearnerSpec.kf(8),
+                LearnerSpec.ostl());
     }
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop): every learner but RFLO. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop, OSTL): every learner but RFLO and
+     * KF-RTRL. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -49,6 +52,7 @@ final class Learners {
                 LearnerSpec.truncatedBptt(8),
                 LearnerSpec.readoutOnly(),
                 LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
-                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7));
+                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
+                LearnerSpec.ostl());
     }
 }

@@ -86,12 +86,7 @@ class RfloTest {
                     g[a * q + col] += e * trace[a * q + col];
                 }
             }
-            for (int k = 0; k < r.o; k++) {
-                for (int j = 0; j < n; j++) {
-                    gv[k][j] += s.err()[k] * s.h()[j];
-                }
-                gc[k] += s.err()[k];
-            }
+            ReferenceRnn.addReadoutGradient(s, gv, gc);
             h = s.h();
         }
         return new ReferenceRnn.Gradient(g, gv, gc);

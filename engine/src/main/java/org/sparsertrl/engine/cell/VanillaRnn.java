@@ -3,7 +3,6 @@ package org.sparsertrl.engine.cell;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
-import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.memory.StateSlab;
@@ -175,15 +174,7 @@ public final class VanillaRnn implements RecurrentCell {
     /** Sets the parameter at slab index {@code index}; padding indices are refused. */
     @Override
     public void setParameter(int index, float value) {
-        if (!layout.isParameter(index)) {
-            throw new IllegalArgumentException("index = " + index + " is not a parameter of " + layout);
-        }
-        if (!Float.isFinite(value)) {
-            // The parameter's name is built only for the message: setWeights sets every parameter
-            // this way, and a name per call made it cost more than a sparse learner's step.
-            Arguments.requireFinite(layout.nameOf(index), value);
-        }
-        params.setAtIndex(JAVA_FLOAT, index, value);
+        Cells.setParameter(layout, params, index, value);
     }
 
     /** Copies y_t into {@code out[0..o)}. */

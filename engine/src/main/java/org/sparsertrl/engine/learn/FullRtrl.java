@@ -70,11 +70,7 @@ public final class FullRtrl implements Learner {
         }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        for (int r = 0; r < rows; r++) {
-            CellTerms.addImmediateToRow(cell, kernels, j.next(), (long) r * width, r);
-        }
-        CellTerms.addImmediateToGradient(cell, kernels, grad);
-        j.swap();
+        j.addImmediateAndSwap(cell, kernels, grad);
     }
 
     /** Columns {@code [from, to)} of {@code J_t = diag(rowScale) A_t J_{t-1}} and of its gradient. */

@@ -22,13 +22,16 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
  * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
  * LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 1)       // e-prop: traces through each unit's own state, O(n^2)
+ * LearnerSpec.kf(1)                                    // KF-RTRL: J ~ u (x) A, random Kronecker factors, O(n^3)
+ * LearnerSpec.ostl()                                   // OSTL for one layer: SnAp-1's recursion under its name
  * LearnerSpec.readoutOnly()                            // control: W, U, b frozen, only V, c learn
  * }</pre>
  * k is checked against n when the learner is created, before anything is allocated.
  *
- * <p>Every learner but RFLO runs on every cell ({@link org.sparsertrl.engine.cell.CellKind}); RFLO
- * is defined for leaky rate networks and implemented for the vanilla cell, and creating it for a
- * gated cell throws IllegalArgumentException naming the cell.
+ * <p>Every learner but RFLO and KF-RTRL runs on every cell ({@link org.sparsertrl.engine.cell.CellKind});
+ * RFLO is defined for leaky rate networks and KF-RTRL for a layer {@code h = f(W [h; x; 1])}, both
+ * implemented for the vanilla cell, and creating either for a gated cell throws
+ * IllegalArgumentException naming the cell.
  */
 public sealed interface LearnerSpec {
 
@@ -76,6 +79,18 @@ public sealed interface LearnerSpec {
     /** e-prop: eligibility traces through each unit's internal state, the error through V^T or a random B. */
     static LearnerSpec eprop(EProp.Feedback feedback, long seed) {
         return new EPropSpec(feedback, seed);
+    }
+
+    /** KF-RTRL, its random signs drawn from {@code seed}; vanilla cell only. */
+    static LearnerSpec kf(long seed) {
+        return new KfSpec(seed);
+    }
+
+    /**
+     * OSTL (Bohnstingl et al., 2022) for one recurrent layer, which is SnAp-1's recursion: see {@link OstlSpec}.
+     */
+    static LearnerSpec ostl() {
+        return new OstlSpec();
     }
 
     /**
@@ -259,11 +274,44 @@ public sealed interface LearnerSpec {
         }
     }
 
+    /** KF-RTRL: {@code J_t ~ u_t^T (x) A_t}, mixed with random signs from {@code seed} (see {@link KfRtrl}). */
+    record KfSpec(long seed) implements LearnerSpec {
+        @Override
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new KfRtrl(this, vanilla(cell, label()), memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "kf-rtrl";
+        }
+    }
+
+    /**
+     * OSTL, online spatio-temporal learning, for a single recurrent layer. OSTL splits the gradient into
+     * a spatial part (the error at this step times the immediate derivative) and a temporal eligibility
+     * trace that each unit carries through its own state only, dropping the paths through other units.
+     * For one layer that is exactly SnAp-1's recursion ({@link Snap1}; on the LSTM and GRU through the
+     * unit's own state rows, our reading of OSTL's per-unit treatment), so this spec creates that
+     * learner under OSTL's name; a test checks the two give the same bits on every cell.
+     */
+    record OstlSpec() implements LearnerSpec {
+        @Override
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Snap1(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "ostl";
+        }
+    }
+
     /** Readout only: the recurrent gradient is zero, so only V and c learn; runs on every cell. */
     record ReadoutOnlySpec() implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
-            return new ReadoutOnly(this, cell, kernels);
+            return new ReadoutOnly(cell, kernels);
         }
 
         @Override
@@ -360,6 +408,8 @@ public sealed interface LearnerSpec {
             case ImmediateSpec _ -> "immediate";
             case Snap1Spec _ -> "snap-1";
             case UoroSpec _ -> "uoro";
+            case KfSpec _ -> "kf";
+            case OstlSpec _ -> "ostl";
             case ReadoutOnlySpec _ -> "readout-only";
             case EPropSpec e -> e.feedback() == EProp.Feedback.SYMMETRIC ? "eprop" : "eprop-random";
             case TruncatedBpttSpec t -> "tbptt-" + t.window();
@@ -396,6 +446,7 @@ public sealed interface LearnerSpec {
      * RFLO's and random e-prop's feedback matrix) and is ignored by the others. The grammar:
      * <pre>
      *   full | immediate | snap-1 | uoro | readout-only       (snap1 is taken for snap-1)
+     *   kf | ostl                                         KF-RTRL (kf-rtrl is taken too), OSTL
      *   eprop | eprop-random                              e-prop with symmetric or random feedback
      *   sparse-K[-POLICY][-every-R][-alpha-n-over-k]      POLICY: random-fixed (default), random-resampled,
      *                                                     top-k, bottom-k; R steps between refreshes of the
@@ -434,6 +485,8 @@ public sealed interface LearnerSpec {
             case "immediate" -> immediate();
             case "snap-1", "snap1" -> snap1();
             case "uoro" -> uoro(seed);
+            case "kf", "kf-rtrl" -> kf(seed);
+            case "ostl" -> ostl();
             case "readout-only" -> readoutOnly();
             case "eprop" -> eprop(EProp.Feedback.SYMMETRIC, seed);
             case "eprop-random" -> eprop(EProp.Feedback.RANDOM, seed);
@@ -478,7 +531,7 @@ public sealed interface LearnerSpec {
                     : Rflo.Feedback.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
             return rflo(tau, feedback, seed);
         }
-        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, readout-only, eprop, eprop-random, "
+        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, kf, ostl, readout-only, eprop, eprop-random, "
                 + "sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: " + policies.toString().replace("|", ", ")
                 + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
     }

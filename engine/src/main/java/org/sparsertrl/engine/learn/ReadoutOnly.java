@@ -14,14 +14,12 @@ import org.sparsertrl.engine.kernel.Kernels;
  */
 public final class ReadoutOnly implements Learner {
 
-    private final LearnerSpec spec;
-    private final Kernels kernels;
     private final int recurrentSize;
+    private final Kernels kernels;
 
-    ReadoutOnly(LearnerSpec spec, RecurrentCell cell, Kernels kernels) {
-        this.spec = spec;
-        this.kernels = kernels;
+    ReadoutOnly(RecurrentCell cell, Kernels kernels) {
         this.recurrentSize = cell.layout().recurrentSize();
+        this.kernels = kernels;
     }
 
     /** Writes zeros into {@code grad[0, recurrentSize)}: the recurrent part gets no update. */
@@ -43,6 +41,6 @@ public final class ReadoutOnly implements Learner {
 
     @Override
     public LearnerSpec spec() {
-        return spec;
+        return LearnerSpec.readoutOnly();
     }
 }

@@ -2,6 +2,8 @@ package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
 
+import org.sparsertrl.engine.cell.RecurrentCell;
+import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.memory.StateSlab;
 
@@ -36,6 +38,18 @@ final class SensitivityRows {
     /** J_t: the rows the kernels write. */
     MemorySegment next() {
         return next;
+    }
+
+    /**
+     * Ends a step of a learner that stores every state row: adds the immediate term M_t to each new
+     * row r (as row r of J_t) and to {@code grad}, then swaps. Allocates nothing.
+     */
+    void addImmediateAndSwap(RecurrentCell cell, Kernels kernels, MemorySegment grad) {
+        for (int r = 0; r < cell.stateSize(); r++) {
+            CellTerms.addImmediateToRow(cell, kernels, next, (long) r * width, r);
+        }
+        CellTerms.addImmediateToGradient(cell, kernels, grad);
+        swap();
     }
 
     /** After a step: the rows just built become the previous ones. */

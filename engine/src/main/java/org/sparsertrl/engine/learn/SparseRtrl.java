@@ -90,11 +90,7 @@ public final class SparseRtrl implements Learner {
         }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        for (int r = 0; r < rows; r++) {
-            CellTerms.addImmediateToRow(cell, kernels, j.next(), (long) r * width, r);
-        }
-        CellTerms.addImmediateToGradient(cell, kernels, grad);
-        j.swap();
+        j.addImmediateAndSwap(cell, kernels, grad);
     }
 
     /** Columns {@code [from, to)} of the propagated rows and of their gradient. */

@@ -77,7 +77,7 @@ public final class Uoro implements Learner {
                 sum = Math.fma(cell.coefficientW(r, g), recurrentDots[g * n + i], sum);
             }
             a.setAtIndex(JAVA_FLOAT, r, sum);
-            signs[r] = (nextLong() & 1) == 0 ? 1f : -1f;
+            signs[r] = (SplitMix64.next(random) & 1) == 0 ? 1f : -1f;
         }
         float hNorm2 = kernels.sumOfSquares(h, 0, n), xNorm2 = kernels.sumOfSquares(x, 0, m) + 1f;
         float bNorm2 = 0f;
@@ -116,15 +116,6 @@ public final class Uoro implements Learner {
             sum = Math.fma(signs[r], w ? cell.coefficientW(r, g) : cell.coefficientU(r, g), sum);
         }
         return sum;
-    }
-
-    /** SplitMix64 (Steele, Lea and Flood, 2014): one long of state, nothing allocated. */
-    private long nextLong() {
-        long z = random.get(JAVA_LONG, 0) + 0x9E3779B97F4A7C15L;
-        random.set(JAVA_LONG, 0, z);
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        return z ^ (z >>> 31);
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.sparsertrl.engine.optim;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.memory.StateSlab;
@@ -13,24 +12,19 @@ import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
  * Adam with bias correction: {@code p -= lr m_hat / (sqrt(v_hat) + eps)}, where the corrections are
  * folded into two scalars per step so the kernel does one pass.
  */
-public final class Adam implements Optimizer {
+public final class Adam extends SlabOptimizer {
 
     private final OptimizerSpec.AdamSpec spec;
-    private final Kernels kernels;
-    private final int size;
     private final MemorySegment first;  // (size) m, slab layout
     private final MemorySegment second; // (size) v, slab layout
     private final MemorySegment powers; // (2) beta1^t, beta2^t as doubles
-    private float learningRate;
 
     Adam(OptimizerSpec.AdamSpec spec, int size, ModelMemory memory, Kernels kernels) {
+        super(spec, size, kernels);
         this.spec = spec;
-        this.kernels = kernels;
-        this.size = size;
         this.first = memory.state().floats(StateSlab.Part.OPTIMIZER, "adam.m", size).segment();
         this.second = memory.state().floats(StateSlab.Part.OPTIMIZER, "adam.v", size).segment();
         this.powers = memory.state().doubles(StateSlab.Part.OPTIMIZER, "adam.beta-powers", 2).segment();
-        this.learningRate = spec.learningRate();
         resetPowers();
     }
 
@@ -52,24 +46,9 @@ public final class Adam implements Optimizer {
     }
 
     @Override
-    public float learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(float learningRate) {
-        this.learningRate = Arguments.requirePositive("learningRate", learningRate);
-    }
-
-    @Override
     public void reset() {
         first.fill((byte) 0);
         second.fill((byte) 0);
         resetPowers();
-    }
-
-    @Override
-    public OptimizerSpec spec() {
-        return spec;
     }
 }

@@ -2,26 +2,21 @@ package org.sparsertrl.engine.optim;
 
 import java.lang.foreign.MemorySegment;
 
-import org.sparsertrl.engine.Arguments;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.memory.StateSlab;
 
 /** Stochastic gradient descent, with optional momentum ({@code v = mu v + g; p -= lr v}). */
-public final class Sgd implements Optimizer {
+public final class Sgd extends SlabOptimizer {
 
     private final OptimizerSpec.SgdSpec spec;
-    private final Kernels kernels;
-    private final int size;
     private final MemorySegment velocity; // (size) slab layout; unused without momentum
-    private float learningRate;
 
     Sgd(OptimizerSpec.SgdSpec spec, int size, ModelMemory memory, Kernels kernels) {
+        super(spec, size, kernels);
         this.spec = spec;
-        this.kernels = kernels;
-        this.size = size;
-        this.velocity = memory.state().floats(StateSlab.Part.OPTIMIZER, "sgd.velocity", spec.momentum() == 0f ? 0 : size).segment();
-        this.learningRate = spec.learningRate();
+        int floats = spec.momentum() == 0f ? 0 : size;
+        this.velocity = memory.state().floats(StateSlab.Part.OPTIMIZER, "sgd.velocity", floats).segment();
     }
 
     @Override
@@ -34,22 +29,7 @@ public final class Sgd implements Optimizer {
     }
 
     @Override
-    public float learningRate() {
-        return learningRate;
-    }
-
-    @Override
-    public void setLearningRate(float learningRate) {
-        this.learningRate = Arguments.requirePositive("learningRate", learningRate);
-    }
-
-    @Override
     public void reset() {
         velocity.fill((byte) 0);
-    }
-
-    @Override
-    public OptimizerSpec spec() {
-        return spec;
     }
 }

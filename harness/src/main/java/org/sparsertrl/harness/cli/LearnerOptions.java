@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners; on the command line by their lower-case names, with dashes ({@code readout-only}). */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, RFLO, EPROP, EPROP_RANDOM, READOUT_ONLY;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, KF, RFLO, EPROP, EPROP_RANDOM, OSTL, READOUT_ONLY;
 
         @Override
         public String toString() {
@@ -43,7 +43,7 @@ public final class LearnerOptions {
 
     @Option(names = "--cell", defaultValue = "vanilla", converter = CellConverter.class,
             description = "Recurrent cell: vanilla, lstm, gru (default: ${DEFAULT-VALUE}). The gated cells run every "
-                    + "method but rflo.")
+                    + "method but rflo and kf.")
     CellKind cell;
 
     @Option(names = "--method", defaultValue = "sparse",

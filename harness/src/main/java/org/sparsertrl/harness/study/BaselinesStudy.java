@@ -27,7 +27,7 @@ public final class BaselinesStudy implements Study {
 
     static List<Method> methods(Protocol p) {
         return List.of(Method.peer(Method.Kind.RFLO), Method.peer(Method.Kind.EPROP), Method.peer(Method.Kind.SNAP1),
-                Method.peer(Method.Kind.UORO), Method.subset(p.k()), Method.sparse(p.k()));
+                Method.peer(Method.Kind.UORO), Method.peer(Method.Kind.KF), Method.subset(p.k()), Method.sparse(p.k()));
     }
 
     @Override
@@ -57,8 +57,9 @@ public final class BaselinesStudy implements Study {
         Plots.lines(plots.resolve("baselines.png"), "Recovery against time per step, n = " + p.n(), "us per step (log)",
                 "recovery vs frozen (%)", true, false, points);
         StringBuilder md = new StringBuilder("## baselines: ").append(title()).append("\n\n");
-        md.append(StudyText.protocolParagraph(p, "the " + p.task().label() + " task, n = " + p.n(), "RFLO, e-prop, SnAp-1, "
-                + "UORO, shared-subset and per-row sparse RTRL with k = " + p.k()));
+        md.append(StudyText.protocolParagraph(p, "the " + p.task().label() + " task, n = " + p.n(), "RFLO, e-prop, SnAp-1 "
+                + "(which is also OSTL for one layer), UORO, KF-RTRL, shared-subset and per-row sparse RTRL with k = "
+                + p.k()));
         md.append(StudyText.failures(c)).append(c.shiftCheck()).append(c.table()).append('\n').append(c.divergences());
         md.append(times).append('\n');
         md.append("The paper compares none of these peers; the settings of each are in the protocol table. Time per step "

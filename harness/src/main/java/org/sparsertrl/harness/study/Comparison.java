@@ -136,6 +136,7 @@ final class Comparison {
             case SUBSET -> Math.max(1, m.k() * m.k()) * width / n + width;
             case IMMEDIATE, READOUT -> 2 * width;
             case SNAP1, UORO, RFLO, EPROP -> 4 * width;
+            case KF -> n * n * n + 4 * width;
             case TBPTT -> 2.0 * m.k() * width;
             case FROZEN -> n * n;
         };
@@ -351,7 +352,7 @@ final class Comparison {
         double[] c = run.curve();
         int quarter = Math.max(1, c.length / 4);
         Integer k = switch (m.kind()) {
-            case FROZEN, READOUT, SNAP1, UORO, RFLO, EPROP -> null;
+            case FROZEN, READOUT, SNAP1, UORO, KF, RFLO, EPROP -> null;
             case FULL -> cell.n();
             default -> m.k();
         };

@@ -21,7 +21,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     }
 
     /** Learner families. */
-    public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, RFLO, EPROP, TBPTT }
+    public enum Kind { FROZEN, READOUT, IMMEDIATE, SPARSE, SUBSET, FULL, SNAP1, UORO, KF, RFLO, EPROP, TBPTT }
 
     /** Optimizers of the adaptation runs. */
     public enum Optimizer { ADAM, SGD }
@@ -60,9 +60,9 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(Kind.SUBSET, k, null, Optimizer.ADAM);
     }
 
-    /** A peer learner of the baselines study: SNAP1, UORO, RFLO or EPROP (symmetric feedback). */
+    /** A peer learner of the baselines study: SNAP1, UORO, KF (KF-RTRL), RFLO or EPROP (symmetric feedback). */
     public static Method peer(Kind kind) {
-        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.RFLO && kind != Kind.EPROP) {
+        if (kind != Kind.SNAP1 && kind != Kind.UORO && kind != Kind.KF && kind != Kind.RFLO && kind != Kind.EPROP) {
             throw new IllegalArgumentException("kind = " + kind + " is not a peer learner");
         }
         return new Method(kind, -1, null, Optimizer.ADAM);
@@ -85,6 +85,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case FULL -> "full";
             case SNAP1 -> "snap-1";
             case UORO -> "uoro";
+            case KF -> "kf";
             case RFLO -> "rflo-tau-" + p.rfloTau();
             case EPROP -> "eprop";
             case TBPTT -> "tbptt-" + k;
@@ -114,7 +115,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
     /** The k shown in tables: the number of paths, n for full RTRL, blank for frozen. */
     public String kLabel(int n) {
         return switch (kind) {
-            case FROZEN, READOUT, SNAP1, UORO, RFLO, EPROP, TBPTT -> "";
+            case FROZEN, READOUT, SNAP1, UORO, KF, RFLO, EPROP, TBPTT -> "";
             case FULL -> String.valueOf(n);
             default -> String.valueOf(k);
         };
@@ -131,6 +132,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label());
             case SNAP1 -> "SnAp-1";
             case UORO -> "UORO";
+            case KF -> "KF-RTRL";
             case RFLO -> "RFLO";
             case EPROP -> "e-prop";
             case TBPTT -> "truncated BPTT T=" + k;

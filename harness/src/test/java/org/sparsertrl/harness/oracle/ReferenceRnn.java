@@ -244,14 +244,19 @@ public final class ReferenceRnn {
                 }
                 addScaled(g, row, s.delta[i]);
             }
-            for (int k = 0; k < o; k++) {
-                addScaled(gv[k], s.h, s.err[k]);
-                gc[k] += s.err[k];
-            }
+            addReadoutGradient(s, gv, gc);
             jPrev = jNext;
             h = s.h;
         }
         return new RtrlRun(new Gradient(g, gv, gc), jPrev, losses);
+    }
+
+    /** Adds step {@code s}'s exact readout gradient to {@code gv} (dL/dV) and {@code gc} (dL/dc). */
+    public static void addReadoutGradient(Step s, double[][] gv, double[] gc) {
+        for (int k = 0; k < gv.length; k++) {
+            addScaled(gv[k], s.h, s.err[k]);
+            gc[k] += s.err[k];
+        }
     }
 
     private static void addScaled(double[] target, double[] source, double scale) {

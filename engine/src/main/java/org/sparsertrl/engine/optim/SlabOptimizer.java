@@ -1,0 +1,39 @@
+package org.sparsertrl.engine.optim;
+
+import org.sparsertrl.engine.Arguments;
+import org.sparsertrl.engine.kernel.Kernels;
+
+/**
+ * What every optimizer here shares: the spec it was made from, the kernels and slab size it updates
+ * with, and the learning rate, which starts at the spec's and can be changed between steps. The
+ * subclasses add their update rule and their moments (views of the model's state slab).
+ */
+abstract sealed class SlabOptimizer implements Optimizer permits Sgd, RmsProp, Adam {
+
+    protected final Kernels kernels;
+    protected final int size;            // floats of the parameter slab
+    private final OptimizerSpec spec;
+    protected float learningRate;
+
+    SlabOptimizer(OptimizerSpec spec, int size, Kernels kernels) {
+        this.spec = spec;
+        this.kernels = kernels;
+        this.size = size;
+        this.learningRate = spec.learningRate();
+    }
+
+    @Override
+    public final float learningRate() {
+        return learningRate;
+    }
+
+    @Override
+    public final void setLearningRate(float learningRate) {
+        this.learningRate = Arguments.requirePositive("learningRate", learningRate);
+    }
+
+    @Override
+    public final OptimizerSpec spec() {
+        return spec;
+    }
+}
