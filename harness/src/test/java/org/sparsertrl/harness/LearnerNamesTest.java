@@ -26,7 +26,7 @@ class LearnerNamesTest {
     @Test
     void everyLearnerRoundTripsThroughItsName() {
         // Learners.all(k) seeds: sparse random-fixed 1, resampled 2, subset 3, UORO 5, RFLO 6, random e-prop 7, KF 8.
-        long[] seeds = {0, 1, 2, 0, 0, 3, 0, 0, 0, 5, 6, 0, 0, 7, 8, 0};
+        long[] seeds = {0, 1, 2, 0, 0, 3, 0, 0, 0, 5, 6, 0, 0, 7, 8, 0, 0};
         List<LearnerSpec> all = Learners.all(7);
         for (int i = 0; i < all.size(); i++) {
             assertRoundTrips(all.get(i), seeds[i]);
@@ -92,9 +92,9 @@ class LearnerNamesTest {
     void aNameThatDoesNotParseSaysWhichAndWhatWasExpected() {
         for (String bad : List.of("foo", "", "sparse", "sparse-", "sparse-4-topk", "Sparse-4", "sparse-4 ", " full",
                 "sparse-4-alpha-n-over-k-top-k", "subset-4-top-k", "tbptt", "rflo-tau-", "rflo-4",
-                "uoro-1", "full-64", "sparse-4.5", "snap-2", "eprop-symmetric", "e-prop", "kf-1", "ostl-2")) {
+                "uoro-1", "full-64", "sparse-4.5", "snap-3", "eprop-symmetric", "e-prop", "kf-1", "ostl-2")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSpec.parse(bad, 1), bad);
-            assertTrue(e.getMessage().startsWith("learner = '" + bad + "': expected one of full, immediate, snap-1, uoro, "
+            assertTrue(e.getMessage().startsWith("learner = '" + bad + "': expected one of full, immediate, snap-1, snap-2, uoro, "
                     + "kf, ostl, readout-only, eprop, eprop-random, sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: random-fixed, "
                     + "random-resampled, top-k, bottom-k), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]"), e.getMessage());
         }

@@ -29,12 +29,13 @@ final class Learners {
                 LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
                 LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
                 LearnerSpec.kf(8),
-                LearnerSpec.ostl());
+                LearnerSpec.ostl(),
+                LearnerSpec.snap2());
     }
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop, OSTL): every learner but RFLO and
+     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop, OSTL, SnAp-2): every learner but RFLO and
      * KF-RTRL. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
@@ -53,6 +54,7 @@ final class Learners {
                 LearnerSpec.readoutOnly(),
                 LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
                 LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
-                LearnerSpec.ostl());
+                LearnerSpec.ostl(),
+                LearnerSpec.snap2());
     }
 }

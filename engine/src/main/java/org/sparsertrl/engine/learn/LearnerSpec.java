@@ -22,6 +22,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.uoro(1)                                  // UORO: unbiased rank-one estimate, O(n^2)
  * LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 1)        // RFLO: local traces, random feedback, O(n^2)
  * LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 1)       // e-prop: traces through each unit's own state, O(n^2)
+ * LearnerSpec.snap2()                                 // SnAp-2: two-step pattern of a sparse W (weightDensity)
  * LearnerSpec.kf(1)                                    // KF-RTRL: J ~ u (x) A, random Kronecker factors, O(n^3)
  * LearnerSpec.ostl()                                   // OSTL for one layer: SnAp-1's recursion under its name
  * LearnerSpec.readoutOnly()                            // control: W, U, b frozen, only V, c learn
@@ -84,6 +85,11 @@ public sealed interface LearnerSpec {
     /** KF-RTRL, its random signs drawn from {@code seed}; vanilla cell only. */
     static LearnerSpec kf(long seed) {
         return new KfSpec(seed);
+    }
+
+    /** SnAp-2: sensitivities kept on their two-step sparsity pattern, read from the zeros of W (see {@link Snap2}). */
+    static LearnerSpec snap2() {
+        return new Snap2Spec();
     }
 
     /**
@@ -234,6 +240,19 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "snap-1";
+        }
+    }
+
+    /** SnAp-2: J[r, theta_j] for j in P(i) = {i} and the units W connects to i (see {@link Snap2}). */
+    record Snap2Spec() implements LearnerSpec {
+        @Override
+        public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+            return new Snap2(this, cell, memory, kernels);
+        }
+
+        @Override
+        public String label() {
+            return "snap-2";
         }
     }
 
@@ -407,6 +426,7 @@ public sealed interface LearnerSpec {
             case FullSpec _ -> "full";
             case ImmediateSpec _ -> "immediate";
             case Snap1Spec _ -> "snap-1";
+            case Snap2Spec _ -> "snap-2";
             case UoroSpec _ -> "uoro";
             case KfSpec _ -> "kf";
             case OstlSpec _ -> "ostl";
@@ -445,7 +465,7 @@ public sealed interface LearnerSpec {
      * whatever the learner draws at random (sparse RTRL's random paths, subset's units, UORO's signs,
      * RFLO's and random e-prop's feedback matrix) and is ignored by the others. The grammar:
      * <pre>
-     *   full | immediate | snap-1 | uoro | readout-only       (snap1 is taken for snap-1)
+     *   full | immediate | snap-1 | snap-2 | uoro | readout-only   (snap1, snap2 are taken too)
      *   kf | ostl                                         KF-RTRL (kf-rtrl is taken too), OSTL
      *   eprop | eprop-random                              e-prop with symmetric or random feedback
      *   sparse-K[-POLICY][-every-R][-alpha-n-over-k]      POLICY: random-fixed (default), random-resampled,
@@ -484,6 +504,7 @@ public sealed interface LearnerSpec {
             case "full" -> full();
             case "immediate" -> immediate();
             case "snap-1", "snap1" -> snap1();
+            case "snap-2", "snap2" -> snap2();
             case "uoro" -> uoro(seed);
             case "kf", "kf-rtrl" -> kf(seed);
             case "ostl" -> ostl();
@@ -531,7 +552,7 @@ public sealed interface LearnerSpec {
                     : Rflo.Feedback.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
             return rflo(tau, feedback, seed);
         }
-        throw new IllegalArgumentException("expected one of full, immediate, snap-1, uoro, kf, ostl, readout-only, eprop, eprop-random, "
+        throw new IllegalArgumentException("expected one of full, immediate, snap-1, snap-2, uoro, kf, ostl, readout-only, eprop, eprop-random, "
                 + "sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: " + policies.toString().replace("|", ", ")
                 + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
     }

@@ -70,6 +70,7 @@ public final class OnlineTrainer implements AutoCloseable {
     private final MemorySegment grad; // (size) slab layout: recurrent part from the learner, readout exact
     private final float clipNorm;
     private final Initialization initialization;
+    private final int[] pruned;       // slab indices of the recurrent weights a weight density removed (kept at zero)
     private final MemorySegment updates; // (1) long: weight updates made, the trainer's part of the state
     private float lastGradientNorm = Float.NaN;
     private Divergence divergence;
@@ -92,6 +93,7 @@ public final class OnlineTrainer implements AutoCloseable {
                 case GRU -> new Gru(layout, memory, kernels);
             };
             this.cell.initialize(b.seed, b.initialization);
+            this.pruned = prune(cell, layout, b.weightDensity, b.seed);
             this.learner = b.learner.create(cell, memory, kernels, pool);
             this.optimizer = b.optimizer.create(layout.size(), memory, kernels);
             this.grad = memory.allocateFloats(layout.size());
@@ -106,6 +108,32 @@ public final class OnlineTrainer implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * Removes each connection from unit j to unit i (W_g[i, j] in every gate g) with probability
+     * 1 - {@code density}, drawn from the seed, by setting those weights to zero; returns their slab
+     * indices, whose gradient every step then zeroes so they stay zero under every optimizer.
+     */
+    private static int[] prune(RecurrentCell cell, RnnLayout layout, float density, long seed) {
+        if (density == 1f) {
+            return new int[0];
+        }
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed ^ 0x5DEECE66DL);
+        int n = layout.n();
+        int[] out = new int[n * n * layout.gates()];
+        int count = 0;
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                if (random.nextDouble() >= density) {
+                    for (int g = 0; g < layout.gates(); g++) {
+                        out[count] = layout.w(g * n + i, j);
+                        cell.setParameter(out[count++], 0f);
+                    }
+                }
+            }
+        }
+        return java.util.Arrays.copyOf(out, count);
     }
 
     /** A builder for a network with {@code n} hidden units, {@code m} inputs and {@code o} outputs. */
@@ -143,6 +171,9 @@ public final class OnlineTrainer implements AutoCloseable {
             return loss;
         }
         learner.step(grad);
+        for (int index : pruned) {
+            grad.setAtIndex(JAVA_FLOAT, index, 0f);
+        }
         cell.readoutGradient(grad);
         lastGradientNorm = GradientClipping.clip(kernels, grad, layout.size(), update ? clipNorm : Float.POSITIVE_INFINITY);
         if (!Float.isFinite(lastGradientNorm)) {
@@ -436,6 +467,7 @@ public final class OnlineTrainer implements AutoCloseable {
         private float clipNorm = Float.POSITIVE_INFINITY;
         private Kernels kernels;
         private int threads = 1;
+        private float weightDensity = 1f;
 
         private Builder(int n, int m, int o) {
             new RnnLayout(n, m, o); // validates the dimensions now
@@ -479,6 +511,22 @@ public final class OnlineTrainer implements AutoCloseable {
          */
         public Builder recurrentGain(float gain) {
             this.initialization = Initialization.gaussian(gain, initialization.inputScale());
+            return this;
+        }
+
+        /**
+         * The share of recurrent connections kept (default 1, dense): each connection from unit j to
+         * unit i (W_g[i, j] in every gate) is removed with probability 1 - density, drawn from the
+         * seed, and stays zero while training (its gradient is zeroed for every learner). SnAp-2 reads
+         * its sparsity pattern from these zeros.
+         *
+         * @throws IllegalArgumentException unless 0 &lt; density &lt;= 1
+         */
+        public Builder weightDensity(float density) {
+            if (!(density > 0f && density <= 1f)) {
+                throw new IllegalArgumentException("weightDensity = " + density + " must be in (0, 1]");
+            }
+            this.weightDensity = density;
             return this;
         }
 

@@ -99,7 +99,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     + " does not exist");
         }
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
-                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build();
+                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build();
              EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0).build()) {
             out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; checkpoint %s every %,d steps%n",
                     trainer.learnerSpec().label(), n, channels, trainer.optimizerSpec().label(),

@@ -13,7 +13,7 @@ public final class LearnerOptions {
 
     /** The learners; on the command line by their lower-case names, with dashes ({@code readout-only}). */
     public enum Method {
-        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, TBPTT, UORO, KF, RFLO, EPROP, EPROP_RANDOM, OSTL, READOUT_ONLY;
+        FULL, SPARSE, SUBSET, IMMEDIATE, SNAP1, SNAP2, TBPTT, UORO, KF, RFLO, EPROP, EPROP_RANDOM, OSTL, READOUT_ONLY;
 
         @Override
         public String toString() {
@@ -69,6 +69,11 @@ public final class LearnerOptions {
 
     @Option(names = "--alpha-n-over-k", description = "Scale the propagated sensitivity of sparse RTRL by n/k.")
     boolean alphaNOverK;
+
+    @Option(names = "--weight-density", defaultValue = "1",
+            description = "Share of recurrent connections kept, in (0, 1]: the others are removed at random from the "
+                    + "seed and stay zero; snap2 reads its sparsity pattern from them (default: ${DEFAULT-VALUE}, dense).")
+    float weightDensity;
 
     @Option(names = "--optimizer", defaultValue = "adam",
             description = "Optimizer: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")

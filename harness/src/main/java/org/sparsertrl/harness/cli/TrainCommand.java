@@ -97,7 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
         float[] x = new float[1], y = new float[1];
         SineStream sine = SineStream.constant(omega, 0.0);
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
-                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).build()) {
+                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build()) {
             out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
                     trainer.learnerSpec().label(), n,
                     trainer.optimizerSpec().label(), omega, steps, trainer.kernelsName() + " kernels");
