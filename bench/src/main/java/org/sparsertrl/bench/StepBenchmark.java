@@ -29,7 +29,7 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 @Fork(1)
 public class StepBenchmark {
 
-    @Param({"immediate", "snap-1", "eprop", "uoro", "rflo", "sparse-1", "sparse-4", "sparse-16", "subset-4", "tbptt-16", "full"})
+    @Param({"immediate", "snap-1", "eprop", "uoro", "kf", "rflo", "sparse-1", "sparse-4", "sparse-16", "subset-4", "tbptt-16", "full"})
     public String learner;
 
     @Param({"32", "64", "128", "256"})

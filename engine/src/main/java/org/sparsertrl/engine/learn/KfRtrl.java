@@ -70,14 +70,9 @@ public final class KfRtrl implements Learner {
     public void step(MemorySegment grad) {
         RnnLayout layout = cell.layout();
         MemorySegment theta = cell.parameters(), d = cell.rowScale(), h = cell.previousState(), x = cell.input();
-        // B = D W A_{t-1}, row i = d_i sum_j W[i, j] A[j, :]
-        kernels.fill(b, 0, n * nPad, 0f);
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < n; j++) {
-                kernels.axpy(theta.getAtIndex(JAVA_FLOAT, layout.w(i, j)), a, (long) j * nPad, b, (long) i * nPad, n);
-            }
-            kernels.scale(d.getAtIndex(JAVA_FLOAT, i), b, (long) i * nPad, n);
-        }
+        // B = D W A_{t-1}, row i = d_i sum_j W[i, j] A[j, :], by the dense kernel of full RTRL (its
+        // column sums, weighted by delta, land in the scratch signal and are not used)
+        kernels.denseStep(theta, layout.w(0, 0), nPad, n, n, a, 0, nPad, b, 0, nPad, d, cell.delta(), signal, 0, nPad);
         float rho0 = (float) Math.sqrt((Math.sqrt(kernels.sumOfSquares(b, 0, n * nPad)) + EPS)
                 / (Math.sqrt(kernels.sumOfSquares(u, 0, q)) + EPS));
         float zNorm2 = kernels.sumOfSquares(h, 0, n) + kernels.sumOfSquares(x, 0, m) + 1f;

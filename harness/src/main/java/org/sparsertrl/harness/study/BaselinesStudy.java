@@ -25,9 +25,17 @@ public final class BaselinesStudy implements Study {
         return "every learner on the shift: recovery and time per step";
     }
 
+    /** The peers, then subset and sparse RTRL at the protocol's k and sparse at k = 1 and 16 (the frontier's other points, where n allows). */
     static List<Method> methods(Protocol p) {
-        return List.of(Method.peer(Method.Kind.RFLO), Method.peer(Method.Kind.EPROP), Method.peer(Method.Kind.SNAP1),
-                Method.peer(Method.Kind.UORO), Method.peer(Method.Kind.KF), Method.subset(p.k()), Method.sparse(p.k()));
+        List<Method> out = new ArrayList<>(List.of(Method.peer(Method.Kind.RFLO), Method.peer(Method.Kind.EPROP),
+                Method.peer(Method.Kind.SNAP1), Method.peer(Method.Kind.UORO), Method.peer(Method.Kind.KF),
+                Method.subset(p.k()), Method.sparse(p.k())));
+        for (int k : new int[] {1, 16}) {
+            if (k != p.k() && k < p.n()) {
+                out.add(Method.sparse(k));
+            }
+        }
+        return List.copyOf(out);
     }
 
     @Override
@@ -54,7 +62,7 @@ public final class BaselinesStudy implements Study {
                 claim.append(claim.isEmpty() ? "" : "; ").append(m.label()).append(' ').append(r.format(true));
             }
         }
-        Plots.lines(plots.resolve("baselines.png"), "Recovery against time per step, n = " + p.n(), "us per step (log)",
+        Plots.lines(plots.resolve("baselines.png"), "Cost-accuracy frontier: recovery against time per step, n = " + p.n(), "us per step (log)",
                 "recovery vs frozen (%)", true, false, points);
         StringBuilder md = new StringBuilder("## baselines: ").append(title()).append("\n\n");
         md.append(StudyText.protocolParagraph(p, "the " + p.task().label() + " task, n = " + p.n(), "RFLO, e-prop, SnAp-1 "
@@ -64,7 +72,7 @@ public final class BaselinesStudy implements Study {
         md.append(times).append('\n');
         md.append("The paper compares none of these peers; the settings of each are in the protocol table. Time per step "
                 + "is measured inside the adaptation runs, which share the machine's cores.\n\n");
-        md.append("![recovery against time per step](plots/baselines.png)\n\n");
+        md.append("![the cost-accuracy frontier: recovery against time per step](plots/baselines.png)\n\n");
         return new StudyReport(md.toString(), c.records(name()), List.of(Claim.ours("(ours) peer online learners on the "
                 + p.task().label() + " shift, n=" + p.n(), claim.toString())));
     }
