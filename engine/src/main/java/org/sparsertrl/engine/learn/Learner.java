@@ -17,6 +17,8 @@ public interface Learner {
      * Advances the sensitivities from J_{t-1} to J_t and writes the recurrent gradient into
      * {@code grad[0, recurrentSize)} (slab layout of {@code RnnLayout}), overwriting it.
      * Allocates nothing.
+     *
+     * @param grad the gradient slab; its recurrent part is written
      */
     void step(MemorySegment grad);
 
@@ -27,18 +29,32 @@ public interface Learner {
      * J_t[i, column] as this learner holds it after the last step, with {@code column} a slab index
      * of the recurrent part; NaN where the learner stores no value (rows outside a subset).
      * For inspection and tests, not for the hot path.
+     *
+     * @param i      a state row
+     * @param column a slab index of the recurrent part
+     * @return the sensitivity, or NaN
      */
     float sensitivity(int i, int column);
 
-    /** The spec this learner was created from. */
+    /** {@return the spec this learner was created from} */
     LearnerSpec spec();
 
-    /** Bytes of the state this learner carries between steps (its sensitivities and their bookkeeping). */
+    /** {@return bytes of the state this learner carries between steps (its sensitivities and their bookkeeping)} */
     long stateBytes();
 
-    /** Copies the carried state to {@code dst} at byte {@code offset}. Allocates nothing. */
+    /**
+     * Copies the carried state to {@code dst} at byte {@code offset}. Allocates nothing.
+     *
+     * @param dst    where to write
+     * @param offset the byte offset in {@code dst}
+     */
     void saveState(MemorySegment dst, long offset);
 
-    /** Restores the carried state saved by {@link #saveState} of a learner of the same spec and shape. */
+    /**
+     * Restores the carried state saved by {@link #saveState} of a learner of the same spec and shape.
+     *
+     * @param src    what {@link #saveState} wrote
+     * @param offset the byte offset in {@code src}
+     */
     void loadState(MemorySegment src, long offset);
 }

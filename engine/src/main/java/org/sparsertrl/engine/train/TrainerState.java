@@ -42,16 +42,17 @@ public final class TrainerState implements AutoCloseable {
         this.data = memory.allocateFloats((total + Float.BYTES - 1) / Float.BYTES).asSlice(0, total);
     }
 
-    /** The state's bytes: what a checkpoint writes and reads back. */
+    /** {@return the state's bytes: what a checkpoint writes and reads back} */
     public MemorySegment data() {
         return data;
     }
 
-    /** Whether the learner's sensitivities are part of the state. */
+    /** {@return whether the learner's sensitivities are part of the state} */
     public boolean includesSensitivities() {
         return sensitivities;
     }
 
+    /** {@return off-heap bytes of the block} */
     public long bytes() {
         return data.byteSize();
     }
@@ -60,6 +61,8 @@ public final class TrainerState implements AutoCloseable {
      * The byte offset of the first float of the cell's part (weights, biases, readout, hidden state)
      * that is NaN or infinite, or -1 if every one is finite. A checkpoint is refused on either side,
      * written or loaded, when this is not -1: such a state would only make every later step diverge.
+     *
+     * @return the byte offset, or -1
      */
     public long firstNonFiniteCellFloat() {
         for (long at = 0; at + Float.BYTES <= cellBytes; at += Float.BYTES) {
