@@ -22,22 +22,26 @@ public enum CellKind {
         this.statesPerUnit = statesPerUnit;
     }
 
-    /** Pre-activation rows per unit (rows of W, U and b per unit). */
+    /** {@return pre-activation rows per unit (rows of W, U and b per unit)} */
     public int gates() {
         return gates;
     }
 
-    /** State values per unit: 2 for the LSTM (h and c), 1 otherwise. */
+    /** {@return state values per unit: 2 for the LSTM (h and c), 1 otherwise} */
     public int statesPerUnit() {
         return statesPerUnit;
     }
 
-    /** Lower-case name for logs, checkpoints and the command line. */
+    /** {@return lower-case name for logs, checkpoints and the command line} */
     public String label() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** The kind named {@code label} (case-insensitive); the message lists the names there are. */
+    /**
+     * {@return the kind named {@code label} (case-insensitive); the message lists the names there are}
+     *
+     * @param label a kind's label, such as {@code lstm}
+     */
     public static CellKind of(String label) {
         for (CellKind kind : values()) {
             if (kind.label().equalsIgnoreCase(label)) {

@@ -35,20 +35,31 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gru {
 
     private final CellKind kind;
+    /** The shape of the parameter slab. */
     protected final RnnLayout layout;
+    /** The kernels every step runs on. */
     protected final Kernels kernels;
+    /** Hidden units n. */
     protected final int n;
+    /** Pre-activation rows per unit G. */
     protected final int gates;
+    /** State rows per unit q. */
     protected final int stateRows;
+    /** The parameter slab. */
     protected final MemorySegment params;  // (size) slab: W (G n, nPad) | U (G n, mPad) | b | V | c
     private MemorySegment s;               // (padded S) s_t = [h_t; c_t]
     private MemorySegment sPrev;           // (padded S) s_{t-1}; swapped with s by reference each step
     private final StateSlab.View sView;    // s_t as part of the model's state (rebound at each swap)
     private final MemorySegment x;         // (mPad) x_t
+    /** W h_{t-1}, one value per pre-activation row. */
     protected final float[] wh;            // (G n) W[a,:] h_{t-1}
+    /** U x_t + b, one value per pre-activation row. */
     protected final float[] ux;            // (G n) U[a,:] x_t + b[a]
+    /** The coefficients cw of the last step (see {@link RecurrentCell#coefficientW}). */
     protected final float[] cw;            // (S, G) ds_t[r] / d(W row g of r's unit), per h_{t-1,j}
+    /** The coefficients cu of the last step (see {@link RecurrentCell#coefficientU}). */
     protected final float[] cu;            // (S, G) ds_t[r] / d(U row g of r's unit), per x_{t,j}; also d/db
+    /** The self-path coefficients of the last step (see {@link RecurrentCell#selfCoefficient}). */
     protected final float[] self;          // (S) ds_t[r] / ds_{t-1}[selfColumn(r)]
     private final MemorySegment ones;      // (padded S) 1 on [0, S): the row scale of D_t = diag(1) D_t
     private final Readout readout;
@@ -97,12 +108,19 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         resetState();
     }
 
-    /** The initial bias of the rows of gate {@code gate}. */
+    /**
+     * {@return the initial bias of the rows of gate {@code gate}}
+     *
+     * @param gate a gate index in [0, G)
+     */
     protected abstract float initialBias(int gate);
 
     /**
      * Computes unit {@code i}'s state values from {@link #wh}, {@link #ux} and s_{t-1}, writes them
      * with {@link #setStateValue}, and fills the unit's rows of {@link #cw}, {@link #cu} and {@link #self}.
+     *
+     * @param i        the unit
+     * @param previous s_{t-1}
      */
     protected abstract void updateUnit(int i, MemorySegment previous);
 
@@ -130,11 +148,21 @@ public abstract sealed class GatedCell implements RecurrentCell permits Lstm, Gr
         readout.predict(params, s);
     }
 
-    /** Writes s_t[r] during {@link #forward}. */
+    /**
+     * Writes s_t[r] during {@link #forward}.
+     *
+     * @param r     a state row
+     * @param value its new value
+     */
     protected final void setStateValue(int r, float value) {
         s.setAtIndex(JAVA_FLOAT, r, value);
     }
 
+    /**
+     * {@return the logistic function 1 / (1 + e^-a)}
+     *
+     * @param a the pre-activation
+     */
     protected static float sigmoid(float a) {
         return (float) (1.0 / (1.0 + Math.exp(-a)));
     }

@@ -25,6 +25,13 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  */
 public final class Gru extends GatedCell {
 
+    /**
+     * A GRU over {@code layout} (3 gates), its parameters in {@code memory}.
+     *
+     * @param layout  the slab layout, with 3 gates
+     * @param memory  the model's memory
+     * @param kernels the kernels every step runs on
+     */
     public Gru(RnnLayout layout, ModelMemory memory, Kernels kernels) {
         super(CellKind.GRU, layout, memory, kernels);
     }

@@ -49,6 +49,7 @@ public record Initialization(Kind kind, float recurrentGain, float inputScale) {
         ORTHOGONAL
     }
 
+    /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
     public Initialization {
         if (kind == null) {
             throw new IllegalArgumentException("kind is null");
@@ -57,22 +58,36 @@ public record Initialization(Kind kind, float recurrentGain, float inputScale) {
         Arguments.requirePositive("inputScale", inputScale);
     }
 
-    /** Gaussian W with scale {@code gain}, input scale 1: what the cells drew before this option existed. */
+    /**
+     * {@return Gaussian W with scale {@code gain}, input scale 1: what the cells drew before this option existed}
+     *
+     * @param gain the scale of W, finite and > 0
+     */
     public static Initialization gaussian(float gain) {
         return new Initialization(Kind.GAUSSIAN, gain, 1f);
     }
 
-    /** Gaussian W with scale {@code gain}; {@code U ~ N(0, inputScale^2 / m)}. */
+    /**
+     * {@return Gaussian W with scale {@code gain}; {@code U ~ N(0, inputScale^2 / m)}}
+     *
+     * @param gain       the scale of W, finite and > 0
+     * @param inputScale the scale of U, finite and > 0
+     */
     public static Initialization gaussian(float gain, float inputScale) {
         return new Initialization(Kind.GAUSSIAN, gain, inputScale);
     }
 
-    /** W = gain Q with Q random orthogonal (per gate); {@code U ~ N(0, inputScale^2 / m)}. */
+    /**
+     * {@return W = gain Q with Q random orthogonal (per gate); {@code U ~ N(0, inputScale^2 / m)}}
+     *
+     * @param gain       the scale of W, finite and > 0
+     * @param inputScale the scale of U, finite and > 0
+     */
     public static Initialization orthogonal(float gain, float inputScale) {
         return new Initialization(Kind.ORTHOGONAL, gain, inputScale);
     }
 
-    /** A label for tables and logs, such as {@code orthogonal gain 0.9, input scale 0.3}. */
+    /** {@return a label for tables and logs, such as {@code orthogonal gain 0.9, input scale 0.3}} */
     public String label() {
         return kind.name().toLowerCase(java.util.Locale.ROOT) + " gain " + format(recurrentGain)
                 + ", input scale " + format(inputScale);

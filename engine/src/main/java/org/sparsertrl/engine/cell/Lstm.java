@@ -27,6 +27,13 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  */
 public final class Lstm extends GatedCell {
 
+    /**
+     * An LSTM over {@code layout} (4 gates), its parameters in {@code memory}.
+     *
+     * @param layout  the slab layout, with 4 gates
+     * @param memory  the model's memory
+     * @param kernels the kernels every step runs on
+     */
     public Lstm(RnnLayout layout, ModelMemory memory, Kernels kernels) {
         super(CellKind.LSTM, layout, memory, kernels);
     }

@@ -41,6 +41,8 @@ public final class RnnLayout {
     private final int size;
 
     /**
+     * The layout of a vanilla cell (one gate).
+     *
      * @param n hidden units, in [1, MAX_DIMENSION]
      * @param m inputs, in [1, MAX_DIMENSION]
      * @param o outputs, in [1, MAX_DIMENSION]
@@ -50,6 +52,8 @@ public final class RnnLayout {
     }
 
     /**
+     * The layout of a cell with {@code gates} pre-activation rows per unit.
+     *
      * @param n     hidden units, in [1, MAX_DIMENSION]
      * @param m     inputs, in [1, MAX_DIMENSION]
      * @param o     outputs, in [1, MAX_DIMENSION]
@@ -82,108 +86,144 @@ public final class RnnLayout {
         this.size = cOffset + oPad;
     }
 
+    /** {@return hidden units n} */
     public int n() {
         return n;
     }
 
+    /** {@return inputs m} */
     public int m() {
         return m;
     }
 
+    /** {@return outputs o} */
     public int o() {
         return o;
     }
 
-    /** Pre-activation rows per unit: 1 (vanilla), 3 (GRU) or 4 (LSTM). */
+    /** {@return pre-activation rows per unit: 1 (vanilla), 3 (GRU) or 4 (LSTM)} */
     public int gates() {
         return gates;
     }
 
-    /** Pre-activation rows R = gates n: the rows of W and U, the length of b. */
+    /** {@return pre-activation rows R = gates n: the rows of W and U, the length of b} */
     public int rows() {
         return rows;
     }
 
-    /** n rounded up to whole vectors: the row stride of W and V. */
+    /** {@return n rounded up to whole vectors: the row stride of W and V} */
     public int nPad() {
         return nPad;
     }
 
-    /** m rounded up to whole vectors: the row stride of U. */
+    /** {@return m rounded up to whole vectors: the row stride of U} */
     public int mPad() {
         return mPad;
     }
 
+    /** {@return o rounded up to whole vectors: the length of c} */
     public int oPad() {
         return oPad;
     }
 
+    /** {@return the slab index where W starts} */
     public int wOffset() {
         return 0;
     }
 
+    /** {@return the slab index where U starts} */
     public int uOffset() {
         return uOffset;
     }
 
+    /** {@return the slab index where b starts} */
     public int bOffset() {
         return bOffset;
     }
 
+    /** {@return the slab index where V starts} */
     public int vOffset() {
         return vOffset;
     }
 
+    /** {@return the slab index where c starts} */
     public int cOffset() {
         return cOffset;
     }
 
-    /** Floats of the recurrent part (W, U, b) with padding: the width of a row of J. */
+    /** {@return floats of the recurrent part (W, U, b) with padding: the width of a row of J} */
     public int recurrentSize() {
         return vOffset;
     }
 
-    /** Floats of the whole slab with padding. */
+    /** {@return floats of the whole slab with padding} */
     public int size() {
         return size;
     }
 
-    /** Parameters of the recurrent part, without padding: p = G n (n + m + 1). */
+    /** {@return parameters of the recurrent part, without padding: p = G n (n + m + 1)} */
     public long recurrentParameterCount() {
         return (long) rows * (n + m + 1);
     }
 
-    /** All parameters, without padding. */
+    /** {@return all parameters, without padding} */
     public long parameterCount() {
         return recurrentParameterCount() + (long) o * (n + 1);
     }
 
-    /** Slab index of W[a, j], for pre-activation row a in [0, rows). */
+    /**
+     * {@return slab index of W[a, j], for pre-activation row a in [0, rows)}
+     *
+     * @param a a pre-activation row
+     * @param j a hidden unit
+     */
     public int w(int a, int j) {
         return a * nPad + j;
     }
 
-    /** Slab index of U[a, j]. */
+    /**
+     * {@return slab index of U[a, j]}
+     *
+     * @param a a pre-activation row
+     * @param j an input
+     */
     public int u(int a, int j) {
         return uOffset + a * mPad + j;
     }
 
-    /** Slab index of b[a]. */
+    /**
+     * {@return slab index of b[a]}
+     *
+     * @param a a pre-activation row
+     */
     public int b(int a) {
         return bOffset + a;
     }
 
-    /** Slab index of V[r, j]. */
+    /**
+     * {@return slab index of V[r, j]}
+     *
+     * @param r an output
+     * @param j a hidden unit
+     */
     public int v(int r, int j) {
         return vOffset + r * nPad + j;
     }
 
-    /** Slab index of c[r]. */
+    /**
+     * {@return slab index of c[r]}
+     *
+     * @param r an output
+     */
     public int c(int r) {
         return cOffset + r;
     }
 
-    /** True if slab index {@code index} holds a parameter rather than padding. */
+    /**
+     * {@return true if slab index {@code index} holds a parameter rather than padding}
+     *
+     * @param index a slab index
+     */
     public boolean isParameter(int index) {
         if (index < 0 || index >= size) {
             return false;
@@ -203,7 +243,11 @@ public final class RnnLayout {
         return index - cOffset < o;
     }
 
-    /** A readable name for slab index {@code index}, such as {@code W[3,7]}. */
+    /**
+     * {@return a readable name for slab index {@code index}, such as {@code W[3,7]}}
+     *
+     * @param index a slab index
+     */
     public String nameOf(int index) {
         if (!isParameter(index)) {
             return "padding@" + index;

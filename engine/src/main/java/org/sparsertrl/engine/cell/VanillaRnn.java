@@ -34,6 +34,13 @@ public final class VanillaRnn implements RecurrentCell {
     private final MemorySegment d;      // (nPad) d_t = 1 - h_t^2
     private final Readout readout;      // y_t, err_t, delta_t = V^T err
 
+    /**
+     * A vanilla tanh RNN over {@code layout} (1 gate), its parameters in {@code memory}.
+     *
+     * @param layout  the slab layout, with 1 gate
+     * @param memory  the model's memory
+     * @param kernels the kernels every step runs on
+     */
     public VanillaRnn(RnnLayout layout, ModelMemory memory, Kernels kernels) {
         this.layout = layout;
         this.kernels = kernels;
@@ -206,7 +213,7 @@ public final class VanillaRnn implements RecurrentCell {
         return params;
     }
 
-    /** h_t. */
+    /** {@return h_t} */
     public MemorySegment state() {
         return h;
     }
@@ -223,7 +230,7 @@ public final class VanillaRnn implements RecurrentCell {
         return x;
     }
 
-    /** d_t = 1 - h_t^2 = tanh'(a_t). */
+    /** {@return d_t = 1 - h_t^2 = tanh'(a_t)} */
     public MemorySegment derivative() {
         return d;
     }

@@ -97,7 +97,12 @@ public final class EProp implements Learner {
         e.swap();
     }
 
-    /** B[i, k] of the random feedback (for tests and inspection); NaN with symmetric feedback. */
+    /**
+     * {@return B[i, k] of the random feedback (for tests and inspection); NaN with symmetric feedback}
+     *
+     * @param i a hidden unit
+     * @param k an output
+     */
     public float feedback(int i, int k) {
         return feedback == null ? Float.NaN : feedback.getAtIndex(JAVA_FLOAT, (long) i * oPad + k);
     }

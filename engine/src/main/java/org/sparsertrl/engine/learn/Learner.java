@@ -17,6 +17,8 @@ public interface Learner {
      * Advances the sensitivities from J_{t-1} to J_t and writes the recurrent gradient into
      * {@code grad[0, recurrentSize)} (slab layout of {@code RnnLayout}), overwriting it.
      * Allocates nothing.
+     *
+     * @param grad the gradient slab; its recurrent part is written
      */
     void step(MemorySegment grad);
 
@@ -27,9 +29,13 @@ public interface Learner {
      * J_t[i, column] as this learner holds it after the last step, with {@code column} a slab index
      * of the recurrent part; NaN where the learner stores no value (rows outside a subset).
      * For inspection and tests, not for the hot path.
+     *
+     * @param i      a state row
+     * @param column a slab index of the recurrent part
+     * @return the sensitivity, or NaN
      */
     float sensitivity(int i, int column);
 
-    /** The spec this learner was created from. */
+    /** {@return the spec this learner was created from} */
     LearnerSpec spec();
 }

@@ -39,62 +39,97 @@ public sealed interface LearnerSpec {
     /**
      * Creates the learner for {@code cell}, with its buffers in {@code memory}; its sensitivity
      * kernels split their columns over {@code pool}.
+     *
+     * @param cell    the cell the learner differentiates
+     * @param memory  the model's memory
+     * @param kernels the kernels every step runs on
+     * @param pool    the worker pool for the column split
+     * @return the learner
      */
     Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool);
 
-    /** A short label for tables and logs, e.g. {@code sparse k=4 random-fixed}. */
+    /** {@return a short label for tables and logs, e.g. {@code sparse k=4 random-fixed}} */
     String label();
 
+    /** {@return full RTRL: J_t = D_t J_{t-1} + M_t, every path} */
     static LearnerSpec full() {
         return new FullSpec();
     }
 
+    /**
+     * {@return sparse RTRL: each row through its k paths S_i, chosen as {@code selection} says}
+     *
+     * @param k         paths per row, in [0, n]
+     * @param selection how the S_i are chosen
+     */
     static SparseSpec sparse(int k, Selection selection) {
         return new SparseSpec(k, selection, false);
     }
 
+    /** {@return immediate derivatives only: J_t = M_t (k = 0)} */
     static LearnerSpec immediate() {
         return new ImmediateSpec();
     }
 
-    /** SnAp-1: sensitivities kept on their one-step sparsity pattern (S_i = {i}, stored as one value per parameter). */
+    /** {@return SnAp-1: sensitivities kept on their one-step sparsity pattern (S_i = {i}, stored as one value per parameter)} */
     static LearnerSpec snap1() {
         return new Snap1Spec();
     }
 
-    /** Online truncated BPTT: each step's error carried back through the last {@code window} steps. */
+    /**
+     * {@return online truncated BPTT: each step's error carried back through the last {@code window} steps}
+     *
+     * @param window the steps carried back, >= 1
+     */
     static LearnerSpec truncatedBptt(int window) {
         return new TruncatedBpttSpec(window);
     }
 
-    /** UORO, its random signs drawn from {@code seed}. */
+    /**
+     * {@return UORO, its random signs drawn from {@code seed}}
+     *
+     * @param seed the seed of the signs
+     */
     static LearnerSpec uoro(long seed) {
         return new UoroSpec(seed);
     }
 
-    /** RFLO with trace time constant {@code tau} (>= 1) and the given feedback; B drawn from {@code seed}. */
+    /**
+     * {@return RFLO with trace time constant {@code tau} (>= 1) and the given feedback; B drawn from {@code seed}}
+     *
+     * @param tau      the trace time constant
+     * @param feedback how the error reaches the hidden units
+     * @param seed     the seed of B
+     */
     static LearnerSpec rflo(float tau, Rflo.Feedback feedback, long seed) {
         return new RfloSpec(tau, feedback, seed);
     }
 
-    /** e-prop: eligibility traces through each unit's internal state, the error through V^T or a random B. */
+    /**
+     * {@return e-prop: eligibility traces through each unit's internal state, the error through V^T or a random B}
+     *
+     * @param feedback V^T (symmetric) or a random B
+     * @param seed     the seed of B
+     */
     static LearnerSpec eprop(EProp.Feedback feedback, long seed) {
         return new EPropSpec(feedback, seed);
     }
 
-    /** KF-RTRL, its random signs drawn from {@code seed}; vanilla cell only. */
+    /**
+     * {@return KF-RTRL, its random signs drawn from {@code seed}; vanilla cell only}
+     *
+     * @param seed seed of the random signs
+     */
     static LearnerSpec kf(long seed) {
         return new KfSpec(seed);
     }
 
-    /** SnAp-2: sensitivities kept on their two-step sparsity pattern, read from the zeros of W (see {@link Snap2}). */
+    /** {@return SnAp-2: sensitivities kept on their two-step sparsity pattern, read from the zeros of W (see {@link Snap2})} */
     static LearnerSpec snap2() {
         return new Snap2Spec();
     }
 
-    /**
-     * OSTL (Bohnstingl et al., 2022) for one recurrent layer, which is SnAp-1's recursion: see {@link OstlSpec}.
-     */
+    /** {@return OSTL (Bohnstingl et al., 2022) for one recurrent layer, which is SnAp-1's recursion: see {@link OstlSpec}} */
     static LearnerSpec ostl() {
         return new OstlSpec();
     }
@@ -102,17 +137,28 @@ public sealed interface LearnerSpec {
     /**
      * The control that learns only the readout: a zero recurrent gradient, so W, U and b keep their
      * initial values and V, c learn from the exact readout gradient, as a fixed reservoir would.
+     *
+     * @return the readout-only control
      */
     static LearnerSpec readoutOnly() {
         return new ReadoutOnlySpec();
     }
 
-    /** Shared-subset RTRL over k units drawn with {@code seed}. */
+    /**
+     * {@return shared-subset RTRL over k units drawn with {@code seed}}
+     *
+     * @param k    units in S, in [0, n]
+     * @param seed the seed of the draw
+     */
     static LearnerSpec subset(int k, long seed) {
         return new SubsetSpec(k, seed, null);
     }
 
-    /** Shared-subset RTRL over the given units. */
+    /**
+     * {@return shared-subset RTRL over the given units}
+     *
+     * @param units the units of S, distinct, each in [0, n)
+     */
     static LearnerSpec subset(int[] units) {
         if (units == null) {
             throw new IllegalArgumentException("units is null");
@@ -142,6 +188,7 @@ public sealed interface LearnerSpec {
      * @param scaleByNOverK  alpha = n / k instead of 1 (a k = 0 learner ignores it)
      */
     record SparseSpec(int k, Selection selection, boolean scaleByNOverK) implements LearnerSpec {
+        /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public SparseSpec {
             Arguments.requireAtLeast("k", k, 0);
             if (selection == null) {
@@ -149,7 +196,7 @@ public sealed interface LearnerSpec {
             }
         }
 
-        /** The same learner with alpha = n / k. */
+        /** {@return the same learner with alpha = n / k} */
         public SparseSpec scaledByNOverK() {
             return new SparseSpec(k, selection, true);
         }
@@ -174,6 +221,7 @@ public sealed interface LearnerSpec {
      * @param units the units of S, or null to draw k of them
      */
     record SubsetSpec(int k, long seed, int[] units) implements LearnerSpec {
+        /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public SubsetSpec {
             Arguments.requireAtLeast("k", k, 0);
             if (units != null) {
@@ -195,7 +243,7 @@ public sealed interface LearnerSpec {
             return "subset k=" + k;
         }
 
-        /** The given units (a copy), or null when they are drawn. */
+        /** {@return the given units (a copy), or null when they are drawn} */
         @Override
         public int[] units() {
             return units == null ? null : units.clone();
@@ -262,6 +310,7 @@ public sealed interface LearnerSpec {
      * @param window steps the error is carried back, in [1, 1_000_000]
      */
     record TruncatedBpttSpec(int window) implements LearnerSpec {
+        /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public TruncatedBpttSpec {
             Arguments.requireAtLeast("window", window, 1);
             if (window > 1_000_000) {
@@ -280,7 +329,11 @@ public sealed interface LearnerSpec {
         }
     }
 
-    /** UORO: the rank-one unbiased estimate J_t ~ h~_t theta~_t^T, random signs from {@code seed}. */
+    /**
+     * UORO: the rank-one unbiased estimate J_t ~ h~_t theta~_t^T, random signs from {@code seed}.
+     *
+     * @param seed the seed of the signs
+     */
     record UoroSpec(long seed) implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -293,7 +346,11 @@ public sealed interface LearnerSpec {
         }
     }
 
-    /** KF-RTRL: {@code J_t ~ u_t^T (x) A_t}, mixed with random signs from {@code seed} (see {@link KfRtrl}). */
+    /**
+     * KF-RTRL: {@code J_t ~ u_t^T (x) A_t}, mixed with random signs (see {@link KfRtrl}).
+     *
+     * @param seed seed of the random signs
+     */
     record KfSpec(long seed) implements LearnerSpec {
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -347,6 +404,7 @@ public sealed interface LearnerSpec {
      * @param seed     seed of B
      */
     record RfloSpec(float tau, Rflo.Feedback feedback, long seed) implements LearnerSpec {
+        /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public RfloSpec {
             if (!(tau >= 1f) || Float.isInfinite(tau)) {
                 throw new IllegalArgumentException("tau = " + tau + " must be finite and at least 1");
@@ -375,6 +433,7 @@ public sealed interface LearnerSpec {
      * @param seed     seed of B (random feedback only)
      */
     record EPropSpec(EProp.Feedback feedback, long seed) implements LearnerSpec {
+        /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public EPropSpec {
             if (feedback == null) {
                 throw new IllegalArgumentException("feedback is null");
@@ -420,6 +479,7 @@ public sealed interface LearnerSpec {
      *
      * @throws IllegalStateException for a spec built from explicit path sets or units, which a name
      *                               cannot carry
+     * @return the compact name
      */
     default String name() {
         return switch (this) {
@@ -455,7 +515,11 @@ public sealed interface LearnerSpec {
         };
     }
 
-    /** {@link #parse(String, long)} with seed 0, the trainer's default seed. */
+    /**
+     * {@return {@link #parse(String, long)} with seed 0, the trainer's default seed}
+     *
+     * @param name a learner name
+     */
     static LearnerSpec parse(String name) {
         return parse(name, 0L);
     }
@@ -484,9 +548,12 @@ public sealed interface LearnerSpec {
      * LearnerSpec.parse("rflo", 7)                // LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 7)
      * }</pre>
      *
+     * @param name a learner name
+     * @param seed the seed of the random choices a learner makes
      * @throws IllegalArgumentException naming the name and what was expected, e.g.
      *                                  {@code learner = 'foo': expected one of full, immediate, ...}, or
      *                                  what is out of range, e.g. {@code learner = 'tbptt-0': window = 0 must be >= 1}
+     * @return the spec the name describes
      */
     static LearnerSpec parse(String name, long seed) {
         if (name == null) {

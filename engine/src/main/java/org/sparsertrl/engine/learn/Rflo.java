@@ -76,7 +76,12 @@ public final class Rflo implements Learner {
         trace.swap();
     }
 
-    /** B[i, k] of the random feedback (for tests and inspection). */
+    /**
+     * {@return B[i, k] of the random feedback (for tests and inspection)}
+     *
+     * @param i a hidden unit
+     * @param k an output
+     */
     public float feedback(int i, int k) {
         return feedback.getAtIndex(JAVA_FLOAT, (long) i * oPad + k);
     }

@@ -37,12 +37,13 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
         /** Sets given by the caller. */
         EXPLICIT;
 
-        /** The policy's command-line name, e.g. {@code random-fixed}. */
+        /** {@return the policy's command-line name, e.g. {@code random-fixed}} */
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
+    /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
     public Selection {
         if (policy == null) {
             throw new IllegalArgumentException("policy is null");
@@ -69,28 +70,54 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
         }
     }
 
+    /**
+     * {@return paths drawn uniformly once, from {@code seed}}
+     *
+     * @param seed the seed of the draw
+     */
     public static Selection randomFixed(long seed) {
         return new Selection(Policy.RANDOM_FIXED, 0, seed, null);
     }
 
+    /**
+     * {@return paths drawn uniformly again every {@code refreshEvery} steps}
+     *
+     * @param refreshEvery steps between draws, >= 1
+     * @param seed         the seed of the draws
+     */
     public static Selection randomResampled(int refreshEvery, long seed) {
         return new Selection(Policy.RANDOM_RESAMPLED, refreshEvery, seed, null);
     }
 
+    /**
+     * {@return the k paths of largest |W[i, j]|, recomputed every {@code refreshEvery} steps}
+     *
+     * @param refreshEvery steps between refreshes, >= 1
+     */
     public static Selection topK(int refreshEvery) {
         return new Selection(Policy.TOP_K, refreshEvery, 0L, null);
     }
 
+    /**
+     * {@return the k paths of smallest |W[i, j]| (adversarial), recomputed every {@code refreshEvery} steps}
+     *
+     * @param refreshEvery steps between refreshes, >= 1
+     */
     public static Selection bottomK(int refreshEvery) {
         return new Selection(Policy.BOTTOM_K, refreshEvery, 0L, null);
     }
 
-    /** Row i propagates through exactly the units {@code sets[i]} (each of the same length k, distinct). */
+    /**
+     * Row i propagates through exactly the units {@code sets[i]} (each of the same length k, distinct).
+     *
+     * @param sets S_i for every row i
+     * @return the explicit selection
+     */
     public static Selection explicit(int[][] sets) {
         return new Selection(Policy.EXPLICIT, 0, 0L, sets);
     }
 
-    /** The sets of an explicit selection (a copy), or null. */
+    /** {@return the sets of an explicit selection (a copy), or null} */
     @Override
     public int[][] explicit() {
         if (explicit == null) {

@@ -166,7 +166,11 @@ public final class Snap2 implements Learner {
         }
     }
 
-    /** P(i) of unit i (a copy; inspection only). */
+    /**
+     * {@return P(i), the units whose parameters unit i's rows keep (a copy; inspection only)}
+     *
+     * @param i a unit
+     */
     public int[] pattern(int i) {
         return units[i].clone();
     }

@@ -103,7 +103,11 @@ public final class SparseRtrl implements Learner {
         return CellTerms.pathMagnitude(cell, i, j);
     }
 
-    /** S_i as used by the last step (a copy; inspection only). */
+    /**
+     * {@return S_i as used by the last step (a copy; inspection only)}
+     *
+     * @param i a state row
+     */
     public int[] paths(int i) {
         return sets.paths(i);
     }

@@ -108,7 +108,7 @@ public final class SubsetRtrl implements Learner {
                 grad, from, to - from);
     }
 
-    /** The units of S, ascending (a copy). */
+    /** {@return the units of S, ascending (a copy)} */
     public int[] units() {
         return units.clone();
     }

@@ -14,6 +14,12 @@ public final class GradientClipping {
      * Clips {@code grad[0, size)} in place to norm at most {@code maxNorm} (infinite: no clipping)
      * and returns the norm it had before; NaN or infinity if the gradient is not finite, in which case
      * nothing is scaled.
+     *
+     * @param kernels the kernels to run on
+     * @param grad    the gradient
+     * @param size    floats of the gradient
+     * @param maxNorm the limit, > 0
+     * @return the norm before clipping
      */
     public static float clip(Kernels kernels, MemorySegment grad, int size, float maxNorm) {
         float norm = (float) Math.sqrt(kernels.sumOfSquares(grad, 0, size));

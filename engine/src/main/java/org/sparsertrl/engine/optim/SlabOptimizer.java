@@ -10,9 +10,12 @@ import org.sparsertrl.engine.kernel.Kernels;
  */
 abstract sealed class SlabOptimizer implements Optimizer permits Sgd, RmsProp, Adam {
 
+    /** The kernels the update runs on. */
     protected final Kernels kernels;
-    protected final int size;            // floats of the parameter slab
+    /** Floats of the parameter slab. */
+    protected final int size;
     private final OptimizerSpec spec;
+    /** The learning rate of the next update. */
     protected float learningRate;
 
     SlabOptimizer(OptimizerSpec spec, int size, Kernels kernels) {

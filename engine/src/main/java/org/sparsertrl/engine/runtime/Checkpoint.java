@@ -61,7 +61,14 @@ public final class Checkpoint {
     private Checkpoint() {
     }
 
-    /** Writes {@code trainer}'s current state to {@code file} (on the calling thread). */
+    /**
+     * Writes {@code trainer}'s current state to {@code file} (on the calling thread).
+     *
+     * @param file              where the checkpoint goes
+     * @param trainer           the trainer to save
+     * @param withSensitivities whether the learner's sensitivities are included
+     * @throws IOException if the file cannot be written; the previous file then stays in place
+     */
     public static void write(Path file, OnlineTrainer trainer, boolean withSensitivities) throws IOException {
         try (TrainerState state = trainer.newState(withSensitivities)) {
             trainer.saveState(state);
@@ -188,6 +195,8 @@ public final class Checkpoint {
      * Loads {@code file} into {@code trainer}, which must have the checkpoint's shape, learner and
      * optimizer. Nothing about the trainer changes unless the whole file is valid.
      *
+     * @param file    the checkpoint
+     * @param trainer the trainer to restore
      * @throws CorruptCheckpointException naming the file and saying what is wrong: a directory, not a
      *                                    checkpoint, another version, truncated, trailing bytes, checksum
      *                                    mismatch, shape or learner mismatch, weights not finite

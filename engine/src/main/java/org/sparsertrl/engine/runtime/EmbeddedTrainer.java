@@ -90,6 +90,11 @@ public final class EmbeddedTrainer implements AutoCloseable {
         return many ? new ManyToOneRingBuffer(buffer) : new OneToOneRingBuffer(buffer);
     }
 
+    /**
+     * {@return a builder for a runtime around {@code trainer}}
+     *
+     * @param trainer the trainer the agent steps; the runtime owns it from now on
+     */
     public static Builder builder(OnlineTrainer trainer) {
         return new Builder(trainer);
     }
@@ -103,7 +108,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
         agentThread = AgentRunner.startOnThread(runner);
     }
 
-    /** The producer side of the input ring. */
+    /** {@return the producer side of the input ring} */
     public SampleProducer producer() {
         return producer;
     }
@@ -111,39 +116,43 @@ public final class EmbeddedTrainer implements AutoCloseable {
     /**
      * Reads up to {@code limit} predictions from the output ring into {@code handler}, on the calling
      * thread (one consumer at a time); returns how many. Allocates nothing.
+     *
+     * @param handler called once per prediction
+     * @param limit   the most predictions to read
+     * @return predictions read
      */
     public int pollPredictions(PredictionHandler handler, int limit) {
         return predictions.poll(handler, limit);
     }
 
-    /** The counters, readable from any thread while the runtime runs. */
+    /** {@return the counters, readable from any thread while the runtime runs} */
     public RuntimeCounters counters() {
         return counters;
     }
 
-    /** Latency of each step (agent side), accumulated since the start. Allocates: not for the hot path. */
+    /** {@return latency of each step (agent side), accumulated since the start}; allocates, so not for the hot path. */
     public synchronized Histogram stepLatency() {
         stepTotal.add(stepNanos.getIntervalHistogram());
         return stepTotal.copy();
     }
 
-    /** Latency from offer to published prediction, accumulated since the start. */
+    /** {@return latency from offer to published prediction, accumulated since the start} */
     public synchronized Histogram endToEndLatency() {
         endToEndTotal.add(endToEndNanos.getIntervalHistogram());
         return endToEndTotal.copy();
     }
 
-    /** The agent's thread once started (for monitoring, e.g. its allocated bytes), or null. */
+    /** {@return the agent's thread once started (for monitoring, e.g. its allocated bytes), or null} */
     public synchronized Thread agentThread() {
         return agentThread;
     }
 
-    /** The last checkpoint write that failed, or null. */
+    /** {@return the last checkpoint write that failed, or null} */
     public java.io.IOException lastCheckpointFailure() {
         return checkpoints == null ? null : checkpoints.lastFailure();
     }
 
-    /** Where checkpoints go, or null. */
+    /** {@return where checkpoints go, or null} */
     public Path checkpointFile() {
         return checkpoints == null ? null : checkpoints.file();
     }
@@ -204,7 +213,13 @@ public final class EmbeddedTrainer implements AutoCloseable {
             this.trainer = trainer;
         }
 
-        /** Bytes of each ring buffer, a power of two (default 1 MiB). */
+        /**
+         * Bytes of each ring buffer, a power of two (default 1 MiB).
+         *
+         * @param inputBytes  bytes of the input ring
+         * @param outputBytes bytes of the output ring
+         * @return this builder
+         */
         public Builder capacity(int inputBytes, int outputBytes) {
             this.inputCapacity = requirePowerOfTwo("inputBytes", inputBytes);
             this.outputCapacity = requirePowerOfTwo("outputBytes", outputBytes);
@@ -218,13 +233,23 @@ public final class EmbeddedTrainer implements AutoCloseable {
             return bytes;
         }
 
-        /** Several threads may offer samples at once (a many-to-one ring; default one producer). */
+        /**
+         * Several threads may offer samples at once (a many-to-one ring; default one producer).
+         *
+         * @param many whether several producers may offer at once
+         * @return this builder
+         */
         public Builder manyProducers(boolean many) {
             this.manyProducers = many;
             return this;
         }
 
-        /** How the agent waits for work (default: back off from spinning to 100 us parks). */
+        /**
+         * How the agent waits for work (default: back off from spinning to 100 us parks).
+         *
+         * @param strategy the idle strategy
+         * @return this builder
+         */
         public Builder idleStrategy(IdleStrategy strategy) {
             if (strategy == null) {
                 throw new IllegalArgumentException("idleStrategy is null");
@@ -233,7 +258,13 @@ public final class EmbeddedTrainer implements AutoCloseable {
             return this;
         }
 
-        /** What a non-finite step leads to (default ROLLBACK to a snapshot taken every {@code snapshotEvery} steps). */
+        /**
+         * What a non-finite step leads to (default ROLLBACK to a snapshot taken every {@code snapshotEvery} steps).
+         *
+         * @param recovery      rollback or reset
+         * @param snapshotEvery steps between snapshots, >= 1
+         * @return this builder
+         */
         public Builder recovery(Recovery recovery, int snapshotEvery) {
             if (recovery == null) {
                 throw new IllegalArgumentException("recovery is null");
@@ -246,6 +277,11 @@ public final class EmbeddedTrainer implements AutoCloseable {
         /**
          * Writes checkpoints to {@code file} every {@code everySteps} steps and every {@code everyMillis}
          * milliseconds (0: not by that measure), and once more on close.
+         *
+         * @param file        the checkpoint file
+         * @param everySteps  steps between checkpoints, 0 for none by steps
+         * @param everyMillis milliseconds between checkpoints, 0 for none by time
+         * @return this builder
          */
         public Builder checkpoint(Path file, long everySteps, long everyMillis) {
             if (file == null) {
@@ -261,13 +297,23 @@ public final class EmbeddedTrainer implements AutoCloseable {
             return this;
         }
 
-        /** Whether checkpoints include the learner's sensitivities (default no: weights, state, optimizer). */
+        /**
+         * Whether checkpoints include the learner's sensitivities (default no: weights, state, optimizer).
+         *
+         * @param include whether to include them
+         * @return this builder
+         */
         public Builder checkpointSensitivities(boolean include) {
             this.checkpointSensitivities = include;
             return this;
         }
 
-        /** A hook run after a checkpoint is on disk and before it is renamed into place (fault tests). */
+        /**
+         * A hook run after a checkpoint is on disk and before it is renamed into place (fault tests).
+         *
+         * @param hook run on the writer thread
+         * @return this builder
+         */
         public Builder beforeCheckpointRename(Runnable hook) {
             if (hook == null) {
                 throw new IllegalArgumentException("hook is null");
@@ -276,6 +322,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
             return this;
         }
 
+        /** {@return the runtime, not yet started} */
         public EmbeddedTrainer build() {
             return new EmbeddedTrainer(this);
         }

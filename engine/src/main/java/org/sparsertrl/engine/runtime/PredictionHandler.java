@@ -8,6 +8,8 @@ package org.sparsertrl.engine.runtime;
 public interface PredictionHandler {
 
     /**
+     * Called once per prediction, on the thread that polls.
+     *
      * @param sequence       the sample's sequence number
      * @param enqueuedNanos  when the sample was offered (System.nanoTime)
      * @param predictedNanos when the prediction was made

@@ -43,6 +43,7 @@ public final class RuntimeCounters implements AutoCloseable {
     /** Checkpoint writes that failed (the previous file stays in place). */
     public final AtomicCounter checkpointFailures;
 
+    /** Allocates the counters, all zero, in an arena of their own (released by {@link #close()}). */
     public RuntimeCounters() {
         MemorySegment meta = arena.allocate((long) MAX_COUNTERS * CountersReader.METADATA_LENGTH, 64);
         MemorySegment values = arena.allocate((long) MAX_COUNTERS * CountersReader.COUNTER_LENGTH, 64);
@@ -61,7 +62,7 @@ public final class RuntimeCounters implements AutoCloseable {
         checkpointFailures = manager.newCounter("checkpoint failures");
     }
 
-    /** Every counter as "label: value" lines, for logs and the demo. */
+    /** {@return every counter as "label: value" lines, for logs and the demo} */
     public String describe() {
         StringBuilder out = new StringBuilder();
         manager.forEach((id, label) -> out.append(String.format("  %-36s %,d%n", label, manager.getCounterValue(id))));

@@ -29,26 +29,44 @@ public final class SampleMessages {
     /** A prediction on the output ring. */
     public static final int PREDICTION = 3;
 
+    /** Sample header: the sequence number (long). */
     public static final int SEQUENCE_OFFSET = 0;
+    /** Sample header: when the sample was offered, System.nanoTime (long). */
     public static final int ENQUEUED_OFFSET = 8;
+    /** Sample header: the input length (int). */
     public static final int INPUT_LENGTH_OFFSET = 16;
+    /** Sample header: the target length (int). */
     public static final int TARGET_LENGTH_OFFSET = 20;
+    /** Bytes of a sample's header; the input and the target floats follow. */
     public static final int SAMPLE_HEADER_LENGTH = 24;
 
+    /** Prediction header: when the prediction was made, System.nanoTime (long). */
     public static final int PREDICTED_OFFSET = 16;
+    /** Prediction header: the step's loss (float). */
     public static final int LOSS_OFFSET = 24;
+    /** Prediction header: the output length (int). */
     public static final int OUTPUT_LENGTH_OFFSET = 28;
+    /** Bytes of a prediction's header; the output floats follow. */
     public static final int PREDICTION_HEADER_LENGTH = 32;
 
     private SampleMessages() {
     }
 
-    /** Bytes of a sample message with these lengths. */
+    /**
+     * {@return bytes of a sample message with these lengths}
+     *
+     * @param inputs  floats of the input
+     * @param targets floats of the target
+     */
     public static int sampleLength(int inputs, int targets) {
         return SAMPLE_HEADER_LENGTH + (inputs + targets) * Float.BYTES;
     }
 
-    /** Bytes of a prediction message with this many outputs. */
+    /**
+     * {@return bytes of a prediction message with this many outputs}
+     *
+     * @param outputs floats of the output
+     */
     public static int predictionLength(int outputs) {
         return PREDICTION_HEADER_LENGTH + outputs * Float.BYTES;
     }

@@ -31,12 +31,25 @@ public final class SampleProducer {
         this.inputFull = inputFull;
     }
 
-    /** Offers a sample to learn from; true if it was taken. */
+    /**
+     * Offers a sample to learn from; true if it was taken.
+     *
+     * @param sequence the sample's sequence number
+     * @param input    x_t (length m)
+     * @param target   y*_t (length o)
+     * @return true if the ring took it, false if it was full (counted)
+     */
     public boolean offerTrain(long sequence, float[] input, float[] target) {
         return offer(SampleMessages.TRAIN, sequence, input, target, target.length);
     }
 
-    /** Offers a sample to predict only; true if it was taken. */
+    /**
+     * Offers a sample to predict only; true if it was taken.
+     *
+     * @param sequence the sample's sequence number
+     * @param input    x_t (length m)
+     * @return true if the ring took it, false if it was full (counted)
+     */
     public boolean offerPredict(long sequence, float[] input) {
         return offer(SampleMessages.PREDICT, sequence, input, null, 0);
     }

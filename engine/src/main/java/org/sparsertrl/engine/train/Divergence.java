@@ -19,12 +19,12 @@ public enum Divergence {
         this.quantity = quantity;
     }
 
-    /** The quantity that was not finite, as messages name it: "loss", "hidden state" or "gradient". */
+    /** {@return the quantity that was not finite, as messages name it: "loss", "hidden state" or "gradient"} */
     public String quantity() {
         return quantity;
     }
 
-    /** One line for logs and errors, e.g. {@code non-finite gradient}. */
+    /** {@return one line for logs and errors, e.g. {@code non-finite gradient}} */
     public String message() {
         return "non-finite " + quantity;
     }

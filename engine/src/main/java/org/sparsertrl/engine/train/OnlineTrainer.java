@@ -114,6 +114,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * Removes each connection from unit j to unit i (W_g[i, j] in every gate g) with probability
      * 1 - {@code density}, drawn from the seed, by setting those weights to zero; returns their slab
      * indices, whose gradient every step then zeroes so they stay zero under every optimizer.
+     *
+     * @return the slab indices of the removed weights
      */
     private static int[] prune(RecurrentCell cell, RnnLayout layout, float density, long seed) {
         if (density == 1f) {
@@ -136,7 +138,13 @@ public final class OnlineTrainer implements AutoCloseable {
         return java.util.Arrays.copyOf(out, count);
     }
 
-    /** A builder for a network with {@code n} hidden units, {@code m} inputs and {@code o} outputs. */
+    /**
+     * {@return a builder for a network with {@code n} hidden units, {@code m} inputs and {@code o} outputs}
+     *
+     * @param n hidden units
+     * @param m inputs
+     * @param o outputs
+     */
     public static Builder builder(int n, int m, int o) {
         return new Builder(n, m, o);
     }
@@ -145,6 +153,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * One online training step: forward with {@code input} (length m), loss against {@code target}
      * (length o), gradient from the learner, clipping, optimizer update.
      *
+     * @param input  x_t
+     * @param target y*_t
      * @return the loss {@code 1/2 |y_t - target|^2} of the prediction made before the update
      */
     public float step(float[] input, float[] target) {
@@ -155,6 +165,10 @@ public final class OnlineTrainer implements AutoCloseable {
      * Like {@link #step} but leaves the weights and the optimizer untouched: the hidden state and the
      * sensitivities advance, and the unclipped gradient of this step is readable through
      * {@link #gradient(int)}. Summed over a sequence this is the online gradient with frozen weights.
+     *
+     * @param input  x_t
+     * @param target y*_t
+     * @return the loss of this step
      */
     public float computeGradient(float[] input, float[] target) {
         return advance(input, target, false);
@@ -192,6 +206,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * last step): the hidden state and the learner's sensitivities advance as in {@link #step}, with a
      * zero error, and nothing is learned. Unlike {@link #predict}, the sensitivities stay in step with
      * the hidden state, so a later {@link #step} gets the gradient through this step too. Allocates nothing.
+     *
+     * @param input x_t
      */
     public void observe(float[] input) {
         Arguments.requireFiniteVector("input", input, layout.m(), "m");
@@ -205,7 +221,12 @@ public final class OnlineTrainer implements AutoCloseable {
         learner.step(grad);
     }
 
-    /** Forward only: advances the hidden state with {@code input} and writes y_t into {@code output} (length o). */
+    /**
+     * Forward only: advances the hidden state with {@code input} and writes y_t into {@code output} (length o).
+     *
+     * @param input  x_t
+     * @param output where y_t goes
+     */
     public void predict(float[] input, float[] output) {
         Arguments.requireFiniteVector("input", input, layout.m(), "m");
         requireLength("output", output, layout.o(), "o");
@@ -217,6 +238,10 @@ public final class OnlineTrainer implements AutoCloseable {
     /**
      * Forward and loss without learning (the "frozen" model): advances the hidden state, leaves the
      * weights, sensitivities and optimizer untouched.
+     *
+     * @param input  x_t
+     * @param target y*_t
+     * @return the loss of this step
      */
     public float evaluate(float[] input, float[] target) {
         Arguments.requireFiniteVector("input", input, layout.m(), "m");
@@ -258,6 +283,8 @@ public final class OnlineTrainer implements AutoCloseable {
     /**
      * Copies the weights of {@code source} (same n, m, o) into this model. Hidden state,
      * sensitivities and optimizer moments are left as they are.
+     *
+     * @param source the model to copy from
      */
     public void copyWeightsFrom(OnlineTrainer source) {
         cell.copyParametersFrom(requireSource(source).cell);
@@ -274,12 +301,19 @@ public final class OnlineTrainer implements AutoCloseable {
      * A state block for this trainer: parameters, hidden state, optimizer moments, update count and,
      * if {@code withSensitivities}, the learner's sensitivities. Allocates off-heap memory owned by the
      * returned state (close it); saving into it later allocates nothing.
+     *
+     * @param withSensitivities whether the block holds the learner's sensitivities
+     * @return the state block
      */
     public TrainerState newState(boolean withSensitivities) {
         return new TrainerState(memory.state(), withSensitivities);
     }
 
-    /** Copies this trainer's state into {@code state} (made by {@link #newState} of a trainer like this one). Allocates nothing. */
+    /**
+     * Copies this trainer's state into {@code state} (made by {@link #newState} of a trainer like this one). Allocates nothing.
+     *
+     * @param state where to save
+     */
     public void saveState(TrainerState state) {
         requireFits(state);
         memory.state().save(state.data(), state.includesSensitivities());
@@ -289,6 +323,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * Makes this trainer what it was when {@code state} was saved: parameters, hidden state, optimizer
      * moments, update count, and sensitivities if the state has them (zero otherwise). Clears a
      * divergence. Allocates nothing.
+     *
+     * @param state what {@link #saveState} saved
      */
     public void restoreState(TrainerState state) {
         requireFits(state);
@@ -309,7 +345,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
     }
 
-    /** A copy of every parameter, in the slab layout of {@link RnnLayout} (length {@code layout().size()}). */
+    /** {@return a copy of every parameter, in the slab layout of {@link RnnLayout} (length {@code layout().size()})} */
     public float[] weights() {
         float[] out = new float[layout.size()];
         for (int i = 0; i < out.length; i++) {
@@ -322,6 +358,8 @@ public final class OnlineTrainer implements AutoCloseable {
      * Sets every parameter from {@code values}, in the slab layout of {@link RnnLayout}: length
      * {@code layout().size()}, finite, zero at padding. Checked in full before anything is written.
      * Hidden state, sensitivities and optimizer moments are left as they are.
+     *
+     * @param values every parameter, slab layout
      */
     public void setWeights(float[] values) {
         Arguments.requireFiniteVector("weights", values, layout.size(), "layout size");
@@ -337,7 +375,7 @@ public final class OnlineTrainer implements AutoCloseable {
         }
     }
 
-    /** A copy of the recurrent state s_t: h_t, and for an LSTM h_t then c_t (length {@code cell().stateSize()}). */
+    /** {@return a copy of the recurrent state s_t: h_t, and for an LSTM h_t then c_t (length {@code cell().stateSize()})} */
     public float[] hiddenState() {
         float[] out = new float[cell.stateSize()];
         cell.hidden(out);
@@ -347,6 +385,8 @@ public final class OnlineTrainer implements AutoCloseable {
     /**
      * Sets the recurrent state s_t (length {@code cell().stateSize()}: h_t, then an LSTM's c_t), each
      * value finite and those of h_t in [-1, 1], the range of tanh.
+     *
+     * @param values the new s_t
      */
     public void setHiddenState(float[] values) {
         Arguments.requireFiniteVector("hiddenState", values, cell.stateSize(), "state size");
@@ -358,92 +398,110 @@ public final class OnlineTrainer implements AutoCloseable {
         cell.setState(values);
     }
 
-    /** Copies the hidden state of {@code source} (same n, m, o) into this model. */
+    /**
+     * Copies the hidden state of {@code source} (same n, m, o) into this model.
+     *
+     * @param source the model to copy from
+     */
     public void copyHiddenStateFrom(OnlineTrainer source) {
         cell.copyStateFrom(requireSource(source).cell);
     }
 
+    /** {@return the learning rate in use} */
     public float learningRate() {
         return optimizer.learningRate();
     }
 
-    /** Changes the learning rate from the next step on; must be finite and positive. */
+    /**
+     * Changes the learning rate from the next step on; must be finite and positive.
+     *
+     * @param learningRate the new learning rate
+     */
     public void setLearningRate(float learningRate) {
         optimizer.setLearningRate(learningRate);
     }
 
-    /** Weight updates made so far. */
+    /** {@return weight updates made so far} */
     public long steps() {
         return updates.get(JAVA_LONG, 0);
     }
 
-    /** True after a step that was not finite, until {@link #reset()}. */
+    /** {@return true after a step that was not finite, until {@link #reset()}} */
     public boolean diverged() {
         return divergence != null;
     }
 
-    /** What was not finite at the step that diverged, or null while the trainer has not diverged. */
+    /** {@return what was not finite at the step that diverged, or null while the trainer has not diverged} */
     public Divergence divergence() {
         return divergence;
     }
 
-    /** Norm of the last gradient before clipping (NaN before the first step). */
+    /** {@return norm of the last gradient before clipping (NaN before the first step)} */
     public float lastGradientNorm() {
         return lastGradientNorm;
     }
 
-    /** The last gradient (after clipping) at slab index {@code index}; see {@link RnnLayout}. */
+    /**
+     * {@return the last gradient (after clipping) at slab index {@code index}; see {@link RnnLayout}}
+     *
+     * @param index a slab index
+     */
     public float gradient(int index) {
         Arguments.requireInRange("index", index, 0, layout.size() - 1);
         return grad.getAtIndex(JAVA_FLOAT, index);
     }
 
-    /** Copies the last prediction y_t into {@code out} (length o). */
+    /**
+     * Copies the last prediction y_t into {@code out} (length o).
+     *
+     * @param out where y_t goes
+     */
     public void output(float[] out) {
         requireLength("out", out, layout.o(), "o");
         cell.output(out);
     }
 
+    /** {@return the shape of the parameter slab} */
     public RnnLayout layout() {
         return layout;
     }
 
-    /** How the weights were drawn at {@link Builder#build}, for logs and reports. */
+    /** {@return how the weights were drawn at {@link Builder#build}, for logs and reports} */
     public Initialization initialization() {
         return initialization;
     }
 
-    /** The recurrent cell's kind. */
+    /** {@return the recurrent cell's kind} */
     public CellKind cellKind() {
         return cell.kind();
     }
 
-    /** The learner this trainer was built with. */
+    /** {@return the learner this trainer was built with} */
     public LearnerSpec learnerSpec() {
         return learner.spec();
     }
 
-    /** The optimizer this trainer was built with. */
+    /** {@return the optimizer this trainer was built with} */
     public OptimizerSpec optimizerSpec() {
         return optimizer.spec();
     }
 
-    /** The kernels' name: "vector" or "scalar". */
+    /** {@return the kernels' name: "vector" or "scalar"} */
     public String kernelsName() {
         return kernels.name();
     }
 
-    /** The trainer's parts, for tests, studies and tools; not the training API (see {@link TrainerInspection}). */
+    /** {@return the trainer's parts, for tests, studies and tools; not the training API (see {@link TrainerInspection})} */
     public TrainerInspection inspect() {
         return inspection;
     }
 
-    /** Off-heap bytes this model holds. */
+    /** {@return off-heap bytes this model holds} */
     public long offHeapBytes() {
         return memory.bytes();
     }
 
-    /** Threads the learner may use per step (see {@link Builder#threads}). */
+    /** {@return threads the learner may use per step (see {@link Builder#threads})} */
     public int threads() {
         return pool.threads();
     }
@@ -476,13 +534,23 @@ public final class OnlineTrainer implements AutoCloseable {
             this.o = o;
         }
 
-        /** Seed of the weight initialisation (default 0). */
+        /**
+         * Seed of the weight initialisation (default 0).
+         *
+         * @param seed the seed
+         * @return this builder
+         */
         public Builder seed(long seed) {
             this.seed = seed;
             return this;
         }
 
-        /** The recurrent cell (default vanilla tanh); see {@link CellKind}. */
+        /**
+         * The recurrent cell (default vanilla tanh); see {@link CellKind}.
+         *
+         * @param cell the cell's kind
+         * @return this builder
+         */
         public Builder cell(CellKind cell) {
             if (cell == null) {
                 throw new IllegalArgumentException("cell is null");
@@ -494,6 +562,9 @@ public final class OnlineTrainer implements AutoCloseable {
         /**
          * How the weights are drawn from the seed (default {@code Initialization.gaussian(0.9f)}:
          * W ~ N(0, 0.81 / n), U ~ N(0, 1 / m)); see {@link Initialization}.
+         *
+         * @param init the initialisation
+         * @return this builder
          */
         public Builder initialization(Initialization init) {
             if (init == null) {
@@ -508,6 +579,9 @@ public final class OnlineTrainer implements AutoCloseable {
          * scale set so far (1 by default): Gaussian W ~ N(0, gain^2 / n). It replaces an orthogonal
          * initialisation set before it with a Gaussian one; to scale an orthogonal W, use
          * {@code initialization(Initialization.orthogonal(gain, inputScale))}.
+         *
+         * @param gain the scale of W, finite and > 0
+         * @return this builder
          */
         public Builder recurrentGain(float gain) {
             this.initialization = Initialization.gaussian(gain, initialization.inputScale());
@@ -520,6 +594,8 @@ public final class OnlineTrainer implements AutoCloseable {
          * seed, and stays zero while training (its gradient is zeroed for every learner). SnAp-2 reads
          * its sparsity pattern from these zeros.
          *
+         * @param density the share of connections kept
+         * @return this builder
          * @throws IllegalArgumentException unless 0 &lt; density &lt;= 1
          */
         public Builder weightDensity(float density) {
@@ -530,7 +606,12 @@ public final class OnlineTrainer implements AutoCloseable {
             return this;
         }
 
-        /** The gradient estimator (default full RTRL). */
+        /**
+         * The gradient estimator (default full RTRL).
+         *
+         * @param learner the learner
+         * @return this builder
+         */
         public Builder learner(LearnerSpec learner) {
             if (learner == null) {
                 throw new IllegalArgumentException("learner is null");
@@ -539,7 +620,12 @@ public final class OnlineTrainer implements AutoCloseable {
             return this;
         }
 
-        /** The optimizer (default Adam with learning rate 1e-3). */
+        /**
+         * The optimizer (default Adam with learning rate 1e-3).
+         *
+         * @param optimizer the optimizer
+         * @return this builder
+         */
         public Builder optimizer(OptimizerSpec optimizer) {
             if (optimizer == null) {
                 throw new IllegalArgumentException("optimizer is null");
@@ -548,13 +634,23 @@ public final class OnlineTrainer implements AutoCloseable {
             return this;
         }
 
-        /** Global-norm clipping limit (default: none). */
+        /**
+         * Global-norm clipping limit (default: none).
+         *
+         * @param maxNorm the largest gradient norm, > 0
+         * @return this builder
+         */
         public Builder clipNorm(float maxNorm) {
             this.clipNorm = maxNorm == Float.POSITIVE_INFINITY ? maxNorm : Arguments.requirePositive("clipNorm", maxNorm);
             return this;
         }
 
-        /** The kernels (default {@link KernelProvider#selected()}). */
+        /**
+         * The kernels (default {@link KernelProvider#selected()}).
+         *
+         * @param kernels the kernels
+         * @return this builder
+         */
         public Builder kernels(Kernels kernels) {
             if (kernels == null) {
                 throw new IllegalArgumentException("kernels is null");
@@ -567,13 +663,20 @@ public final class OnlineTrainer implements AutoCloseable {
          * Threads for the sensitivity update, the caller's included (default 1). A fixed pool splits the
          * columns of J; a step too small to pay for the split (below {@link ColumnPool#MIN_WORK_PER_THREAD}
          * multiply-adds per thread) still runs on the calling thread alone. Results do not depend on it.
+         *
+         * @param threads threads per step, >= 1
+         * @return this builder
          */
         public Builder threads(int threads) {
             this.threads = Arguments.requireInRange("threads", threads, 1, 256);
             return this;
         }
 
-        /** Allocates and initialises the model; throws IllegalArgumentException if k exceeds n. */
+        /**
+         * Allocates and initialises the model; throws IllegalArgumentException if k exceeds n.
+         *
+         * @return the trainer, which owns off-heap memory until {@link OnlineTrainer#close()}
+         */
         public OnlineTrainer build() {
             return new OnlineTrainer(this);
         }

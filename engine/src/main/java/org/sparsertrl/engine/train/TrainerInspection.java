@@ -19,22 +19,22 @@ public final class TrainerInspection {
         this.trainer = trainer;
     }
 
-    /** The network: weights by slab index, the state and the per-step coefficients of the last step. */
+    /** {@return the network: weights by slab index, the state and the per-step coefficients of the last step} */
     public RecurrentCell cell() {
         return trainer.cell;
     }
 
-    /** The learner: its sensitivities ({@link Learner#sensitivity}) and, by its class, its sets. */
+    /** {@return the learner: its sensitivities ({@link Learner#sensitivity}) and, by its class, its sets} */
     public Learner learner() {
         return trainer.learner;
     }
 
-    /** The optimizer and its moments. */
+    /** {@return the optimizer and its moments} */
     public Optimizer optimizer() {
         return trainer.optimizer;
     }
 
-    /** The kernels this trainer steps with. */
+    /** {@return the kernels this trainer steps with} */
     public Kernels kernels() {
         return trainer.kernels;
     }

@@ -54,21 +54,22 @@ public final class TrainerState implements AutoCloseable {
         this.data = memory.allocateFloats((total + Float.BYTES - 1) / Float.BYTES).asSlice(0, total);
     }
 
-    /** The state's bytes: what a checkpoint writes and reads back. */
+    /** {@return the state's bytes: what a checkpoint writes and reads back} */
     public MemorySegment data() {
         return data;
     }
 
-    /** Whether the learner's sensitivities are part of the state. */
+    /** {@return whether the learner's sensitivities are part of the state} */
     public boolean includesSensitivities() {
         return sensitivities;
     }
 
+    /** {@return off-heap bytes of the block} */
     public long bytes() {
         return data.byteSize();
     }
 
-    /** The views this state holds, by name and byte size in order, e.g. {@code cell.params:4608 cell.h:64 adam.m:4608 ...}. */
+    /** {@return the views this state holds, by name and byte size in order, e.g. {@code cell.params:4608 cell.h:64 adam.m:4608 ...}} */
     public String manifest() {
         return manifest;
     }
@@ -78,6 +79,8 @@ public final class TrainerState implements AutoCloseable {
      * that is NaN or infinite is, as {@code view[index] = value}, or null if every one is finite. A
      * checkpoint is refused on either side, written or loaded, when this is not null: such a state
      * would only make every later step diverge.
+     *
+     * @return where, as {@code view[index] = value}, or null
      */
     public String firstNonFinite() {
         long at = 0;

@@ -37,6 +37,8 @@ final class CsvSource implements AutoCloseable {
     private final List<String> header;
     private final boolean skipBadRows;
     private final double[] values;
+    private int textColumn = -1;
+    private String text;
     private long line = 1;
     private long skipped;
     private String firstSkip;
@@ -97,6 +99,20 @@ final class CsvSource implements AutoCloseable {
     }
 
     /**
+     * Keeps {@code column} as text instead of parsing it (a key such as a sensor's name), readable by
+     * {@link #text()}; an empty cell there is a bad row. Leave the column out of the mask given to
+     * {@link #next}.
+     */
+    void textColumn(int column) {
+        textColumn = column;
+    }
+
+    /** The current row's cell in the {@link #textColumn}, stripped. */
+    String text() {
+        return text;
+    }
+
+    /**
      * Reads the next usable row; false at the end. Only the columns in {@code used} are parsed (a
      * column nobody asked for may hold text). Rows with the wrong number of fields or a bad cell in
      * a used column throw, or are counted and skipped if so asked.
@@ -127,17 +143,22 @@ final class CsvSource implements AutoCloseable {
         }
     }
 
-    private String parse(String text, boolean[] used) {
+    private String parse(String row, boolean[] used) {
         int column = 0, start = 0;
-        for (int i = 0; i <= text.length(); i++) {
-            if (i < text.length() && text.charAt(i) != ',') {
+        for (int i = 0; i <= row.length(); i++) {
+            if (i < row.length() && row.charAt(i) != ',') {
                 continue;
             }
             if (column >= header.size()) {
                 return "more than the header's " + header.size() + " fields";
             }
-            if (used[column]) {
-                String cell = text.substring(start, i).strip();
+            if (column == textColumn) {
+                text = row.substring(start, i).strip();
+                if (text.isEmpty()) {
+                    return "column '" + header.get(column) + "': empty";
+                }
+            } else if (used[column]) {
+                String cell = row.substring(start, i).strip();
                 double v;
                 try {
                     v = Double.parseDouble(cell);

@@ -2,6 +2,7 @@ package org.sparsertrl.harness.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -46,6 +47,12 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--print-every", defaultValue = "2000", description = "Rows per printed line (default: ${DEFAULT-VALUE}).")
     int printEvery;
 
+    @Option(names = "--key", paramLabel = "COLUMN", description = "The models of a keyed run (train --key): --model is their directory, each row goes to its key's model.")
+    String key;
+
+    @Option(names = "--quiet", description = "Print no header and no periodic lines, only the closing summary.")
+    boolean quiet;
+
     @Option(names = "--skip-bad-rows", description = "Count and skip rows with a wrong number of fields or a cell that is not a finite number.")
     boolean skipBadRows;
 
@@ -58,17 +65,46 @@ public final class PredictCommand implements Callable<Integer> {
         if (save != null && !adapt) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--save needs --adapt (without it the model does not change)");
         }
-        ModelFile saved = ModelFile.read(model);
+        ModelFile saved = ModelFile.read(key == null ? model : TrainCommand.firstKeyModel(model));
         if (inputs != null && !inputs.equals(saved.inputs()) || targets != null && !targets.equals(saved.targets())) {
             throw new IllegalArgumentException(model + " was trained on inputs " + String.join(",", saved.inputs()) + " and targets "
                     + String.join(",", saved.targets()) + "; --inputs/--targets asked for "
                     + (inputs == null ? "(default)" : String.join(",", inputs)) + " and " + (targets == null ? "(default)" : String.join(",", targets)));
         }
+        DataRun.Settings settings = new DataRun.Settings(adapt, printEvery, save, 0, out, null, quiet);
+        if (key != null) {
+            try (CsvSource csv = CsvSource.open(data, skipBadRows)) {
+                if (!quiet) {
+                    printer.printf("predict: one model per '%s' from %s, %s cell, %s, n=%d, inputs %s, targets %s%s%n", key, model,
+                            saved.cell(), saved.learner(), saved.n(), String.join(",", saved.inputs()),
+                            String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");
+                }
+                return DataRun.run(csv, new DataRun.Models() {
+                    @Override
+                    public String keyColumn() {
+                        return key;
+                    }
+
+                    @Override
+                    public DataRun.Model open(String value) throws IOException {
+                        Path file = DataRun.keyFile(model, value);
+                        if (!Files.exists(file)) {
+                            throw new IllegalArgumentException(csv.name() + " line " + csv.line() + ": no model for " + key + " '"
+                                    + value + "' in " + model + " (expected " + file.getFileName() + ")");
+                        }
+                        ModelFile one = ModelFile.read(file);
+                        return new DataRun.Model(value, one.load(file), one);
+                    }
+                }, saved, settings, printer);
+            }
+        }
         try (CsvSource csv = CsvSource.open(data, skipBadRows); OnlineTrainer trainer = saved.load(model)) {
-            printer.printf("predict: %s, %s cell, %s, n=%d, trained on %d rows, inputs %s, targets %s%s%n", model,
-                    trainer.cellKind().label(), trainer.learnerSpec().label(), saved.n(), saved.rows(),
-                    String.join(",", saved.inputs()), String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");
-            return DataRun.run(csv, trainer, saved, new DataRun.Settings(adapt, printEvery, save, 0, out, null), printer);
+            if (!quiet) {
+                printer.printf("predict: %s, %s cell, %s, n=%d, trained on %d rows, inputs %s, targets %s%s%n", model,
+                        trainer.cellKind().label(), trainer.learnerSpec().label(), saved.n(), saved.rows(),
+                        String.join(",", saved.inputs()), String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");
+            }
+            return DataRun.run(csv, TrainCommand.single(trainer, saved), saved, settings, printer);
         }
     }
 }

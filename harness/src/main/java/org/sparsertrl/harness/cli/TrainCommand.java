@@ -2,11 +2,13 @@ package org.sparsertrl.harness.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.task.SineStream;
@@ -75,6 +77,13 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--plot", paramLabel = "FILE", description = "Draw the online loss (mean over each 100 rows) into this PNG.")
     Path plot;
 
+    @Option(names = "--key", paramLabel = "COLUMN", description = {"Train one model per distinct value of this column (text), all in this process;",
+            "--save and --resume then name a directory holding KEY.ckpt and KEY.ckpt.meta per key (the key URL-encoded)."})
+    String key;
+
+    @Option(names = "--quiet", description = "Print no header and no periodic lines, only the closing summary.")
+    boolean quiet;
+
     @Option(names = "--skip-bad-rows", description = "Count and skip rows with a wrong number of fields or a cell that is not a finite number (default: stop with an error).")
     boolean skipBadRows;
 
@@ -85,7 +94,7 @@ public final class TrainCommand implements Callable<Integer> {
             return trainOnData(out);
         }
         for (String option : List.of("--inputs", "--targets", "--normalize", "--save", "--checkpoint-every", "--resume",
-                "--predictions", "--skip-bad-rows", "--plot")) {
+                "--predictions", "--skip-bad-rows", "--plot", "--key")) {
             if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), option + " needs --data");
             }
@@ -98,10 +107,12 @@ public final class TrainCommand implements Callable<Integer> {
         SineStream sine = SineStream.constant(omega, 0.0);
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build()) {
-            out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
-                    trainer.learnerSpec().label(), n,
-                    trainer.optimizerSpec().label(), omega, steps, trainer.kernelsName() + " kernels");
-            out.printf("%10s  %14s%n", "step", "mean loss");
+            if (!quiet) {
+                out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
+                        trainer.learnerSpec().label(), n,
+                        trainer.optimizerSpec().label(), omega, steps, trainer.kernelsName() + " kernels");
+                out.printf("%10s  %14s%n", "step", "mean loss");
+            }
             double window = 0, last = 0;
             int inWindow = 0;
             long start = System.nanoTime();
@@ -116,7 +127,9 @@ public final class TrainCommand implements Callable<Integer> {
                 inWindow++;
                 if (t % printEvery == 0 || t == steps) {
                     last = window / inWindow;
-                    out.printf("%10d  %14.6e%n", t, last);
+                    if (!quiet) {
+                        out.printf("%10d  %14.6e%n", t, last);
+                    }
                     window = 0;
                     inWindow = 0;
                 }
@@ -142,14 +155,22 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new picocli.CommandLine.ParameterException(spec.commandLine(), option + " is for the sine; with --data every row is a step");
             }
         }
+        if (key != null && save != null && Files.isRegularFile(save)) {
+            throw new IllegalArgumentException("--save " + save + ": with --key this is a directory (one model per key), not a file");
+        }
         try (CsvSource csv = CsvSource.open(data, skipBadRows)) {
             ModelFile model;
-            if (resume != null) {
-                model = ModelFile.read(resume);
+            Path first = resume == null ? null : key == null ? resume : firstKeyModel(resume);
+            if (first != null) {
+                model = ModelFile.read(first);
                 requireSameModel(model);
             } else {
                 List<String> t = targets != null ? targets : List.of(csv.header().getLast());
                 List<String> in = inputs != null ? inputs : DataRun.defaultInputs(csv.header(), t);
+                if (key != null) {
+                    in = new ArrayList<>(in);
+                    in.remove(key);
+                }
                 if (in.isEmpty()) {
                     throw new IllegalArgumentException(csv.name() + ": no input columns (the header has only " + String.join(",", csv.header()) + ")");
                 }
@@ -157,14 +178,78 @@ public final class TrainCommand implements Callable<Integer> {
                         learner.learningRate, learner.momentum, learner.clipNorm, List.copyOf(in), List.copyOf(t), normalize,
                         new RunningStats(in.size() + t.size()), 0, 0);
             }
-            try (OnlineTrainer trainer = resume != null ? model.load(resume) : model.newTrainer()) {
-                out.printf("train: %s cell, %s, n=%d, %s, inputs %s, targets %s%s, %s%s%n", trainer.cellKind().label(),
-                        trainer.learnerSpec().label(), model.n(), trainer.optimizerSpec().label(),
-                        String.join(",", model.inputs()), String.join(",", model.targets()),
-                        model.normalize() ? ", normalised" : "", trainer.kernelsName() + " kernels",
-                        resume != null ? ", resumed from " + resume + " after " + model.rows() + " rows" : "");
-                return DataRun.run(csv, trainer, model, new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions, plot), out);
+            DataRun.Settings settings = new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions, plot, quiet);
+            if (key != null) {
+                ModelFile template = model;
+                if (!quiet) {
+                    out.printf("train: one model per '%s', %s cell, %s, n=%d, inputs %s, targets %s%s%s%n", key, template.cell(),
+                            template.learner(), template.n(), String.join(",", template.inputs()), String.join(",", template.targets()),
+                            template.normalize() ? ", normalised" : "", resume != null ? ", resuming the models in " + resume : "");
+                }
+                return DataRun.run(csv, keyedModels(template), template, settings, out);
             }
+            try (OnlineTrainer trainer = resume != null ? model.load(resume) : model.newTrainer()) {
+                if (!quiet) {
+                    out.printf("train: %s cell, %s, n=%d, %s, inputs %s, targets %s%s, %s%s%n", trainer.cellKind().label(),
+                            trainer.learnerSpec().label(), model.n(), trainer.optimizerSpec().label(),
+                            String.join(",", model.inputs()), String.join(",", model.targets()),
+                            model.normalize() ? ", normalised" : "", trainer.kernelsName() + " kernels",
+                            resume != null ? ", resumed from " + resume + " after " + model.rows() + " rows" : "");
+                }
+                return DataRun.run(csv, single(trainer, model), model, settings, out);
+            }
+        }
+    }
+
+    /** A run of one model, whose trainer the caller owns. */
+    static DataRun.Models single(OnlineTrainer trainer, ModelFile model) {
+        return new DataRun.Models() {
+            @Override
+            public String keyColumn() {
+                return null;
+            }
+
+            @Override
+            public DataRun.Model open(String ignored) {
+                return new DataRun.Model("", trainer, model);
+            }
+        };
+    }
+
+    /** One model per key: loaded from the --resume directory if it has the key's files, else new from {@code template}. */
+    private DataRun.Models keyedModels(ModelFile template) {
+        return new DataRun.Models() {
+            @Override
+            public String keyColumn() {
+                return key;
+            }
+
+            @Override
+            public DataRun.Model open(String value) throws IOException {
+                Path saved = resume == null ? null : DataRun.keyFile(resume, value);
+                if (saved != null && Files.exists(saved)) {
+                    ModelFile file = ModelFile.read(saved);
+                    if (!file.withProgress(template.stats(), 0, 0).equals(template.withProgress(template.stats(), 0, 0))) {
+                        throw new IllegalArgumentException(saved + ": another network or other columns than "
+                                + firstKeyModel(resume).getFileName() + " in the same directory");
+                    }
+                    return new DataRun.Model(value, file.load(saved), file);
+                }
+                ModelFile fresh = template.withProgress(new RunningStats(template.inputs().size() + template.targets().size()), 0, 0);
+                return new DataRun.Model(value, fresh.newTrainer(), fresh);
+            }
+        };
+    }
+
+    /** The first model file (by name) in a keyed run's directory; an error if there is none. */
+    static Path firstKeyModel(Path directory) throws IOException {
+        if (!Files.isDirectory(directory)) {
+            throw new IllegalArgumentException(directory + ": with --key, a directory of models (KEY.ckpt per key), and this is "
+                    + (Files.exists(directory) ? "not a directory" : "missing"));
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.filter(f -> DataRun.keyOf(f) != null && Files.isRegularFile(f)).sorted().findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(directory + ": no model files (KEY.ckpt) in it"));
         }
     }
 

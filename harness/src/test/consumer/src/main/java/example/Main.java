@@ -1,17 +1,17 @@
-package org.sparsertrl.harness;
+package example;
 
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
-/** The API example of README.md, verbatim between the markers; ReadmeExampleTest keeps the two equal and runs it. */
-final class ReadmeExample {
+/** The README's usage example, verbatim between the markers (ReadmeExampleTest checks both). */
+public final class Main {
 
-    private ReadmeExample() {
+    private Main() {
     }
 
-    static void run() {
+    public static void main(String[] args) {
         // README-BEGIN
         try (OnlineTrainer trainer = OnlineTrainer.builder(64, 1, 1)      // n hidden, m inputs, o outputs
                 .seed(42)
