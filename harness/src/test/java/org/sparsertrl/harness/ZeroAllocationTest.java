@@ -16,7 +16,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * Property 7: after warm-up, a training step allocates nothing. For every learner at n = 32 (and
- * every optimizer, and every learner of the gated cells at n = 8), the stepping thread's allocated-bytes counter does not move over 10,000 steps.
+ * every optimizer, and every learner of the gated cells at n = 8), the stepping thread's allocated-bytes counter does not move over 10,000 steps;
+ * nor for full RTRL at n = 256 over {@value #LARGE_MEASURED} steps (each about a tenth of a second).
  *
  * <p>Warm-up lasts until the JIT has settled: until {@value #QUIET_WINDOWS} windows of steps in a row
  * allocate nothing and add no JIT compilation time, at most {@value #MAX_WARM_UP} steps. Until C2 has compiled a kernel, its vector
@@ -34,6 +35,11 @@ class ZeroAllocationTest {
     static final int MAX_WARM_UP = 200_000;
     static final int MEASURED = 10_000;
     static final int QUIET_WINDOWS = 5;
+    /** Full RTRL at the paper's largest size, with its own (short) windows: a step there costs ~10^4 of n = 32's. */
+    static final int LARGE_N = 256;
+    static final int LARGE_WINDOW = 4;
+    static final int LARGE_MAX_WARM_UP = 400;
+    static final int LARGE_MEASURED = 20;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -98,6 +104,28 @@ class ZeroAllocationTest {
         delta[1] = THREADS.getThreadAllocatedBytes(worker) - workerBefore;
     }
 
+    /**
+     * Full RTRL at n = 256, where one step takes about a tenth of a second: long loops that the JIT
+     * reaches late (a compilation in the middle of a step) once allocated 192 bytes a step for the
+     * first few hundred steps at this size. Windows of {@value #LARGE_WINDOW} steps, settled after
+     * {@value #QUIET_WINDOWS} quiet ones, then {@value #LARGE_MEASURED} measured steps must allocate nothing.
+     */
+    @Test
+    void fullRtrlAtN256StepsWithoutAllocating() {
+        float[] x = new float[4], y = new float[2], out = new float[2];
+        try (OnlineTrainer trainer = OnlineTrainer.builder(LARGE_N, 4, 2).seed(1).learner(LearnerSpec.full())
+                .kernels(KernelProvider.vector()).build()) {
+            int step = warmUp(trainer, x, y, out, LARGE_WINDOW, LARGE_MAX_WARM_UP);
+            long before = THREADS.getCurrentThreadAllocatedBytes();
+            run(trainer, x, y, out, step, LARGE_MEASURED);
+            long after = THREADS.getCurrentThreadAllocatedBytes();
+            System.out.printf("zero allocation: vanilla full RTRL n=%d warm-up %,d steps, then %,d bytes in %,d steps%n",
+                    LARGE_N, step, after - before, LARGE_MEASURED);
+            assertEquals(0, after - before, "full RTRL at n = " + LARGE_N + " allocated " + (after - before) + " bytes in "
+                    + LARGE_MEASURED + " steps after " + step + " steps of warm-up");
+        }
+    }
+
     @Test
     void everyOptimizerStepsWithoutAllocating() {
         for (OptimizerSpec optimizer : List.of(OptimizerSpec.sgd(1e-3f), OptimizerSpec.sgd(1e-3f, 0.9f),
@@ -115,15 +143,7 @@ class ZeroAllocationTest {
         float[] x = new float[4], y = new float[2], out = new float[2];
         try (OnlineTrainer trainer = builder.seed(1).learner(learner).optimizer(optimizer)
                 .clipNorm(1f).kernels(kernels).build()) {
-            int step = 0, quietWindows = 0;
-            while (quietWindows < QUIET_WINDOWS && step < MAX_WARM_UP) {
-                long compiled = compilationMillis();
-                long start = THREADS.getCurrentThreadAllocatedBytes();
-                run(trainer, x, y, out, step, WARM_UP_WINDOW);
-                boolean quiet = THREADS.getCurrentThreadAllocatedBytes() == start && compilationMillis() == compiled;
-                quietWindows = quiet ? quietWindows + 1 : 0;
-                step += WARM_UP_WINDOW;
-            }
+            int step = warmUp(trainer, x, y, out, WARM_UP_WINDOW, MAX_WARM_UP);
             long before = THREADS.getCurrentThreadAllocatedBytes();
             run(trainer, x, y, out, step, MEASURED);
             long after = THREADS.getCurrentThreadAllocatedBytes();
@@ -134,6 +154,23 @@ class ZeroAllocationTest {
                     + kernels.name() + " kernels allocated " + (after - before) + " bytes in " + MEASURED + " steps after "
                     + step + " steps of warm-up");
         }
+    }
+
+    /**
+     * Steps in windows of {@code window} until {@value #QUIET_WINDOWS} windows in a row allocate nothing
+     * and add no JIT compilation time, or {@code maxSteps} have run; returns the steps taken.
+     */
+    private static int warmUp(OnlineTrainer trainer, float[] x, float[] y, float[] out, int window, int maxSteps) {
+        int step = 0, quietWindows = 0;
+        while (quietWindows < QUIET_WINDOWS && step < maxSteps) {
+            long compiled = compilationMillis();
+            long start = THREADS.getCurrentThreadAllocatedBytes();
+            run(trainer, x, y, out, step, window);
+            boolean quiet = THREADS.getCurrentThreadAllocatedBytes() == start && compilationMillis() == compiled;
+            quietWindows = quiet ? quietWindows + 1 : 0;
+            step += window;
+        }
+        return step;
     }
 
     /** The JIT's total compilation time: a window in which it moves is not yet settled. */

@@ -3,6 +3,7 @@ package org.sparsertrl.engine.runtime;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.HdrHistogram.Histogram;
@@ -78,7 +79,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
         this.checkpoints = b.checkpointFile == null ? null : new CheckpointWriter(b.checkpointFile, trainer,
                 b.checkpointSensitivities, counters, b.beforeRename);
         TrainerAgent agent = new TrainerAgent(trainer, input, output, counters, stepNanos, endToEndNanos, b.recovery,
-                lastGood, b.snapshotEvery, checkpoints, b.checkpointEverySteps, b.checkpointEveryNanos);
+                lastGood, b.snapshotEvery, checkpoints, b.checkpointEverySteps, b.checkpointEveryNanos, b.maxAgeNanos);
         this.runner = new AgentRunner(b.idle, Throwable::printStackTrace, null, agent);
         this.producer = new SampleProducer(input, counters.inputFull);
         this.predictions = new PredictionReader(output, trainer.layout().o());
@@ -159,8 +160,10 @@ public final class EmbeddedTrainer implements AutoCloseable {
 
     /**
      * Stops the agent and writes the last checkpoint (if configured), keeping the counters and
-     * histograms readable; the trainer belongs to the caller again. Idempotent; {@link #close()}
-     * stops too.
+     * histograms readable; the trainer belongs to the caller again. Samples still queued in the input
+     * ring are dropped and counted ({@link RuntimeCounters#droppedAtStop}), so that every sample
+     * accepted before the stop is counted once: trained, predicted, rejected, recovered, dropped as
+     * too old, or dropped here. Idempotent; {@link #close()} stops too.
      */
     public synchronized void stop() {
         if (stopped) {
@@ -169,6 +172,10 @@ public final class EmbeddedTrainer implements AutoCloseable {
         stopped = true;
         if (started) {
             runner.close(); // calls the agent's onClose, which hands over the last checkpoint
+        }
+        // What the agent never took is dropped here, counted, so that every accepted sample is accounted for.
+        for (int read; (read = input.read((type, buffer, index, length) -> { }, Integer.MAX_VALUE)) > 0; ) {
+            counters.droppedAtStop.getAndAddRelease(read);
         }
         if (checkpoints != null) {
             checkpoints.close();
@@ -205,6 +212,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
         private long checkpointEveryNanos;
         private boolean checkpointSensitivities;
         private Runnable beforeRename = () -> { };
+        private long maxAgeNanos;
 
         private Builder(OnlineTrainer trainer) {
             if (trainer == null) {
@@ -319,6 +327,23 @@ public final class EmbeddedTrainer implements AutoCloseable {
                 throw new IllegalArgumentException("hook is null");
             }
             this.beforeRename = hook;
+            return this;
+        }
+
+        /**
+         * Drops samples that waited in the input ring longer than {@code age} (measured from the offer to
+         * the moment the agent takes the sample), counting them in {@link RuntimeCounters#droppedStale},
+         * so that overload degrades by shedding old samples rather than by a growing delay for every
+         * sample. Default: {@link Duration#ZERO}, no limit.
+         *
+         * @param age the maximum age, zero for no limit, at most one day
+         * @return this builder
+         */
+        public Builder maxSampleAge(Duration age) {
+            if (age == null || age.isNegative() || age.compareTo(Duration.ofDays(1)) > 0) {
+                throw new IllegalArgumentException("maxSampleAge = " + age + " must be in [0, 1 day]");
+            }
+            this.maxAgeNanos = age.toNanos();
             return this;
         }
 

@@ -42,6 +42,10 @@ public final class RuntimeCounters implements AutoCloseable {
     public final AtomicCounter checkpointsSkipped;
     /** Checkpoint writes that failed (the previous file stays in place). */
     public final AtomicCounter checkpointFailures;
+    /** Samples dropped untrained because they had waited longer than the runtime's maximum sample age. */
+    public final AtomicCounter droppedStale;
+    /** Samples still in the input ring when the runtime stopped, dropped untrained. */
+    public final AtomicCounter droppedAtStop;
 
     /** Allocates the counters, all zero, in an arena of their own (released by {@link #close()}). */
     public RuntimeCounters() {
@@ -60,6 +64,8 @@ public final class RuntimeCounters implements AutoCloseable {
         checkpointsWritten = manager.newCounter("checkpoints written");
         checkpointsSkipped = manager.newCounter("checkpoints skipped (writer busy)");
         checkpointFailures = manager.newCounter("checkpoint failures");
+        droppedStale = manager.newCounter("samples dropped: older than max age");
+        droppedAtStop = manager.newCounter("samples dropped: queued at stop");
     }
 
     /** {@return every counter as "label: value" lines, for logs and the demo} */

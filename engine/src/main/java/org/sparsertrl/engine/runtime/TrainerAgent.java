@@ -15,7 +15,9 @@ import org.sparsertrl.engine.train.TrainerState;
  * with the configured idle strategy; one thread, no locks, no allocation per sample.
  *
  * <p>A malformed sample (wrong length, NaN or infinity) is rejected and counted before the trainer
- * sees it. A step whose loss, state or gradient is not finite is counted and undone: the trainer
+ * sees it. With a maximum sample age, a well-formed sample that waited longer than that in the ring
+ * is dropped and counted instead of trained: under overload the queue then sheds its oldest work
+ * rather than making every later sample wait longer. A step whose loss, state or gradient is not finite is counted and undone: the trainer
  * goes back to the last good snapshot (taken every {@code snapshotEvery} steps into preallocated
  * memory) or, by configuration, keeps its weights and resets its sensitivities and optimizer.
  * Checkpoints are handed to the {@link CheckpointWriter}'s thread as a copy made here, right after
@@ -41,6 +43,7 @@ final class TrainerAgent implements Agent, MessageHandler {
     private final CheckpointWriter checkpoints;
     private final long checkpointEverySteps;
     private final long checkpointEveryNanos;
+    private final long maxAgeNanos;
     private final int m;
     private final int o;
     private final float[] x;
@@ -52,7 +55,8 @@ final class TrainerAgent implements Agent, MessageHandler {
 
     TrainerAgent(OnlineTrainer trainer, RingBuffer input, RingBuffer output, RuntimeCounters counters,
                  Recorder stepNanos, Recorder endToEndNanos, EmbeddedTrainer.Recovery recovery, TrainerState lastGood,
-                 int snapshotEvery, CheckpointWriter checkpoints, long checkpointEverySteps, long checkpointEveryNanos) {
+                 int snapshotEvery, CheckpointWriter checkpoints, long checkpointEverySteps, long checkpointEveryNanos,
+                 long maxAgeNanos) {
         this.trainer = trainer;
         this.input = input;
         this.output = output;
@@ -66,6 +70,7 @@ final class TrainerAgent implements Agent, MessageHandler {
         this.checkpoints = checkpoints;
         this.checkpointEverySteps = checkpointEverySteps;
         this.checkpointEveryNanos = checkpointEveryNanos;
+        this.maxAgeNanos = maxAgeNanos;
         this.m = trainer.layout().m();
         this.o = trainer.layout().o();
         this.x = new float[m];
@@ -116,6 +121,10 @@ final class TrainerAgent implements Agent, MessageHandler {
         if ((type != SampleMessages.TRAIN && type != SampleMessages.PREDICT) || inputs != m || targets != (train ? o : 0)
                 || length != SampleMessages.sampleLength(inputs, targets)) {
             counters.rejectedLength.incrementRelease();
+            return;
+        }
+        if (maxAgeNanos > 0 && System.nanoTime() - enqueued > maxAgeNanos) {
+            counters.droppedStale.incrementRelease();
             return;
         }
         int at = index + SampleMessages.SAMPLE_HEADER_LENGTH;

@@ -3,6 +3,7 @@ package org.sparsertrl.harness.cli;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 
 import org.HdrHistogram.Histogram;
@@ -57,6 +58,11 @@ public final class EmbeddedCommand implements Callable<Integer> {
                     + "are dropped and counted; at most 86400 (default: ${DEFAULT-VALUE}).")
     double drain;
 
+    @Option(names = "--max-age", defaultValue = "0", paramLabel = "MS",
+            description = "Drop (and count) samples that waited longer than this in the input ring, in milliseconds; "
+                    + "0: no limit, every accepted sample waits its turn (default: ${DEFAULT-VALUE}).")
+    double maxAge;
+
     @Option(names = "--checkpoint", defaultValue = "embedded.ckpt", description = "Checkpoint file (default: ${DEFAULT-VALUE}).")
     Path checkpoint;
 
@@ -86,6 +92,9 @@ public final class EmbeddedCommand implements Callable<Integer> {
         if (!(drain >= 0 && drain <= max)) {
             throw new ParameterException(spec.commandLine(), "--drain = " + drain + " must be in [0, " + (long) max + "] s");
         }
+        if (!(maxAge >= 0 && maxAge <= max * 1000)) {
+            throw new ParameterException(spec.commandLine(), "--max-age = " + maxAge + " must be in [0, " + (long) max * 1000 + "] ms");
+        }
         if (checkpointEvery < 0) {
             throw new ParameterException(spec.commandLine(), "--checkpoint-every = " + checkpointEvery
                     + " must be >= 0 (0: only the checkpoint on shutdown)");
@@ -100,10 +109,12 @@ public final class EmbeddedCommand implements Callable<Integer> {
         }
         try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
                 .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0).build()) {
-            out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; checkpoint %s every %,d steps%n",
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0)
+                     .maxSampleAge(Duration.ofNanos((long) (maxAge * 1e6))).build()) {
+            out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; %s; checkpoint %s every %,d steps%n",
                     trainer.learnerSpec().label(), n, channels, trainer.optimizerSpec().label(),
                     rate == 0 ? "as fast as possible" : String.format("%,d samples/s", rate), duration,
+                    maxAge > 0 ? String.format("samples older than %s ms dropped", maxAge) : "no maximum sample age",
                     checkpoint.toAbsolutePath(), checkpointEvery);
             out.flush();
             if (warmUp > 0) {
@@ -141,13 +152,15 @@ public final class EmbeddedCommand implements Callable<Integer> {
             runtime.stop(); // stops the agent and writes the last checkpoint
             removeHook(hook);
             RuntimeCounters c = runtime.counters();
-            long done = c.steps.get() + c.predictions.get() + c.rejectedLength.get() + c.rejectedNonFinite.get()
-                    + c.nonFiniteRecoveries.get();
-            out.printf("drain: %,d samples still queued after %.1f s were dropped, not trained%n",
-                    Math.max(0, r.accepted() - done), drain);
+            EmbeddedRun.Accounting a = EmbeddedRun.Accounting.of(r, runtime);
+            out.printf("drain: %,d samples still queued after %.1f s were dropped, not trained%n", a.droppedAtStop(), drain);
+            out.println("accounted for: " + a.describe());
             out.println("counters:");
             out.print(c.describe());
             out.flush();
+            if (!a.balanced()) {
+                throw new IllegalStateException("the counters do not account for every sample: " + a.describe());
+            }
             if (c.checkpointsWritten.get() == 0 && c.checkpointFailures.get() > 0) {
                 throw new java.io.IOException("every checkpoint write failed (" + c.checkpointFailures.get()
                         + "); the last: " + runtime.lastCheckpointFailure().getMessage());

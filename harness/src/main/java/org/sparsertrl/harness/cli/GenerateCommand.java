@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = {"Writes a CSV series for trying train --data and predict.",
-                "delay (columns x,y): y_t = x_{t-D}, x_t ~ N(0, 1).",
+                "delay (columns x,y, or x1..xK,y1..yJ): y_t = x_{t-D}, x_t ~ N(0, 1).",
                 "mackey-glass (columns [series,]x,y): y_t = x_{t+H} of the Mackey-Glass equation, its delay tau shifting at --shift-at."})
 public final class GenerateCommand implements Callable<Integer> {
 
@@ -66,6 +66,12 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--delay", defaultValue = "2", description = "D, the steps by which y lags x (default: ${DEFAULT-VALUE}).")
     int delay;
 
+    @Option(names = "--inputs", defaultValue = "1", description = "delay: K independent inputs x1..xK (default: ${DEFAULT-VALUE}: one column x).")
+    int inputs;
+
+    @Option(names = "--targets", defaultValue = "1", description = "delay: J <= K targets, y_j = x_j delayed by D (default: ${DEFAULT-VALUE}: one column y).")
+    int targets;
+
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the inputs (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -84,15 +90,36 @@ public final class GenerateCommand implements Callable<Integer> {
         if (!series.equals("delay")) {
             throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--series = '" + series + "': expected delay or mackey-glass");
         }
+        if (inputs < 1 || targets < 1 || targets > inputs || inputs > 10_000) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--inputs = " + inputs + " and --targets = "
+                    + targets + ": need 1 <= targets <= inputs <= 10000");
+        }
         SplittableRandom random = new SplittableRandom(seed);
-        double[] past = new double[delay];
+        double[][] past = new double[delay][inputs];
+        boolean one = inputs == 1 && targets == 1;
         return write(w -> {
-            w.write("x,y\n");
+            StringBuilder header = new StringBuilder();
+            for (int i = 1; i <= inputs; i++) {
+                header.append(header.isEmpty() ? "" : ",").append(one ? "x" : "x" + i);
+            }
+            for (int j = 1; j <= targets; j++) {
+                header.append(one ? ",y" : ",y" + j);
+            }
+            w.write(header + "\n");
+            StringBuilder row = new StringBuilder();
+            double[] x = new double[inputs];
             for (int t = 0; t < rows; t++) {
-                double x = (float) gaussian(random);
                 int slot = t % delay;
-                w.write(x + "," + past[slot] + "\n");
-                past[slot] = x;
+                row.setLength(0);
+                for (int i = 0; i < inputs; i++) {
+                    x[i] = (float) gaussian(random);
+                    row.append(i == 0 ? "" : ",").append(x[i]);
+                }
+                for (int j = 0; j < targets; j++) {
+                    row.append(',').append(past[slot][j]);
+                }
+                w.write(row.append('\n').toString());
+                System.arraycopy(x, 0, past[slot], 0, inputs);
             }
         });
     }

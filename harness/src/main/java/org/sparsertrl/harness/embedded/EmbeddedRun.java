@@ -5,6 +5,7 @@ import java.util.concurrent.locks.LockSupport;
 
 import org.HdrHistogram.Histogram;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.runtime.RuntimeCounters;
 import org.sparsertrl.engine.runtime.SampleProducer;
 
 /**
@@ -22,6 +23,45 @@ public final class EmbeddedRun {
 
         public double stepsPerSecond() {
             return steps / seconds;
+        }
+    }
+
+    /**
+     * Where every sample a stream offered went, read from the runtime's counters after it stopped:
+     * offered = processed + dropped + refused, each side counted by its own party (the producer loop
+     * counts offers; the agent what it did; the ring's refusals and the drop at stop are counted by the
+     * runtime). Valid for a runtime that ran this one stream.
+     */
+    public record Accounting(long offered, long refused, long trained, long predicted, long rejected, long recovered,
+                             long stale, long droppedAtStop) {
+
+        /** Reads the counters of {@code runtime}, which must be stopped, beside what {@code result} offered. */
+        public static Accounting of(Result result, EmbeddedTrainer runtime) {
+            RuntimeCounters c = runtime.counters();
+            return new Accounting(result.offered(), c.inputFull.get(), c.steps.get(), c.predictions.get(),
+                    c.rejectedLength.get() + c.rejectedNonFinite.get(), c.nonFiniteRecoveries.get(), c.droppedStale.get(),
+                    c.droppedAtStop.get());
+        }
+
+        public long processed() {
+            return trained + predicted + rejected + recovered;
+        }
+
+        public long dropped() {
+            return stale + droppedAtStop;
+        }
+
+        /** True if every offered sample is counted exactly once. */
+        public boolean balanced() {
+            return offered == processed() + dropped() + refused;
+        }
+
+        public String describe() {
+            return String.format("%,d offered = %,d processed (%,d trained, %,d predicted, %,d rejected, %,d recovered)"
+                            + " + %,d dropped (%,d older than the maximum age, %,d queued at stop) + %,d refused (ring full)%s",
+                    offered, processed(), trained, predicted, rejected, recovered, dropped(), stale, droppedAtStop, refused,
+                    balanced() ? "" : String.format("; MISMATCH: %,d samples not accounted for",
+                            offered - processed() - dropped() - refused));
         }
     }
 

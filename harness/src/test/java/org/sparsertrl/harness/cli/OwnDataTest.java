@@ -100,6 +100,20 @@ class OwnDataTest {
     }
 
     @Test
+    void generatedTargetsAreTheirInputsDelayed() throws IOException {
+        Path data = dir.resolve("wide.csv");
+        ok("generate", "--rows", "50", "--inputs", "3", "--targets", "2", "--delay", "2", "--out", data.toString());
+        List<String> lines = Files.readAllLines(data);
+        assertEquals("x1,x2,x3,y1,y2", lines.getFirst());
+        assertEquals(51, lines.size());
+        for (int t = 2; t < 50; t++) {
+            String[] now = lines.get(t + 1).split(","), before = lines.get(t - 1).split(",");
+            assertEquals(before[0], now[3], "y1 at row " + t);
+            assertEquals(before[1], now[4], "y2 at row " + t);
+        }
+    }
+
+    @Test
     void badRowsAreOneLineErrorsNamingLineAndColumn() throws IOException {
         assertError(csv("x,y", "1,2", "3,abc"), "line 3: column 'y': 'abc' is not a number");
         assertError(csv("x,y", "1,2", "NaN,2"), "line 3: column 'x': 'NaN' is not finite");

@@ -42,7 +42,7 @@ class EmbeddedTrainerTest {
     /** Samples the agent is done with: each ends in exactly one of these counters. */
     static long processed(RuntimeCounters c) {
         return c.steps.get() + c.predictions.get() + c.rejectedLength.get() + c.rejectedNonFinite.get()
-                + c.nonFiniteRecoveries.get();
+                + c.nonFiniteRecoveries.get() + c.droppedStale.get();
     }
 
     @Test

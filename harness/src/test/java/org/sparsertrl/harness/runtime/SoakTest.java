@@ -2,6 +2,7 @@ package org.sparsertrl.harness.runtime;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -9,9 +10,11 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.memory.ModelMemory;
+import org.sparsertrl.engine.runtime.Checkpoint;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
 import org.sparsertrl.engine.runtime.RuntimeCounters;
 import org.sparsertrl.engine.runtime.SampleProducer;
@@ -19,12 +22,16 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * One million training steps at n = 32, k = 4, with the producer, the agent and the prediction
- * reader on three threads: every sample accounted for (none lost, none duplicated, none reordered,
- * checked by sequence number), nothing allocated by the agent in the measured million steps, heap
- * and off-heap flat.
+ * reader on three threads and a checkpoint every {@value #CHECKPOINT_EVERY} steps: every sample
+ * accounted for (none lost, none duplicated, none reordered, checked by sequence number), every
+ * checkpoint that came due written or counted as skipped, nothing allocated by the agent in the
+ * measured million steps, the heap flat (used heap after a full collection, before and after the
+ * million steps, within {@value #HEAP_SLACK_BYTES} bytes: a leak of 16 bytes a step would be 16 MB)
+ * and off-heap memory flat.
  *
  * <p>The million measured steps follow a warm-up that lasts until the JIT has settled, because the
  * moment C2 replaces the agent's C1 code depends on the machine (on two busy cores it came after
@@ -40,17 +47,20 @@ class SoakTest {
     static final int QUIET_CHUNKS = 2;
     /** Past this the measurement starts whatever the JIT does; the assertion then decides. */
     static final int MAX_WARM_UP = 2_000_000;
+    static final int CHECKPOINT_EVERY = 100_000;
+    static final long HEAP_SLACK_BYTES = 4L << 20;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private static final CompilationMXBean JIT = ManagementFactory.getCompilationMXBean();
 
     @Test
-    void aMillionStepsEveryOneAccountedFor() throws Exception {
+    void aMillionStepsEveryOneAccountedFor(@TempDir Path dir) throws Exception {
         long offHeapBefore = ModelMemory.liveBytes();
+        Path checkpoint = dir.resolve("soak.ckpt");
         try (OnlineTrainer trainer = OnlineTrainer.builder(32, 1, 1).seed(1)
                 .learner(LearnerSpec.sparse(4, Selection.randomFixed(1))).build();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).build()) {
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, CHECKPOINT_EVERY, 0).build()) {
             runtime.start();
             long offHeapRunning = ModelMemory.liveBytes();
             SampleProducer producer = runtime.producer();
@@ -89,10 +99,12 @@ class SoakTest {
                 jitMillis = nowJit;
             }
             long warmUpSteps = s;
+            long heapBefore = usedHeapAfterGc();
             total.set(warmUpSteps + MEASURED);
             s = offer(producer, s, MEASURED, x, y, refused);
             reader.join(300_000);
             long agentBytes = THREADS.getThreadAllocatedBytes(agent) - bytes;
+            long heapAfter = usedHeapAfterGc();
 
             assertNull(error.get());
             assertEquals(total.get(), expected.get(), "every prediction read, in order");
@@ -104,11 +116,24 @@ class SoakTest {
             assertEquals(0, agentBytes, "the agent allocated in " + MEASURED + " steps after a warm-up of "
                     + warmUpSteps + " steps; warm-up chunks: " + warmUp);
             assertEquals(offHeapRunning, ModelMemory.liveBytes(), "off-heap memory flat while running");
+            assertTrue(heapAfter - heapBefore < HEAP_SLACK_BYTES, "used heap after a full collection grew from "
+                    + heapBefore + " to " + heapAfter + " bytes over the measured steps");
+            runtime.stop(); // writes the checkpoint on shutdown
+            assertEquals(total.get() / CHECKPOINT_EVERY + 1, c.checkpointsWritten.get() + c.checkpointsSkipped.get(),
+                    "every checkpoint that came due (and the one on shutdown) written or counted as skipped");
+            assertEquals(0, c.checkpointFailures.get(), "checkpoint failures");
+            assertTrue(c.checkpointsWritten.get() >= 2, "checkpoints written: " + c.checkpointsWritten.get());
+            try (OnlineTrainer restored = OnlineTrainer.builder(32, 1, 1).seed(1)
+                    .learner(LearnerSpec.sparse(4, Selection.randomFixed(1))).build()) {
+                Checkpoint.load(checkpoint, restored);
+                assertEquals(total.get(), restored.steps(), "the checkpoint on shutdown holds the last step");
+            }
             System.out.printf("soak: %,d warm-up + %,d measured steps; step latency p50 %.1f us, p99 %.1f us, "
-                            + "max %.1f us; %,d offers refused%n", warmUpSteps, MEASURED,
+                            + "max %.1f us; %,d offers refused; heap %+,d bytes; %,d checkpoints written, %,d skipped%n",
+                    warmUpSteps, MEASURED,
                     runtime.stepLatency().getValueAtPercentile(50) / 1e3,
                     runtime.stepLatency().getValueAtPercentile(99) / 1e3, runtime.stepLatency().getMaxValue() / 1e3,
-                    refused[0]);
+                    refused[0], heapAfter - heapBefore, c.checkpointsWritten.get(), c.checkpointsSkipped.get());
         }
         assertEquals(offHeapBefore, ModelMemory.liveBytes(), "off-heap memory released");
     }
@@ -131,6 +156,13 @@ class SoakTest {
         while (expected.get() < sent && error.get() == null && System.nanoTime() < deadline) {
             LockSupport.parkNanos(100_000);
         }
+    }
+
+    /** Used heap after full collections (asked for twice: one may leave work for the next). */
+    private static long usedHeapAfterGc() {
+        System.gc();
+        System.gc();
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
     }
 
     private static long compilationMillis() {
