@@ -195,8 +195,6 @@ public final class Checkpoint {
      * Loads {@code file} into {@code trainer}, which must have the checkpoint's shape, learner and
      * optimizer. Nothing about the trainer changes unless the whole file is valid.
      *
-     * @param file    the checkpoint
-     * @param trainer the trainer to restore
      * @throws CorruptCheckpointException naming the file and saying what is wrong: a directory, not a
      *                                    checkpoint, another version, truncated, trailing bytes, checksum
      *                                    mismatch, shape or learner mismatch, weights not finite
@@ -206,83 +204,134 @@ public final class Checkpoint {
             throw new CorruptCheckpointException(file, "is a directory, not a checkpoint file");
         }
         try (Arena arena = Arena.ofConfined(); FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            long size = channel.size();
-            if (size < MAGIC.length + 4) {
-                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, too short for a header");
+            load(channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena), file.toString(), trainer);
+        }
+    }
+
+    /**
+     * The checkpoint of {@code trainer} as bytes: the same bytes {@link #write} puts in a file, for
+     * stores that keep bytes rather than files (a stream processor's keyed state). {@code scratch}, from
+     * {@code trainer.newState(withSensitivities)} of a trainer like this one, is reused so that a caller
+     * serialising many trainers makes no off-heap allocation per call.
+     *
+     * @throws IllegalStateException if the weights or hidden state are not finite (such a checkpoint is
+     *                               refused, as by {@link #write}), or the checkpoint would pass 2 GiB
+     */
+    public static byte[] toBytes(OnlineTrainer trainer, TrainerState scratch) {
+        trainer.saveState(scratch);
+        String bad = scratch.firstNonFinite();
+        if (bad != null) {
+            throw new IllegalStateException("refusing to serialise a trainer whose state is not finite (" + bad + ")");
+        }
+        MemorySegment data = scratch.data();
+        long steps = data.get(ValueLayout.JAVA_LONG_UNALIGNED, data.byteSize() - Long.BYTES);
+        ByteBuffer head = headerBytes(Header.of(trainer, scratch.includesSensitivities()), scratch.manifest(), steps,
+                data.byteSize());
+        int headLength = head.remaining();
+        long total = headLength + data.byteSize() + Integer.BYTES;
+        if (total > Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("a checkpoint of " + total + " bytes does not fit a byte array; write it to a file");
+        }
+        byte[] out = new byte[(int) total];
+        head.get(out, 0, headLength);
+        MemorySegment bytes = MemorySegment.ofArray(out);
+        MemorySegment.copy(data, 0, bytes, headLength, data.byteSize());
+        CRC32C crc = new CRC32C();
+        crc.update(out, 0, out.length - Integer.BYTES);
+        bytes.set(LITTLE_INT, total - Integer.BYTES, (int) crc.getValue());
+        return out;
+    }
+
+    /**
+     * Loads checkpoint bytes (from {@link #toBytes}, or a checkpoint file's content) into
+     * {@code trainer}, checked as {@link #load(Path, OnlineTrainer)} checks a file; the exception names
+     * the source "checkpoint bytes". Nothing about the trainer changes unless the bytes are valid.
+     */
+    public static void load(byte[] checkpoint, OnlineTrainer trainer) throws CorruptCheckpointException {
+        if (checkpoint == null) {
+            throw new IllegalArgumentException("checkpoint is null");
+        }
+        load(MemorySegment.ofArray(checkpoint), "checkpoint bytes", trainer);
+    }
+
+    private static final ValueLayout.OfInt LITTLE_INT = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static void load(MemorySegment bytes, String source, OnlineTrainer trainer) throws CorruptCheckpointException {
+        long size = bytes.byteSize();
+        if (size < MAGIC.length + 4) {
+            throw new CorruptCheckpointException(source, "truncated: " + size + " bytes, too short for a header");
+        }
+        // The header alone is read through a buffer; the state may be larger than a buffer can view.
+        ByteBuffer b = bytes.asSlice(0, Math.min(size, 128L * 1024)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        byte[] magic = new byte[MAGIC.length];
+        b.get(magic);
+        if (!java.util.Arrays.equals(magic, MAGIC)) {
+            throw new CorruptCheckpointException(source, "not a sparse-rtrl checkpoint (no SRTLCKPT magic)");
+        }
+        int version = b.getInt();
+        if (version != VERSION && version != VERSION_1) {
+            throw new CorruptCheckpointException(source, "version " + version + " is not supported (this build reads "
+                    + VERSION_1 + " and " + VERSION + ")");
+        }
+        if (size < MIN_FILE) {
+            throw new CorruptCheckpointException(source, "truncated: " + size + " bytes, a checkpoint has at least "
+                    + MIN_FILE + " (fixed header, three label lengths, checksum)");
+        }
+        int n = b.getInt(), m = b.getInt(), o = b.getInt(), flags = b.getInt();
+        long steps = b.getLong(), stateLength = b.getLong();
+        String cell = string(b, source, size, 4096), learner = string(b, source, size, 4096),
+                optimizer = string(b, source, size, 4096);
+        String manifest = version == VERSION_1 ? null : string(b, source, size, MAX_MANIFEST);
+        long stateAt = b.position();
+        if (stateLength < 0 || stateLength > size) {
+            throw new CorruptCheckpointException(source, "corrupt header: a state of " + stateLength + " bytes in a file of "
+                    + size);
+        }
+        long expected = stateAt + stateLength + Integer.BYTES;
+        if (size != expected) {
+            throw new CorruptCheckpointException(source, (size < expected ? "truncated: " : "has trailing bytes: ")
+                    + size + " bytes, the header announces " + expected);
+        }
+        CRC32C crc = new CRC32C();
+        update(crc, bytes, 0, size - Integer.BYTES);
+        int stored = bytes.get(LITTLE_INT, size - Integer.BYTES);
+        if (stored != (int) crc.getValue()) {
+            throw new CorruptCheckpointException(source, String.format("checksum mismatch: stored %08x, computed %08x",
+                    stored, (int) crc.getValue()));
+        }
+        Header own = Header.of(trainer, (flags & 1) != 0);
+        if (!cell.equals(own.cell())) {
+            throw new CorruptCheckpointException(source, "cell kind mismatch: the file has '" + cell + "', the trainer '"
+                    + own.cell() + "'");
+        }
+        if (n != own.n() || m != own.m() || o != own.o()) {
+            throw new CorruptCheckpointException(source, "dimension mismatch: the file has n=" + n + ", m=" + m + ", o=" + o
+                    + ", the trainer n=" + own.n() + ", m=" + own.m() + ", o=" + own.o());
+        }
+        if (!learner.equals(own.learner()) || !optimizer.equals(own.optimizer())) {
+            throw new CorruptCheckpointException(source, "learner mismatch: the file has " + learner + " with " + optimizer
+                    + ", the trainer " + own.learner() + " with " + own.optimizer());
+        }
+        try (TrainerState state = trainer.newState(own.sensitivities())) {
+            if (manifest != null && !manifest.equals(state.manifest())) {
+                throw new CorruptCheckpointException(source, "state layout mismatch: " + firstDifference(manifest,
+                        state.manifest()) + " (the file's views: " + manifest + ")");
             }
-            MemorySegment bytes = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            // The header alone is read through a buffer; the state may be larger than a buffer can view.
-            ByteBuffer b = bytes.asSlice(0, Math.min(size, 128L * 1024)).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            byte[] magic = new byte[MAGIC.length];
-            b.get(magic);
-            if (!java.util.Arrays.equals(magic, MAGIC)) {
-                throw new CorruptCheckpointException(file, "not a sparse-rtrl checkpoint (no SRTLCKPT magic)");
+            if (state.bytes() != stateLength) {
+                throw new CorruptCheckpointException(source, "a state of " + stateLength + " bytes, this trainer's has "
+                        + state.bytes());
             }
-            int version = b.getInt();
-            if (version != VERSION && version != VERSION_1) {
-                throw new CorruptCheckpointException(file, "version " + version + " is not supported (this build reads "
-                        + VERSION_1 + " and " + VERSION + ")");
+            MemorySegment.copy(bytes, stateAt, state.data(), 0, stateLength);
+            long savedSteps = state.data().get(ValueLayout.JAVA_LONG_UNALIGNED, stateLength - Long.BYTES);
+            if (savedSteps != steps) {
+                throw new CorruptCheckpointException(source, "update count " + savedSteps + " in the state, " + steps
+                        + " in the header");
             }
-            if (size < MIN_FILE) {
-                throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, a checkpoint has at least "
-                        + MIN_FILE + " (fixed header, three label lengths, checksum)");
+            String bad = state.firstNonFinite();
+            if (bad != null) {
+                throw new CorruptCheckpointException(source, "state not finite: " + bad);
             }
-            int n = b.getInt(), m = b.getInt(), o = b.getInt(), flags = b.getInt();
-            long steps = b.getLong(), stateLength = b.getLong();
-            String cell = string(b, file, size, 4096), learner = string(b, file, size, 4096),
-                    optimizer = string(b, file, size, 4096);
-            String manifest = version == VERSION_1 ? null : string(b, file, size, MAX_MANIFEST);
-            long stateAt = b.position();
-            if (stateLength < 0 || stateLength > size) {
-                throw new CorruptCheckpointException(file, "corrupt header: a state of " + stateLength + " bytes in a file of "
-                        + size);
-            }
-            long expected = stateAt + stateLength + Integer.BYTES;
-            if (size != expected) {
-                throw new CorruptCheckpointException(file, (size < expected ? "truncated: " : "has trailing bytes: ")
-                        + size + " bytes, the header announces " + expected);
-            }
-            CRC32C crc = new CRC32C();
-            update(crc, bytes, 0, size - Integer.BYTES);
-            int stored = bytes.get(ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), size - Integer.BYTES);
-            if (stored != (int) crc.getValue()) {
-                throw new CorruptCheckpointException(file, String.format("checksum mismatch: stored %08x, computed %08x",
-                        stored, (int) crc.getValue()));
-            }
-            Header own = Header.of(trainer, (flags & 1) != 0);
-            if (!cell.equals(own.cell())) {
-                throw new CorruptCheckpointException(file, "cell kind mismatch: the file has '" + cell + "', the trainer '"
-                        + own.cell() + "'");
-            }
-            if (n != own.n() || m != own.m() || o != own.o()) {
-                throw new CorruptCheckpointException(file, "dimension mismatch: the file has n=" + n + ", m=" + m + ", o=" + o
-                        + ", the trainer n=" + own.n() + ", m=" + own.m() + ", o=" + own.o());
-            }
-            if (!learner.equals(own.learner()) || !optimizer.equals(own.optimizer())) {
-                throw new CorruptCheckpointException(file, "learner mismatch: the file has " + learner + " with " + optimizer
-                        + ", the trainer " + own.learner() + " with " + own.optimizer());
-            }
-            try (TrainerState state = trainer.newState(own.sensitivities())) {
-                if (manifest != null && !manifest.equals(state.manifest())) {
-                    throw new CorruptCheckpointException(file, "state layout mismatch: " + firstDifference(manifest,
-                            state.manifest()) + " (the file's views: " + manifest + ")");
-                }
-                if (state.bytes() != stateLength) {
-                    throw new CorruptCheckpointException(file, "a state of " + stateLength + " bytes, this trainer's has "
-                            + state.bytes());
-                }
-                MemorySegment.copy(bytes, stateAt, state.data(), 0, stateLength);
-                long savedSteps = state.data().get(ValueLayout.JAVA_LONG_UNALIGNED, stateLength - Long.BYTES);
-                if (savedSteps != steps) {
-                    throw new CorruptCheckpointException(file, "update count " + savedSteps + " in the state, " + steps
-                            + " in the header");
-                }
-                String bad = state.firstNonFinite();
-                if (bad != null) {
-                    throw new CorruptCheckpointException(file, "state not finite: " + bad);
-                }
-                trainer.restoreState(state);
-            }
+            trainer.restoreState(state);
         }
     }
 
@@ -298,13 +347,13 @@ public final class Checkpoint {
         return "the same views";
     }
 
-    private static String string(ByteBuffer b, Path file, long size, int max) throws CorruptCheckpointException {
+    private static String string(ByteBuffer b, String source, long size, int max) throws CorruptCheckpointException {
         if (b.remaining() < Integer.BYTES) {
-            throw new CorruptCheckpointException(file, "truncated: " + size + " bytes, the header is cut short");
+            throw new CorruptCheckpointException(source, "truncated: " + size + " bytes, the header is cut short");
         }
         int length = b.getInt();
         if (length < 0 || length > max || b.remaining() < length) {
-            throw new CorruptCheckpointException(file, "truncated or corrupt header: a label of " + length + " bytes");
+            throw new CorruptCheckpointException(source, "truncated or corrupt header: a label of " + length + " bytes");
         }
         byte[] bytes = new byte[length];
         b.get(bytes);
@@ -316,7 +365,11 @@ public final class Checkpoint {
         private static final long serialVersionUID = 1L;
 
         CorruptCheckpointException(Path file, String reason) {
-            super(file + ": " + reason);
+            this(file.toString(), reason);
+        }
+
+        CorruptCheckpointException(String source, String reason) {
+            super(source + ": " + reason);
         }
     }
 }

@@ -79,6 +79,33 @@ class CheckpointTest {
     }
 
     @Test
+    void checkpointBytesAreTheFileAndLoadBackExactly(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("model.ckpt");
+        LearnerSpec learner = LearnerSpec.sparse(3, Selection.randomFixed(5));
+        try (OnlineTrainer a = trainer(10, learner); OnlineTrainer b = trainer(10, learner);
+             TrainerState scratch = a.newState(true)) {
+            train(a, 0, 40, null);
+            Checkpoint.write(file, a, true);
+            byte[] bytes = Checkpoint.toBytes(a, scratch);
+            assertArrayEquals(Files.readAllBytes(file), bytes, "toBytes gives the bytes of the file");
+
+            byte[] flipped = bytes.clone();
+            flipped[bytes.length / 2] ^= 0x10;
+            double[] before = EngineProbe.weights(b);
+            Checkpoint.CorruptCheckpointException e = assertThrows(Checkpoint.CorruptCheckpointException.class,
+                    () -> Checkpoint.load(flipped, b));
+            assertTrue(e.getMessage().startsWith("checkpoint bytes: checksum mismatch"), e.getMessage());
+            assertArrayEquals(before, EngineProbe.weights(b), "refused bytes change nothing");
+
+            Checkpoint.load(bytes, b);
+            float[] la = new float[30], lb = new float[30];
+            train(a, 40, 30, la);
+            train(b, 40, 30, lb);
+            assertArrayEquals(la, lb, "loaded bytes with sensitivities continue exactly");
+        }
+    }
+
+    @Test
     void everyBrokenFileIsRefusedWithItsReasonAndChangesNothing(@TempDir Path dir) throws IOException {
         Path good = dir.resolve("good.ckpt");
         try (OnlineTrainer source = trainer(8, LearnerSpec.sparse(2, Selection.randomFixed(1)))) {

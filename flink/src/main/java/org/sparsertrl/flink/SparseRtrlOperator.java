@@ -1,0 +1,394 @@
+package org.sparsertrl.flink;
+
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.sparsertrl.engine.runtime.Checkpoint;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.train.TrainerState;
+
+/**
+ * The keyed operator: one {@link OnlineTrainer} per key, made from a {@link TrainerTemplate} on the
+ * key's first sample, stepped on each of its samples (train or predict-only by the sample's kind);
+ * it emits a {@link Prediction} with the loss for each.
+ *
+ * <pre>{@code
+ * TrainerTemplate template = TrainerTemplate.builder(32, 4, 1).learner("sparse-4").seed(7).build();
+ * SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(samples,
+ *         SparseRtrlOperator.builder(template).maxLiveTrainers(2_000).build());
+ * DataStream<Rejected> rejected = predictions.getSideOutput(SparseRtrlOperator.REJECTED);
+ * }</pre>
+ *
+ * <p><b>State.</b> A key's trainer (weights, hidden state, optimizer moments, sensitivities, update
+ * count) lives in Flink keyed state as {@link TrainerBytes}: the engine's checkpoint behind a format
+ * byte. The off-heap trainers are a cache in front of it, at most {@code maxLiveTrainers} per parallel
+ * instance: the least recently used is written back to keyed state and closed to make room, and every
+ * trainer changed since the last Flink checkpoint is written back when a checkpoint or savepoint is
+ * taken, before the state backend snapshots. A restore (after a failure, or at another parallelism:
+ * keyed state moves with its key groups) starts with an empty cache and reloads each key on its next
+ * sample, so the results are those of an uninterrupted run, bit for bit, for every learner whose
+ * checkpoint holds its whole state (not the random-resampled path selection: its generator is not
+ * part of the engine's state). An optional state TTL drops the stored trainer of a key that has not
+ * been written for that long; its clock starts at the last write-back (eviction or checkpoint).
+ *
+ * <p><b>Malformed samples</b> ({@link TrainerTemplate#problemWith}: wrong lengths, NaN or infinite
+ * values) go to the {@link #REJECTED} side output with the reason, before the key's trainer is even
+ * looked up: they never touch its state.
+ *
+ * <p><b>Divergence.</b> A step that is not finite makes no update (the engine's rule); the operator
+ * then applies the engine's recovery policy ({@link EmbeddedTrainer.Recovery}) to that key alone and
+ * counts it. ROLLBACK restores the key's last good snapshot, taken every {@code snapshotEvery} updates
+ * into a second keyed value (the key's initial model if it has none yet); RESET keeps the weights and
+ * zeroes hidden state, sensitivities and optimizer moments (the initial model if the weights
+ * themselves are no longer finite). Snapshots are taken at update counts, never at wall-clock times,
+ * so recovery is as reproducible as the steps.
+ *
+ * <p><b>Metrics</b> (the operator's metric group): counters {@code steps}, {@code predictions},
+ * {@code rejectedSamples}, {@code divergences}, {@code evictions}; gauge {@code liveTrainers};
+ * histogram {@code stepLatencyNanos} (the engine call alone, over the last 10,000 samples).
+ */
+public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
+        implements OneInputStreamOperator<Sample, Prediction>, BoundedOneInput {
+
+    private static final long serialVersionUID = 1L;
+
+    /** Samples refused before they reached a trainer, with the reason. */
+    public static final OutputTag<Rejected> REJECTED = new OutputTag<>("rejected", TypeInformation.of(Rejected.class));
+
+    /** Each key's final stored trainer at the end of a bounded input, if {@link Builder#emitFinalStates} asked. */
+    public static final OutputTag<KeyState> FINAL_STATES = new OutputTag<>("final-states", TypeInformation.of(KeyState.class));
+
+    /** The operator's uid as {@link #apply} sets it: savepoints find the keyed state by it. */
+    public static final String UID = "sparse-rtrl-trainers";
+
+    private final TrainerTemplate template;
+    private final int maxLiveTrainers;
+    private final Duration stateTtl;
+    private final EmbeddedTrainer.Recovery recovery;
+    private final int snapshotEvery;
+    private final boolean emitFinalStates;
+
+    private transient ValueStateDescriptor<byte[]> storedDescriptor;
+    private transient ValueState<byte[]> stored;
+    private transient ValueState<byte[]> lastGood;
+    private transient LinkedHashMap<String, Live> live;
+    private transient TrainerState scratch;
+    private transient Counter steps;
+    private transient Counter predictions;
+    private transient Counter rejected;
+    private transient Counter divergences;
+    private transient Counter evictions;
+    private transient Histogram stepLatency;
+
+    /** A cached trainer, and whether it changed since it was last written to keyed state. */
+    private static final class Live {
+        OnlineTrainer trainer;
+        boolean dirty;
+
+        Live(OnlineTrainer trainer, boolean dirty) {
+            this.trainer = trainer;
+            this.dirty = dirty;
+        }
+    }
+
+    private SparseRtrlOperator(Builder b) {
+        this.template = b.template;
+        this.maxLiveTrainers = b.maxLiveTrainers;
+        this.stateTtl = b.stateTtl;
+        this.recovery = b.recovery;
+        this.snapshotEvery = b.snapshotEvery;
+        this.emitFinalStates = b.emitFinalStates;
+    }
+
+    public static Builder builder(TrainerTemplate template) {
+        return new Builder(template);
+    }
+
+    /**
+     * Keys {@code samples} by {@link Sample#key()} and runs {@code operator} on them, with the uid
+     * {@link #UID} (a job that applies the operator twice must give the second another uid).
+     */
+    public static SingleOutputStreamOperator<Prediction> apply(DataStream<Sample> samples, SparseRtrlOperator operator) {
+        return samples.keyBy(Sample::key, Types.STRING)
+                .transform("sparse-rtrl " + operator.template, TypeInformation.of(Prediction.class), operator)
+                .uid(UID);
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        storedDescriptor = descriptor("trainer");
+        stored = getPartitionedState(storedDescriptor);
+        if (recovery == EmbeddedTrainer.Recovery.ROLLBACK) {
+            lastGood = getPartitionedState(descriptor("last-good"));
+        }
+        live = new LinkedHashMap<>(16, 0.75f, true);
+        steps = getMetricGroup().counter("steps");
+        predictions = getMetricGroup().counter("predictions");
+        rejected = getMetricGroup().counter("rejectedSamples");
+        divergences = getMetricGroup().counter("divergences");
+        evictions = getMetricGroup().counter("evictions");
+        getMetricGroup().gauge("liveTrainers", () -> live.size());
+        stepLatency = getMetricGroup().histogram("stepLatencyNanos", new DescriptiveStatisticsHistogram(10_000));
+    }
+
+    private ValueStateDescriptor<byte[]> descriptor(String name) {
+        ValueStateDescriptor<byte[]> d = new ValueStateDescriptor<>(name, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
+        if (stateTtl != null) {
+            d.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
+                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                    .build());
+        }
+        return d;
+    }
+
+    @Override
+    public void processElement(StreamRecord<Sample> element) throws Exception {
+        Sample sample = element.getValue();
+        String problem = template.problemWith(sample);
+        if (problem != null) {
+            rejected.inc();
+            output.collect(REJECTED, new StreamRecord<>(new Rejected(sample, problem), element.getTimestamp()));
+            return;
+        }
+        String key = sample.key();
+        Live entry = trainerFor(key);
+        OnlineTrainer trainer = entry.trainer;
+        float[] out = new float[template.o()];
+        float loss = Float.NaN;
+        long start = System.nanoTime();
+        if (sample.train()) {
+            loss = trainer.step(sample.input(), sample.target());
+        } else if (sample.target().length > 0) {
+            loss = trainer.evaluate(sample.input(), sample.target());
+        } else {
+            trainer.predict(sample.input(), out);
+        }
+        stepLatency.update(System.nanoTime() - start);
+        trainer.output(out);
+        entry.dirty = true;
+        boolean diverged = trainer.diverged();
+        if (diverged) {
+            divergences.inc();
+            recover(key, entry);
+        } else if (sample.train()) {
+            steps.inc();
+            if (lastGood != null && trainer.steps() % snapshotEvery == 0) {
+                lastGood.update(TrainerBytes.save(trainer, scratch));
+            }
+        } else {
+            predictions.inc();
+        }
+        output.collect(element.replace(new Prediction(key, sample.time(), out, loss, entry.trainer.steps(), diverged)));
+    }
+
+    /** The key's live trainer: cached, or loaded from keyed state, or new from the template. */
+    private Live trainerFor(String key) throws Exception {
+        Live entry = live.get(key);
+        if (entry != null) {
+            return entry;
+        }
+        if (live.size() >= maxLiveTrainers) {
+            evictEldest(key);
+        }
+        byte[] bytes = stored.value();
+        OnlineTrainer trainer = load(key, bytes);
+        if (scratch == null) {
+            scratch = trainer.newState(true);
+        }
+        entry = new Live(trainer, bytes == null);
+        live.put(key, entry);
+        return entry;
+    }
+
+    /** A trainer for {@code key}, from its stored bytes if any; closes it again if they do not load. */
+    private OnlineTrainer load(String key, byte[] bytes) {
+        OnlineTrainer trainer = template.create(key);
+        if (bytes != null) {
+            try {
+                TrainerBytes.load(bytes, trainer);
+            } catch (Checkpoint.CorruptCheckpointException | RuntimeException e) {
+                trainer.close();
+                throw new IllegalStateException("key '" + key + "': its stored trainer does not load: " + e.getMessage(), e);
+            }
+        }
+        return trainer;
+    }
+
+    private void evictEldest(String currentKey) {
+        Iterator<Map.Entry<String, Live>> eldest = live.entrySet().iterator();
+        Map.Entry<String, Live> e = eldest.next();
+        eldest.remove();
+        if (e.getValue().dirty) {
+            setCurrentKey(e.getKey());
+            try {
+                stored.update(TrainerBytes.save(e.getValue().trainer, scratch));
+            } catch (java.io.IOException ex) {
+                throw new java.io.UncheckedIOException(ex);
+            } finally {
+                setCurrentKey(currentKey);
+            }
+        }
+        e.getValue().trainer.close();
+        evictions.inc();
+    }
+
+    private void recover(String key, Live entry) throws Exception {
+        OnlineTrainer trainer = entry.trainer;
+        if (recovery == EmbeddedTrainer.Recovery.ROLLBACK) {
+            byte[] good = lastGood.value();
+            if (good != null) {
+                TrainerBytes.load(good, trainer);
+                return;
+            }
+        } else {
+            trainer.reset();
+            trainer.resetOptimizer();
+            if (allFinite(trainer.weights())) {
+                return;
+            }
+        }
+        trainer.close();
+        entry.trainer = template.create(key);
+    }
+
+    private static boolean allFinite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Writes every trainer changed since the last write-back into keyed state, so the snapshot holds it. */
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        writeBack();
+    }
+
+    private void writeBack() throws Exception {
+        Object current = getCurrentKey();
+        for (Map.Entry<String, Live> e : live.entrySet()) {
+            Live entry = e.getValue();
+            if (entry.dirty) {
+                setCurrentKey(e.getKey());
+                stored.update(TrainerBytes.save(entry.trainer, scratch));
+                entry.dirty = false;
+            }
+        }
+        if (current != null) {
+            setCurrentKey(current);
+        }
+    }
+
+    @Override
+    public void endInput() throws Exception {
+        writeBack();
+        if (emitFinalStates) {
+            getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
+                    storedDescriptor, (key, state) -> output.collect(FINAL_STATES,
+                            new StreamRecord<>(new KeyState((String) key, state.value()))));
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        if (live != null) {
+            for (Live entry : live.values()) {
+                entry.trainer.close();
+            }
+            live.clear();
+        }
+        if (scratch != null) {
+            scratch.close();
+            scratch = null;
+        }
+        super.close();
+    }
+
+    /** The operator's choices; each setter checks its argument at once. */
+    public static final class Builder {
+        private final TrainerTemplate template;
+        private int maxLiveTrainers = 1_024;
+        private Duration stateTtl;
+        private EmbeddedTrainer.Recovery recovery = EmbeddedTrainer.Recovery.ROLLBACK;
+        private int snapshotEvery = 1_000;
+        private boolean emitFinalStates;
+
+        private Builder(TrainerTemplate template) {
+            if (template == null) {
+                throw new IllegalArgumentException("template is null");
+            }
+            this.template = template;
+        }
+
+        /** Off-heap trainers kept per parallel instance (default 1,024); the least recently used is written back and closed. */
+        public Builder maxLiveTrainers(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxLiveTrainers = " + max + " must be >= 1");
+            }
+            this.maxLiveTrainers = max;
+            return this;
+        }
+
+        /** Drop a key's stored trainer once it has not been written for {@code ttl} (default: never). */
+        public Builder stateTtl(Duration ttl) {
+            if (ttl == null || ttl.isNegative() || ttl.isZero()) {
+                throw new IllegalArgumentException("stateTtl = " + ttl + " must be a positive duration");
+            }
+            this.stateTtl = ttl;
+            return this;
+        }
+
+        /**
+         * What a non-finite step leads to (default ROLLBACK to a snapshot taken every 1,000 updates): the
+         * engine's policy, applied to the key that diverged (see the class comment).
+         */
+        public Builder recovery(EmbeddedTrainer.Recovery recovery, int snapshotEvery) {
+            if (recovery == null) {
+                throw new IllegalArgumentException("recovery is null");
+            }
+            if (snapshotEvery < 1) {
+                throw new IllegalArgumentException("snapshotEvery = " + snapshotEvery + " must be >= 1");
+            }
+            this.recovery = recovery;
+            this.snapshotEvery = snapshotEvery;
+            return this;
+        }
+
+        /** At the end of a bounded input, emit every key's stored trainer to {@link #FINAL_STATES} (default false). */
+        public Builder emitFinalStates(boolean emit) {
+            this.emitFinalStates = emit;
+            return this;
+        }
+
+        public SparseRtrlOperator build() {
+            return new SparseRtrlOperator(this);
+        }
+    }
+}

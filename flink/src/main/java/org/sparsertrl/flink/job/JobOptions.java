@@ -1,0 +1,123 @@
+package org.sparsertrl.flink.job;
+
+import java.time.Duration;
+import java.util.Locale;
+
+import org.apache.flink.util.ParameterTool;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+import org.sparsertrl.flink.SparseRtrlOperator;
+import org.sparsertrl.flink.TrainerTemplate;
+
+/**
+ * The options of the example job and the demo, read with Flink's ParameterTool ({@code --name value}).
+ * Every option has a default; a bad value throws IllegalArgumentException naming the option and value.
+ *
+ * <pre>
+ *   --m 2 --o 1                    inputs and targets per CSV row (required by the job: they split a row)
+ *   --n 32 --learner sparse-4      hidden units; learner by its compact name (LearnerSpec.parse)
+ *   --optimizer adam --lr 0.001    adam | sgd | rmsprop; learning rate
+ *   --seed 0                       the template's seed; each key's seed is derived from it
+ *   --max-live-trainers 1024       off-heap trainers per parallel instance (LRU, written back on eviction)
+ *   --state-ttl-minutes 0          drop a key's state after this long without a write (0: never)
+ *   --recovery rollback            rollback | reset, after a step that is not finite
+ *   --snapshot-every 1000          updates between a key's rollback snapshots
+ *   --checkpoint-ms 10000          Flink checkpoint interval (0: off)
+ *   --parallelism 0                the operator's parallelism (0: the environment's default)
+ * </pre>
+ */
+public final class JobOptions {
+
+    final ParameterTool params;
+
+    JobOptions(String[] args) {
+        this.params = ParameterTool.fromArgs(args);
+    }
+
+    String string(String name, String fallback) {
+        return params.get(name, fallback);
+    }
+
+    boolean has(String name) {
+        return params.has(name);
+    }
+
+    int integer(String name, int fallback, int min) {
+        long v = longValue(name, fallback, min);
+        if (v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--" + name + " = " + v + " must be <= " + Integer.MAX_VALUE);
+        }
+        return (int) v;
+    }
+
+    long longValue(String name, long fallback, long min) {
+        String value = params.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            long v = Long.parseLong(value.trim());
+            if (v < min) {
+                throw new IllegalArgumentException("--" + name + " = " + value + " must be >= " + min);
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " = '" + value + "' is not an integer");
+        }
+    }
+
+    float real(String name, float fallback) {
+        String value = params.get(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Float.parseFloat(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + name + " = '" + value + "' is not a number");
+        }
+    }
+
+    int m() {
+        return integer("m", 2, 1);
+    }
+
+    int o() {
+        return integer("o", 1, 1);
+    }
+
+    /** The template these options describe (checked by building one trainer). */
+    TrainerTemplate template() {
+        String optimizer = string("optimizer", "adam").toUpperCase(Locale.ROOT);
+        TrainerTemplate.Optimizer kind;
+        try {
+            kind = TrainerTemplate.Optimizer.valueOf(optimizer);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--optimizer = '" + string("optimizer", "") + "': expected adam, sgd or rmsprop");
+        }
+        return TrainerTemplate.builder(integer("n", 32, 1), m(), o())
+                .learner(string("learner", "sparse-4"))
+                .optimizer(kind, real("lr", 1e-3f))
+                .seed(longValue("seed", 0, Long.MIN_VALUE))
+                .build();
+    }
+
+    /** The operator these options describe. */
+    SparseRtrlOperator operator(boolean emitFinalStates) {
+        String recovery = string("recovery", "rollback").toUpperCase(Locale.ROOT);
+        EmbeddedTrainer.Recovery policy;
+        try {
+            policy = EmbeddedTrainer.Recovery.valueOf(recovery);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--recovery = '" + string("recovery", "") + "': expected rollback or reset");
+        }
+        SparseRtrlOperator.Builder b = SparseRtrlOperator.builder(template())
+                .maxLiveTrainers(integer("max-live-trainers", 1_024, 1))
+                .recovery(policy, integer("snapshot-every", 1_000, 1))
+                .emitFinalStates(emitFinalStates);
+        int ttl = integer("state-ttl-minutes", 0, 0);
+        if (ttl > 0) {
+            b.stateTtl(Duration.ofMinutes(ttl));
+        }
+        return b.build();
+    }
+}

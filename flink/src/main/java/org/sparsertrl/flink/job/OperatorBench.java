@@ -1,0 +1,197 @@
+package org.sparsertrl.flink.job;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.datagen.source.DataGeneratorSource;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.train.TrainerState;
+import org.sparsertrl.flink.GeneratedSamples;
+import org.sparsertrl.flink.Prediction;
+import org.sparsertrl.flink.Sample;
+import org.sparsertrl.flink.SparseRtrlOperator;
+import org.sparsertrl.flink.TrainerBytes;
+import org.sparsertrl.flink.TrainerTemplate;
+
+/**
+ * {@code ./rtrl flink-bench}: samples per second through the keyed operator on an embedded MiniCluster,
+ * against the bare engine's step rate on one thread, with the state bytes per key and the checkpoints'
+ * size and duration. Prints a Markdown table.
+ *
+ * <p>Protocol (ours): a generated stream ({@link GeneratedSamples}, every key in turn, all samples
+ * training) from one unthrottled source, the operator at the given parallelism, one sink that counts.
+ * The rate is taken at the sink from the 10 %-th prediction to the last, so start-up and the first
+ * trainers' creation are left out; checkpoints every {@code --checkpoint-ms} into the file system stay
+ * in. "Per slot" is the rate divided by the parallelism; the ratio compares it to the bare engine
+ * stepping one trainer on the same kind of samples for {@code --bare-seconds} after as long a warm-up,
+ * measured just before each run (on a shared machine the engine's own rate drifts with the load).
+ *
+ * <pre>
+ *   --keys 100,10000 --parallelism 1,2   the grid
+ *   --samples 200000                     samples per run (at least 4 per key)
+ *   --checkpoint-ms 5000 --bare-seconds 3
+ *   and the job's options (JobOptions): --n 32 --m 2 --o 1 --learner sparse-4 --max-live-trainers 1024 ...
+ * </pre>
+ */
+public final class OperatorBench {
+
+    private OperatorBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        JobOptions options = new JobOptions(args);
+        TrainerTemplate template = options.template();
+        int[] keyCounts = list(options, "keys", "100,10000");
+        int[] parallelisms = list(options, "parallelism", "1,2");
+        long samples = options.longValue("samples", 200_000, 1);
+        long checkpointMillis = options.longValue("checkpoint-ms", 5_000, 1);
+        double bareSeconds = options.real("bare-seconds", 3f);
+        Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-bench");
+
+        System.out.printf("flink-bench: %s; at most %s live trainers per instance; checkpoints every %d ms%n",
+                template, options.string("max-live-trainers", "1024"), checkpointMillis);
+        long stateBytes = stateBytesPerKey(template);
+        System.out.printf("stored trainer: %,d bytes per key%n", stateBytes);
+
+        List<String> rows = new ArrayList<>();
+        for (int keys : keyCounts) {
+            for (int parallelism : parallelisms) {
+                // Measured next to each run: on a shared machine the engine's rate drifts with the load.
+                double bare = bareRate(template, bareSeconds);
+                long steps = Math.max(4, samples / keys);
+                long count = steps * keys;
+                StreamExecutionEnvironment env = environment(tmp.resolve(keys + "-" + parallelism), checkpointMillis);
+                DataStream<Sample> source = env.fromSource(new DataGeneratorSource<>(
+                                new GeneratedSamples(keys, template.m(), template.o(), 0), count, TypeInformation.of(Sample.class)),
+                        WatermarkStrategy.noWatermarks(), "generated").setParallelism(1);
+                SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(source, options.operator(false));
+                predictions.setParallelism(parallelism);
+                predictions.transform("count", Types.VOID, new CountingSink(count)).setParallelism(1);
+                CountingSink.reset();
+                LocalRun.Result r = LocalRun.run(env, parallelism);
+                double rate = CountingSink.rate();
+                double perSlot = rate / parallelism;
+                String row = String.format("| %,d | %d | %,d | %,.0f | %,.0f | %,.0f | %.0f %% | %d | %s | %,d ms |",
+                        keys, parallelism, count, rate, perSlot, bare, 100 * perSlot / bare, r.checkpoints(),
+                        FlinkDemo.bytes(r.meanStateBytes()), r.meanCheckpointMillis());
+                System.out.println(row);
+                rows.add(row);
+            }
+        }
+        FlinkDemo.deleteTree(tmp); // the checkpoints: up to gigabytes with many keys
+        System.out.println();
+        System.out.printf("stored trainer: %,d bytes per key (a key past its first rollback snapshot stores it twice)%n%n",
+                stateBytes);
+        System.out.println("| keys | parallelism | samples | samples/s | per slot | bare engine steps/s | per slot / bare | "
+                + "checkpoints | checkpoint size (mean) | checkpoint duration (mean) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private static StreamExecutionEnvironment environment(Path dir, long checkpointMillis) {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, dir.toUri().toString());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.enableCheckpointing(checkpointMillis);
+        return env;
+    }
+
+    /** Steps per second of one trainer on the generated samples of one key, after a warm-up as long as the run. */
+    static double bareRate(TrainerTemplate template, double seconds) {
+        GeneratedSamples generated = new GeneratedSamples(1, template.m(), template.o(), 0);
+        Sample[] ring = new Sample[1_000];
+        for (int i = 0; i < ring.length; i++) {
+            ring[i] = generated.sample(i);
+        }
+        try (OnlineTrainer trainer = template.create(GeneratedSamples.key(0))) {
+            double rate = 0;
+            for (int round = 0; round < 2; round++) {
+                long steps = 0;
+                long start = System.nanoTime();
+                long end = start + (long) (seconds * 1e9);
+                long now;
+                do {
+                    for (int i = 0; i < 100; i++) {
+                        Sample s = ring[(int) (steps++ % ring.length)];
+                        trainer.step(s.input(), s.target());
+                    }
+                    now = System.nanoTime();
+                } while (now < end);
+                rate = steps / ((now - start) / 1e9);
+            }
+            return rate;
+        }
+    }
+
+    /** The stored size of one key's trainer after some steps (the size does not depend on the values). */
+    static long stateBytesPerKey(TrainerTemplate template) {
+        try (OnlineTrainer trainer = template.create(GeneratedSamples.key(0)); TrainerState scratch = trainer.newState(true)) {
+            return TrainerBytes.save(trainer, scratch).length;
+        }
+    }
+
+    private static int[] list(JobOptions options, String name, String fallback) {
+        String[] parts = options.string(name, fallback).split(",");
+        int[] values = new int[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            try {
+                values[i] = Integer.parseInt(parts[i].strip());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--" + name + " = '" + options.string(name, "") + "': expected integers, comma separated");
+            }
+            if (values[i] < 1) {
+                throw new IllegalArgumentException("--" + name + " = '" + options.string(name, "") + "': each must be >= 1");
+            }
+        }
+        return values;
+    }
+
+    /** Counts predictions and notes when the 10 %-th and the last arrived (the bench runs in this JVM). */
+    static final class CountingSink extends AbstractStreamOperator<Void> implements OneInputStreamOperator<Prediction, Void> {
+        private static final long serialVersionUID = 1L;
+        private static volatile long from;
+        private static volatile long to;
+        private static volatile long counted;
+        private final long expected;
+        private transient long seen;
+
+        CountingSink(long expected) {
+            this.expected = expected;
+        }
+
+        static void reset() {
+            from = 0;
+            to = 0;
+            counted = 0;
+        }
+
+        static double rate() {
+            return counted / ((to - from) / 1e9);
+        }
+
+        @Override
+        public void processElement(StreamRecord<Prediction> element) {
+            seen++;
+            if (seen == expected / 10) {
+                from = System.nanoTime();
+            } else if (seen == expected) {
+                to = System.nanoTime();
+                counted = expected - expected / 10;
+            }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.sparsertrl.flink;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.engine.runtime.EmbeddedTrainer;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Flink's failure model against the bare engine: 1,000 keys through the operator with a trainer cache
+ * far smaller than the keys (so trainers are evicted and reloaded all the time), checkpoints every
+ * 200 ms; (a) a failure injected after a completed checkpoint, (b) a stop with a savepoint at
+ * parallelism 2 and restores at 1 and at 4. Every emitted prediction (loss, output, update count) and
+ * every key's final stored trainer must equal the uninterrupted run's, bit for bit, and every sample's
+ * prediction must reach the test's transactional sink exactly once.
+ */
+class RecoveryTest {
+
+    static final int KEYS = 1_000;
+    static final int STEPS = 24;
+    static final long COUNT = (long) KEYS * STEPS;
+    static final double RATE = 20_000;
+    static final TrainerTemplate TEMPLATE = TrainerTemplate.builder(8, 2, 1).learner("sparse-2").seed(11).build();
+    static final GeneratedSamples SAMPLES = new GeneratedSamples(KEYS, 2, 1, 8);
+
+    @RegisterExtension
+    static final MiniClusterExtension CLUSTER = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
+
+    static Reference reference;
+
+    @BeforeAll
+    static void uninterruptedRun() {
+        List<Sample> all = new ArrayList<>();
+        for (long i = 0; i < COUNT; i++) {
+            all.add(SAMPLES.sample(i));
+        }
+        reference = Reference.run(TEMPLATE, all, EmbeddedTrainer.Recovery.ROLLBACK, 1_000);
+    }
+
+    /** The job: generated samples, an optional failure injector, the operator, two transactional sinks. */
+    static void pipeline(StreamExecutionEnvironment env, int parallelism, String run, FailOnce failure) {
+        DataStream<Sample> samples = FlinkJobs.generated(env, SAMPLES, COUNT, RATE);
+        if (failure != null) {
+            samples = samples.map(failure).setParallelism(1).uid("fail-once");
+        }
+        SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(samples,
+                SparseRtrlOperator.builder(TEMPLATE).maxLiveTrainers(100).emitFinalStates(true).build());
+        predictions.setParallelism(parallelism);
+        ExactlyOnceCollector.collect(predictions, run, "predictions", Prediction.class);
+        ExactlyOnceCollector.collect(predictions.getSideOutput(SparseRtrlOperator.FINAL_STATES), run + "/final",
+                "final", KeyState.class);
+    }
+
+    @Test
+    void aFailureAfterACheckpointRecoversBitForBit(@TempDir Path dir) throws Exception {
+        StreamExecutionEnvironment env = FlinkJobs.environment(dir, 200, null);
+        FailOnce failure = new FailOnce(COUNT / 2);
+        pipeline(env, 2, "failure", failure);
+        env.execute("failure recovery");
+
+        assertTrue(FailOnce.FAILED.get(), "the failure was injected (after a completed checkpoint)");
+        reference.assertSamePredictions(ExactlyOnceCollector.committed("failure"));
+        reference.assertSameFinalStates(ExactlyOnceCollector.committed("failure/final"));
+    }
+
+    @Test
+    void aSavepointAtParallelism2RestoresAt1AndAt4BitForBit(@TempDir Path dir) throws Exception {
+        StreamExecutionEnvironment first = FlinkJobs.environment(dir, 200, null);
+        pipeline(first, 2, "p2", null);
+        JobClient job = first.executeAsync("until the savepoint");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (ExactlyOnceCollector.count("p2") < COUNT / 4 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        String savepoint = job.stopWithSavepoint(false, dir.resolve("savepoints").toUri().toString(),
+                SavepointFormatType.CANONICAL).get(60, TimeUnit.SECONDS);
+        int before = ExactlyOnceCollector.count("p2");
+        assertTrue(before >= COUNT / 4 && before < COUNT, "stopped mid-stream, after " + before + " predictions");
+
+        for (int parallelism : new int[] {1, 4}) {
+            StreamExecutionEnvironment restored = FlinkJobs.environment(dir.resolve("p" + parallelism), 200, savepoint);
+            pipeline(restored, parallelism, "p2-then-" + parallelism, null);
+            restored.execute("restored at parallelism " + parallelism);
+            reference.assertSamePredictions(ExactlyOnceCollector.committed("p2", "p2-then-" + parallelism));
+            reference.assertSameFinalStates(ExactlyOnceCollector.committed("p2-then-" + parallelism + "/final"));
+        }
+    }
+
+    /** Throws once, at the {@code after}-th sample or later, once a checkpoint has completed. */
+    static final class FailOnce extends RichMapFunction<Sample, Sample> implements CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
+        private final long after;
+        private long seen;
+
+        FailOnce(long after) {
+            this.after = after;
+        }
+
+        @Override
+        public Sample map(Sample sample) {
+            if (++seen >= after && CHECKPOINTED.get() && !FAILED.getAndSet(true)) {
+                throw new IllegalStateException("injected failure at sample " + seen);
+            }
+            return sample;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            CHECKPOINTED.set(true);
+        }
+    }
+}
