@@ -11,6 +11,10 @@ import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.transformer.HeadSelection;
+import org.sparsertrl.engine.transformer.HeadStatistic;
+import org.sparsertrl.engine.transformer.HeadTransport;
+import org.sparsertrl.engine.transformer.OnlineTransformer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -115,18 +119,9 @@ class ZeroAllocationTest {
         float[] x = new float[4], y = new float[2], out = new float[2];
         try (OnlineTrainer trainer = builder.seed(1).learner(learner).optimizer(optimizer)
                 .clipNorm(1f).kernels(kernels).build()) {
-            int step = 0, quietWindows = 0;
-            while (quietWindows < QUIET_WINDOWS && step < MAX_WARM_UP) {
-                long compiled = compilationMillis();
-                long start = THREADS.getCurrentThreadAllocatedBytes();
-                run(trainer, x, y, out, step, WARM_UP_WINDOW);
-                boolean quiet = THREADS.getCurrentThreadAllocatedBytes() == start && compilationMillis() == compiled;
-                quietWindows = quiet ? quietWindows + 1 : 0;
-                step += WARM_UP_WINDOW;
-            }
-            long before = THREADS.getCurrentThreadAllocatedBytes();
-            run(trainer, x, y, out, step, MEASURED);
-            long after = THREADS.getCurrentThreadAllocatedBytes();
+            long[] result = settleThenMeasure((from, count) -> run(trainer, x, y, out, from, count), WARM_UP_WINDOW,
+                    MAX_WARM_UP, MEASURED);
+            long step = result[0], before = 0, after = result[1];
             String cell = trainer.inspect().cell().kind().label();
             System.out.printf("zero allocation: %-7s %-32s %-22s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
                     cell, learner.label(), optimizer.label(), kernels.name(), step, after - before, MEASURED);
@@ -134,6 +129,82 @@ class ZeroAllocationTest {
                     + kernels.name() + " kernels allocated " + (after - before) + " bytes in " + MEASURED + " steps after "
                     + step + " steps of warm-up");
         }
+    }
+
+    /**
+     * The online transformer: dense transport, s = 1/2 at random, s = 0, and the top rule (which ranks
+     * heads and re-chooses them every 50 steps), each stepping, evaluating, predicting and observing.
+     */
+    @Test
+    void theTransformerStepsWithoutAllocating() {
+        List<HeadTransport> transports = List.of(HeadTransport.dense(), HeadTransport.sparse(0.5, HeadSelection.randomFixed(3)),
+                HeadTransport.sparse(0, HeadSelection.randomFixed(3)),
+                HeadTransport.sparse(1.0 / 3, HeadSelection.top(HeadStatistic.SPECIALISATION, 50)));
+        for (Kernels kernels : List.of(KernelProvider.vector(), KernelProvider.scalar())) {
+            for (HeadTransport transport : transports) {
+                if (kernels == KernelProvider.scalar() && !transport.everyHead()) {
+                    continue; // the scalar kernels once, dense: the transport code is the same for both
+                }
+                float[] x = new float[2], y = new float[1], out = new float[1];
+                try (OnlineTransformer model = OnlineTransformer.builder(2, 1).dModel(6).heads(6).context(4).mlpRatio(2).seed(1)
+                        .transport(transport).clipNorm(1f).kernels(kernels).build()) {
+                    long[] result = settleThenMeasure((from, count) -> runTransformer(model, x, y, out, from, count),
+                            TRANSFORMER_WINDOW, TRANSFORMER_MAX_WARM_UP, TRANSFORMER_MEASURED);
+                    long step = result[0], before = 0, after = result[1];
+                    System.out.printf("zero allocation: transformer %-36s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
+                            transport.label(), kernels.name(), step, after - before, TRANSFORMER_MEASURED);
+                    assertEquals(0, after - before, "transformer " + transport.label() + " on " + kernels.name()
+                            + " kernels allocated " + (after - before) + " bytes in " + TRANSFORMER_MEASURED + " steps after "
+                            + step + " steps of warm-up");
+                }
+            }
+        }
+    }
+
+    /** A transformer step (here d_model 6, 6 heads, a window of 4) costs several vanilla steps at n = 32: shorter windows, the same rule. */
+    static final int TRANSFORMER_WINDOW = 500;
+    static final int TRANSFORMER_MAX_WARM_UP = 40_000;
+    static final int TRANSFORMER_MEASURED = 2_000;
+
+    private static void runTransformer(OnlineTransformer model, float[] x, float[] y, float[] out, int from, int count) {
+        for (int t = from; t < from + count; t++) {
+            x[0] = (float) Math.sin(0.1 * t);
+            x[1] = (float) Math.cos(0.3 * t);
+            y[0] = (float) Math.sin(0.1 * (t + 1));
+            model.step(x, y);
+            if (t % 7 == 0) {
+                model.predict(x, out);
+                model.evaluate(x, y);
+            }
+            if (t % 5 == 0) {
+                model.observe(x);
+            }
+        }
+    }
+
+    /** Steps {@code count} steps from step {@code from}; called once per window, so the call itself allocates nothing per step. */
+    private interface Window {
+        void run(int from, int count);
+    }
+
+    /**
+     * Runs windows until {@value #QUIET_WINDOWS} in a row allocate nothing and compile nothing (at most
+     * {@code maxWarmUp} steps), then one measured window of {@code measured} steps: returns the warm-up
+     * steps and the bytes the measured window allocated.
+     */
+    private static long[] settleThenMeasure(Window window, int size, int maxWarmUp, int measured) {
+        int step = 0, quietWindows = 0;
+        while (quietWindows < QUIET_WINDOWS && step < maxWarmUp) {
+            long compiled = compilationMillis();
+            long start = THREADS.getCurrentThreadAllocatedBytes();
+            window.run(step, size);
+            boolean quiet = THREADS.getCurrentThreadAllocatedBytes() == start && compilationMillis() == compiled;
+            quietWindows = quiet ? quietWindows + 1 : 0;
+            step += size;
+        }
+        long before = THREADS.getCurrentThreadAllocatedBytes();
+        window.run(step, measured);
+        return new long[] {step, THREADS.getCurrentThreadAllocatedBytes() - before};
     }
 
     /** The JIT's total compilation time: a window in which it moves is not yet settled. */
