@@ -13,6 +13,9 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.engine.transformer.HeadSelection;
+import org.sparsertrl.engine.transformer.HeadTransport;
+import org.sparsertrl.engine.transformer.OnlineTransformer;
 import org.sparsertrl.harness.oracle.EngineProbe;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -141,6 +144,32 @@ class InvalidArgumentTest {
         expect("units = [0, 5] must be distinct units in [0, n = 3)",
                 () -> OnlineTrainer.builder(3, M, O).learner(LearnerSpec.subset(new int[] {0, 5})).build());
         assertEquals(live, ModelMemory.liveBytes(), "a failed build must release what it allocated");
+    }
+
+    @Test
+    void badTransformerShapesNameTheOption() {
+        long live = ModelMemory.liveBytes();
+        expect("heads = 5 does not divide dModel = 24", () -> OnlineTransformer.builder(1, 1).heads(5).build());
+        expect("heads = 6 does not divide dModel = 16", () -> OnlineTransformer.builder(1, 1).dModel(16).build());
+        expect("headFraction = 0.25 is not a multiple of 1/heads = 1/6 (s H = 1.5 heads)", () -> OnlineTransformer
+                .builder(1, 1).transport(HeadTransport.sparse(0.25, HeadSelection.randomFixed(1))).build());
+        expect("headFraction = 1.5 must be in [0, 1]", () -> HeadTransport.sparse(1.5, HeadSelection.randomFixed(1)));
+        expect("context = 0 is out of range [1, 4096]", () -> OnlineTransformer.builder(1, 1).context(0));
+        expect("context = -3 is out of range [1, 4096]", () -> OnlineTransformer.builder(1, 1).context(-3));
+        expect("heads = 0 is out of range [1, 4096]", () -> OnlineTransformer.builder(1, 1).heads(0));
+        expect("every = 0 must be >= 1", () -> HeadSelection.resampled(0, 1));
+        expect("heads[1] lists 2 heads, expected headFraction x heads = 3", () -> OnlineTransformer.builder(1, 1)
+                .transport(HeadTransport.sparse(0.5, HeadSelection.explicit(new int[][] {{0, 1, 2}, {3, 4}}))).build());
+        expect("heads[0] = [0, 0, 2] must list distinct heads in [0, 5]", () -> OnlineTransformer.builder(1, 1)
+                .transport(HeadTransport.sparse(0.5, HeadSelection.explicit(new int[][] {{0, 0, 2}, {3, 4, 5}}))).build());
+        assertEquals(live, ModelMemory.liveBytes(), "a failed build must release what it allocated");
+        try (OnlineTransformer model = OnlineTransformer.builder(2, 1).context(3).build()) {
+            float[] before = model.weights();
+            expect("input has length 1, expected inputs = 2", () -> model.step(new float[1], new float[1]));
+            expect("target[0] = NaN is not finite", () -> model.step(new float[2], new float[] {Float.NaN}));
+            assertArrayEquals(before, model.weights(), "a rejected step changes nothing");
+            assertEquals(0, model.filled(), "a rejected step does not enter the window");
+        }
     }
 
     private static void expect(String message, Executable call) {

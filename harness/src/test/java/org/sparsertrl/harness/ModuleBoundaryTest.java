@@ -30,11 +30,12 @@ class ModuleBoundaryTest {
             exported.add(e.source());
         }
         assertEquals(new TreeSet<>(Set.of("org.sparsertrl.engine.cell", "org.sparsertrl.engine.learn",
-                "org.sparsertrl.engine.optim", "org.sparsertrl.engine.train", "org.sparsertrl.engine.runtime")), exported);
+                "org.sparsertrl.engine.optim", "org.sparsertrl.engine.train", "org.sparsertrl.engine.runtime",
+                "org.sparsertrl.engine.transformer")), exported);
         Set<String> internal = new TreeSet<>(descriptor.packages());
         internal.removeAll(exported);
         assertEquals(new TreeSet<>(Set.of("org.sparsertrl.engine", "org.sparsertrl.engine.kernel",
-                "org.sparsertrl.engine.memory")), internal);
+                "org.sparsertrl.engine.memory", "org.sparsertrl.engine.transformer.kernel")), internal);
         assertTrue(descriptor.opens().isEmpty() && !descriptor.isOpen(), "the engine opens nothing to reflection");
     }
 }

@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
-            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, alignment, subset, bci, baselines, scope, lstm (default: all)."})
+            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, alignment, subset, bci, baselines, scope, lstm, transformer (default: all)."})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Spec
@@ -259,6 +259,52 @@ public final class ReproduceCommand implements Callable<Integer> {
             description = "Two NWB files, session A then session B: the bci study decodes them instead of the synthetic recording.")
     java.nio.file.Path[] nwb;
 
+    @Option(names = "--tf-task", description = "Transformer study: task whose table carries the claims: product, delay or sine (default: delay).")
+    String tfTask;
+
+    @Option(names = "--tf-d-model", description = "Transformer study: width of the residual stream (default: 24).")
+    Integer tfDModel;
+
+    @Option(names = "--tf-heads", description = "Transformer study: attention heads per layer, dividing --tf-d-model (default: 6).")
+    Integer tfHeads;
+
+    @Option(names = "--tf-layers", description = "Transformer study: layers (default: 2).")
+    Integer tfLayers;
+
+    @Option(names = "--tf-context", description = "Transformer study: T, the steps of the sliding window (default: 8 quick, 32 full).")
+    Integer tfContext;
+
+    @Option(names = "--tf-fractions", split = ",", paramLabel = "S",
+            description = "Transformer study: fractions s of each layer's heads that transport to earlier steps, as 0, 1/6, 0.5, ...; each a multiple of 1/heads below 1 (dense always runs; default: 0,1/6,1/3,1/2).")
+    List<String> tfFractions;
+
+    @Option(names = "--tf-specialised-fraction", paramLabel = "S", description = "Transformer study: s of the most- and least-specialised-heads runs (default: 1/2).")
+    String tfSpecialisedFraction;
+
+    @Option(names = "--tf-seeds", description = "Transformer study: evaluation seeds (default: 3 quick, 10 full).")
+    Integer tfSeeds;
+
+    @Option(names = "--tf-tuning-seeds", description = "Transformer study: tuning seeds (default: 1 quick, 2 full).")
+    Integer tfTuningSeeds;
+
+    @Option(names = "--tf-pretrain-steps", description = "Transformer study: dense pre-training steps on regime A (default: 1500 quick, 8000 full).")
+    Integer tfPretrainSteps;
+
+    @Option(names = "--tf-adapt-steps", description = "Transformer study: adaptation window on regime B (default: 300 quick, 2000 full).")
+    Integer tfAdaptSteps;
+
+    @Option(names = "--tf-rates", split = ",", description = "Transformer study: Adam learning rates tried for each method.")
+    float[] tfRates;
+
+    @Option(names = "--tf-pretrain-lr", description = "Transformer study: Adam learning rate of pre-training (default: 1e-3).")
+    Float tfPretrainRate;
+
+    @Option(names = "--tf-resample-every", description = "Transformer study: steps between random draws of the kept heads; 0 draws them once (default: 0).")
+    Integer tfResampleEvery;
+
+    @Option(names = "--tf-borderline", description = "Transformer study: \"borderline\" margin, a fraction of dense's mean loss (default: 0.1).")
+    Double tfBorderline;
+
     @Override
     public Integer call() throws IOException, InterruptedException {
         PrintWriter console = spec.commandLine().getOut();
@@ -449,6 +495,23 @@ public final class ReproduceCommand implements Callable<Integer> {
             set(lstmN, b::lstmN);
             set(bciN, b::bciN);
             set(nwb == null ? null : List.of(nwb), b::nwb);
+            set(tfTask == null ? null : parseTfTask(tfTask), b::tfTask);
+            set(tfDModel, b::tfDModel);
+            set(tfHeads, b::tfHeads);
+            set(tfLayers, b::tfLayers);
+            set(tfContext, b::tfContext);
+            set(tfFractions == null ? null : tfFractions.stream().mapToDouble(v -> fraction("--tf-fractions", v)).toArray(),
+                    b::tfFractions);
+            set(tfSpecialisedFraction == null ? null : fraction("--tf-specialised-fraction", tfSpecialisedFraction),
+                    b::tfSpecialisedFraction);
+            set(tfSeeds, b::tfSeeds);
+            set(tfTuningSeeds, b::tfTuningSeeds);
+            set(tfPretrainSteps, b::tfPretrainSteps);
+            set(tfAdaptSteps, b::tfAdaptSteps);
+            set(tfRates, b::tfRates);
+            set(tfPretrainRate, b::tfPretrainRate);
+            set(tfResampleEvery, b::tfResampleEvery);
+            set(tfBorderline, b::tfBorderline);
             boolean custom = spec.commandLine().getParseResult().matchedOptions().stream()
                     .anyMatch(o -> !NEUTRAL.contains(o.longestName()));
             return b.mode(custom ? base.mode() + "+custom" : base.mode()).build();
@@ -470,6 +533,26 @@ public final class ReproduceCommand implements Callable<Integer> {
                 checkSpread("--bci-gain-spread", bciGainSpread, c.gainSpread()),
                 checkSpread("--bci-baseline-spread", bciBaselineSpread, c.baselineSpread()),
                 checkSpread("--bci-walk", bciWalk, c.walkPerBin()));
+    }
+
+    private static Cell.Task parseTfTask(String name) {
+        try {
+            return Cell.Task.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--tf-task = " + name + " must be product, delay or sine");
+        }
+    }
+
+    /** {@code 0.5}, {@code 1/2} or {@code 0}: a number or a quotient of two whole numbers. */
+    static double fraction(String option, String text) {
+        String t = text.trim();
+        try {
+            int slash = t.indexOf('/');
+            return slash < 0 ? Double.parseDouble(t)
+                    : Integer.parseInt(t.substring(0, slash).trim()) / (double) Integer.parseInt(t.substring(slash + 1).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " = " + text + " must be a number such as 0.5 or a fraction such as 1/2");
+        }
     }
 
     private static double checkFraction(String option, Double value, double fallback) {
@@ -513,7 +596,10 @@ public final class ReproduceCommand implements Callable<Integer> {
                  "pretrainWindow", "adaptSteps", "omegaBefore", "omegaAfter", "productLagBefore", "productLagAfter",
                  "delayLagBefore", "delayLagAfter", "lorenzN", "rhoBefore", "rhoAfter", "refreshEvery", "spectralSteps",
                  "spectralEvery", "rfloTau", "scopeN", "scopeLength", "scopeSequences", "lstmN", "bciN", "recurrentGain",
-                 "inputScale", "tuneUpTo", "lorenzDt", "lorenzSubsteps", "lorenzBurnIn", "alignSizes", "alignBurnIn", "alignSteps", "alignEvery", "alignMaxK" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+                 "inputScale", "tuneUpTo", "lorenzDt", "lorenzSubsteps", "lorenzBurnIn", "alignSizes", "alignBurnIn", "alignSteps", "alignEvery", "alignMaxK",
+                 "tfDModel", "tfHeads", "tfLayers", "tfContext", "tfFractions", "tfSpecialisedFraction", "tfSeeds", "tfTuningSeeds",
+                 "tfPretrainSteps", "tfAdaptSteps", "tfRates", "tfResampleEvery", "tfBorderline" -> "--" + field.replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+            case "tfPretrainRate" -> "--tf-pretrain-lr";
             default -> null;
         };
         if (flag == null) {

@@ -41,8 +41,7 @@ public final class ReportWriter {
                 }
             }
         }
-        md.append("\nNot measured by this command: sparse gradient transport over transformer heads. The primate BCI ")
-                .append("figure is set beside a synthetic recording unless NWB files are given.\n\n");
+        md.append("\nThe primate BCI figure is set beside a synthetic recording unless NWB files are given.\n\n");
         md.append(GUESSES);
         md.append("## Protocol\n\n");
         md.append("Only the paper's abstract is public, so the protocol is ours: each value below is a named default ")

@@ -61,6 +61,26 @@ public final class ExperimentRunner {
      */
     public record Tuning(float rate, float[] grid, double[] loss, double[] damage, boolean withinDamage, int seedsUsed,
                          int from) {
+
+        /**
+         * The rule: the lowest finite loss among the rates whose damage is at most {@code maxDamage};
+         * when none is, the least damaging rate (flagged by {@code withinDamage} false).
+         */
+        static Tuning choose(float[] grid, double[] loss, double[] damage, double maxDamage, int seedsUsed) {
+            int best = -1, leastDamage = -1;
+            for (int i = 0; i < grid.length; i++) {
+                boolean finite = Double.isFinite(loss[i]) && Double.isFinite(damage[i]);
+                if (finite && damage[i] <= maxDamage && (best < 0 || loss[i] < loss[best])) {
+                    best = i;
+                }
+                if (finite && (leastDamage < 0 || damage[i] < damage[leastDamage])) {
+                    leastDamage = i;
+                }
+            }
+            boolean within = best >= 0;
+            int chosen = within ? best : leastDamage >= 0 ? leastDamage : 0;
+            return new Tuning(grid[chosen], grid, loss, damage, within, seedsUsed, 0);
+        }
     }
 
     public ExperimentRunner(Protocol protocol) {
@@ -147,19 +167,7 @@ public final class ExperimentRunner {
             loss[i] = cells.isEmpty() ? Double.NaN : shifted / cells.size();
             damage[i] = cells.isEmpty() ? Double.NaN : still / frozen;
         }
-        int best = -1, leastDamage = -1;
-        for (int i = 0; i < grid.length; i++) {
-            boolean finite = Double.isFinite(loss[i]) && Double.isFinite(damage[i]);
-            if (finite && damage[i] <= p.maxDamage() && (best < 0 || loss[i] < loss[best])) {
-                best = i;
-            }
-            if (finite && (leastDamage < 0 || damage[i] < damage[leastDamage])) {
-                leastDamage = i;
-            }
-        }
-        boolean within = best >= 0;
-        int chosen = within ? best : leastDamage >= 0 ? leastDamage : 0;
-        return new Tuning(grid[chosen], grid, loss, damage, within, cells.size(), 0);
+        return Tuning.choose(grid, loss, damage, p.maxDamage(), cells.size());
     }
 
     /** The largest size at most tuneUpTo among the protocol's sizes (or tuneUpTo itself), whose rate larger sizes scale. */

@@ -84,6 +84,25 @@ import org.sparsertrl.harness.task.InputDistribution;
  * @param bciN             hidden units of the BCI decoder
  * @param bci              the synthetic recording and its drift between sessions (bin width also for NWB files)
  * @param nwb              two NWB files, session A then session B, to use instead of the synthetic recording; or empty
+ * @param tfTask           transformer study: the task whose table carries the claims (the other two run beside it);
+ *                         delay by default, the task on which, in the quick run, readout-only and s = 0 fall clearly
+ *                         short of dense transport (the product task does not separate them within its window)
+ * @param tfDModel         transformer study: width of the residual stream
+ * @param tfHeads          transformer study: attention heads per layer (dividing tfDModel)
+ * @param tfLayers         transformer study: pre-norm blocks of attention and MLP
+ * @param tfContext        transformer study: T, the steps of the sliding window
+ * @param tfFractions      transformer study: the fractions s of each layer's heads that transport gradient to earlier
+ *                         steps, each a multiple of 1/tfHeads in [0, 1) (dense transport, s = 1, always runs)
+ * @param tfSpecialisedFraction transformer study: s of the most- and least-specialised-heads runs
+ * @param tfSeeds          transformer study: evaluation seeds (firstSeed, firstSeed + 1, ...)
+ * @param tfTuningSeeds    transformer study: tuning seeds (firstTuningSeed, ...)
+ * @param tfPretrainSteps  transformer study: online steps of dense pre-training on regime A
+ * @param tfAdaptSteps     transformer study: the adaptation window on regime B
+ * @param tfRates          transformer study: Adam learning rates tried for each method
+ * @param tfPretrainRate   transformer study: Adam learning rate of pre-training
+ * @param tfResampleEvery  transformer study: steps between two random draws of the kept heads; 0 draws them once
+ * @param tfBorderline     transformer study: "borderline" means a paired CI of L(s=1/3) - L(dense) within this
+ *                         fraction of dense's mean loss either way
  */
 public record Protocol(
         String mode,
@@ -142,7 +161,22 @@ public record Protocol(
         int lstmN,
         int bciN,
         BciStream.Config bci,
-        List<Path> nwb) {
+        List<Path> nwb,
+        Cell.Task tfTask,
+        int tfDModel,
+        int tfHeads,
+        int tfLayers,
+        int tfContext,
+        double[] tfFractions,
+        double tfSpecialisedFraction,
+        int tfSeeds,
+        int tfTuningSeeds,
+        int tfPretrainSteps,
+        int tfAdaptSteps,
+        float[] tfRates,
+        float tfPretrainRate,
+        int tfResampleEvery,
+        double tfBorderline) {
 
     /** The sizes at which the paper states its figures, and the rate grids are written for. */
     static final int REFERENCE_N = 64;
@@ -160,6 +194,18 @@ public record Protocol(
     static final int ALIGN_FULL_STEPS = 80;
     static final int ALIGN_FULL_EVERY = 20;
     static final int ALIGN_FULL_MAX_K = 64;
+
+    /*
+     * The transformer study at full size: the issue's default window of 32 steps, 10 seeds, and the RNN
+     * studies' step counts. The quick preset shortens the window and the runs so that the study adds
+     * under a minute to --quick on two cores (measured in the README).
+     */
+    static final int TF_FULL_CONTEXT = 32;
+    static final int TF_FULL_PRETRAIN = 8_000;
+    static final int TF_FULL_ADAPT = 2_000;
+    static final int TF_QUICK_CONTEXT = 8;
+    static final int TF_QUICK_PRETRAIN = 1_500;
+    static final int TF_QUICK_ADAPT = 300;
 
     public Protocol {
         require(seeds >= 2, "seeds", seeds, ">= 2 (paired statistics need two seeds)");
@@ -237,6 +283,34 @@ public record Protocol(
         require(bci != null, "bci", bci, "given");
         require(nwb != null && (nwb.isEmpty() || nwb.size() == 2), "nwb", nwb, "empty or two files (session A, session B)");
         nwb = List.copyOf(nwb);
+        require(tfTask == Cell.Task.PRODUCT || tfTask == Cell.Task.DELAY || tfTask == Cell.Task.SINE, "tfTask", tfTask,
+                "product, delay or sine");
+        require(tfDModel >= 1 && tfDModel <= 1_024, "tfDModel", tfDModel, "in [1, 1024]");
+        require(tfHeads >= 1 && tfHeads <= tfDModel, "tfHeads", tfHeads, "in [1, tfDModel = " + tfDModel + "]");
+        require(tfDModel % tfHeads == 0, "tfHeads", tfHeads, "a divisor of tfDModel = " + tfDModel);
+        require(tfLayers >= 1 && tfLayers <= 16, "tfLayers", tfLayers, "in [1, 16]");
+        require(tfContext >= 1 && tfContext <= 1_024, "tfContext", tfContext, "in [1, 1024]");
+        require(tfFractions != null && tfFractions.length >= 1, "tfFractions", Arrays.toString(tfFractions), "non-empty");
+        for (double f : tfFractions) {
+            require(f >= 0 && f < 1, "tfFractions", Arrays.toString(tfFractions), "each in [0, 1) (dense, s = 1, always runs)");
+            requireWholeHeads("tfFractions", f, tfHeads);
+        }
+        require(tfSpecialisedFraction > 0 && tfSpecialisedFraction < 1, "tfSpecialisedFraction", tfSpecialisedFraction, "in (0, 1)");
+        requireWholeHeads("tfSpecialisedFraction", tfSpecialisedFraction, tfHeads);
+        require(tfSeeds >= 2, "tfSeeds", tfSeeds, ">= 2 (paired statistics need two seeds)");
+        require(tfTuningSeeds >= 1, "tfTuningSeeds", tfTuningSeeds, ">= 1");
+        require(firstTuningSeed >= firstSeed + tfSeeds || firstSeed >= firstTuningSeed + tfTuningSeeds, "tfSeeds", tfSeeds,
+                "such that the evaluation seeds [" + firstSeed + ", " + (firstSeed + tfSeeds - 1) + "] miss the tuning seeds from "
+                        + firstTuningSeed);
+        require(tfAdaptSteps >= curveBins, "tfAdaptSteps", tfAdaptSteps, ">= curveBins = " + curveBins);
+        require(tfPretrainSteps >= Math.max(tfAdaptSteps, tfContext), "tfPretrainSteps", tfPretrainSteps,
+                ">= tfAdaptSteps and tfContext (the curve before the shift covers as many steps as the window)");
+        requireGrid("tfRates", tfRates);
+        requireRate("tfPretrainRate", tfPretrainRate);
+        require(tfResampleEvery >= 0, "tfResampleEvery", tfResampleEvery, ">= 0 (0: heads drawn once)");
+        require(tfBorderline > 0 && tfBorderline < 1, "tfBorderline", tfBorderline, "in (0, 1)");
+        tfFractions = tfFractions.clone();
+        tfRates = tfRates.clone();
         ks = ks.clone();
         scalingSizes = scalingSizes.clone();
         spectralSizes = spectralSizes.clone();
@@ -254,6 +328,12 @@ public record Protocol(
 
     private static void requireRate(String name, float rate) {
         require(rate > 0 && Float.isFinite(rate), name, rate, "finite and > 0");
+    }
+
+    /** s H must be a whole number of heads. */
+    private static void requireWholeHeads(String name, double fraction, int heads) {
+        double kept = fraction * heads;
+        require(Math.abs(kept - Math.rint(kept)) < 1e-6, name, fraction, "a multiple of 1/tfHeads = 1/" + heads);
     }
 
     private static void requireLag(String name, int lag) {
@@ -283,7 +363,9 @@ public record Protocol(
                 .rates(3e-5f, 1e-4f, 3e-4f, 1e-3f, 3e-3f).sgdRates(1e-3f, 3e-3f, 1e-2f, 3e-2f, 1e-1f)
                 .lorenzN(64).spectralSteps(1_000).scopeN(64).scopeSequences(4_000).lstmN(64).bciN(64)
                 .tbpttWindows(1, 2, 4, 8).tuneUpTo(128)
-                .alignSizes(64, 128, 256).alignBurnIn(ALIGN_FULL_BURN_IN).alignSteps(ALIGN_FULL_STEPS).alignEvery(ALIGN_FULL_EVERY).alignMaxK(ALIGN_FULL_MAX_K);
+                .alignSizes(64, 128, 256).alignBurnIn(ALIGN_FULL_BURN_IN).alignSteps(ALIGN_FULL_STEPS).alignEvery(ALIGN_FULL_EVERY).alignMaxK(ALIGN_FULL_MAX_K)
+                .tfContext(TF_FULL_CONTEXT).tfSeeds(10).tfTuningSeeds(2).tfPretrainSteps(TF_FULL_PRETRAIN).tfAdaptSteps(TF_FULL_ADAPT)
+                .tfRates(1e-4f, 3e-4f, 1e-3f, 3e-3f);
     }
 
     public static Builder quickBuilder() {
@@ -399,6 +481,15 @@ public record Protocol(
                 + "mean squared error of the last fifth");
         out.put("LSTM study", "the adaptation protocol above on the " + task.label() + " task with an LSTM of n = " + lstmN
                 + " (forget-gate bias 1)");
+        out.put("transformer study", "claims on the " + tfTask.label() + " task, the other two beside it; a causal transformer, " + tfLayers + " pre-norm layers, d_model " + tfDModel + ", "
+                + tfHeads + " heads, MLP width 4 d_model, tanh GELU, window T = " + tfContext + " (learned positions relative to "
+                + "the newest step); " + tfPretrainSteps + " steps of dense pre-training (Adam at " + tfPretrainRate + ", annealed "
+                + "as above), then " + tfAdaptSteps + " steps on regime B per method; s in " + Arrays.toString(tfFractions)
+                + " and dense (s = 1), the kept heads " + (tfResampleEvery == 0 ? "drawn at random once per network"
+                : "drawn at random every " + tfResampleEvery + " steps") + "; the specialisation runs keep the s = "
+                + tfSpecialisedFraction + " most or least specialised heads of each layer after pre-training; rates "
+                + Arrays.toString(tfRates) + " tuned on " + tfTuningSeeds + " seeds; " + tfSeeds + " evaluation seeds; "
+                + "\"borderline\" = the paired CI of L(s=1/3) - L(dense) within ± " + tfBorderline + " x dense's mean loss");
         return out;
     }
 
@@ -445,6 +536,10 @@ public record Protocol(
         b.alignSizes = alignSizes; b.alignBurnIn = alignBurnIn; b.alignSteps = alignSteps; b.alignEvery = alignEvery; b.alignMaxK = alignMaxK;
         b.scopeN = scopeN; b.scopeLength = scopeLength; b.scopeSequences = scopeSequences; b.lstmN = lstmN; b.bciN = bciN;
         b.bci = bci; b.nwb = nwb;
+        b.tfTask = tfTask; b.tfDModel = tfDModel; b.tfHeads = tfHeads; b.tfLayers = tfLayers; b.tfContext = tfContext; b.tfFractions = tfFractions;
+        b.tfSpecialisedFraction = tfSpecialisedFraction; b.tfSeeds = tfSeeds; b.tfTuningSeeds = tfTuningSeeds;
+        b.tfPretrainSteps = tfPretrainSteps; b.tfAdaptSteps = tfAdaptSteps; b.tfRates = tfRates; b.tfPretrainRate = tfPretrainRate;
+        b.tfResampleEvery = tfResampleEvery; b.tfBorderline = tfBorderline;
         return b;
     }
 
@@ -510,6 +605,21 @@ public record Protocol(
         private int bciN = 32;
         private BciStream.Config bci = BciStream.Config.defaults();
         private List<Path> nwb = List.of();
+        private Cell.Task tfTask = Cell.Task.DELAY;
+        private int tfDModel = 24;
+        private int tfHeads = 6;
+        private int tfLayers = 2;
+        private int tfContext = TF_QUICK_CONTEXT;
+        private double[] tfFractions = {0, 1.0 / 6, 1.0 / 3, 0.5};
+        private double tfSpecialisedFraction = 0.5;
+        private int tfSeeds = 3;
+        private int tfTuningSeeds = 1;
+        private int tfPretrainSteps = TF_QUICK_PRETRAIN;
+        private int tfAdaptSteps = TF_QUICK_ADAPT;
+        private float[] tfRates = {3e-4f, 1e-3f, 3e-3f};
+        private float tfPretrainRate = 1e-3f;
+        private int tfResampleEvery = 0;
+        private double tfBorderline = 0.1;
 
         private Builder() {
         }
@@ -570,6 +680,21 @@ public record Protocol(
         public Builder lstmN(int v) { lstmN = v; return this; }
         public Builder bciN(int v) { bciN = v; return this; }
         public Builder nwb(List<Path> v) { nwb = v; return this; }
+        public Builder tfTask(Cell.Task v) { tfTask = v; return this; }
+        public Builder tfDModel(int v) { tfDModel = v; return this; }
+        public Builder tfHeads(int v) { tfHeads = v; return this; }
+        public Builder tfLayers(int v) { tfLayers = v; return this; }
+        public Builder tfContext(int v) { tfContext = v; return this; }
+        public Builder tfFractions(double... v) { tfFractions = v; return this; }
+        public Builder tfSpecialisedFraction(double v) { tfSpecialisedFraction = v; return this; }
+        public Builder tfSeeds(int v) { tfSeeds = v; return this; }
+        public Builder tfTuningSeeds(int v) { tfTuningSeeds = v; return this; }
+        public Builder tfPretrainSteps(int v) { tfPretrainSteps = v; return this; }
+        public Builder tfAdaptSteps(int v) { tfAdaptSteps = v; return this; }
+        public Builder tfRates(float... v) { tfRates = v; return this; }
+        public Builder tfPretrainRate(float v) { tfPretrainRate = v; return this; }
+        public Builder tfResampleEvery(int v) { tfResampleEvery = v; return this; }
+        public Builder tfBorderline(double v) { tfBorderline = v; return this; }
 
         public Protocol build() {
             return new Protocol(mode, seeds, firstSeed, tuningSeeds, firstTuningSeed, task, n, ks, k, scalingSizes,
@@ -578,7 +703,8 @@ public record Protocol(
                     omegaAfter, productLagBefore, productLagAfter, delayLagBefore, delayLagAfter, inputs, lorenzN,
                     rhoBefore, rhoAfter, lorenzDt, lorenzSubsteps, lorenzBurnIn, refreshEvery, spectralSteps,
                     spectralEvery, curveBins, tbpttWindows, alignSizes, alignBurnIn, alignSteps, alignEvery, alignMaxK, rfloTau, scopeN, scopeLength, scopeSequences, lstmN, bciN,
-                    bci, nwb);
+                    bci, nwb, tfTask, tfDModel, tfHeads, tfLayers, tfContext, tfFractions, tfSpecialisedFraction, tfSeeds, tfTuningSeeds,
+                    tfPretrainSteps, tfAdaptSteps, tfRates, tfPretrainRate, tfResampleEvery, tfBorderline);
         }
     }
 }

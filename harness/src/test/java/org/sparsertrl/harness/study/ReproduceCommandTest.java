@@ -28,12 +28,14 @@ class ReproduceCommandTest {
         "--pretrain-steps", "300", "--adapt-steps", "200", "--lorenz-n", "8", "--spectral-steps", "100",
         "--spectral-every", "10", "--align-sizes", "4,8", "--align-burn-in", "10", "--align-steps", "20",
         "--align-every", "10", "--bci-n", "8", "--scope-n", "8", "--lstm-n", "4", "--scope-sequences", "100",
-        "--resamples", "200", "--no-progress"};
+        "--resamples", "200", "--tf-d-model", "6", "--tf-context", "4", "--tf-seeds", "2", "--tf-pretrain-steps", "100",
+        "--tf-adapt-steps", "60", "--tf-rates", "1e-3", "--no-progress"};
 
     static final List<String> PLOTS = List.of("adaptation-recovery.png", "adaptation-loss.png", "adaptation-rates.png",
             "scaling-recovery.png", "scaling-time.png", "lorenz-loss.png", "spectral-condition.png", "alignment-k.png",
             "alignment-time.png", "alignment-recovery.png",
-            "bci-before.png", "bci-after.png", "baselines.png", "lstm-loss.png", "scope.png");
+            "bci-before.png", "bci-after.png", "baselines.png", "lstm-loss.png", "scope.png", "transformer-recovery.png",
+            "transformer-loss.png");
 
     @Test
     void miniatureRunWritesEveryFileAndTheRawResultsReadBack(@TempDir Path dir) throws IOException {
@@ -49,7 +51,8 @@ class ReproduceCommandTest {
         }
         String report = Files.readString(dir.resolve("report.md"));
         for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
-                "## spectral", "## alignment", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## Protocol",
+                "## spectral", "## alignment", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## transformer",
+                "### Head specialisation", "## Protocol",
                 "## The paper's claims beside ours", "## What we had to guess", "### Which tasks separate the learners")) {
             assertTrue(report.contains(section), "report has " + section);
         }
@@ -105,7 +108,16 @@ class ReproduceCommandTest {
         }
         assertTrue(json.stream().anyMatch(r -> "tuning".equals(r.role()) && r.seed() == 1001), "tuning rows on the tuning seeds");
         assertTrue(json.stream().noneMatch(r -> "evaluation".equals(r.role()) && r.seed() > 2), "evaluation seeds are 1 and 2");
-        for (String study : List.of("adaptation", "selection", "optimizer", "lorenz", "subset", "bci", "baselines", "lstm")) {
+        for (String control : List.of("frozen", "readout-only", "s=0 (no transport)", "s=1/6", "s=1/3", "s=1/2", "dense (s=1)")) {
+            for (String task : List.of("product", "delay", "sine")) {
+                assertTrue(json.stream().anyMatch(r -> r.study().equals("transformer") && r.task().equals(task)
+                        && r.method().equals(control) && Boolean.FALSE.equals(r.shift()) && "evaluation".equals(r.role())),
+                        "transformer " + task + " has a no-shift evaluation row of " + control);
+            }
+        }
+        assertTrue(result.output().contains("transformer: 50 % head sparsity outperforms dense transport"), result.output());
+        for (String study : List.of("adaptation", "selection", "optimizer", "lorenz", "subset", "bci", "baselines", "lstm",
+                "transformer")) {
             int at = report.indexOf("## " + study);
             assertTrue(report.indexOf("damage without a shift", at) > at && report.indexOf("| readout-only |", at) > at,
                     study + "'s table has the no-shift column and the readout-only row");
@@ -222,7 +234,9 @@ class ReproduceCommandTest {
         for (String[] bad : new String[][] {{"--product-lag-before", "0"}, {"--delay-lag-after", "-3"}, {"--rates", "0"},
             {"--tbptt-windows", "0"}, {"--max-damage", "1"}, {"--tuning-seeds", "0"}, {"--first-tuning-seed", "2"},
             {"--task", "lorenz"}, {"--init", "uniform"}, {"--inputs", "poisson"}, {"--gain", "NaN"},
-            {"--lorenz-substeps", "0"}, {"--bci-lost", "1.5"}, {"--bci-walk", "-1"}, {"--seeds", "1"}}) {
+            {"--lorenz-substeps", "0"}, {"--bci-lost", "1.5"}, {"--bci-walk", "-1"}, {"--seeds", "1"},
+            {"--tf-heads", "5"}, {"--tf-fractions", "0.25"}, {"--tf-context", "0"}, {"--tf-task", "lorenz"},
+            {"--tf-specialised-fraction", "0.25"}}) {
             CommandRun r = CommandRun.of("reproduce", bad[0], bad[1], "--out", dir.toString());
             assertNotEquals(0, r.exit(), String.join(" ", bad));
             String first = r.output().lines().findFirst().orElse("");

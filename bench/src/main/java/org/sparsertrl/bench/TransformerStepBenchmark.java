@@ -1,0 +1,91 @@
+package org.sparsertrl.bench;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.sparsertrl.engine.optim.OptimizerSpec;
+import org.sparsertrl.engine.transformer.HeadSelection;
+import org.sparsertrl.engine.transformer.HeadTransport;
+import org.sparsertrl.engine.transformer.OnlineTransformer;
+
+/**
+ * Time of one online step of the transformer (the window's forward pass, the backward pass through
+ * the window under the given head transport, Adam), and of the forward pass alone ({@code evaluate}),
+ * whose difference is the backward pass and the update. The default size (d_model 24, 6 heads, 2
+ * layers, window 32) and a wide one: d_model 126, because 128 is no multiple of 6 heads and 126 = 6 x 21
+ * pads to the same 128 floats per row. One thread, m = 1 input, o = 1 output.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class TransformerStepBenchmark {
+
+    /** {@code dense}, or the fraction s of each layer's heads that transport to earlier steps. */
+    @Param({"dense", "0", "1/6", "1/3", "1/2"})
+    public String transport;
+
+    @Param({"24", "126"})
+    public int dModel;
+
+    @Param({"32"})
+    public int context;
+
+    private OnlineTransformer model;
+    private final float[] x = new float[1];
+    private final float[] y = new float[1];
+    private int t;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        HeadTransport chosen = transport.equals("dense") ? HeadTransport.dense()
+                : HeadTransport.sparse(fraction(transport), HeadSelection.randomFixed(7));
+        model = OnlineTransformer.builder(1, 1).dModel(dModel).heads(6).layers(2).context(context).seed(1)
+                .transport(chosen).optimizer(OptimizerSpec.adam(1e-4f)).build();
+    }
+
+    static double fraction(String text) {
+        int slash = text.indexOf('/');
+        return slash < 0 ? Double.parseDouble(text)
+                : Integer.parseInt(text.substring(0, slash)) / (double) Integer.parseInt(text.substring(slash + 1));
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        model.close();
+    }
+
+    @Benchmark
+    public float step(SteppingThreadAllocation allocation) {
+        allocation.steps++;
+        next();
+        return model.step(x, y);
+    }
+
+    /** The forward pass over the window alone. */
+    @Benchmark
+    public float forward() {
+        next();
+        return model.evaluate(x, y);
+    }
+
+    private void next() {
+        t++;
+        x[0] = (float) Math.sin(0.37 * t);
+        y[0] = (float) Math.sin(0.37 * (t - 2));
+    }
+}

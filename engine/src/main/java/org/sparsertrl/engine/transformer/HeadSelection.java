@@ -1,0 +1,116 @@
+package org.sparsertrl.engine.transformer;
+
+import java.util.Arrays;
+
+import org.sparsertrl.engine.Arguments;
+
+/**
+ * How an {@link OnlineTransformer} with sparse transport picks the heads S of each layer that carry
+ * gradient to earlier steps: at random once, at random again every {@code every} steps, by the top
+ * or bottom of a {@link HeadStatistic} (its mean since the last choice, refreshed every {@code every}
+ * steps, ties to the lower head index), or an explicit set per layer. The random policies draw from
+ * {@code seed}, so a choice is reproducible.
+ *
+ * <pre>{@code
+ * HeadSelection.randomFixed(7)
+ * HeadSelection.resampled(100, 7)
+ * HeadSelection.top(HeadStatistic.SPECIALISATION, 100)     // the most specialised heads
+ * HeadSelection.explicit(new int[][] {{0, 2, 4}, {1, 3, 5}}) // layer 0 keeps heads 0, 2, 4; layer 1 keeps 1, 3, 5
+ * }</pre>
+ *
+ * @param policy    the rule
+ * @param every     steps between two choices (resampled, top, bottom); 0 for the others
+ * @param statistic what top and bottom rank by; null for the others
+ * @param seed      seed of the random policies
+ * @param heads     per layer, the kept heads (explicit); null for the others
+ */
+public record HeadSelection(Policy policy, int every, HeadStatistic statistic, long seed, int[][] heads) {
+
+    /** The selection rules. */
+    public enum Policy {
+        RANDOM_FIXED, RANDOM_RESAMPLED, TOP, BOTTOM, EXPLICIT;
+
+        public String label() {
+            return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        }
+    }
+
+    public HeadSelection {
+        if (policy == null) {
+            throw new IllegalArgumentException("policy is null");
+        }
+        boolean refreshing = policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP || policy == Policy.BOTTOM;
+        if (refreshing) {
+            Arguments.requireAtLeast("every", every, 1);
+        }
+        if ((policy == Policy.TOP || policy == Policy.BOTTOM) && statistic == null) {
+            throw new IllegalArgumentException("statistic is null: the " + policy.label() + " rule ranks heads by one");
+        }
+        if (policy == Policy.EXPLICIT) {
+            if (heads == null) {
+                throw new IllegalArgumentException("heads is null: an explicit selection names the kept heads of each layer");
+            }
+            int[][] copy = new int[heads.length][];
+            for (int l = 0; l < heads.length; l++) {
+                if (heads[l] == null) {
+                    throw new IllegalArgumentException("heads[" + l + "] is null");
+                }
+                copy[l] = heads[l].clone();
+            }
+            heads = copy;
+        }
+    }
+
+    public static HeadSelection randomFixed(long seed) {
+        return new HeadSelection(Policy.RANDOM_FIXED, 0, null, seed, null);
+    }
+
+    public static HeadSelection resampled(int every, long seed) {
+        return new HeadSelection(Policy.RANDOM_RESAMPLED, every, null, seed, null);
+    }
+
+    /** The heads with the highest {@code statistic}. */
+    public static HeadSelection top(HeadStatistic statistic, int every) {
+        return new HeadSelection(Policy.TOP, every, statistic, 0, null);
+    }
+
+    /** The heads with the lowest {@code statistic}. */
+    public static HeadSelection bottom(HeadStatistic statistic, int every) {
+        return new HeadSelection(Policy.BOTTOM, every, statistic, 0, null);
+    }
+
+    /** The same heads for the whole run: {@code heads[l]} lists layer l's kept heads. */
+    public static HeadSelection explicit(int[][] heads) {
+        return new HeadSelection(Policy.EXPLICIT, 0, null, 0, heads);
+    }
+
+    /** True when the set changes during the run. */
+    public boolean refreshes() {
+        return policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP || policy == Policy.BOTTOM;
+    }
+
+    /** A short label: {@code random-fixed}, {@code top-specialisation-every-100}, ... */
+    public String label() {
+        return switch (policy) {
+            case RANDOM_FIXED, EXPLICIT -> policy.label();
+            case RANDOM_RESAMPLED -> policy.label() + "-every-" + every;
+            case TOP, BOTTOM -> policy.label() + "-" + statistic.label() + "-every-" + every;
+        };
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof HeadSelection s && policy == s.policy && every == s.every && statistic == s.statistic
+                && seed == s.seed && Arrays.deepEquals(heads, s.heads);
+    }
+
+    @Override
+    public int hashCode() {
+        return ((policy.hashCode() * 31 + every) * 31 + Long.hashCode(seed)) * 31 + Arrays.deepHashCode(heads);
+    }
+
+    @Override
+    public String toString() {
+        return label() + (policy == Policy.EXPLICIT ? Arrays.deepToString(heads) : "");
+    }
+}
