@@ -195,6 +195,8 @@ public final class Checkpoint {
      * Loads {@code file} into {@code trainer}, which must have the checkpoint's shape, learner and
      * optimizer. Nothing about the trainer changes unless the whole file is valid.
      *
+     * @param file    the checkpoint file
+     * @param trainer the trainer to restore
      * @throws CorruptCheckpointException naming the file and saying what is wrong: a directory, not a
      *                                    checkpoint, another version, truncated, trailing bytes, checksum
      *                                    mismatch, shape or learner mismatch, weights not finite
@@ -214,6 +216,9 @@ public final class Checkpoint {
      * {@code trainer.newState(withSensitivities)} of a trainer like this one, is reused so that a caller
      * serialising many trainers makes no off-heap allocation per call.
      *
+     * @param trainer the trainer to save
+     * @param scratch a state of this trainer's shape, overwritten
+     * @return the checkpoint's bytes
      * @throws IllegalStateException if the weights or hidden state are not finite (such a checkpoint is
      *                               refused, as by {@link #write}), or the checkpoint would pass 2 GiB
      */
@@ -246,6 +251,10 @@ public final class Checkpoint {
      * Loads checkpoint bytes (from {@link #toBytes}, or a checkpoint file's content) into
      * {@code trainer}, checked as {@link #load(Path, OnlineTrainer)} checks a file; the exception names
      * the source "checkpoint bytes". Nothing about the trainer changes unless the bytes are valid.
+     *
+     * @param checkpoint the checkpoint's bytes
+     * @param trainer    the trainer to restore
+     * @throws CorruptCheckpointException saying what is wrong, as for a file
      */
     public static void load(byte[] checkpoint, OnlineTrainer trainer) throws CorruptCheckpointException {
         if (checkpoint == null) {
