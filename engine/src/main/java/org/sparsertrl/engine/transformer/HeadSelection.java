@@ -28,13 +28,31 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
 
     /** The selection rules. */
     public enum Policy {
-        RANDOM_FIXED, RANDOM_RESAMPLED, TOP, BOTTOM, EXPLICIT;
+        /** A random set per layer, drawn once from {@code seed}. */
+        RANDOM_FIXED,
+        /** A random set per layer, drawn again every {@code every} steps. */
+        RANDOM_RESAMPLED,
+        /** The heads with the highest mean {@code statistic} since the last choice, chosen every {@code every} steps. */
+        TOP,
+        /** The heads with the lowest mean {@code statistic} since the last choice, chosen every {@code every} steps. */
+        BOTTOM,
+        /** The sets given in {@code heads}, for the whole run. */
+        EXPLICIT;
 
+        /** {@return the name in lower case with hyphens, such as {@code random-fixed}} */
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
     }
 
+    /**
+     * Checks the components the policy uses and copies {@code heads}. Whether {@code heads} fits the model
+     * (one row per layer, the right number of distinct heads) is checked when the model is built.
+     *
+     * @throws IllegalArgumentException when {@code policy} is null, {@code every} &lt; 1 for a refreshing
+     *                                  policy, {@code statistic} is null for top or bottom, or {@code heads}
+     *                                  or one of its rows is null for an explicit selection
+     */
     public HeadSelection {
         if (policy == null) {
             throw new IllegalArgumentException("policy is null");
@@ -61,35 +79,64 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
         }
     }
 
+    /**
+     * {@return a random set per layer, chosen once}
+     *
+     * @param seed seed of the random choice
+     */
     public static HeadSelection randomFixed(long seed) {
         return new HeadSelection(Policy.RANDOM_FIXED, 0, null, seed, null);
     }
 
+    /**
+     * {@return a random set per layer, chosen again every {@code every} steps}
+     *
+     * @param every steps between two choices, at least 1
+     * @param seed  seed of the random choices
+     * @throws IllegalArgumentException naming {@code every} when it is less than 1
+     */
     public static HeadSelection resampled(int every, long seed) {
         return new HeadSelection(Policy.RANDOM_RESAMPLED, every, null, seed, null);
     }
 
-    /** The heads with the highest {@code statistic}. */
+    /**
+     * {@return the heads with the highest {@code statistic}}
+     *
+     * @param statistic what the heads are ranked by
+     * @param every     steps between two choices, at least 1
+     * @throws IllegalArgumentException when {@code statistic} is null or {@code every} is less than 1
+     */
     public static HeadSelection top(HeadStatistic statistic, int every) {
         return new HeadSelection(Policy.TOP, every, statistic, 0, null);
     }
 
-    /** The heads with the lowest {@code statistic}. */
+    /**
+     * {@return the heads with the lowest {@code statistic}}
+     *
+     * @param statistic what the heads are ranked by
+     * @param every     steps between two choices, at least 1
+     * @throws IllegalArgumentException when {@code statistic} is null or {@code every} is less than 1
+     */
     public static HeadSelection bottom(HeadStatistic statistic, int every) {
         return new HeadSelection(Policy.BOTTOM, every, statistic, 0, null);
     }
 
-    /** The same heads for the whole run: {@code heads[l]} lists layer l's kept heads. */
+    /**
+     * {@return the same heads for the whole run}
+     *
+     * @param heads {@code heads[l]} lists layer l's kept heads (copied)
+     * @throws IllegalArgumentException when {@code heads} or one of its rows is null
+     */
     public static HeadSelection explicit(int[][] heads) {
         return new HeadSelection(Policy.EXPLICIT, 0, null, 0, heads);
     }
 
-    /** True when the set changes during the run. */
+    /** {@return true when the set changes during the run} */
     public boolean refreshes() {
         return policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP || policy == Policy.BOTTOM;
     }
 
-    /** A short label: {@code random-fixed}, {@code top-specialisation-every-100}, ... */
+    /** {@return a short label: {@code random-fixed}, {@code top-specialisation-every-100}, ...} */
     public String label() {
         return switch (policy) {
             case RANDOM_FIXED, EXPLICIT -> policy.label();

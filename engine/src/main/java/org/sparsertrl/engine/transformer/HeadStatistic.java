@@ -22,6 +22,7 @@ public enum HeadStatistic {
      */
     GRADIENT_NORM;
 
+    /** {@return the name in lower case with hyphens, such as {@code gradient-norm}} */
     public String label() {
         return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
     }

@@ -24,6 +24,13 @@ import org.sparsertrl.engine.Arguments;
  */
 public record HeadTransport(boolean everyHead, double fraction, HeadSelection selection) {
 
+    /**
+     * Checks the components.
+     *
+     * @throws IllegalArgumentException naming {@code headFraction} when {@code fraction} is not in [0, 1] or
+     *                                  is not 1 for dense transport, or when {@code selection} is null for
+     *                                  sparse transport
+     */
     public HeadTransport {
         if (!(fraction >= 0 && fraction <= 1)) {
             throw new IllegalArgumentException("headFraction = " + fraction + " must be in [0, 1]");
@@ -36,19 +43,28 @@ public record HeadTransport(boolean everyHead, double fraction, HeadSelection se
         }
     }
 
+    /** {@return dense transport: every head carries gradient to earlier steps} */
     public static HeadTransport dense() {
         return new HeadTransport(true, 1, null);
     }
 
-    /** Sparse transport through a fraction {@code s} of each layer's heads, chosen by {@code selection}. */
+    /**
+     * {@return sparse transport through a fraction {@code s} of each layer's heads, chosen by {@code selection}}
+     *
+     * @param s         the fraction of heads kept, in [0, 1]; a multiple of 1/H for the model's H
+     * @param selection how the kept heads are chosen
+     * @throws IllegalArgumentException when {@code s} is not in [0, 1] or {@code selection} is null
+     */
     public static HeadTransport sparse(double s, HeadSelection selection) {
         return new HeadTransport(false, s, selection);
     }
 
     /**
-     * The number of kept heads for a model of {@code heads} heads.
+     * {@return the number of kept heads, {@code s H}, for a model of {@code heads} heads}
      *
-     * @throws IllegalArgumentException naming {@code headFraction} when {@code s H} is not a whole number
+     * @param heads H, at least 1
+     * @throws IllegalArgumentException naming {@code heads} when it is less than 1, or {@code headFraction}
+     *                                  when {@code s H} is not a whole number
      */
     public int keptHeads(int heads) {
         Arguments.requireAtLeast("heads", heads, 1);
@@ -61,12 +77,17 @@ public record HeadTransport(boolean everyHead, double fraction, HeadSelection se
         return (int) whole;
     }
 
-    /** {@code dense}, or {@code s=1/2 random-fixed}. */
+    /** {@return {@code dense}, or a label such as {@code s=1/2 random-fixed}} */
     public String label() {
         return everyHead ? "dense" : "s=" + fractionLabel(fraction) + " " + selection.label();
     }
 
-    /** {@code 1/2}, {@code 1/6}, {@code 0}, {@code 1}: the fraction as a small fraction when it is one. */
+    /**
+     * {@return {@code s} as a small fraction when it is one ({@code 1/2}, {@code 1/6}, {@code 0}, {@code 1}),
+     * else as a decimal}
+     *
+     * @param s a fraction; a denominator up to 12 is found
+     */
     public static String fractionLabel(double s) {
         for (int q = 1; q <= 12; q++) {
             double p = s * q;

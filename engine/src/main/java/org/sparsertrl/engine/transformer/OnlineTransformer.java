@@ -191,7 +191,14 @@ public final class OnlineTransformer implements AutoCloseable {
         chooseInitialHeads();
     }
 
-    /** Inputs m and outputs o per step; every other size has a default (see {@link Builder}). */
+    /**
+     * {@return a builder for a model of {@code inputs} inputs and {@code outputs} outputs per step; every
+     * other size has a default (see {@link Builder})}
+     *
+     * @param inputs  m, in [1, 65536]
+     * @param outputs o, in [1, 65536]
+     * @throws IllegalArgumentException naming the argument when it is out of range
+     */
     public static Builder builder(int inputs, int outputs) {
         return new Builder(inputs, outputs);
     }
@@ -334,7 +341,15 @@ public final class OnlineTransformer implements AutoCloseable {
 
     // ---------------------------------------------------------------- public API
 
-    /** One online step: append {@code input}, predict, take the loss against {@code target}, update. Returns the loss. */
+    /**
+     * One online step: append {@code input}, predict, take the loss against {@code target}, update.
+     *
+     * @param input  the step's input, m finite values
+     * @param target the target of the prediction, o finite values
+     * @return the loss {@code 1/2 |y - y*|^2}, before the update
+     * @throws IllegalArgumentException naming the argument when it is null, of the wrong length or not finite
+     * @throws IllegalStateException    when the model has diverged and was not {@link #reset()}
+     */
     public float step(float[] input, float[] target) {
         float loss = computeGradient(input, target);
         if (!diverged) {
@@ -346,6 +361,12 @@ public final class OnlineTransformer implements AutoCloseable {
     /**
      * As {@link #step}, without the update: the gradient of this step's loss stays readable through
      * {@link #gradient(int)}, the weights do not change.
+     *
+     * @param input  the step's input, m finite values
+     * @param target the target of the prediction, o finite values
+     * @return the loss {@code 1/2 |y - y*|^2}
+     * @throws IllegalArgumentException naming the argument when it is null, of the wrong length or not finite
+     * @throws IllegalStateException    when the model has diverged and was not {@link #reset()}
      */
     public float computeGradient(float[] input, float[] target) {
         checkStep(input, target);
@@ -363,7 +384,14 @@ public final class OnlineTransformer implements AutoCloseable {
         return loss;
     }
 
-    /** Appends {@code input}, predicts and returns the loss against {@code target}, without learning. */
+    /**
+     * Appends {@code input} and predicts, without learning.
+     *
+     * @param input  the step's input, m finite values
+     * @param target the target of the prediction, o finite values
+     * @return the loss {@code 1/2 |y - y*|^2} against {@code target}
+     * @throws IllegalArgumentException naming the argument when it is null, of the wrong length or not finite
+     */
     public float evaluate(float[] input, float[] target) {
         Arguments.requireFiniteVector("input", input, m, "inputs");
         Arguments.requireFiniteVector("target", target, o, "outputs");
@@ -372,7 +400,14 @@ public final class OnlineTransformer implements AutoCloseable {
         return loss(target);
     }
 
-    /** Appends {@code input} and writes the prediction for it into {@code output}, without learning. */
+    /**
+     * Appends {@code input} and writes the prediction for it into {@code output}, without learning.
+     *
+     * @param input  the step's input, m finite values
+     * @param output receives the prediction, length o
+     * @throws IllegalArgumentException naming the argument when it is null or of the wrong length, or
+     *                                  {@code input} is not finite
+     */
     public void predict(float[] input, float[] output) {
         Arguments.requireFiniteVector("input", input, m, "inputs");
         requireOutput(output);
@@ -381,13 +416,23 @@ public final class OnlineTransformer implements AutoCloseable {
         output(output);
     }
 
-    /** Appends {@code input} to the window without predicting. */
+    /**
+     * Appends {@code input} to the window without predicting.
+     *
+     * @param input the step's input, m finite values
+     * @throws IllegalArgumentException naming {@code input} when it is null, of the wrong length or not finite
+     */
     public void observe(float[] input) {
         Arguments.requireFiniteVector("input", input, m, "inputs");
         push(input);
     }
 
-    /** The last prediction. */
+    /**
+     * Copies the last prediction.
+     *
+     * @param out receives the prediction, length o
+     * @throws IllegalArgumentException when {@code out} is null or of the wrong length
+     */
     public void output(float[] out) {
         requireOutput(out);
         for (int r = 0; r < o; r++) {
@@ -401,32 +446,55 @@ public final class OnlineTransformer implements AutoCloseable {
         diverged = false;
     }
 
+    /**
+     * Sets the optimizer's learning rate for the steps that follow.
+     *
+     * @param rate the learning rate, finite and &gt; 0
+     * @throws IllegalArgumentException naming {@code learningRate} when {@code rate} is not finite and positive
+     */
     public void setLearningRate(float rate) {
         optimizer.setLearningRate(rate);
     }
 
+    /** {@return the optimizer's learning rate in use} */
     public float learningRate() {
         return optimizer.learningRate();
     }
 
-    /** The slab index {@code index}'s weight. */
+    /**
+     * {@return the weight at slab index {@code index}}
+     *
+     * @param index a slab index, in [0, layout().size())
+     * @throws IllegalArgumentException naming {@code index} when it is out of range
+     */
     public float parameter(int index) {
         Arguments.requireInRange("index", index, 0, layout.size() - 1);
         return params.getAtIndex(JAVA_FLOAT, index);
     }
 
-    /** The last gradient at slab index {@code index}. */
+    /**
+     * {@return the last gradient at slab index {@code index}, after clipping}
+     *
+     * @param index a slab index, in [0, layout().size())
+     * @throws IllegalArgumentException naming {@code index} when it is out of range
+     */
     public float gradient(int index) {
         Arguments.requireInRange("index", index, 0, layout.size() - 1);
         return grad.getAtIndex(JAVA_FLOAT, index);
     }
 
-    /** A copy of the parameter slab (padding included). */
+    /** {@return a copy of the parameter slab (padding included)} */
     public float[] weights() {
         return params.toArray(JAVA_FLOAT);
     }
 
-    /** Replaces the parameter slab; the padding of {@code values} must be zero. */
+    /**
+     * Replaces the parameter slab.
+     *
+     * @param values the new slab: {@code layout().size()} finite values, zero at every padding index
+     * @throws IllegalArgumentException naming {@code weights} when {@code values} is null, of the wrong length,
+     *                                  not finite or not zero in the padding
+     */
     public void setWeights(float[] values) {
         Arguments.requireFiniteVector("weights", values, layout.size(), "layout size");
         for (int i = 0; i < values.length; i++) {
@@ -442,7 +510,13 @@ public final class OnlineTransformer implements AutoCloseable {
         optimizer.reset();
     }
 
-    /** True when head {@code head} of layer {@code layer} transports gradient to earlier steps now. */
+    /**
+     * {@return true when head {@code head} of layer {@code layer} transports gradient to earlier steps now}
+     *
+     * @param layer in [0, layers)
+     * @param head  in [0, heads)
+     * @throws IllegalArgumentException naming the argument when it is out of range
+     */
     public boolean transports(int layer, int head) {
         Arguments.requireInRange("layer", layer, 0, nl - 1);
         Arguments.requireInRange("head", head, 0, nh - 1);
@@ -452,7 +526,13 @@ public final class OnlineTransformer implements AutoCloseable {
     /**
      * The mean of {@code statistic} for one head over the steps since the model was built or since
      * {@link #resetHeadStatistics()}: attention statistics over every forward pass, the gradient norm
-     * over every backward pass. NaN before the first.
+     * over every backward pass.
+     *
+     * @param statistic the statistic
+     * @param layer     in [0, layers)
+     * @param head      in [0, heads)
+     * @return the mean, or NaN before the first pass that measures it
+     * @throws IllegalArgumentException naming the argument when {@code layer} or {@code head} is out of range
      */
     public double headStatistic(HeadStatistic statistic, int layer, int head) {
         Arguments.requireInRange("layer", layer, 0, nl - 1);
@@ -461,6 +541,7 @@ public final class OnlineTransformer implements AutoCloseable {
         return count == 0 ? Double.NaN : totals[statistic.ordinal()][layer][head] / count;
     }
 
+    /** Starts every mean of {@link #headStatistic} afresh. */
     public void resetHeadStatistics() {
         for (double[][] each : totals) {
             for (double[] layer : each) {
@@ -470,45 +551,52 @@ public final class OnlineTransformer implements AutoCloseable {
         java.util.Arrays.fill(totalCounts, 0);
     }
 
+    /** {@return where each tensor lives in the parameter slab} */
     public TransformerLayout layout() {
         return layout;
     }
 
+    /** {@return the heads that carry gradient to earlier steps} */
     public HeadTransport transport() {
         return transport;
     }
 
+    /** {@return the optimizer the model was built with} */
     public OptimizerSpec optimizerSpec() {
         return optimizerSpec;
     }
 
+    /** {@return true when only the readout learns} */
     public boolean readoutOnly() {
         return readoutOnly;
     }
 
+    /** {@return the name of the kernels in use} */
     public String kernelsName() {
         return kernels.name();
     }
 
-    /** Steps with a gradient so far ({@link #step} and {@link #computeGradient}). */
+    /** {@return the steps with a gradient so far ({@link #step} and {@link #computeGradient})} */
     public long steps() {
         return steps;
     }
 
-    /** Steps in the window now, at most the context T. */
+    /** {@return the steps in the window now, at most the context T} */
     public int filled() {
         return filled;
     }
 
+    /** {@return true when a loss or gradient was not finite since the last {@link #reset()}} */
     public boolean diverged() {
         return diverged;
     }
 
-    /** Norm of the last gradient before clipping. */
+    /** {@return the norm of the last gradient before clipping; NaN before the first} */
     public float lastGradientNorm() {
         return lastGradientNorm;
     }
 
+    /** {@return the bytes of off-heap memory the model holds} */
     public long offHeapBytes() {
         return memory.bytes();
     }
@@ -954,38 +1042,84 @@ public final class OnlineTransformer implements AutoCloseable {
             this.outputs = Arguments.requireInRange("outputs", outputs, 1, 1 << 16);
         }
 
+        /**
+         * The width of the residual stream.
+         *
+         * @param v in [1, 4096], a multiple of heads
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code dModel} when it is out of range
+         */
         public Builder dModel(int v) {
             dModel = Arguments.requireInRange("dModel", v, 1, 4096);
             return this;
         }
 
+        /**
+         * The attention heads per layer.
+         *
+         * @param v H, in [1, 4096], dividing dModel
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code heads} when it is out of range
+         */
         public Builder heads(int v) {
             heads = Arguments.requireInRange("heads", v, 1, 4096);
             return this;
         }
 
+        /**
+         * The blocks of attention and MLP.
+         *
+         * @param v L, in [1, 64]
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code layers} when it is out of range
+         */
         public Builder layers(int v) {
             layers = Arguments.requireInRange("layers", v, 1, 64);
             return this;
         }
 
-        /** T, the steps of the window. */
+        /**
+         * The steps of the window.
+         *
+         * @param v T, in [1, 4096]
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code context} when it is out of range
+         */
         public Builder context(int v) {
             context = Arguments.requireInRange("context", v, 1, 4096);
             return this;
         }
 
-        /** The MLP's hidden width as a multiple of dModel. */
+        /**
+         * The MLP's hidden width as a multiple of dModel.
+         *
+         * @param v in [1, 16]
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code mlpRatio} when it is out of range
+         */
         public Builder mlpRatio(int v) {
             mlpRatio = Arguments.requireInRange("mlpRatio", v, 1, 16);
             return this;
         }
 
+        /**
+         * The seed of the initial weights.
+         *
+         * @param v any seed
+         * @return this builder
+         */
         public Builder seed(long v) {
             seed = v;
             return this;
         }
 
+        /**
+         * Which heads carry gradient to earlier steps.
+         *
+         * @param v the transport
+         * @return this builder
+         * @throws IllegalArgumentException when {@code v} is null
+         */
         public Builder transport(HeadTransport v) {
             if (v == null) {
                 throw new IllegalArgumentException("transport is null");
@@ -994,6 +1128,13 @@ public final class OnlineTransformer implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The optimizer of the weights.
+         *
+         * @param v the optimizer
+         * @return this builder
+         * @throws IllegalArgumentException when {@code v} is null
+         */
         public Builder optimizer(OptimizerSpec v) {
             if (v == null) {
                 throw new IllegalArgumentException("optimizer is null");
@@ -1002,26 +1143,48 @@ public final class OnlineTransformer implements AutoCloseable {
             return this;
         }
 
-        /** Clip the gradient to this global norm (infinity: no clipping). */
+        /**
+         * Clip the gradient to this global norm.
+         *
+         * @param v finite and &gt; 0, or positive infinity for no clipping
+         * @return this builder
+         * @throws IllegalArgumentException naming {@code clipNorm} when it is neither
+         */
         public Builder clipNorm(float v) {
             clipNorm = v == Float.POSITIVE_INFINITY ? v : Arguments.requirePositive("clipNorm", v);
             return this;
         }
 
+        /**
+         * The kernels the model runs on.
+         *
+         * @param v the kernels; null for the ones chosen by {@code -Dsparsertrl.kernels}
+         * @return this builder
+         */
         public Builder kernels(Kernels v) {
             kernels = v;
             return this;
         }
 
-        /** Only the readout (W_r, b_r) learns: the control in which no representation adapts. */
+        /**
+         * Only the readout (W_r, b_r) learns: the control in which no representation adapts.
+         *
+         * @param v true for a readout-only model
+         * @return this builder
+         */
         public Builder readoutOnly(boolean v) {
             readoutOnly = v;
             return this;
         }
 
         /**
-         * @throws IllegalArgumentException naming the option when heads does not divide dModel or the
-         *                                  transport's fraction is not a multiple of 1/heads
+         * Builds the model and allocates its memory; close it when done.
+         *
+         * @return the model, with weights initialised from the seed
+         * @throws IllegalArgumentException naming the option when heads does not divide dModel, the
+         *                                  transport's fraction is not a multiple of 1/heads, an explicit
+         *                                  head selection does not fit the layers and heads, or the
+         *                                  parameter slab is too large
          */
         public OnlineTransformer build() {
             if (dModel % heads != 0) {

@@ -18,11 +18,48 @@ public final class TransformerLayout {
 
     /** The parameter tensors. Per-layer kinds exist once per layer. */
     public enum Kind {
-        W_IN, B_IN, POSITION,
-        LN1_GAIN, LN1_BIAS, WQ, WK, WV, WO, BO, LN2_GAIN, LN2_BIAS, W1, B1, W2, B2,
-        LNF_GAIN, LNF_BIAS, WR, BR;
+        /** Input embedding, (m, dModel). */
+        W_IN,
+        /** Input embedding bias, (1, dModel). */
+        B_IN,
+        /** Position embedding by age (0 the newest step), (T, dModel). */
+        POSITION,
+        /** Gain of the LayerNorm before attention, (1, dModel). */
+        LN1_GAIN,
+        /** Bias of the LayerNorm before attention, (1, dModel). */
+        LN1_BIAS,
+        /** Query projection of every head, (dModel, dModel). */
+        WQ,
+        /** Key projection of every head, (dModel, dModel). */
+        WK,
+        /** Value projection of every head, (dModel, dModel). */
+        WV,
+        /** Attention output projection, (dModel, dModel). */
+        WO,
+        /** Attention output bias, (1, dModel). */
+        BO,
+        /** Gain of the LayerNorm before the MLP, (1, dModel). */
+        LN2_GAIN,
+        /** Bias of the LayerNorm before the MLP, (1, dModel). */
+        LN2_BIAS,
+        /** MLP input weights, (dModel, hidden). */
+        W1,
+        /** MLP hidden bias, (1, hidden). */
+        B1,
+        /** MLP output weights, (hidden, dModel). */
+        W2,
+        /** MLP output bias, (1, dModel). */
+        B2,
+        /** Gain of the final LayerNorm, (1, dModel). */
+        LNF_GAIN,
+        /** Bias of the final LayerNorm, (1, dModel). */
+        LNF_BIAS,
+        /** Readout weights, (dModel, outputs). */
+        WR,
+        /** Readout bias, (1, outputs). */
+        BR;
 
-        /** True for the kinds that exist once per layer. */
+        /** {@return true for the kinds that exist once per layer} */
         public boolean perLayer() {
             return ordinal() >= LN1_GAIN.ordinal() && ordinal() <= B2.ordinal();
         }
@@ -30,10 +67,22 @@ public final class TransformerLayout {
 
     /**
      * One tensor: {@code rows x cols} values, row {@code r} starting at {@code offset + r * stride}.
+     *
+     * @param kind   which tensor
+     * @param layer  its layer; 0 for the kinds that are not per layer
+     * @param offset slab index of its first element
+     * @param rows   rows (the input side of a linear map)
+     * @param cols   values per row, padding excluded
+     * @param stride floats from one row to the next: {@code cols} padded to whole vectors
      */
     public record Tensor(Kind kind, int layer, long offset, int rows, int cols, int stride) {
 
-        /** The slab index of element {@code (r, c)}. */
+        /**
+         * {@return the slab index of element {@code (r, c)}}
+         *
+         * @param r the row, in [0, rows) (not checked)
+         * @param c the column, in [0, cols) (not checked)
+         */
         public int index(int r, int c) {
             return (int) (offset + (long) r * stride + c);
         }
@@ -104,7 +153,13 @@ public final class TransformerLayout {
         return at + (long) rows * t.stride();
     }
 
-    /** The tensor of {@code kind} in {@code layer} (0 for the tensors that are not per layer). */
+    /**
+     * {@return the tensor of {@code kind} in {@code layer}}
+     *
+     * @param kind  which tensor
+     * @param layer in [0, layers) for a per-layer kind, 0 for the others
+     * @throws IllegalArgumentException naming {@code layer} when it is out of that range
+     */
     public Tensor tensor(Kind kind, int layer) {
         if (layer < 0 || layer >= (kind.perLayer() ? layers : 1)) {
             throw new IllegalArgumentException("layer = " + layer + " is out of range for " + kind);
@@ -112,17 +167,21 @@ public final class TransformerLayout {
         return byKind[kind.ordinal()][layer];
     }
 
-    /** Every tensor in slab order. */
+    /** {@return every tensor in slab order (a copy)} */
     public List<Tensor> tensors() {
         return List.copyOf(tensors);
     }
 
-    /** Floats in the slab, padding included. */
+    /** {@return the floats in the slab, padding included} */
     public int size() {
         return size;
     }
 
-    /** True when slab index {@code index} holds a parameter (not padding). */
+    /**
+     * {@return true when slab index {@code index} holds a parameter (not padding)}
+     *
+     * @param index a slab index; one outside the slab is not a parameter
+     */
     public boolean isParameter(int index) {
         for (Tensor t : tensors) {
             long rel = index - t.offset();
@@ -133,7 +192,7 @@ public final class TransformerLayout {
         return false;
     }
 
-    /** Parameters, padding excluded. */
+    /** {@return the number of parameters, padding excluded} */
     public long parameterCount() {
         long count = 0;
         for (Tensor t : tensors) {
@@ -142,36 +201,42 @@ public final class TransformerLayout {
         return count;
     }
 
+    /** {@return m, the inputs per step} */
     public int inputs() {
         return inputs;
     }
 
+    /** {@return o, the targets per step} */
     public int outputs() {
         return outputs;
     }
 
+    /** {@return the width of the residual stream} */
     public int dModel() {
         return dModel;
     }
 
+    /** {@return H, the attention heads per layer} */
     public int heads() {
         return heads;
     }
 
-    /** dModel / heads. */
+    /** {@return the width of one head, dModel / heads} */
     public int headDim() {
         return dModel / heads;
     }
 
+    /** {@return L, the blocks of attention and MLP} */
     public int layers() {
         return layers;
     }
 
+    /** {@return T, the window of steps attended over} */
     public int context() {
         return context;
     }
 
-    /** Width of each MLP's hidden layer. */
+    /** {@return the width of each MLP's hidden layer} */
     public int hidden() {
         return hidden;
     }
