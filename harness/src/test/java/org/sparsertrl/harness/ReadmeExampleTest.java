@@ -46,7 +46,7 @@ class ReadmeExampleTest {
         Path project = temp.resolve("project");
         String version = "0.0.0-readme-" + ProcessHandle.current().pid();
         copy(ROOT.resolve("mvnw"), project.resolve("mvnw"));
-        for (String pom : List.of("pom.xml", "engine/pom.xml", "harness/pom.xml", "bench/pom.xml")) {
+        for (String pom : List.of("pom.xml", "engine/pom.xml", "harness/pom.xml", "bench/pom.xml", "flink/pom.xml")) {
             String text = Files.readString(ROOT.resolve(pom));
             String ours = "<version>" + System.getProperty("rtrl.version", "0.1.0-SNAPSHOT") + "</version>";
             assertTrue(text.contains(ours), pom + " has " + ours);
