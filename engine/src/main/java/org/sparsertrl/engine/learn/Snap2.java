@@ -31,10 +31,6 @@ public final class Snap2 implements Learner {
     private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
-    private final int m;
-    private final int nPad;
-    private final int mPad;
-    private final int block;              // floats per gate of one unit's parameters: W part, U part, bias
     private final int blockWidth;         // G block: one unit's parameters
     private final int[][] units;          // [i] P(i), ascending
     private final long[] rowStart;        // [r] offset in floats of row r's first block
@@ -49,11 +45,7 @@ public final class Snap2 implements Learner {
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
         this.n = layout.n();
-        this.m = layout.m();
-        this.nPad = layout.nPad();
-        this.mPad = layout.mPad();
-        this.block = nPad + mPad + ModelMemory.padded(1);
-        this.blockWidth = cell.gates() * block;
+        this.blockWidth = cell.gates() * UnitRows.blockFloats(layout);
         int rows = cell.stateSize();
         this.units = new int[n][];
         for (int i = 0; i < n; i++) {
@@ -133,37 +125,12 @@ public final class Snap2 implements Learner {
                     }
                 }
                 if (units[i][s] == i) {
-                    addImmediate(next, at, r);
+                    UnitRows.addImmediate(cell, kernels, next, at, r, 1f);
                 }
-                addToGradient(grad, next, at, units[i][s], error);
+                UnitRows.addToGradient(cell, kernels, grad, next, at, units[i][s], error);
             }
         }
         j.swap();
-    }
-
-    /** Adds M_t[r, :], which lies on r's own unit's parameters, to the block at {@code at}. */
-    private void addImmediate(MemorySegment next, long at, int r) {
-        for (int g = 0; g < cell.gates(); g++) {
-            long gate = at + (long) g * block;
-            float cu = cell.coefficientU(r, g);
-            kernels.axpy(cell.coefficientW(r, g), cell.previousState(), 0, next, gate, n);
-            kernels.axpy(cu, cell.input(), 0, next, gate + nPad, m);
-            next.setAtIndex(JAVA_FLOAT, gate + nPad + mPad, next.getAtIndex(JAVA_FLOAT, gate + nPad + mPad) + cu);
-        }
-    }
-
-    /** Adds {@code error} times the block at {@code at} to the gradient of unit {@code unit}'s parameters. */
-    private void addToGradient(MemorySegment grad, MemorySegment next, long at, int unit, float error) {
-        RnnLayout layout = cell.layout();
-        for (int g = 0; g < cell.gates(); g++) {
-            int a = g * n + unit;
-            long gate = at + (long) g * block;
-            kernels.axpy(error, next, gate, grad, layout.w(a, 0), n);
-            kernels.axpy(error, next, gate + nPad, grad, layout.u(a, 0), m);
-            int b = layout.b(a);
-            grad.setAtIndex(JAVA_FLOAT, b, Math.fma(error, next.getAtIndex(JAVA_FLOAT, gate + nPad + mPad),
-                    grad.getAtIndex(JAVA_FLOAT, b)));
-        }
     }
 
     /**
@@ -183,21 +150,11 @@ public final class Snap2 implements Learner {
     /** J_t[r, column]: the stored value for a parameter of a unit in P(r's unit), zero elsewhere. */
     @Override
     public float sensitivity(int r, int column) {
-        RnnLayout layout = cell.layout();
         int[] kept = units[r % n];
         for (int s = 0; s < kept.length; s++) {
-            for (int g = 0; g < cell.gates(); g++) {
-                int a = g * n + kept[s], w0 = layout.w(a, 0), u0 = layout.u(a, 0);
-                long at = rowStart[r] + (long) s * blockWidth + (long) g * block;
-                if (column >= w0 && column < w0 + n) {
-                    return j.previous().getAtIndex(JAVA_FLOAT, at + column - w0);
-                }
-                if (column >= u0 && column < u0 + m) {
-                    return j.previous().getAtIndex(JAVA_FLOAT, at + nPad + column - u0);
-                }
-                if (column == layout.b(a)) {
-                    return j.previous().getAtIndex(JAVA_FLOAT, at + nPad + mPad);
-                }
+            int at = UnitRows.blockIndex(cell.layout(), kept[s], column);
+            if (at >= 0) {
+                return j.previous().getAtIndex(JAVA_FLOAT, rowStart[r] + (long) s * blockWidth + at);
             }
         }
         return 0f;

@@ -22,8 +22,6 @@ final class UnitRows {
     private final RecurrentCell cell;
     private final Kernels kernels;
     private final int n;
-    private final int m;
-    private final int block;          // floats per gate in a row: W part, U part, bias
     private final int rowWidth;       // G block
     private final SensitivityRows rows; // (S, rowWidth)
 
@@ -33,9 +31,7 @@ final class UnitRows {
         this.kernels = kernels;
         RnnLayout layout = cell.layout();
         this.n = layout.n();
-        this.m = layout.m();
-        this.block = layout.nPad() + layout.mPad() + ModelMemory.padded(1);
-        this.rowWidth = cell.gates() * block;
+        this.rowWidth = cell.gates() * blockFloats(layout);
         this.rows = new SensitivityRows(memory, name, cell.stateSize(), rowWidth);
     }
 
@@ -61,31 +57,66 @@ final class UnitRows {
 
     /** Adds {@code gain} M_t[r, :] to new row r (RFLO's traces take 1/tau of it). */
     void addImmediate(int r, float gain) {
-        RnnLayout layout = cell.layout();
-        int nPad = layout.nPad(), mPad = layout.mPad();
-        MemorySegment next = rows.next();
-        for (int g = 0; g < cell.gates(); g++) {
-            long at = (long) r * rowWidth + (long) g * block;
-            float cu = gain * cell.coefficientU(r, g);
-            kernels.axpy(gain * cell.coefficientW(r, g), cell.previousState(), 0, next, at, n);
-            kernels.axpy(cu, cell.input(), 0, next, at + nPad, m);
-            next.setAtIndex(JAVA_FLOAT, at + nPad + mPad, next.getAtIndex(JAVA_FLOAT, at + nPad + mPad) + cu);
-        }
+        addImmediate(cell, kernels, rows.next(), (long) r * rowWidth, r, gain);
     }
 
     /** Adds {@code error} times new row r to the gradient of r's unit's parameters. */
     void addToGradient(MemorySegment grad, int r, float error) {
+        addToGradient(cell, kernels, grad, rows.next(), (long) r * rowWidth, r % n, error);
+    }
+
+    /**
+     * Adds {@code gain} M_t[r, :] to the block of r's own unit that starts at float {@code at} of
+     * {@code rows} (a block: per gate, the W part, the U part and the bias; see the class comment).
+     */
+    static void addImmediate(RecurrentCell cell, Kernels kernels, MemorySegment rows, long at, int r, float gain) {
         RnnLayout layout = cell.layout();
-        int nPad = layout.nPad(), mPad = layout.mPad(), i = r % n;
-        MemorySegment next = rows.next();
+        int nPad = layout.nPad(), mPad = layout.mPad(), block = blockFloats(layout);
         for (int g = 0; g < cell.gates(); g++) {
-            int a = g * n + i;
-            long at = (long) r * rowWidth + (long) g * block;
-            kernels.axpy(error, next, at, grad, layout.w(a, 0), n);
-            kernels.axpy(error, next, at + nPad, grad, layout.u(a, 0), m);
-            int b = layout.b(a);
-            grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + error * next.getAtIndex(JAVA_FLOAT, at + nPad + mPad));
+            long gate = at + (long) g * block;
+            float cu = gain * cell.coefficientU(r, g);
+            kernels.axpy(gain * cell.coefficientW(r, g), cell.previousState(), 0, rows, gate, layout.n());
+            kernels.axpy(cu, cell.input(), 0, rows, gate + nPad, layout.m());
+            rows.setAtIndex(JAVA_FLOAT, gate + nPad + mPad, rows.getAtIndex(JAVA_FLOAT, gate + nPad + mPad) + cu);
         }
+    }
+
+    /** Adds {@code error} times the block of unit {@code unit} that starts at float {@code at} of {@code rows} to its gradient. */
+    static void addToGradient(RecurrentCell cell, Kernels kernels, MemorySegment grad, MemorySegment rows, long at, int unit,
+                              float error) {
+        RnnLayout layout = cell.layout();
+        int n = layout.n(), nPad = layout.nPad(), mPad = layout.mPad(), block = blockFloats(layout);
+        for (int g = 0; g < cell.gates(); g++) {
+            int a = g * n + unit;
+            long gate = at + (long) g * block;
+            kernels.axpy(error, rows, gate, grad, layout.w(a, 0), n);
+            kernels.axpy(error, rows, gate + nPad, grad, layout.u(a, 0), layout.m());
+            int b = layout.b(a);
+            grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + error * rows.getAtIndex(JAVA_FLOAT, gate + nPad + mPad));
+        }
+    }
+
+    /** Floats per gate in a unit's block: the W part, the U part, the bias (padded). */
+    static int blockFloats(RnnLayout layout) {
+        return layout.nPad() + layout.mPad() + ModelMemory.padded(1);
+    }
+
+    /** Where slab index {@code column} lies in unit {@code unit}'s block, or -1 if it is not one of that unit's parameters. */
+    static int blockIndex(RnnLayout layout, int unit, int column) {
+        int n = layout.n(), block = blockFloats(layout);
+        for (int g = 0; g < layout.gates(); g++) {
+            int a = g * n + unit, w0 = layout.w(a, 0), u0 = layout.u(a, 0);
+            if (column >= w0 && column < w0 + n) {
+                return g * block + column - w0;
+            }
+            if (column >= u0 && column < u0 + layout.m()) {
+                return g * block + layout.nPad() + column - u0;
+            }
+            if (column == layout.b(a)) {
+                return g * block + layout.nPad() + layout.mPad();
+            }
+        }
+        return -1;
     }
 
     /** Makes the new rows the previous ones, after a step. */
@@ -95,21 +126,8 @@ final class UnitRows {
 
     /** J[r, column] as held after the last step: the stored value for a parameter of r's unit, zero elsewhere. */
     float entry(int r, int column) {
-        RnnLayout layout = cell.layout();
-        int i = r % n;
-        for (int g = 0; g < cell.gates(); g++) {
-            int a = g * n + i, w0 = layout.w(a, 0), u0 = layout.u(a, 0);
-            if (column >= w0 && column < w0 + n) {
-                return rows.get(r, g * block + column - w0);
-            }
-            if (column >= u0 && column < u0 + m) {
-                return rows.get(r, g * block + layout.nPad() + column - u0);
-            }
-            if (column == layout.b(a)) {
-                return rows.get(r, g * block + layout.nPad() + layout.mPad());
-            }
-        }
-        return 0f;
+        int at = blockIndex(cell.layout(), r % n, column);
+        return at < 0 ? 0f : rows.get(r, at);
     }
 
     void reset() {

@@ -172,15 +172,6 @@ public final class StateSlab {
         return total;
     }
 
-    /** Bytes of a saved state's views of {@code part}. */
-    public long bytes(Part part) {
-        long total = 0;
-        for (View v : ordered()) {
-            total += v.part == part ? v.bytes() : 0;
-        }
-        return total;
-    }
-
     /** The names and sizes of a saved state's views, e.g. {@code cell.params:4608 cell.h:64 ...}: what a saved state must match. */
     public String manifest(boolean withLearner) {
         StringBuilder b = new StringBuilder();
