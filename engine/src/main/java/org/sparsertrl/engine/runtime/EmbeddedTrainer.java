@@ -64,6 +64,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
     private final TrainerState lastGood;
     private final CheckpointWriter checkpoints;
     private final AgentRunner runner;
+    private final IdleStrategy idle;
     private final SampleProducer producer;
     private final PredictionReader predictions;
     private boolean started;
@@ -80,6 +81,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
                 b.checkpointSensitivities, counters, b.beforeRename);
         TrainerAgent agent = new TrainerAgent(trainer, input, output, counters, stepNanos, endToEndNanos, b.recovery,
                 lastGood, b.snapshotEvery, checkpoints, b.checkpointEverySteps, b.checkpointEveryNanos, b.maxAgeNanos);
+        this.idle = b.idle;
         this.runner = new AgentRunner(b.idle, Throwable::printStackTrace, null, agent);
         this.producer = new SampleProducer(input, counters.inputFull);
         this.predictions = new PredictionReader(output, trainer.layout().o());
@@ -106,6 +108,7 @@ public final class EmbeddedTrainer implements AutoCloseable {
             throw new IllegalStateException(stopped ? "the runtime is stopped" : "the runtime is already started");
         }
         started = true;
+        RarePathWarmUp.run(idle); // here, so that the JIT's one-time allocations for them are not the agent's
         agentThread = AgentRunner.startOnThread(runner);
     }
 

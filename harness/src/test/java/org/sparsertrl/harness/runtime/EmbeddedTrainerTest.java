@@ -161,7 +161,9 @@ class EmbeddedTrainerTest {
     void manyProducersAreEachAccountedForInTheirOwnOrder() throws InterruptedException {
         int producers = 3, each = 20_000;
         try (OnlineTrainer trainer = trainer();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).manyProducers(true).build()) {
+             // Output room for all 60,000 predictions (48 bytes each): a reader descheduled on a loaded machine
+             // must not make the agent drop predictions, which is not what this test is about.
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).manyProducers(true).capacity(1 << 20, 1 << 22).build()) {
             runtime.start();
             long[] accepted = new long[producers], refused = new long[producers], last = new long[producers];
             java.util.Arrays.fill(last, -1);

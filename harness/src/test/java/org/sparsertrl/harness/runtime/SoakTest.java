@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * reader on three threads and a checkpoint every {@value #CHECKPOINT_EVERY} steps: every sample
  * accounted for (none lost, none duplicated, none reordered, checked by sequence number), every
  * checkpoint that came due written or counted as skipped, nothing allocated by the agent in the
- * measured million steps but a few stray bytes (below), the heap flat (used heap after a full
+ * measured million steps, the heap flat (used heap after a full
  * collection, before and after the million steps, within {@value #HEAP_SLACK_BYTES} bytes: a leak of 16 bytes a step would be 16 MB)
  * and off-heap memory flat.
  *
@@ -40,25 +40,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * agent thread's allocated bytes and the JVM's total compilation time. It ends after two
  * consecutive chunks in which neither moved.
  *
- * <p>The measured steps run in the same chunks, and every chunk that allocated is printed. The
- * million may allocate {@value #MAX_STRAY_BYTES} bytes in all, a thousandth of a byte a step: a
- * steady allocation of even one object a step is a thousand times that, and ZeroAllocationTest holds
- * each learner's step to exactly zero. Since the state slab (2026-12-01) the agent was seen to
- * allocate 144 to 192 bytes at rare moments, in about half the runs, with or without a compilation
- * finishing in the same chunk (the interpreter allocates where compiled code does not, so a
- * deoptimisation would do it); the cause is not yet found, and the stray bytes are kept visible here.
+ * <p>The measured steps run in the same chunks, and every chunk that allocated is printed: the million
+ * must allocate nothing. (Before the runtime warmed its rare paths at start, the agent allocated 144
+ * to 192 bytes once, mid-run: when the JIT was first asked to optimise the snapshot copy, at about step
+ * 1,800,000, or the idle strategy, it resolved the string constants of their classes on the agent's
+ * thread; see RarePathWarmUp.) A
+ * chunk is smaller than the output ring holds, so a slow reader cannot make the agent drop
+ * predictions.
  */
 class SoakTest {
 
     static final int MEASURED = 1_000_000;
     static final int CHUNK = 50_000;
     static final int QUIET_CHUNKS = 2;
-    /** What the measured million may allocate in all (seen: 144 to 192 bytes once or twice; see the class comment). */
-    static final long MAX_STRAY_BYTES = 1024;
     /** Past this the measurement starts whatever the JIT does; the assertion then decides. */
     static final int MAX_WARM_UP = 2_000_000;
     static final int CHECKPOINT_EVERY = 100_000;
     static final long HEAP_SLACK_BYTES = 4L << 20;
+    /** Room for 87,381 predictions of 48 bytes, more than a chunk. */
+    static final int OUTPUT_RING_BYTES = 1 << 22;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -70,7 +70,8 @@ class SoakTest {
         Path checkpoint = dir.resolve("soak.ckpt");
         try (OnlineTrainer trainer = OnlineTrainer.builder(32, 1, 1).seed(1)
                 .learner(LearnerSpec.sparse(4, Selection.randomFixed(1))).build();
-             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, CHECKPOINT_EVERY, 0).build()) {
+             EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, CHECKPOINT_EVERY, 0)
+                     .capacity(1 << 20, OUTPUT_RING_BYTES).build()) {
             runtime.start();
             long offHeapRunning = ModelMemory.liveBytes();
             SampleProducer producer = runtime.producer();
@@ -137,7 +138,7 @@ class SoakTest {
             assertEquals(total.get(), c.steps.get());
             assertEquals(0, c.rejectedLength.get() + c.rejectedNonFinite.get() + c.outputFull.get() + c.nonFiniteRecoveries.get());
             assertEquals(refused[0], c.inputFull.get(), "every refused offer counted");
-            assertTrue(agentBytes <= MAX_STRAY_BYTES, "the agent allocated " + agentBytes + " bytes in " + MEASURED
+            assertEquals(0, agentBytes, "the agent allocated " + agentBytes + " bytes in " + MEASURED
                     + " steps after a warm-up of " + warmUpSteps + " steps; measured chunks that allocated: " + allocated
                     + "; warm-up chunks: " + warmUp);
             assertEquals(offHeapRunning, ModelMemory.liveBytes(), "off-heap memory flat while running");
