@@ -38,14 +38,4 @@ public abstract sealed class LaggedStream implements Stream permits DelayStream,
     public InputDistribution distribution() {
         return inputs.distribution();
     }
-
-    @Override
-    public int inputs() {
-        return 1;
-    }
-
-    @Override
-    public int outputs() {
-        return 1;
-    }
 }
