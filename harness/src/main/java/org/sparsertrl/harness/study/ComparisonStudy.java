@@ -10,10 +10,8 @@ import java.util.function.Function;
  * Its work is the comparison's plan, and its report reads the finished comparison; a study of this
  * kind says only which network, which methods, and what it reports.
  */
-abstract class ComparisonStudy implements Study {
+abstract class ComparisonStudy extends NamedStudy {
 
-    private final String name;
-    private final String title;
     private final Function<Protocol, Cell> cell;
     private final Function<Protocol, List<Method>> methods;
 
@@ -24,8 +22,7 @@ abstract class ComparisonStudy implements Study {
      * @param methods the methods the study asks for, from the protocol; {@link Comparison} adds the controls
      */
     ComparisonStudy(String name, String title, Function<Protocol, Cell> cell, Function<Protocol, List<Method>> methods) {
-        this.name = name;
-        this.title = title;
+        super(name, title);
         this.cell = cell;
         this.methods = methods;
     }
@@ -33,16 +30,6 @@ abstract class ComparisonStudy implements Study {
     /** The protocol's task on a vanilla network of n units. */
     static Cell taskCell(Protocol p) {
         return new Cell(p, p.task(), p.n(), 0);
-    }
-
-    @Override
-    public final String name() {
-        return name;
-    }
-
-    @Override
-    public final String title() {
-        return title;
     }
 
     @Override

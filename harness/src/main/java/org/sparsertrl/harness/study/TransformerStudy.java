@@ -31,7 +31,7 @@ import org.sparsertrl.harness.task.Stream;
  * least specialised heads, the paper's explanation of why transformers need more heads than RNNs
  * need paths.
  */
-public final class TransformerStudy implements Study {
+public final class TransformerStudy extends NamedStudy {
 
     /** What adapts after the shift. */
     enum Kind { FROZEN, READOUT, SPARSE, DENSE, MOST, LEAST }
@@ -97,14 +97,8 @@ public final class TransformerStudy implements Study {
         }
     }
 
-    @Override
-    public String name() {
-        return "transformer";
-    }
-
-    @Override
-    public String title() {
-        return "sparse gradient transport over attention heads";
+    public TransformerStudy() {
+        super("transformer", "sparse gradient transport over attention heads");
     }
 
     /** The main task ({@code tfTask}) first, then the other two. */
