@@ -616,21 +616,9 @@ public final class TransformerStudy extends NamedStudy {
         int bins = p.curveBins();
         double width = (double) p.tfAdaptSteps() / bins;
         List<Plots.Series> series = new ArrayList<>();
-        double[] preX = new double[bins], preY = new double[bins];
-        for (int b = 0; b < bins; b++) {
-            preX[b] = -p.tfAdaptSteps() + (b + 0.5) * width;
-            double sum = 0;
-            int count = 0;
-            for (long seed : main.seeds) {
-                double v = pretrained(main.runner, p, main.task, seed).curve()[b];
-                if (Double.isFinite(v)) {
-                    sum += v;
-                    count++;
-                }
-            }
-            preY[b] = count == 0 ? Double.NaN : sum / count;
-        }
-        series.add(new Plots.Series("pre-training (dense)", preX, preY, null));
+        series.add(StudyText.meanCurve("pre-training (dense)",
+                Arrays.stream(main.seeds).mapToObj(seed -> pretrained(main.runner, p, main.task, seed).curve()).toList(),
+                bins, width, -p.tfAdaptSteps()));
         List<TfMethod> shown = new ArrayList<>(List.of(TfMethod.frozen(), TfMethod.readout(), TfMethod.sparse(0)));
         if (hasFraction(p, 0.5)) {
             shown.add(TfMethod.sparse(0.5));
@@ -640,21 +628,9 @@ public final class TransformerStudy extends NamedStudy {
             if (!main.methods.contains(m)) {
                 continue;
             }
-            double[] x = new double[bins], y = new double[bins];
-            for (int b = 0; b < bins; b++) {
-                x[b] = (b + 0.5) * width;
-                double sum = 0;
-                int count = 0;
-                for (long seed : main.seeds) {
-                    double v = evaluate(main.runner, p, main.task, m, seed, true).curve()[b];
-                    if (Double.isFinite(v)) {
-                        sum += v;
-                        count++;
-                    }
-                }
-                y[b] = count == 0 ? Double.NaN : sum / count;
-            }
-            series.add(new Plots.Series(m.label(), x, y, null));
+            series.add(StudyText.meanCurve(m.label(),
+                    Arrays.stream(main.seeds).mapToObj(seed -> evaluate(main.runner, p, main.task, m, seed, true).curve()).toList(),
+                    bins, width, 0));
         }
         Plots.lines(file, "Transformer: loss around the shift (" + main.task.label() + ", mean of " + p.tfSeeds() + " seeds)",
                 "step relative to the shift", "mean online loss (log)", false, true, series);
