@@ -2,9 +2,8 @@ package org.sparsertrl.harness.task;
 
 /**
  * What the two memory tasks, {@link DelayStream} and {@link ProductStream}, share: one i.i.d. input a
- * step, one target that reads past inputs through a lag D switching from {@code lagBefore} to
- * {@code lagAfter} at step {@code shiftAt}, and the accessors that describe it. The two differ only in
- * the target their {@link #next} writes.
+ * step, and one target that reads past inputs through a lag D switching from {@code lagBefore} to
+ * {@code lagAfter} at step {@code shiftAt}. The two differ only in the target their {@link #next} writes.
  */
 public abstract sealed class LaggedStream implements Stream permits DelayStream, ProductStream {
 
@@ -21,21 +20,5 @@ public abstract sealed class LaggedStream implements Stream permits DelayStream,
     /** The lag D used by the target of step {@code t} (steps count from 0). */
     public int lagAt(long t) {
         return inputs.lagAt(t);
-    }
-
-    public int lagBefore() {
-        return inputs.lagBefore();
-    }
-
-    public int lagAfter() {
-        return inputs.lagAfter();
-    }
-
-    public long shiftAt() {
-        return inputs.shiftAt();
-    }
-
-    public InputDistribution distribution() {
-        return inputs.distribution();
     }
 }
