@@ -1,19 +1,9 @@
 package org.sparsertrl.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
 /**
@@ -21,13 +11,7 @@ import org.sparsertrl.engine.train.OnlineTrainer;
  * built once per trial, with its allocation counted. A subclass declares its {@code @Param}s and
  * builds the trainer from them; JMH names each benchmark after the subclass ({@code StepBenchmark.step}).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public abstract class TrainerStepBenchmark {
+public abstract class TrainerStepBenchmark extends StepTiming {
 
     private OnlineTrainer trainer;
     private final float[] x = new float[Learners.M];
