@@ -5,16 +5,8 @@
 #   docs/embedded-load/run.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-(cd "$root" && ./mvnw -q -pl harness -am compile exec:exec) >&2
-export RTRL_SKIP_BUILD=1
-run() {
-  echo "\$ ./rtrl $*"
-  "$root/rtrl" "$@" 2>/dev/null
-  echo
-}
+# shellcheck source=../scratch.sh
+source "$root/docs/scratch.sh"
 {
   echo "machine: $(nproc) cores, load average before the runs: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo

@@ -6,12 +6,9 @@
 #   docs/own-data/overhead.sh
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-(cd "$root" && ./mvnw -q -pl harness -am compile exec:exec) >&2
-export RTRL_SKIP_BUILD=1
-"$root/rtrl" generate --rows 100000 --inputs 8 --targets 2 --seed 1 --out rows.csv 2>/dev/null
+# shellcheck source=../scratch.sh
+source "$root/docs/scratch.sh"
+"$rtrl" generate --rows 100000 --inputs 8 --targets 2 --seed 1 --out rows.csv 2>/dev/null
 # shellcheck source=/dev/null
 source "$root/harness/target/rtrl.launch"
 {

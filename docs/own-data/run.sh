@@ -6,17 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 log="$root/docs/own-data/log.txt"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-(cd "$root" && ./mvnw -q -pl harness -am compile exec:exec) >&2
-export RTRL_SKIP_BUILD=1
-rtrl="$root/rtrl"
-run() {
-  echo "\$ ./rtrl $*"
-  "$rtrl" "$@" 2>/dev/null
-  echo
-}
+# shellcheck source=../scratch.sh
+source "$root/docs/scratch.sh"
 {
   run generate --rows 20000 --seed 1 --out train.csv
   run generate --rows 5000 --seed 2 --out test.csv

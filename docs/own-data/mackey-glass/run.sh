@@ -6,12 +6,8 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 here="$root/docs/own-data/mackey-glass"
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
-cd "$work"
-(cd "$root" && ./mvnw -q -pl harness -am compile exec:exec) >&2
-export RTRL_SKIP_BUILD=1
-rtrl="$root/rtrl"
+# shellcheck source=../../scratch.sh
+source "$root/docs/scratch.sh"
 run() {
   echo '```text'
   echo "\$ ./rtrl $*"

@@ -1,20 +1,6 @@
 package org.sparsertrl.bench;
 
-import java.util.concurrent.TimeUnit;
-
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
@@ -23,13 +9,7 @@ import org.sparsertrl.engine.train.OnlineTrainer;
  * m = 4 inputs, o = 1 output: the same step as {@link StepBenchmark}, on 2n (LSTM) or n (GRU)
  * sensitivity rows over G = 4 or 3 times the parameters.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class GatedStepBenchmark {
+public class GatedStepBenchmark extends TrainerStepBenchmark {
 
     @Param({"lstm", "gru"})
     public String cell;
@@ -40,24 +20,8 @@ public class GatedStepBenchmark {
     @Param({"64", "128"})
     public int n;
 
-    private OnlineTrainer trainer;
-    private final float[] x = new float[Learners.M];
-    private final float[] y = new float[Learners.O];
-    private int t;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        trainer = Learners.trainer(CellKind.of(cell), learner, n, 1);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        trainer.close();
-    }
-
-    @Benchmark
-    public float step(SteppingThreadAllocation allocation) {
-        allocation.steps++;
-        return Learners.step(trainer, t++, x, y);
+    @Override
+    OnlineTrainer newTrainer() {
+        return Learners.trainer(CellKind.of(cell), learner, n, 1);
     }
 }

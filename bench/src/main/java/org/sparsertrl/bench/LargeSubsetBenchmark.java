@@ -1,30 +1,10 @@
 package org.sparsertrl.bench;
 
-import java.util.concurrent.TimeUnit;
-
-import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
 /** Shared-subset RTRL where no other learner fits: k = 4 at n = 512 and 1024 (J alone would be 4 GB at 1024). */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class LargeSubsetBenchmark {
+public class LargeSubsetBenchmark extends TrainerStepBenchmark {
 
     @Param({"subset-4"})
     public String learner;
@@ -32,24 +12,8 @@ public class LargeSubsetBenchmark {
     @Param({"512", "1024"})
     public int n;
 
-    private OnlineTrainer trainer;
-    private final float[] x = new float[Learners.M];
-    private final float[] y = new float[Learners.O];
-    private int t;
-
-    @Setup(Level.Trial)
-    public void setUp() {
-        trainer = Learners.trainer(learner, n, 1);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        trainer.close();
-    }
-
-    @Benchmark
-    public float step(SteppingThreadAllocation allocation) {
-        allocation.steps++;
-        return Learners.step(trainer, t++, x, y);
+    @Override
+    OnlineTrainer newTrainer() {
+        return Learners.trainer(learner, n, 1);
     }
 }

@@ -1,20 +1,10 @@
 package org.sparsertrl.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.transformer.HeadSelection;
 import org.sparsertrl.engine.transformer.HeadTransport;
@@ -27,13 +17,7 @@ import org.sparsertrl.engine.transformer.OnlineTransformer;
  * layers, window 32) and a wide one: d_model 126, because 128 is no multiple of 6 heads and 126 = 6 x 21
  * pads to the same 128 floats per row. One thread, m = 1 input, o = 1 output.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 5, time = 2)
-@Fork(1)
-public class TransformerStepBenchmark {
+public class TransformerStepBenchmark extends StepTiming {
 
     /** {@code dense}, or the fraction s of each layer's heads that transport to earlier steps. */
     @Param({"dense", "0", "1/6", "1/3", "1/2"})

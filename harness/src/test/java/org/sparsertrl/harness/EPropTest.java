@@ -13,9 +13,6 @@ import org.sparsertrl.harness.oracle.EngineProbe;
 import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
 
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * e-prop pinned to learners the oracles already pin, step by step:
@@ -34,9 +31,7 @@ class EPropTest {
 
     @Test
     void onTheVanillaCellEPropIsImmediateOrRfloWithoutMemory() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             sameEveryStep(LearnerSpec.rflo(1f, Rflo.Feedback.RANDOM, seed), LearnerSpec.eprop(EProp.Feedback.RANDOM, seed),
                     n, m, steps, seed);
             closeEveryStepWithFixedWeights(LearnerSpec.immediate(), LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, seed),
@@ -46,12 +41,8 @@ class EPropTest {
 
     @Test
     void onAGatedCellEPropIsSnap1WithoutTheRecurrentWeightsOwnPaths() {
-        qt().withExamples(60).forAll(
-                integers().between(1, 12), integers().between(1, 4), integers().between(1, 20), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(60, 12, 4, 20, (n, m, steps, seed, xs, ys) -> {
             CellKind kind = (seed & 1) == 0 ? CellKind.LSTM : CellKind.GRU;
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer snap = OnlineTrainer.builder(n, m, 2).cell(kind).seed(seed).learner(LearnerSpec.snap1()).build();
                  OnlineTrainer eprop = OnlineTrainer.builder(n, m, 2).cell(kind).seed(seed)
                          .learner(LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, seed)).build()) {
@@ -99,8 +90,8 @@ class EPropTest {
         float[][] xs = Sequences.gaussian(seed, steps, m);
         float[][] ys = Sequences.gaussian(~seed, steps, 2);
         Tolerance tolerance = new Tolerance(1e-6, 1e-5);
-        try (OnlineTrainer a = OnlineTrainer.builder(n, m, 2).seed(seed).learner(expected).build();
-             OnlineTrainer b = OnlineTrainer.builder(n, m, 2).seed(seed).learner(actual).build()) {
+        try (OnlineTrainer a = SequenceProperty.trainer(n, m, seed, expected);
+             OnlineTrainer b = SequenceProperty.trainer(n, m, seed, actual)) {
             for (int t = 0; t < steps; t++) {
                 a.computeGradient(xs[t], ys[t]);
                 b.computeGradient(xs[t], ys[t]);

@@ -9,6 +9,7 @@ import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.Differences;
 import org.sparsertrl.harness.oracle.EngineProbe;
 import org.sparsertrl.harness.oracle.ReferenceGatedRnn;
 import org.sparsertrl.harness.oracle.Sequences;
@@ -39,27 +40,17 @@ class GatedCellTest {
     @Test
     void referenceBpttEqualsFiniteDifferences() {
         for (CellKind kind : GATED) {
-            qt().withExamples(30).forAll(
-                    integers().between(1, 8), integers().between(1, 4), integers().between(1, 12), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
-                double[][] xs = Sequences.widen(Sequences.gaussian(seed, steps, m));
-                double[][] ys = Sequences.widen(Sequences.gaussian(~seed, steps, 2));
+            SequenceProperty.forAll(30, 8, 4, 12, (n, m, steps, seed, floatXs, floatYs) -> {
+                double[][] xs = Sequences.widen(floatXs);
+                double[][] ys = Sequences.widen(floatYs);
                 try (OnlineTrainer trainer = trainer(kind, n, m, seed, LearnerSpec.immediate())) {
                     ReferenceGatedRnn reference = ReferenceGatedRnn.of(trainer.inspect().cell());
                     double[] bptt = reference.bptt(xs, ys);
                     int[] parameters = parameterIndices(trainer.layout(), trainer.layout().size());
-                    SplittableRandom random = new SplittableRandom(seed);
-                    int checks = Math.min(30, parameters.length);
-                    double[] expected = new double[checks], actual = new double[checks];
-                    double h = 1e-5;
-                    for (int c = 0; c < checks; c++) {
-                        int index = parameters[random.nextInt(parameters.length)];
-                        expected[c] = (reference.perturbed(index, h).totalLoss(xs, ys)
-                                - reference.perturbed(index, -h).totalLoss(xs, ys)) / (2 * h);
-                        actual[c] = bptt[index];
-                    }
+                    Differences d = Differences.sample(seed, 30, parameters.length,
+                            (i, h) -> reference.perturbed(parameters[i], h).totalLoss(xs, ys), i -> bptt[parameters[i]]);
                     RtrlEqualsBpttTest.DIFFERENCES.assertClose(kind.label() + " BPTT vs differences n=" + n + " m=" + m
-                            + " seed=" + seed, expected, actual);
+                            + " seed=" + seed, d.expected(), d.actual());
                 }
             });
         }
@@ -68,11 +59,7 @@ class GatedCellTest {
     @Test
     void summedFullRtrlGradientEqualsBptt() {
         for (CellKind kind : GATED) {
-            qt().withExamples(40).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
-                float[][] xs = Sequences.gaussian(seed, steps, m);
-                float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            SequenceProperty.forAll(40, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 try (OnlineTrainer trainer = trainer(kind, n, m, seed, LearnerSpec.full())) {
                     double[] bptt = ReferenceGatedRnn.of(trainer.inspect().cell()).bptt(Sequences.widen(xs), Sequences.widen(ys));
                     double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
@@ -86,9 +73,7 @@ class GatedCellTest {
     @Test
     void sparseWithKEqualToNIsFullRtrl() {
         for (CellKind kind : GATED) {
-            qt().withExamples(30).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
+            SequenceProperty.forAll(30, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 Selection[] policies = {Selection.randomFixed(seed), Selection.randomResampled(3, seed), Selection.topK(3),
                         Selection.bottomK(3)};
                 Selection policy = policies[(int) Math.floorMod(seed, (long) policies.length)];
@@ -100,11 +85,7 @@ class GatedCellTest {
     @Test
     void sparseWithKZeroIsTheImmediateLearner() {
         for (CellKind kind : GATED) {
-            qt().withExamples(30).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
-                float[][] xs = Sequences.gaussian(seed, steps, m);
-                float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            SequenceProperty.forAll(30, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 try (OnlineTrainer immediate = trainer(kind, n, m, seed, LearnerSpec.immediate());
                      OnlineTrainer sparse = trainer(kind, n, m, seed, LearnerSpec.sparse(0, Selection.randomFixed(seed)))) {
                     for (int t = 0; t < steps; t++) {
@@ -121,9 +102,7 @@ class GatedCellTest {
     @Test
     void subsetEqualsPerRowSparseWithTheSameSetInEveryRow() {
         for (CellKind kind : GATED) {
-            qt().withExamples(30).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
+            SequenceProperty.forAll(30, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 int k = new SplittableRandom(seed).nextInt(n + 1);
                 int[] units = new SplittableRandom(~seed).ints(0, n).distinct().limit(k).sorted().toArray();
                 int[][] sets = new int[n][];
@@ -139,9 +118,7 @@ class GatedCellTest {
     @Test
     void snap1IsPerRowSparseThroughItsOwnUnitOnly() {
         for (CellKind kind : GATED) {
-            qt().withExamples(30).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 15), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
+            SequenceProperty.forAll(30, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 int[][] own = new int[n][];
                 for (int i = 0; i < n; i++) {
                     own[i] = new int[] {i};

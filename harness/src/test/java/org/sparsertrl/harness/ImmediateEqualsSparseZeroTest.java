@@ -5,13 +5,9 @@ import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
-import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /** Property 4: per-row sparse RTRL with k = 0 is the immediate-derivative learner, as is subset with k = 0. */
 class ImmediateEqualsSparseZeroTest {
@@ -20,11 +16,7 @@ class ImmediateEqualsSparseZeroTest {
 
     @Test
     void sparseWithKZeroIsImmediate() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             try (OnlineTrainer immediate = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.immediate());
                  OnlineTrainer sparse = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.sparse(0, Selection.randomFixed(seed)));
                  OnlineTrainer subset = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.subset(0, seed))) {

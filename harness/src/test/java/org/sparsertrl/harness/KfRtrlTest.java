@@ -12,9 +12,7 @@ import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
 
 /**
  * KF-RTRL with frozen weights: its summed gradient equals a double reference written from Mujika et
@@ -28,15 +26,11 @@ class KfRtrlTest {
 
     @Test
     void kfRtrlMatchesTheDoubleReferenceOfItsEquations() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 24), integers().between(1, 5), integers().between(1, 30), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.kf(seed)).build()) {
+        SequenceProperty.forAll(100, 24, 5, 30, (n, m, steps, seed, xs, ys) -> {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.kf(seed))) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient expected = kf(reference, Sequences.widen(xs), Sequences.widen(ys), seed);
-                FLOAT.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+                FLOAT.assertClose(SequenceProperty.at(n, m, steps, seed),
                         RtrlEqualsBpttTest.flatten(trainer.layout(), expected), RtrlEqualsBpttTest.summedGradient(trainer, xs, ys));
             }
         });

@@ -1,9 +1,11 @@
 package org.sparsertrl.harness;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import org.sparsertrl.engine.learn.EProp;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.learn.Selection;
 
 /** One spec of every learner and selection policy, for tests that must cover them all. */
@@ -12,25 +14,16 @@ final class Learners {
     private Learners() {
     }
 
+    /**
+     * Every spec of {@link #gated} and the ones the vanilla cell alone can run: RFLO, KF-RTRL and
+     * bottom-k sparse scaled by alpha = n / k.
+     */
     static List<LearnerSpec> all(int k) {
-        return List.of(
-                LearnerSpec.full(),
-                LearnerSpec.sparse(k, Selection.randomFixed(1)),
-                LearnerSpec.sparse(k, Selection.randomResampled(10, 2)),
-                LearnerSpec.sparse(k, Selection.topK(10)),
-                LearnerSpec.sparse(k, Selection.bottomK(10)).scaledByNOverK(),
-                LearnerSpec.subset(k, 3),
-                LearnerSpec.immediate(),
-                LearnerSpec.snap1(),
-                LearnerSpec.truncatedBptt(8),
-                LearnerSpec.uoro(5),
-                LearnerSpec.rflo(4f, org.sparsertrl.engine.learn.Rflo.Feedback.RANDOM, 6),
-                LearnerSpec.readoutOnly(),
-                LearnerSpec.eprop(EProp.Feedback.SYMMETRIC, 0),
-                LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
-                LearnerSpec.kf(8),
-                LearnerSpec.ostl(),
-                LearnerSpec.snap2());
+        List<LearnerSpec> all = new ArrayList<>(gated(k));
+        all.add(LearnerSpec.sparse(k, Selection.bottomK(10)).scaledByNOverK());
+        all.add(LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 6));
+        all.add(LearnerSpec.kf(8));
+        return List.copyOf(all);
     }
 
     /**

@@ -1,10 +1,10 @@
 package org.sparsertrl.harness;
 
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.Differences;
 import org.sparsertrl.harness.oracle.EngineProbe;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
@@ -12,9 +12,6 @@ import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * {@code observe} steps without a target: after observing all but the last input of a sequence,
@@ -27,12 +24,9 @@ class ObserveTest {
 
     @Test
     void gradientAfterObservingIsTheLastLossGradient() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 24), integers().between(1, 4), integers().between(1, 20), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
+        SequenceProperty.forAll(100, 24, 4, 20, (n, m, steps, seed, xs, ys) -> {
             float[] target = Sequences.gaussian(~seed, 1, 2)[0];
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.full()).build()) {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.full())) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 for (int t = 0; t < steps - 1; t++) {
                     trainer.observe(xs[t]);
@@ -41,17 +35,9 @@ class ObserveTest {
                 double[] engine = EngineProbe.recurrentGradient(trainer);
                 double[][] wide = Sequences.widen(xs);
                 double[] wideTarget = Sequences.widen(new float[][] {target})[0];
-                SplittableRandom random = new SplittableRandom(seed);
-                int checks = Math.min(20, reference.p());
-                double[] expected = new double[checks], actual = new double[checks];
-                double h = 1e-5;
-                for (int c = 0; c < checks; c++) {
-                    int col = random.nextInt(reference.p());
-                    expected[c] = (lastLoss(reference.perturbed(col, h), wide, wideTarget)
-                            - lastLoss(reference.perturbed(col, -h), wide, wideTarget)) / (2 * h);
-                    actual[c] = engine[col];
-                }
-                AGAINST_DIFFERENCES.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed, expected, actual);
+                Differences d = Differences.sample(seed, 20, reference.p(),
+                        (col, h) -> lastLoss(reference.perturbed(col, h), wide, wideTarget), col -> engine[col]);
+                AGAINST_DIFFERENCES.assertClose(SequenceProperty.at(n, m, steps, seed), d.expected(), d.actual());
             }
         });
     }

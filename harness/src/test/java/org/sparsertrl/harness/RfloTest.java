@@ -8,11 +8,9 @@ import org.sparsertrl.engine.learn.Rflo;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
-import org.sparsertrl.harness.oracle.Tolerance;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
+import static org.sparsertrl.harness.SequenceProperty.summed;
 
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * RFLO with frozen weights: its summed gradient equals a double reference of its definition (local
@@ -21,20 +19,13 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class RfloTest {
 
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     @Test
     void rfloMatchesTheDoubleReferenceOfItsDefinition() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 30), integers().between(1, 5), integers().between(1, 30), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 30, 5, 30, (n, m, steps, seed, xs, ys) -> {
             SplittableRandom random = new SplittableRandom(seed);
             float tau = 1f + random.nextInt(8);
             Rflo.Feedback feedback = random.nextBoolean() ? Rflo.Feedback.RANDOM : Rflo.Feedback.READOUT;
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
-                    .learner(LearnerSpec.rflo(tau, feedback, seed)).build()) {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.rflo(tau, feedback, seed))) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 double[][] b = new double[n][2];
                 for (int i = 0; i < n; i++) {
@@ -52,19 +43,11 @@ class RfloTest {
 
     @Test
     void withReadoutFeedbackAndNoMemoryRfloIsImmediate() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 30), integers().between(1, 5), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> FLOAT.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+        SequenceProperty.forAll(100, 30, 5, 25, (n, m, steps, seed, xs, ys) -> FLOAT.assertClose(SequenceProperty.at(n, m, steps, seed),
                 summed(LearnerSpec.immediate(), n, m, steps, seed),
                 summed(LearnerSpec.rflo(1f, Rflo.Feedback.READOUT, seed), n, m, steps, seed)));
     }
 
-    private static double[] summed(LearnerSpec learner, int n, int m, int steps, long seed) {
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(learner).build()) {
-            return RtrlEqualsBpttTest.summedGradient(trainer, Sequences.gaussian(seed, steps, m),
-                    Sequences.gaussian(~seed, steps, 2));
-        }
-    }
 
     /** The definition in double, summed over the sequence with frozen weights. */
     static ReferenceRnn.Gradient rflo(ReferenceRnn r, double[][] xs, double[][] ys, double tau, double[][] b) {

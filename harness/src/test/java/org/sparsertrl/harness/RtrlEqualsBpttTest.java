@@ -1,18 +1,16 @@
 package org.sparsertrl.harness;
 
-import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
+import org.sparsertrl.harness.oracle.Differences;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
 
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Property 2, the exactness oracle: with weights frozen over a sequence, the sum of full RTRL's online
@@ -21,24 +19,17 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class RtrlEqualsBpttTest {
 
-    /** Float32 engine against the double oracle, over up to 25 steps of n-term sums. */
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     /** Central differences with h = 1e-5 in double: truncation ~h^2, rounding ~1e-16 / h. */
     static final Tolerance DIFFERENCES = new Tolerance(1e-7, 1e-5);
 
     @Test
     void summedFullRtrlGradientEqualsBptt() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.full()).build()) {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.full())) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(Sequences.widen(xs), Sequences.widen(ys));
                 double[] summed = summedGradient(trainer, xs, ys);
-                String at = "n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed;
+                String at = SequenceProperty.at(n, m, steps, seed);
                 FLOAT.assertClose("gradient " + at, flatten(trainer.layout(), bptt), summed);
             }
         });
@@ -46,27 +37,17 @@ class RtrlEqualsBpttTest {
 
     @Test
     void referenceBpttEqualsFiniteDifferences() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            double[][] xs = Sequences.widen(Sequences.gaussian(seed, steps, m));
-            double[][] ys = Sequences.widen(Sequences.gaussian(~seed, steps, 2));
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, floatXs, floatYs) -> {
+            double[][] xs = Sequences.widen(floatXs);
+            double[][] ys = Sequences.widen(floatYs);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).build()) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(xs, ys);
                 // Thirty random columns per example keep the O(p T n^2) differences affordable.
-                SplittableRandom random = new SplittableRandom(seed);
-                int checks = Math.min(30, reference.p());
-                double[] expected = new double[checks], actual = new double[checks];
-                double h = 1e-5;
-                for (int c = 0; c < checks; c++) {
-                    int col = random.nextInt(reference.p());
-                    expected[c] = (reference.perturbed(col, h).totalLoss(xs, ys)
-                            - reference.perturbed(col, -h).totalLoss(xs, ys)) / (2 * h);
-                    actual[c] = bptt.recurrent()[col];
-                }
+                Differences d = Differences.sample(seed, 30, reference.p(),
+                        (col, h) -> reference.perturbed(col, h).totalLoss(xs, ys), col -> bptt.recurrent()[col]);
                 DIFFERENCES.assertClose("BPTT vs differences n=" + n + " m=" + m + " seed=" + seed,
-                        expected, actual);
+                        d.expected(), d.actual());
             }
         });
     }

@@ -7,11 +7,12 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
-import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
+import static org.sparsertrl.harness.SequenceProperty.summed;
 
 /**
  * SnAp-1 pinned three ways, with frozen weights: it equals the double reference of its definition
@@ -20,20 +21,14 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class Snap1Test {
 
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     @Test
     void snap1MatchesTheDoubleReferenceOfItsDefinition() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(LearnerSpec.snap1()).build()) {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.snap1())) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
                 ReferenceRnn.RtrlRun run = reference.rtrl(Sequences.widen(xs), Sequences.widen(ys), selfPaths(n), 1.0);
-                String at = "n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed;
+                String at = SequenceProperty.at(n, m, steps, seed);
                 FLOAT.assertClose("summed gradient " + at, RtrlEqualsBpttTest.flatten(trainer.layout(), run.summed()), summed);
                 double[] expectedJ = new double[n * reference.p()];
                 for (int i = 0; i < n; i++) {
@@ -46,11 +41,9 @@ class Snap1Test {
 
     @Test
     void snap1IsPerRowSparseThroughTheSelfPath() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             LearnerSpec diagonal = LearnerSpec.sparse(1, Selection.explicit(selfPaths(n)));
-            FLOAT.assertClose("n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
+            FLOAT.assertClose(SequenceProperty.at(n, m, steps, seed),
                     summed(diagonal, n, m, steps, seed), summed(LearnerSpec.snap1(), n, m, steps, seed));
         });
     }
@@ -62,12 +55,6 @@ class Snap1Test {
                         summed(LearnerSpec.full(), 1, m, steps, seed), summed(LearnerSpec.snap1(), 1, m, steps, seed)));
     }
 
-    private static double[] summed(LearnerSpec learner, int n, int m, int steps, long seed) {
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(learner).build()) {
-            return RtrlEqualsBpttTest.summedGradient(trainer, Sequences.gaussian(seed, steps, m),
-                    Sequences.gaussian(~seed, steps, 2));
-        }
-    }
 
     private static int[][] selfPaths(int n) {
         int[][] paths = new int[n][];

@@ -8,15 +8,13 @@ import org.sparsertrl.engine.learn.Snap2;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
-import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
+import static org.sparsertrl.harness.SequenceProperty.summed;
 
 /**
  * SnAp-2 with frozen weights: on a sparse W its summed gradient equals a double reference of its
@@ -25,16 +23,10 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class Snap2Test {
 
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     @Test
     void onASparseWSnap2MatchesTheDoubleReferenceOfItsDefinition() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 20), integers().between(1, 4), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 20, 4, 25, (n, m, steps, seed, xs, ys) -> {
             float density = 0.05f + 0.95f * new java.util.SplittableRandom(seed).nextFloat();
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).weightDensity(density)
                     .learner(LearnerSpec.snap2()).build()) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
@@ -48,18 +40,10 @@ class Snap2Test {
     @Test
     void onADenseWSnap2IsFullRtrlOnEveryCell() {
         for (CellKind cell : CellKind.values()) {
-            qt().withExamples(30).forAll(integers().between(1, 10), integers().between(1, 4), integers().between(1, 15),
-                    longs().all()).checkAssert((n, m, steps, seed) -> {
-                float[][] xs = Sequences.gaussian(seed, steps, m), ys = Sequences.gaussian(~seed, steps, 2);
+            SequenceProperty.forAll(30, 10, 4, 15, (n, m, steps, seed, xs, ys) -> {
                 FLOAT.assertClose(cell.label() + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
                         summed(cell, LearnerSpec.full(), n, m, seed, xs, ys), summed(cell, LearnerSpec.snap2(), n, m, seed, xs, ys));
             });
-        }
-    }
-
-    private static double[] summed(CellKind cell, LearnerSpec learner, int n, int m, long seed, float[][] xs, float[][] ys) {
-        try (OnlineTrainer t = OnlineTrainer.builder(n, m, 2).cell(cell).seed(seed).learner(learner).build()) {
-            return RtrlEqualsBpttTest.summedGradient(t, xs, ys);
         }
     }
 

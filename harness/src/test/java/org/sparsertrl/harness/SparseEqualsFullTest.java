@@ -8,14 +8,10 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
-import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Property 1: per-row sparse RTRL with k = n is full RTRL, under every selection policy, with the
@@ -31,12 +27,10 @@ class SparseEqualsFullTest {
 
     @Test
     void sparseWithKEqualToNIsFullRtrlBitForBitUnderEveryPolicy() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             int refresh = 1 + (int) Math.floorMod(seed, 5L);
             for (LearnerSpec candidate : kEqualToN(n, seed, refresh)) {
-                compareBits(n, m, steps, seed, candidate);
+                compareBits(n, m, seed, xs, ys, candidate);
             }
         });
     }
@@ -59,38 +53,40 @@ class SparseEqualsFullTest {
     }
 
     /** Steps full RTRL and {@code candidate} side by side; loss, gradient, J and weights equal bit for bit after every step. */
-    static void compareBits(int n, int m, int steps, long seed, LearnerSpec candidate) {
-        float[][] xs = Sequences.gaussian(seed, steps, m);
-        float[][] ys = Sequences.gaussian(~seed, steps, 2);
-        try (OnlineTrainer full = trainer(n, m, seed, LearnerSpec.full());
-             OnlineTrainer sparse = trainer(n, m, seed, candidate)) {
-            for (int t = 0; t < steps; t++) {
-                float expected = full.step(xs[t], ys[t]);
-                float actual = sparse.step(xs[t], ys[t]);
-                String at = candidate.label() + " n=" + n + " m=" + m + " seed=" + seed + " t=" + t;
-                assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
-                        "loss " + at + ": full " + expected + ", sparse " + actual);
-                assertArrayEquals(EngineProbe.gradient(full), EngineProbe.gradient(sparse), "gradient " + at);
-                assertArrayEquals(EngineProbe.sensitivities(full), EngineProbe.sensitivities(sparse), "J " + at);
-                assertArrayEquals(EngineProbe.weights(full), EngineProbe.weights(sparse), "weights after the update " + at);
-            }
-        }
+    static void compareBits(int n, int m, long seed, float[][] xs, float[][] ys, LearnerSpec candidate) {
+        sideBySide(n, m, seed, xs, ys, candidate, (full, sparse, expected, actual, y, at) -> {
+            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(actual),
+                    "loss " + at + ": full " + expected + ", sparse " + actual);
+            assertArrayEquals(EngineProbe.gradient(full), EngineProbe.gradient(sparse), "gradient " + at);
+            assertArrayEquals(EngineProbe.sensitivities(full), EngineProbe.sensitivities(sparse), "J " + at);
+            assertArrayEquals(EngineProbe.weights(full), EngineProbe.weights(sparse), "weights after the update " + at);
+        });
     }
 
     /** Steps full RTRL and {@code candidate} side by side and compares losses, gradients and all of J. */
-    static void compareWithTolerance(int n, int m, int steps, long seed, LearnerSpec candidate, Tolerance tolerance) {
-        float[][] xs = Sequences.gaussian(seed, steps, m);
-        float[][] ys = Sequences.gaussian(~seed, steps, 2);
+    static void compareWithTolerance(int n, int m, long seed, float[][] xs, float[][] ys, LearnerSpec candidate,
+                                     Tolerance tolerance) {
+        sideBySide(n, m, seed, xs, ys, candidate, (full, sparse, expected, actual, y, at) -> {
+            assertEquals(expected, actual, 1e-4 * Math.abs(expected) + 1e-7, "loss " + at);
+            tolerance.assertClose("gradient " + at, EngineProbe.gradient(full), EngineProbe.gradient(sparse),
+                    largestMagnitude(y));
+            tolerance.assertClose("J " + at, EngineProbe.sensitivities(full), EngineProbe.sensitivities(sparse));
+        });
+    }
+
+    /** What to compare after a step of full RTRL and the candidate, given their losses, the step's target and where it is. */
+    private interface StepCheck {
+        void check(OnlineTrainer full, OnlineTrainer sparse, float expected, float actual, float[] y, String at);
+    }
+
+    private static void sideBySide(int n, int m, long seed, float[][] xs, float[][] ys, LearnerSpec candidate, StepCheck check) {
         try (OnlineTrainer full = trainer(n, m, seed, LearnerSpec.full());
              OnlineTrainer sparse = trainer(n, m, seed, candidate)) {
-            for (int t = 0; t < steps; t++) {
+            for (int t = 0; t < xs.length; t++) {
                 float expected = full.step(xs[t], ys[t]);
                 float actual = sparse.step(xs[t], ys[t]);
-                String at = candidate.label() + " n=" + n + " m=" + m + " seed=" + seed + " t=" + t;
-                assertEquals(expected, actual, 1e-4 * Math.abs(expected) + 1e-7, "loss " + at);
-                tolerance.assertClose("gradient " + at, EngineProbe.gradient(full), EngineProbe.gradient(sparse),
-                        largestMagnitude(ys[t]));
-                tolerance.assertClose("J " + at, EngineProbe.sensitivities(full), EngineProbe.sensitivities(sparse));
+                check.check(full, sparse, expected, actual, ys[t],
+                        candidate.label() + " n=" + n + " m=" + m + " seed=" + seed + " t=" + t);
             }
         }
     }

@@ -11,11 +11,8 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
-import org.sparsertrl.harness.oracle.Tolerance;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
 
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * The sparse paths for every k in [0, n], not only the two ends: with frozen weights, the engine's
@@ -24,13 +21,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class SparseMatchesReferenceTest {
 
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     @Test
     void perRowSparseMatchesTheDoubleReference() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             SplittableRandom random = new SplittableRandom(seed);
             int k = random.nextInt(n + 1);
             boolean scaled = random.nextBoolean();
@@ -41,9 +34,7 @@ class SparseMatchesReferenceTest {
 
     @Test
     void subsetMatchesTheDoubleReference() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             int k = new SplittableRandom(seed).nextInt(n + 1);
             check(n, m, steps, seed, LearnerSpec.subset(k, seed), 1.0);
         });
@@ -52,7 +43,7 @@ class SparseMatchesReferenceTest {
     private static void check(int n, int m, int steps, long seed, LearnerSpec spec, double alpha) {
         float[][] xs = Sequences.gaussian(seed, steps, m);
         float[][] ys = Sequences.gaussian(~seed, steps, 2);
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed).learner(spec).build()) {
+        try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, spec)) {
             ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
             double[] summed = RtrlEqualsBpttTest.summedGradient(trainer, xs, ys);
             int[][] paths = new int[n][];

@@ -8,13 +8,9 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.learn.SubsetRtrl;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.EngineProbe;
-import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Property 3: shared-subset RTRL over S is per-row sparse RTRL with S_i = S for every row (same
@@ -24,12 +20,8 @@ class SubsetEqualsSparseTest {
 
     @Test
     void subsetEqualsPerRowSparseWithTheSameSetInEveryRow() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             int k = new SplittableRandom(seed).nextInt(n + 1);
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
             try (OnlineTrainer subset = SparseEqualsFullTest.trainer(n, m, seed, LearnerSpec.subset(k, seed))) {
                 int[] units = ((SubsetRtrl) subset.inspect().learner()).units();
                 int[][] sets = new int[n][];
@@ -57,9 +49,7 @@ class SubsetEqualsSparseTest {
 
     @Test
     void subsetWithKEqualToNIsFullRtrl() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> SparseEqualsFullTest.compareWithTolerance(n, m, steps, seed,
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> SparseEqualsFullTest.compareWithTolerance(n, m, seed, xs, ys,
                 LearnerSpec.subset(n, seed), new Tolerance(1e-5, 1e-4)));
     }
 }

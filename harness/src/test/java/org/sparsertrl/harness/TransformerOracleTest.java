@@ -15,6 +15,7 @@ import org.sparsertrl.engine.transformer.HeadTransport;
 import org.sparsertrl.engine.transformer.OnlineTransformer;
 import org.sparsertrl.engine.transformer.TransformerLayout;
 import org.sparsertrl.engine.transformer.kernel.MatrixKernels;
+import org.sparsertrl.harness.oracle.Differences;
 import org.sparsertrl.harness.oracle.ReferenceTransformer;
 import org.sparsertrl.harness.oracle.Sequences;
 import org.sparsertrl.harness.oracle.Tolerance;
@@ -185,20 +186,13 @@ class TransformerOracleTest {
 
     private static void checkDifferences(String what, ReferenceTransformer reference, double[] grad, long seed,
                                          java.util.function.ToDoubleFunction<ReferenceTransformer> loss) {
-        SplittableRandom random = new SplittableRandom(seed);
-        int checks = Math.min(30, reference.p());
-        double[] expected = new double[checks], actual = new double[checks];
-        double h = 1e-5;
-        for (int c = 0; c < checks; c++) {
-            int i = random.nextInt(reference.p());
-            expected[c] = (loss.applyAsDouble(reference.perturbed(i, h)) - loss.applyAsDouble(reference.perturbed(i, -h))) / (2 * h);
-            actual[c] = grad[i];
-        }
+        Differences d = Differences.sample(seed, 30, reference.p(),
+                (i, h) -> loss.applyAsDouble(reference.perturbed(i, h)), i -> grad[i]);
         // The differences' own rounding, about 1e-16 |loss| / h = 1e-11 |loss|, sets a floor under the
         // absolute part: with dModel = 2 every LayerNorm passes only ~1e-5 of its input's gradient, and
         // whole gradients are that small.
         double floor = 1e-3 * (1 + Math.abs(loss.applyAsDouble(reference)));
-        DIFFERENCES.assertClose("backward vs differences " + what, expected, actual, floor);
+        DIFFERENCES.assertClose("backward vs differences " + what, d.expected(), d.actual(), floor);
     }
 
     @Test

@@ -9,11 +9,8 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.harness.oracle.ReferenceGatedRnn;
 import org.sparsertrl.harness.oracle.ReferenceRnn;
 import org.sparsertrl.harness.oracle.Sequences;
-import org.sparsertrl.harness.oracle.Tolerance;
+import static org.sparsertrl.harness.SequenceProperty.FLOAT;
 
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.integers;
-import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Online truncated BPTT with frozen weights: with a window at least as long as the sequence, its
@@ -23,18 +20,11 @@ import static org.quicktheories.generators.SourceDSL.longs;
  */
 class TruncatedBpttTest {
 
-    static final Tolerance FLOAT = new Tolerance(2e-5, 1e-3);
-
     @Test
     void aWindowCoveringTheSequenceIsBptt() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 40), integers().between(1, 6), integers().between(1, 25), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+        SequenceProperty.forAll(100, 40, 6, 25, (n, m, steps, seed, xs, ys) -> {
             int window = steps + new SplittableRandom(seed).nextInt(3);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
-                    .learner(LearnerSpec.truncatedBptt(window)).build()) {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.truncatedBptt(window))) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient bptt = reference.bptt(Sequences.widen(xs), Sequences.widen(ys));
                 FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
@@ -45,14 +35,9 @@ class TruncatedBpttTest {
 
     @Test
     void anyWindowMatchesTheTruncatedReference() {
-        qt().withExamples(100).forAll(
-                integers().between(1, 30), integers().between(1, 5), integers().between(1, 40), longs().all()
-        ).checkAssert((n, m, steps, seed) -> {
-            float[][] xs = Sequences.gaussian(seed, steps, m);
-            float[][] ys = Sequences.gaussian(~seed, steps, 2);
+        SequenceProperty.forAll(100, 30, 5, 40, (n, m, steps, seed, xs, ys) -> {
             int window = 1 + new SplittableRandom(seed).nextInt(8);
-            try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).seed(seed)
-                    .learner(LearnerSpec.truncatedBptt(window)).build()) {
+            try (OnlineTrainer trainer = SequenceProperty.trainer(n, m, seed, LearnerSpec.truncatedBptt(window))) {
                 ReferenceRnn reference = ReferenceRnn.of(trainer.inspect().cell());
                 ReferenceRnn.Gradient expected = truncated(reference, Sequences.widen(xs), Sequences.widen(ys), window);
                 FLOAT.assertClose("window=" + window + " n=" + n + " m=" + m + " steps=" + steps + " seed=" + seed,
@@ -64,11 +49,7 @@ class TruncatedBpttTest {
     @Test
     void gatedCellsMatchTheirTruncatedReference() {
         for (CellKind kind : GatedCellTest.GATED) {
-            qt().withExamples(40).forAll(
-                    integers().between(1, 10), integers().between(1, 4), integers().between(1, 30), longs().all()
-            ).checkAssert((n, m, steps, seed) -> {
-                float[][] xs = Sequences.gaussian(seed, steps, m);
-                float[][] ys = Sequences.gaussian(~seed, steps, 2);
+            SequenceProperty.forAll(40, 10, 4, 30, (n, m, steps, seed, xs, ys) -> {
                 // Windows from 1 (the immediate gradient) past the sequence's length (BPTT).
                 int window = 1 + new SplittableRandom(seed).nextInt(steps + 2);
                 try (OnlineTrainer trainer = OnlineTrainer.builder(n, m, 2).cell(kind).seed(seed)

@@ -77,6 +77,15 @@ public final class JobOptions {
         }
     }
 
+    /** The constant of {@code type} the option names, case-insensitive; {@code expected} lists the names in the message. */
+    <E extends Enum<E>> E choice(String name, String fallback, Class<E> type, String expected) {
+        try {
+            return Enum.valueOf(type, string(name, fallback).toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--" + name + " = '" + string(name, "") + "': expected " + expected);
+        }
+    }
+
     int m() {
         return integer("m", 2, 1);
     }
@@ -87,13 +96,7 @@ public final class JobOptions {
 
     /** The template these options describe (checked by building one trainer). */
     TrainerTemplate template() {
-        String optimizer = string("optimizer", "adam").toUpperCase(Locale.ROOT);
-        TrainerTemplate.Optimizer kind;
-        try {
-            kind = TrainerTemplate.Optimizer.valueOf(optimizer);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--optimizer = '" + string("optimizer", "") + "': expected adam, sgd or rmsprop");
-        }
+        TrainerTemplate.Optimizer kind = choice("optimizer", "adam", TrainerTemplate.Optimizer.class, "adam, sgd or rmsprop");
         return TrainerTemplate.builder(integer("n", 32, 1), m(), o())
                 .learner(string("learner", "sparse-4"))
                 .optimizer(kind, real("lr", 1e-3f))
@@ -103,13 +106,7 @@ public final class JobOptions {
 
     /** The operator these options describe. */
     SparseRtrlOperator operator(boolean emitFinalStates) {
-        String recovery = string("recovery", "rollback").toUpperCase(Locale.ROOT);
-        EmbeddedTrainer.Recovery policy;
-        try {
-            policy = EmbeddedTrainer.Recovery.valueOf(recovery);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--recovery = '" + string("recovery", "") + "': expected rollback or reset");
-        }
+        EmbeddedTrainer.Recovery policy = choice("recovery", "rollback", EmbeddedTrainer.Recovery.class, "rollback or reset");
         SparseRtrlOperator.Builder b = SparseRtrlOperator.builder(template())
                 .maxLiveTrainers(integer("max-live-trainers", 1_024, 1))
                 .recovery(policy, integer("snapshot-every", 1_000, 1))

@@ -15,20 +15,14 @@ import org.sparsertrl.harness.report.RunRecord;
  * 84 ± 6 % at k = 4 of n = 64), and k = 0 does not (the "step function"). Measured on the protocol's
  * memory task, and on every task with the controls, to show which tasks separate the learners.
  */
-public final class AdaptationStudy implements Study {
+public final class AdaptationStudy extends NamedStudy {
 
     /** The setting of the paper's figure. */
     static final int PAPER_K = 4;
     static final int PAPER_N = 64;
 
-    @Override
-    public String name() {
-        return "adaptation";
-    }
-
-    @Override
-    public String title() {
-        return "recovery against k after a regime shift";
+    public AdaptationStudy() {
+        super("adaptation", "recovery against k after a regime shift");
     }
 
     static List<Method> methods(Protocol p) {

@@ -30,7 +30,7 @@ import org.sparsertrl.harness.task.Stream;
  * full RTRL's gradient against k and n for both initialisations, beside kappa(diag(d) W), and set it
  * against each learner's recovery in the adaptation study.
  */
-public final class AlignmentStudy implements Study {
+public final class AlignmentStudy extends NamedStudy {
 
     /** The sparse learners' k below n / 2 and n (issue 18); those above n are dropped. */
     static final int[] KS = {1, 2, 4, 8, 16};
@@ -46,14 +46,8 @@ public final class AlignmentStudy implements Study {
     static final double STRONG = 0.7;
     static final double WEAK = 0.3;
 
-    @Override
-    public String name() {
-        return "alignment";
-    }
-
-    @Override
-    public String title() {
-        return "how closely each learner's gradient follows full RTRL's, step by step on the same trajectory (our question)";
+    public AlignmentStudy() {
+        super("alignment", "how closely each learner's gradient follows full RTRL's, step by step on the same trajectory (our question)");
     }
 
     /** The k of the sparse learners at size n: 1, 2, 4, 8, 16, n / 2 and n, those in [1, min(n, alignMaxK)], each once. */

@@ -13,16 +13,12 @@ import org.sparsertrl.harness.report.Plots;
  * the online learners its peers use (SnAp-1, UORO, RFLO, truncated BPTT), with recovery and time per
  * step. The paper compares none of them.
  */
-public final class BaselinesStudy implements Study {
+public final class BaselinesStudy extends ComparisonStudy {
 
-    @Override
-    public String name() {
-        return "baselines";
-    }
-
-    @Override
-    public String title() {
-        return "every learner on the shift: recovery and time per step";
+    public BaselinesStudy() {
+        super("baselines", "every learner on the shift: recovery and time per step",
+                ComparisonStudy::taskCell,
+                BaselinesStudy::methods);
     }
 
     /** The peers, then subset and sparse RTRL at the protocol's k and sparse at k = 1 and 16 (the frontier's other points, where n allows). */
@@ -39,13 +35,7 @@ public final class BaselinesStudy implements Study {
     }
 
     @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         MarkdownTable times = new MarkdownTable("method", "recovery vs frozen", "us / step");
         List<Plots.Series> points = new ArrayList<>();
         StringBuilder claim = new StringBuilder();

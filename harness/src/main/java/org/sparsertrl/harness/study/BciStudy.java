@@ -11,7 +11,7 @@ import org.sparsertrl.harness.report.Plots;
  * (synthetic or real) intracortical recording adapts online to session B. The paper reports 80 ± 11 %
  * recovery on primate recordings (5 seeds), and sparse propagation more stable than full RTRL.
  */
-public final class BciStudy implements Study {
+public final class BciStudy extends ComparisonStudy {
 
     /** Bins of the decoded-velocity traces. */
     static final int TRACE = 200;
@@ -19,32 +19,14 @@ public final class BciStudy implements Study {
     /** The shift counts as learnable when full RTRL ends at least this many times below the frozen decoder. */
     static final double LEARNABLE = 2;
 
-    @Override
-    public String name() {
-        return "bci";
+    public BciStudy() {
+        super("bci", "decoding 2-D velocity across sessions (electrode drift)",
+                p -> new Cell(p, Cell.Task.BCI, p.bciN(), 0),
+                p -> List.of(Method.sparse(p.k()), Method.subset(p.k())));
     }
 
     @Override
-    public String title() {
-        return "decoding 2-D velocity across sessions (electrode drift)";
-    }
-
-    private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()), Method.subset(p.k()));
-    }
-
-    private static Cell kind(Protocol p) {
-        return new Cell(p, Cell.Task.BCI, p.bciN(), 0);
-    }
-
-    @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, kind(p), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, kind(p), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         Method sparse = Method.sparse(p.k());
         Paired.Interval recovery = c.recovery(sparse, Method.frozen());
         Paired.Interval fullGain = Paired.ratio(c.loss(Method.frozen()), c.loss(Method.full()), 3, p.resamples());

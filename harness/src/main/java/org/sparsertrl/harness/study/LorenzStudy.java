@@ -12,37 +12,19 @@ import org.sparsertrl.harness.report.MarkdownTable;
  * the CV of L(method) / L(frozen) per seed, so that each seed's own difficulty (which the frozen
  * network already shows) does not count as instability.
  */
-public final class LorenzStudy implements Study {
+public final class LorenzStudy extends ComparisonStudy {
 
     /** CVs within this factor of each other are called alike: with a handful of seeds a CV is itself uncertain by tens of percent. */
     static final double ALIKE = 1.5;
 
-    @Override
-    public String name() {
-        return "lorenz";
+    public LorenzStudy() {
+        super("lorenz", "Lorenz prediction after a parameter shift: spread across seeds",
+                p -> new Cell(p, Cell.Task.LORENZ, p.lorenzN(), 0),
+                p -> List.of(Method.sparse(p.k())));
     }
 
     @Override
-    public String title() {
-        return "Lorenz prediction after a parameter shift: spread across seeds";
-    }
-
-    private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()));
-    }
-
-    private static Cell kind(Protocol p) {
-        return new Cell(p, Cell.Task.LORENZ, p.lorenzN(), 0);
-    }
-
-    @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, kind(p), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, kind(p), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         MarkdownTable spread = new MarkdownTable("method", "CV of L / L(frozen) across seeds", "diverged runs");
         for (Method m : c.methods()) {
             if (m.isFrozen()) {

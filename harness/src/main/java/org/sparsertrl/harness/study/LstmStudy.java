@@ -11,37 +11,19 @@ import org.sparsertrl.engine.cell.CellKind;
  * gated cells too (no figure). Paths of a gated cell are over units, so k = 4 keeps, for each unit,
  * the sensitivity flowing from four units' h and c.
  */
-public final class LstmStudy implements Study {
+public final class LstmStudy extends ComparisonStudy {
 
     /** "Matches" read as: recovery's CI reaching 80 % or more. */
     static final double MATCHES = 0.8;
 
-    @Override
-    public String name() {
-        return "lstm";
+    public LstmStudy() {
+        super("lstm", "sparse RTRL on an LSTM: k against full RTRL",
+                p -> new Cell(p.task(), CellKind.LSTM, p.lstmN(), 0, p.init()),
+                p -> List.of(Method.sparse(p.k()), Method.subset(p.k())));
     }
 
     @Override
-    public String title() {
-        return "sparse RTRL on an LSTM: k against full RTRL";
-    }
-
-    private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()), Method.subset(p.k()));
-    }
-
-    static Cell kind(Protocol p) {
-        return new Cell(p.task(), CellKind.LSTM, p.lstmN(), 0, p.init());
-    }
-
-    @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, kind(p), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, kind(p), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         Method sparse = Method.sparse(p.k());
         Paired.Interval recovery = c.recovery(sparse, Method.frozen());
         StringBuilder md = new StringBuilder("## lstm: ").append(title()).append("\n\n");

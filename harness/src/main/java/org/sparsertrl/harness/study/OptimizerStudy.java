@@ -5,30 +5,16 @@ import java.nio.file.Path;
 import java.util.List;
 
 /** Is recovery a property of the gradient, not of Adam? The adaptation at k with Adam and with plain SGD, each tuned. */
-public final class OptimizerStudy implements Study {
+public final class OptimizerStudy extends ComparisonStudy {
 
-    @Override
-    public String name() {
-        return "optimizer";
+    public OptimizerStudy() {
+        super("optimizer", "the adaptation at k with Adam and with SGD, each at its own rate",
+                ComparisonStudy::taskCell,
+                p -> List.of(Method.sparse(p.k()), Method.sparse(p.k()).with(Method.Optimizer.SGD)));
     }
 
     @Override
-    public String title() {
-        return "the adaptation at k with Adam and with SGD, each at its own rate";
-    }
-
-    private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()), Method.sparse(p.k()).with(Method.Optimizer.SGD));
-    }
-
-    @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         Method sgd = Method.sparse(p.k()).with(Method.Optimizer.SGD);
         Paired.Interval sgdRecovery = c.recovery(sgd, Method.frozen());
         StringBuilder md = new StringBuilder("## optimizer: ").append(title()).append("\n\n");

@@ -253,18 +253,24 @@ public final class Paired {
             return new Interval(Double.NaN, Double.NaN, Double.NaN, n, dropped, 0,
                     "fewer than " + MIN_SEEDS + " seeds with finite values (" + n + " kept, " + dropped + " dropped)");
         }
+        double[] means = bootstrapMeans(kept, n, seed, resamples);
+        return new Interval(mean(kept, n), percentile(means, resamples, LOWER), percentile(means, resamples, UPPER), n,
+                dropped, 0, null);
+    }
+
+    /** The means of {@code resamples} bootstrap draws of the first {@code n} values, drawn from {@code seed}, in ascending order. */
+    private static double[] bootstrapMeans(double[] values, int n, long seed, int resamples) {
         double[] means = new double[resamples];
         SplittableRandom random = new SplittableRandom(seed);
         for (int r = 0; r < resamples; r++) {
             double sum = 0;
             for (int i = 0; i < n; i++) {
-                sum += kept[random.nextInt(n)];
+                sum += values[random.nextInt(n)];
             }
             means[r] = sum / n;
         }
         Arrays.sort(means);
-        return new Interval(mean(kept, n), percentile(means, resamples, LOWER), percentile(means, resamples, UPPER), n,
-                dropped, 0, null);
+        return means;
     }
 
     /** {@link #ratio(double[], double[], long, int)} with {@value #DEFAULT_RESAMPLES} resamples. */
@@ -295,16 +301,7 @@ public final class Paired {
         if (kept < MIN_SEEDS) {
             return new Difference(Double.NaN, Double.NaN, Double.NaN, positive, negative, kept, n - kept);
         }
-        double[] means = new double[resamples];
-        SplittableRandom random = new SplittableRandom(seed);
-        for (int r = 0; r < resamples; r++) {
-            double sum = 0;
-            for (int i = 0; i < kept; i++) {
-                sum += d[random.nextInt(kept)];
-            }
-            means[r] = sum / kept;
-        }
-        Arrays.sort(means);
+        double[] means = bootstrapMeans(d, kept, seed, resamples);
         return new Difference(mean(d, kept), percentile(means, resamples, LOWER), percentile(means, resamples, UPPER),
                 positive, negative, kept, n - kept);
     }

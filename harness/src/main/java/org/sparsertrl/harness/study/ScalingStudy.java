@@ -11,16 +11,10 @@ import org.sparsertrl.harness.report.Plots;
 import org.sparsertrl.harness.report.RunRecord;
 
 /** Does the absolute count k keep working as n grows (the fraction k/n shrinking)? And what does it cost? */
-public final class ScalingStudy implements Study {
+public final class ScalingStudy extends NamedStudy {
 
-    @Override
-    public String name() {
-        return "scaling";
-    }
-
-    @Override
-    public String title() {
-        return "fixed k as n grows, and time per step";
+    public ScalingStudy() {
+        super("scaling", "fixed k as n grows, and time per step");
     }
 
     private static List<Method> methods(Protocol p) {

@@ -25,7 +25,7 @@ import org.sparsertrl.harness.task.AddingProblem;
  * last fifth of the sequences. The protocol is ours (the paper's is not public) and every choice is a
  * named default of {@link Protocol}.
  */
-public final class ScopeStudy implements Study {
+public final class ScopeStudy extends NamedStudy {
 
     /** Paper's MSE per method, where it gives one. */
     private static final Map<String, String> PAPER = Map.of("trivial predictor", "0.167", "truncated BPTT", "0.189 (BPTT)",
@@ -35,14 +35,8 @@ public final class ScopeStudy implements Study {
     record Result(double mse, double microsPerStep, boolean diverged) {
     }
 
-    @Override
-    public String name() {
-        return "scope";
-    }
-
-    @Override
-    public String title() {
-        return "the adding problem, error only at the end of each sequence (the paper's scope condition)";
+    public ScopeStudy() {
+        super("scope", "the adding problem, error only at the end of each sequence (the paper's scope condition)");
     }
 
     private static Map<String, java.util.function.LongFunction<LearnerSpec>> learners(Protocol p) {

@@ -9,7 +9,7 @@ import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.harness.report.MarkdownTable;
 
 /** Does it matter which k paths are kept? Random, resampled, strongest and weakest (adversarial). */
-public final class SelectionStudy implements Study {
+public final class SelectionStudy extends ComparisonStudy {
 
     private static final List<Selection.Policy> POLICIES = List.of(Selection.Policy.RANDOM_FIXED,
             Selection.Policy.RANDOM_RESAMPLED, Selection.Policy.TOP_K, Selection.Policy.BOTTOM_K);
@@ -17,14 +17,10 @@ public final class SelectionStudy implements Study {
     /** Two policies are alike when their paired difference in recovery stays within this many points of full RTRL's gain. */
     static final double MARGIN = 0.15;
 
-    @Override
-    public String name() {
-        return "selection";
-    }
-
-    @Override
-    public String title() {
-        return "which k paths: random, resampled, top-k |W|, bottom-k |W|";
+    public SelectionStudy() {
+        super("selection", "which k paths: random, resampled, top-k |W|, bottom-k |W|",
+                ComparisonStudy::taskCell,
+                SelectionStudy::methods);
     }
 
     private static List<Method> methods(Protocol p) {
@@ -36,13 +32,7 @@ public final class SelectionStudy implements Study {
     }
 
     @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         Method random = Method.sparse(p.k()), bottom = Method.sparse(p.k(), Selection.Policy.BOTTOM_K);
         // The paired difference in recovery points: per seed (L(random) - L(policy)) / (mean L(frozen) - mean L(full)).
         MarkdownTable policies = new MarkdownTable("policy", "recovery vs frozen", "minus random-fixed, in recovery points");

@@ -19,19 +19,13 @@ import org.sparsertrl.harness.report.RunRecord;
  * protocol's initialisation), we report rho(W), kappa(W), the derivative d = 1 - h^2 (saturation),
  * and kappa(diag(d_t) W) sampled along regime-A trajectories (EJML).
  */
-public final class SpectralStudy implements Study {
+public final class SpectralStudy extends NamedStudy {
 
     /** Medians within this factor of the paper's range count as reproducing it. */
     static final double FACTOR = 1.5;
 
-    @Override
-    public String name() {
-        return "spectral";
-    }
-
-    @Override
-    public String title() {
-        return "geometry of the recurrent Jacobian diag(d_t) W, for both initialisations";
+    public SpectralStudy() {
+        super("spectral", "geometry of the recurrent Jacobian diag(d_t) W, for both initialisations");
     }
 
     /** The protocol's initialisation and the other kind with the same gain and input scale. */

@@ -39,39 +39,35 @@ final class StudyText {
         int bins = p.curveBins();
         double width = (double) p.adaptSteps() / bins;
         List<Plots.Series> series = new ArrayList<>();
-        double[] preX = new double[bins], preY = new double[bins];
+        series.add(meanCurve("pre-training", c.cells().stream().map(cell -> runner.pretrained(cell).curve()).toList(),
+                bins, width, -p.adaptSteps()));
+        for (Method m : shown) {
+            series.add(meanCurve(m.label(), c.cells().stream().map(cell -> runner.evaluate(cell, m, true).curve()).toList(),
+                    bins, width, 0));
+        }
+        Plots.lines(file, title, "step relative to the shift", "mean online loss (log)", false, true, series);
+    }
+
+    /**
+     * A line of binned loss curves, one curve a seed: at bin b, x = {@code from + (b + 0.5) width} and y the
+     * mean of the curves' finite values at b (NaN where none is finite).
+     */
+    static Plots.Series meanCurve(String label, List<double[]> curves, int bins, double width, double from) {
+        double[] x = new double[bins], y = new double[bins];
         for (int b = 0; b < bins; b++) {
-            preX[b] = -p.adaptSteps() + (b + 0.5) * width;
+            x[b] = from + (b + 0.5) * width;
             double sum = 0;
             int count = 0;
-            for (Cell cell : c.cells()) {
-                double v = runner.pretrained(cell).curve()[b];
+            for (double[] curve : curves) {
+                double v = curve[b];
                 if (Double.isFinite(v)) {
                     sum += v;
                     count++;
                 }
             }
-            preY[b] = count == 0 ? Double.NaN : sum / count;
+            y[b] = count == 0 ? Double.NaN : sum / count;
         }
-        series.add(new Plots.Series("pre-training", preX, preY, null));
-        for (Method m : shown) {
-            double[] x = new double[bins], y = new double[bins];
-            for (int b = 0; b < bins; b++) {
-                x[b] = (b + 0.5) * width;
-                double sum = 0;
-                int count = 0;
-                for (Cell cell : c.cells()) {
-                    double v = runner.evaluate(cell, m, true).curve()[b];
-                    if (Double.isFinite(v)) {
-                        sum += v;
-                        count++;
-                    }
-                }
-                y[b] = count == 0 ? Double.NaN : sum / count;
-            }
-            series.add(new Plots.Series(m.label(), x, y, null));
-        }
-        Plots.lines(file, title, "step relative to the shift", "mean online loss (log)", false, true, series);
+        return new Plots.Series(label, x, y, null);
     }
 
     /** Mean loss on the tuning seeds against the learning rate, one line per method: how each rate was picked. */

@@ -8,30 +8,16 @@ import java.util.List;
  * Our own question, not the paper's: one shared set of k units for every row (only k rows of the
  * sensitivity stored, O(k^2 n^2) per step) against per-row sparse RTRL with the same k.
  */
-public final class SubsetStudy implements Study {
+public final class SubsetStudy extends ComparisonStudy {
 
-    @Override
-    public String name() {
-        return "subset";
+    public SubsetStudy() {
+        super("subset", "shared-subset RTRL against per-row sparse RTRL (our question)",
+                ComparisonStudy::taskCell,
+                p -> List.of(Method.sparse(p.k()), Method.subset(p.k())));
     }
 
     @Override
-    public String title() {
-        return "shared-subset RTRL against per-row sparse RTRL (our question)";
-    }
-
-    private static List<Method> methods(Protocol p) {
-        return List.of(Method.sparse(p.k()), Method.subset(p.k()));
-    }
-
-    @Override
-    public List<Work> plan(Protocol p) {
-        return Comparison.plan(p, new Cell(p, p.task(), p.n(), 0), methods(p));
-    }
-
-    @Override
-    public StudyReport report(Protocol p, ExperimentRunner runner, Path plots) throws IOException {
-        Comparison c = new Comparison(p, runner, new Cell(p, p.task(), p.n(), 0), methods(p));
+    StudyReport report(Protocol p, ExperimentRunner runner, Comparison c, Path plots) throws IOException {
         Method subset = Method.subset(p.k()), sparse = Method.sparse(p.k());
         Paired.Difference d = c.difference(subset, sparse);
         StringBuilder md = new StringBuilder("## subset: ").append(title()).append("\n\n");

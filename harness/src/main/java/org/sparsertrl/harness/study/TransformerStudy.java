@@ -31,7 +31,7 @@ import org.sparsertrl.harness.task.Stream;
  * least specialised heads, the paper's explanation of why transformers need more heads than RNNs
  * need paths.
  */
-public final class TransformerStudy implements Study {
+public final class TransformerStudy extends NamedStudy {
 
     /** What adapts after the shift. */
     enum Kind { FROZEN, READOUT, SPARSE, DENSE, MOST, LEAST }
@@ -97,14 +97,8 @@ public final class TransformerStudy implements Study {
         }
     }
 
-    @Override
-    public String name() {
-        return "transformer";
-    }
-
-    @Override
-    public String title() {
-        return "sparse gradient transport over attention heads";
+    public TransformerStudy() {
+        super("transformer", "sparse gradient transport over attention heads");
     }
 
     /** The main task ({@code tfTask}) first, then the other two. */
@@ -622,21 +616,9 @@ public final class TransformerStudy implements Study {
         int bins = p.curveBins();
         double width = (double) p.tfAdaptSteps() / bins;
         List<Plots.Series> series = new ArrayList<>();
-        double[] preX = new double[bins], preY = new double[bins];
-        for (int b = 0; b < bins; b++) {
-            preX[b] = -p.tfAdaptSteps() + (b + 0.5) * width;
-            double sum = 0;
-            int count = 0;
-            for (long seed : main.seeds) {
-                double v = pretrained(main.runner, p, main.task, seed).curve()[b];
-                if (Double.isFinite(v)) {
-                    sum += v;
-                    count++;
-                }
-            }
-            preY[b] = count == 0 ? Double.NaN : sum / count;
-        }
-        series.add(new Plots.Series("pre-training (dense)", preX, preY, null));
+        series.add(StudyText.meanCurve("pre-training (dense)",
+                Arrays.stream(main.seeds).mapToObj(seed -> pretrained(main.runner, p, main.task, seed).curve()).toList(),
+                bins, width, -p.tfAdaptSteps()));
         List<TfMethod> shown = new ArrayList<>(List.of(TfMethod.frozen(), TfMethod.readout(), TfMethod.sparse(0)));
         if (hasFraction(p, 0.5)) {
             shown.add(TfMethod.sparse(0.5));
@@ -646,21 +628,9 @@ public final class TransformerStudy implements Study {
             if (!main.methods.contains(m)) {
                 continue;
             }
-            double[] x = new double[bins], y = new double[bins];
-            for (int b = 0; b < bins; b++) {
-                x[b] = (b + 0.5) * width;
-                double sum = 0;
-                int count = 0;
-                for (long seed : main.seeds) {
-                    double v = evaluate(main.runner, p, main.task, m, seed, true).curve()[b];
-                    if (Double.isFinite(v)) {
-                        sum += v;
-                        count++;
-                    }
-                }
-                y[b] = count == 0 ? Double.NaN : sum / count;
-            }
-            series.add(new Plots.Series(m.label(), x, y, null));
+            series.add(StudyText.meanCurve(m.label(),
+                    Arrays.stream(main.seeds).mapToObj(seed -> evaluate(main.runner, p, main.task, m, seed, true).curve()).toList(),
+                    bins, width, 0));
         }
         Plots.lines(file, "Transformer: loss around the shift (" + main.task.label() + ", mean of " + p.tfSeeds() + " seeds)",
                 "step relative to the shift", "mean online loss (log)", false, true, series);

@@ -27,59 +27,23 @@ package org.sparsertrl.harness.task;
  *
  * <p>Keeps the last {@code max(lagBefore, lagAfter)} inputs in a ring; {@link #next} allocates nothing.
  */
-public final class DelayStream implements Stream {
-
-    /** The longest lag: a ring of 10,000 floats, and far beyond the memory any studied network has. */
-    public static final int MAX_LAG = LaggedInputs.MAX_LAG;
-
-    private final LaggedInputs inputs;
+public final class DelayStream extends LaggedStream {
 
     /**
-     * @param lagBefore    D before the shift, in [1, {@value #MAX_LAG}]
-     * @param lagAfter     D from step {@code shiftAt} on, in [1, {@value #MAX_LAG}]
+     * @param lagBefore    D before the shift, in [1, {@value LaggedStream#MAX_LAG}]
+     * @param lagAfter     D from step {@code shiftAt} on, in [1, {@value LaggedStream#MAX_LAG}]
      * @param shiftAt      the first step with lag {@code lagAfter} (Long.MAX_VALUE: never)
      * @param distribution the law of the inputs
      * @param seed         seed of the inputs
      * @throws IllegalArgumentException naming the argument and its value when one is out of range
      */
     public DelayStream(int lagBefore, int lagAfter, long shiftAt, InputDistribution distribution, long seed) {
-        this.inputs = new LaggedInputs(lagBefore, lagAfter, shiftAt, distribution, seed);
+        super(lagBefore, lagAfter, shiftAt, distribution, seed);
     }
 
     /** A task whose lag never changes. */
     public static DelayStream constant(int lag, InputDistribution distribution, long seed) {
         return new DelayStream(lag, lag, Long.MAX_VALUE, distribution, seed);
-    }
-
-    /** The lag D used by the target of step {@code t} (steps count from 0). */
-    public int lagAt(long t) {
-        return inputs.lagAt(t);
-    }
-
-    public int lagBefore() {
-        return inputs.lagBefore();
-    }
-
-    public int lagAfter() {
-        return inputs.lagAfter();
-    }
-
-    public long shiftAt() {
-        return inputs.shiftAt();
-    }
-
-    public InputDistribution distribution() {
-        return inputs.distribution();
-    }
-
-    @Override
-    public int inputs() {
-        return 1;
-    }
-
-    @Override
-    public int outputs() {
-        return 1;
     }
 
     /** Writes {@code x_t} and {@code y_t = x_{t-D}}, the float input of step {@code t - D} unchanged. */

@@ -66,20 +66,4 @@ final class LaggedInputs {
         step++;
         return x;
     }
-
-    int lagBefore() {
-        return lagBefore;
-    }
-
-    int lagAfter() {
-        return lagAfter;
-    }
-
-    long shiftAt() {
-        return shiftAt;
-    }
-
-    InputDistribution distribution() {
-        return distribution;
-    }
 }

@@ -45,16 +45,6 @@ public final class SineStream implements Stream {
     }
 
     @Override
-    public int inputs() {
-        return 1;
-    }
-
-    @Override
-    public int outputs() {
-        return 1;
-    }
-
-    @Override
     public void next(float[] input, float[] target) {
         double next = phase + omegaAt(step);
         input[0] = (float) Math.sin(phase);

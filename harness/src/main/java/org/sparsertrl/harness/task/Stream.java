@@ -6,9 +6,15 @@ package org.sparsertrl.harness.task;
  */
 public interface Stream {
 
-    int inputs();
+    /** Values in each input: one unless the stream says otherwise (Lorenz, BCI and NWB streams do). */
+    default int inputs() {
+        return 1;
+    }
 
-    int outputs();
+    /** Values in each target: one unless the stream says otherwise. */
+    default int outputs() {
+        return 1;
+    }
 
     /** Writes the next input (length {@link #inputs()}) and target (length {@link #outputs()}). */
     void next(float[] input, float[] target);

@@ -1,9 +1,15 @@
 package org.sparsertrl.harness.cli;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * One run of the {@code rtrl} command in this JVM, with standard output and standard error captured
@@ -28,6 +34,19 @@ public record CommandRun(int exit, String output) {
             System.setOut(out);
             System.setErr(err);
         }
+    }
+
+    /** Runs {@code rtrl args...}, asserts that it exits with 0 and returns what it printed. */
+    public static String ok(String... args) {
+        CommandRun r = of(args);
+        assertEquals(0, r.exit(), r.output());
+        return r.output();
+    }
+
+    /** Runs {@code rtrl generate args... --out out} and returns the lines of the file it wrote. */
+    public static List<String> generate(Path out, String... args) throws IOException {
+        ok(concat(concat(new String[] {"generate"}, args), new String[] {"--out", out.toString()}));
+        return Files.readAllLines(out);
     }
 
     /** {@code a} followed by {@code b}: a command line from a fixed part and a variable one. */

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparsertrl.harness.cli.CommandRun.ok;
 
 /**
  * {@code rtrl train --key}: one model per key, each the same as a model trained alone on that key's
@@ -27,8 +28,7 @@ class KeyedDataTest {
     @Test
     void eachKeysModelIsTheModelOfItsRowsAlone() throws IOException {
         Path all = dir.resolve("all.csv");
-        ok("generate", "--series", "mackey-glass", "--keys", "3", "--rows", "400", "--horizon", "3", "--out", all.toString());
-        List<String> lines = Files.readAllLines(all);
+        List<String> lines = CommandRun.generate(all, "--series", "mackey-glass", "--keys", "3", "--rows", "400", "--horizon", "3");
         assertEquals("series,x,y", lines.getFirst());
         assertEquals(1 + 3 * 400, lines.size());
         String[] learner = {"--n", "8", "--k", "2", "--normalize", "--print-every", "100000"};
@@ -124,11 +124,5 @@ class KeyedDataTest {
             worst = Math.max(worst, Math.abs(slope - rhs));
         }
         assertTrue(worst < 0.005, "largest gap between the sampled slope and the equation: " + worst);
-    }
-
-    private static String ok(String... args) {
-        CommandRun r = CommandRun.of(args);
-        assertEquals(0, r.exit(), r.output());
-        return r.output();
     }
 }

@@ -1,9 +1,6 @@
 package org.sparsertrl.harness.cli;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparsertrl.harness.cli.CommandRun.ok;
 
 /**
  * {@code rtrl train --data}, {@code --resume} and {@code rtrl predict} on a generated CSV, through
@@ -102,8 +100,7 @@ class OwnDataTest {
     @Test
     void generatedTargetsAreTheirInputsDelayed() throws IOException {
         Path data = dir.resolve("wide.csv");
-        ok("generate", "--rows", "50", "--inputs", "3", "--targets", "2", "--delay", "2", "--out", data.toString());
-        List<String> lines = Files.readAllLines(data);
+        List<String> lines = CommandRun.generate(data, "--rows", "50", "--inputs", "3", "--targets", "2", "--delay", "2");
         assertEquals("x1,x2,x3,y1,y2", lines.getFirst());
         assertEquals(51, lines.size());
         for (int t = 2; t < 50; t++) {
@@ -197,11 +194,5 @@ class OwnDataTest {
     private static double variance(List<Double> values) {
         double mean = values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
         return values.stream().mapToDouble(v -> (v - mean) * (v - mean)).average().orElseThrow();
-    }
-
-    private static String ok(String... args) {
-        CommandRun r = CommandRun.of(args);
-        assertEquals(0, r.exit(), r.output());
-        return r.output();
     }
 }

@@ -1,5 +1,7 @@
 package org.sparsertrl.harness.oracle;
 
+import java.util.function.IntToDoubleFunction;
+
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
@@ -11,25 +13,21 @@ public final class EngineProbe {
 
     /** The last gradient at every parameter (padding skipped), in slab order. */
     public static double[] gradient(OnlineTrainer trainer) {
-        RnnLayout layout = trainer.layout();
-        double[] out = new double[(int) layout.parameterCount()];
-        int k = 0;
-        for (int index = 0; index < layout.size(); index++) {
-            if (layout.isParameter(index)) {
-                out[k++] = trainer.gradient(index);
-            }
-        }
-        return out;
+        return atParameters(trainer.layout(), trainer::gradient);
     }
 
     /** Every weight (padding skipped), in slab order. */
     public static double[] weights(OnlineTrainer trainer) {
-        RnnLayout layout = trainer.layout();
+        return atParameters(trainer.layout(), trainer.inspect().cell()::parameter);
+    }
+
+    /** {@code value} at every slab index that holds a parameter, in slab order. */
+    private static double[] atParameters(RnnLayout layout, IntToDoubleFunction value) {
         double[] out = new double[(int) layout.parameterCount()];
         int k = 0;
         for (int index = 0; index < layout.size(); index++) {
             if (layout.isParameter(index)) {
-                out[k++] = trainer.inspect().cell().parameter(index);
+                out[k++] = value.applyAsDouble(index);
             }
         }
         return out;

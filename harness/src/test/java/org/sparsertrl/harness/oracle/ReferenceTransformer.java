@@ -50,17 +50,7 @@ public final class ReferenceTransformer {
 
     /** A copy of the engine's current weights. */
     public static ReferenceTransformer of(OnlineTransformer model) {
-        TransformerLayout layout = model.layout();
-        double[] theta = new double[(int) layout.parameterCount()];
-        int at = 0;
-        for (TransformerLayout.Tensor t : layout.tensors()) {
-            for (int r = 0; r < t.rows(); r++) {
-                for (int c = 0; c < t.cols(); c++) {
-                    theta[at++] = model.parameter(t.index(r, c));
-                }
-            }
-        }
-        return new ReferenceTransformer(layout, theta);
+        return new ReferenceTransformer(model.layout(), engineOrder(model.layout(), model::parameter));
     }
 
     /** Parameters, in layout order without padding. */

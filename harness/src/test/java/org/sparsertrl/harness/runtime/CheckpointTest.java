@@ -41,6 +41,14 @@ class CheckpointTest {
         }
     }
 
+    /** Trains {@code a} and {@code b} on the same {@code steps} steps from {@code from}; their losses must be the same. */
+    private static void assertContinueAlike(OnlineTrainer a, OnlineTrainer b, int from, int steps, String message) {
+        float[] la = new float[steps], lb = new float[steps];
+        train(a, from, steps, la);
+        train(b, from, steps, lb);
+        assertArrayEquals(la, lb, message);
+    }
+
     @Test
     void restoringAStateContinuesBitForBit() {
         for (LearnerSpec learner : new LearnerSpec[] {LearnerSpec.full(), LearnerSpec.sparse(3, Selection.randomResampled(7, 2)),
@@ -71,10 +79,7 @@ class CheckpointTest {
             Checkpoint.load(file, b);
             assertArrayEquals(EngineProbe.weights(a), EngineProbe.weights(b));
             assertEquals(a.steps(), b.steps());
-            float[] la = new float[30], lb = new float[30];
-            train(a, 60, 30, la);
-            train(b, 60, 30, lb);
-            assertArrayEquals(la, lb, "a loaded checkpoint with sensitivities continues exactly");
+            assertContinueAlike(a, b, 60, 30, "a loaded checkpoint with sensitivities continues exactly");
         }
     }
 
@@ -98,10 +103,7 @@ class CheckpointTest {
             assertArrayEquals(before, EngineProbe.weights(b), "refused bytes change nothing");
 
             Checkpoint.load(bytes, b);
-            float[] la = new float[30], lb = new float[30];
-            train(a, 40, 30, la);
-            train(b, 40, 30, lb);
-            assertArrayEquals(la, lb, "loaded bytes with sensitivities continue exactly");
+            assertContinueAlike(a, b, 40, 30, "loaded bytes with sensitivities continue exactly");
         }
     }
 
@@ -162,10 +164,7 @@ class CheckpointTest {
                     Checkpoint.write(file, a, true);
                     Checkpoint.load(file, b);
                     assertArrayEquals(a.hiddenState(), b.hiddenState(), kind.label() + " state (h and c)");
-                    float[] la = new float[25], lb = new float[25];
-                    train(a, 40, 25, la);
-                    train(b, 40, 25, lb);
-                    assertArrayEquals(la, lb, kind.label() + " " + learner.label() + " continues exactly after a load");
+                    assertContinueAlike(a, b, 40, 25, kind.label() + " " + learner.label() + " continues exactly after a load");
                 }
             }
         }

@@ -77,15 +77,11 @@ class EmbeddedTrainerTest {
             try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.ROLLBACK, 4).build()) {
                 runtime.start();
                 SampleProducer p = runtime.producer();
-                for (int s = 0; s < 10; s++) {
-                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-                }
+                offerSines(p, 0, 10);
                 awaitReceived(runtime.counters(), 10);
                 // A finite target so large that the loss overflows: the step is not finite.
                 assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
-                for (int s = 11; s < 20; s++) {
-                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-                }
+                offerSines(p, 11, 20);
                 awaitReceived(runtime.counters(), 20);
                 RuntimeCounters c = runtime.counters();
                 assertEquals(1, c.nonFiniteRecoveries.get());
@@ -106,12 +102,8 @@ class EmbeddedTrainerTest {
                 runtime.stop(); // the trainer is ours again
             }
             // The twin is the snapshot of step 8 (samples 0 to 7), then trains on samples 11 to 19.
-            for (int s = 0; s < 8; s++) {
-                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
-            }
-            for (int s = 11; s < 20; s++) {
-                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
-            }
+            stepSines(twin, 0, 8);
+            stepSines(twin, 11, 20);
             assertSameState(twin, trainer, "rolled back to the snapshot of step 8");
             assertEquals(17, trainer.steps(), "8 updates kept, 2 rolled back, 9 after");
         }
@@ -123,13 +115,9 @@ class EmbeddedTrainerTest {
             try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.RESET, 1).build()) {
                 runtime.start();
                 SampleProducer p = runtime.producer();
-                for (int s = 0; s < 10; s++) {
-                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-                }
+                offerSines(p, 0, 10);
                 assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
-                for (int s = 11; s < 20; s++) {
-                    assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-                }
+                offerSines(p, 11, 20);
                 awaitReceived(runtime.counters(), 20);
                 assertEquals(1, runtime.counters().nonFiniteRecoveries.get());
                 assertEquals(19, runtime.counters().steps.get());
@@ -137,16 +125,26 @@ class EmbeddedTrainerTest {
             }
             // The twin keeps the weights of step 10, zeroes the hidden state, the sensitivities and the
             // optimizer's moments, and trains on samples 11 to 19.
-            for (int s = 0; s < 10; s++) {
-                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
-            }
+            stepSines(twin, 0, 10);
             twin.reset();
             twin.resetOptimizer();
-            for (int s = 11; s < 20; s++) {
-                twin.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
-            }
+            stepSines(twin, 11, 20);
             assertSameState(twin, trainer, "weights of step 10 kept, the rest reset");
             assertEquals(19, trainer.steps());
+        }
+    }
+
+    /** Offers the training samples s in [from, to): input sin(s), target sin(s + 1); each must be accepted. */
+    private static void offerSines(SampleProducer p, int from, int to) {
+        for (int s = from; s < to; s++) {
+            assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
+        }
+    }
+
+    /** Trains {@code trainer} directly on the samples {@link #offerSines} offers. */
+    private static void stepSines(OnlineTrainer trainer, int from, int to) {
+        for (int s = from; s < to; s++) {
+            trainer.step(new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)});
         }
     }
 
@@ -247,13 +245,9 @@ class EmbeddedTrainerTest {
                     }).build();
             runtime.start();
             SampleProducer p = runtime.producer();
-            for (int s = 0; s < 10; s++) {
-                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-            }
+            offerSines(p, 0, 10);
             awaitCheckpoints(runtime, 1);
-            for (int s = 10; s < 25; s++) {
-                assertTrue(p.offerTrain(s, new float[] {(float) Math.sin(s)}, new float[] {(float) Math.sin(s + 1)}));
-            }
+            offerSines(p, 10, 25);
             awaitReceived(runtime.counters(), 25);
             long deadline = System.nanoTime() + 10_000_000_000L;
             while (runtime.counters().checkpointFailures.get() < 1 && System.nanoTime() < deadline) {

@@ -134,16 +134,6 @@ class AlignmentStudyTest {
             private int t;
 
             @Override
-            public int inputs() {
-                return 1;
-            }
-
-            @Override
-            public int outputs() {
-                return 1;
-            }
-
-            @Override
             public void next(float[] input, float[] target) {
                 input[0] = xs[t][0];
                 target[0] = ys[t][0];

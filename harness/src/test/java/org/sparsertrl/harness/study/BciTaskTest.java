@@ -9,6 +9,7 @@ import io.jhdf.api.WritableGroup;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsertrl.harness.task.BciStream;
+import org.sparsertrl.harness.task.NwbFiles;
 import org.sparsertrl.harness.task.NwbRecording;
 import org.sparsertrl.harness.task.NwbStream;
 
@@ -174,19 +175,13 @@ class BciTaskTest {
             position[i][0] = 2 * times[i];
             position[i][1] = -times[i];
         }
-        try (WritableHdfFile hdf = HdfFile.write(file)) {
-            hdf.putAttribute("nwb_version", "2.6.0");
-            hdf.putAttribute("neurodata_type", "NWBFile");
-            WritableGroup group = hdf.putGroup("units");
-            group.putDataset("spike_times", spikes);
-            group.putDataset("spike_times_index", index);
-            WritableGroup series = hdf;
-            for (String part : seriesPath.split("/")) {
-                series = series.putGroup(part);
-            }
-            series.putDataset("data", position);
-            series.putDataset("timestamps", times);
-        }
+        NwbFiles.Fixture fixture = new NwbFiles.Fixture(0);
+        fixture.spikes = spikes;
+        fixture.index = index;
+        fixture.position = position;
+        fixture.timestamps = times;
+        fixture.seriesPath = seriesPath;
+        fixture.write(file);
     }
 
     private static float[][] run(BciStream stream, int steps) {

@@ -34,23 +34,27 @@ class MemoryTaskTest {
 
     @Test
     void productTargetIsTwiceThePreviousInputTimesTheDelayedOne() {
-        for (InputDistribution inputs : InputDistribution.values()) {
-            for (int[] lags : new int[][] {{3, 7}, {7, 2}, {1, 1}, {1, 5}, {4, 1}, {200, 9}}) {
-                checkProduct(lags[0], lags[1], 1_500, inputs, 11, 4_000);
-            }
-            checkProduct(5, 2, 0, inputs, 3, 500);
-            checkProduct(MAX, 1, 3_000, inputs, 3, 12_000);
-        }
+        everySetting(MemoryTaskTest::checkProduct);
     }
 
     @Test
     void delayTargetIsTheInputDStepsBack() {
+        everySetting(MemoryTaskTest::checkDelay);
+    }
+
+    /** Checks one task's stream for given lags, shift, inputs and seed over a number of steps. */
+    private interface Check {
+        void run(int before, int after, long shiftAt, InputDistribution inputs, long seed, int steps);
+    }
+
+    /** Lags short and long, equal and shifting either way, a shift at step 0 and the longest lag, for both input laws. */
+    private static void everySetting(Check check) {
         for (InputDistribution inputs : InputDistribution.values()) {
             for (int[] lags : new int[][] {{3, 7}, {7, 2}, {1, 1}, {1, 5}, {4, 1}, {200, 9}}) {
-                checkDelay(lags[0], lags[1], 1_500, inputs, 11, 4_000);
+                check.run(lags[0], lags[1], 1_500, inputs, 11, 4_000);
             }
-            checkDelay(5, 2, 0, inputs, 3, 500);
-            checkDelay(MAX, 1, 3_000, inputs, 3, 12_000);
+            check.run(5, 2, 0, inputs, 3, 500);
+            check.run(MAX, 1, 3_000, inputs, 3, 12_000);
         }
     }
 

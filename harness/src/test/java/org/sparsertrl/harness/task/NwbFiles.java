@@ -27,6 +27,8 @@ public final class NwbFiles {
         public double[] timestamps;   // null: starting_time and rate instead
         public double startingTime = 0;
         public Object rate = 1 / DT;
+        /** Where the position series goes: the group path NWB's convention uses. */
+        public String seriesPath = "processing/behavior/Position/hand";
 
         public Fixture(long seed) {
             SplittableRandom random = new SplittableRandom(seed);
@@ -54,7 +56,10 @@ public final class NwbFiles {
                 WritableGroup units = hdf.putGroup("units");
                 units.putDataset("spike_times", spikes);
                 units.putDataset("spike_times_index", index);
-                WritableGroup series = hdf.putGroup("processing").putGroup("behavior").putGroup("Position").putGroup("hand");
+                WritableGroup series = hdf;
+                for (String part : seriesPath.split("/")) {
+                    series = series.putGroup(part);
+                }
                 series.putDataset("data", position);
                 if (timestamps != null) {
                     series.putDataset("timestamps", timestamps);
