@@ -9,11 +9,15 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.transformer.HeadSelection;
 import org.sparsertrl.engine.transformer.HeadTransport;
 import org.sparsertrl.engine.transformer.OnlineTransformer;
+import org.sparsertrl.engine.transformer.TransformerInspection;
 
 /**
  * Time of one online step of the transformer (the window's forward pass, the backward pass through
- * the window under the given head transport, Adam), and of the forward pass alone ({@code evaluate}),
- * whose difference is the backward pass and the update. The default size (d_model 24, 6 heads, 2
+ * the window under the given head transport, Adam), of the forward pass alone ({@code evaluate}),
+ * whose difference is the backward pass and the update, and of the step's backward pass through
+ * attention alone ({@link TransformerInspection#attentionBackward()}: scores, softmax, the products with
+ * Q, K, V and the Q, K, V projections of every layer, not WO), rerun over a full window. Each trial
+ * starts from a full window (2T steps taken in the set-up). The default size (d_model 24, 6 heads, 2
  * layers, window 32) and a wide one: d_model 126, because 128 is no multiple of 6 heads and 126 = 6 x 21
  * pads to the same 128 floats per row. One thread, m = 1 input, o = 1 output.
  */
@@ -30,6 +34,7 @@ public class TransformerStepBenchmark extends StepTiming {
     public int context;
 
     private OnlineTransformer model;
+    private TransformerInspection inspection;
     private final float[] x = new float[1];
     private final float[] y = new float[1];
     private int t;
@@ -40,6 +45,11 @@ public class TransformerStepBenchmark extends StepTiming {
                 : HeadTransport.sparse(fraction(transport), HeadSelection.randomFixed(7));
         model = OnlineTransformer.builder(1, 1).dModel(dModel).heads(6).layers(2).context(context).seed(1)
                 .transport(chosen).optimizer(OptimizerSpec.adam(1e-4f)).build();
+        for (int i = 0; i < 2 * context; i++) {
+            next();
+            model.step(x, y);
+        }
+        inspection = model.inspect();
     }
 
     static double fraction(String text) {
@@ -65,6 +75,16 @@ public class TransformerStepBenchmark extends StepTiming {
     public float forward() {
         next();
         return model.evaluate(x, y);
+    }
+
+    /**
+     * The backward pass through attention of the last set-up step, again: the window and its activations
+     * stay those of that step, so every call does the same work as the attention part of a step.
+     */
+    @Benchmark
+    public void attentionBackward(SteppingThreadAllocation allocation) {
+        allocation.steps++;
+        inspection.attentionBackward();
     }
 
     private void next() {

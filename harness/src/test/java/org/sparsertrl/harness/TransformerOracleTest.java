@@ -24,6 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -396,6 +397,53 @@ class TransformerOracleTest {
 
     private static MemorySegment copy(Arena arena, MemorySegment s) {
         return arena.allocate(s.byteSize(), 64).copyFrom(s);
+    }
+
+    /**
+     * The benchmarks' "attention backward" (inspect().attentionBackward()) is the step's own: rerun after a
+     * step whose gradient was clipped, it writes WQ, WK and WV's unclipped gradient, bit for bit that of a
+     * twin model that does not clip, and leaves every other entry as the clipped step left it; dense, s = 0
+     * and a random s, over 1 to 3 layers and windows partly filled or sliding.
+     */
+    @Test
+    void attentionBackwardRewritesTheStepsGradientOfTheProjections() {
+        qt().withExamples(40).forAll(
+                integers().between(1, 6), integers().between(1, 3), integers().between(1, 3), longs().all()
+        ).checkAssert((heads, headDim, layers, seed) -> {
+            Shape s = shape(heads, headDim, layers, 8, 12, seed);
+            int kept = new SplittableRandom(seed).nextInt(heads + 2) - 1; // -1 for dense
+            HeadTransport transport = kept < 0 ? HeadTransport.dense()
+                    : HeadTransport.sparse(kept / (double) heads, HeadSelection.explicit(randomHeads(layers, heads, kept, seed)));
+            try (OnlineTransformer clipped = s.builder().transport(transport).clipNorm(1e-6f).build();
+                 OnlineTransformer plain = s.builder().transport(transport).build()) {
+                gradientAtLastStep(clipped, s);
+                gradientAtLastStep(plain, s);
+                assertTrue(clipped.lastGradientNorm() > 1e-5f, "the clip scales the gradient " + s);
+                float[] before = new float[clipped.layout().size()];
+                for (int i = 0; i < before.length; i++) {
+                    before[i] = clipped.gradient(i);
+                }
+                clipped.inspect().attentionBackward();
+                for (TransformerLayout.Tensor t : clipped.layout().tensors()) {
+                    boolean projection = t.kind() == TransformerLayout.Kind.WQ || t.kind() == TransformerLayout.Kind.WK
+                            || t.kind() == TransformerLayout.Kind.WV;
+                    for (int r = 0; r < t.rows(); r++) {
+                        for (int c = 0; c < t.cols(); c++) {
+                            int i = t.index(r, c);
+                            float expected = projection ? plain.gradient(i) : before[i];
+                            assertEquals(Float.floatToRawIntBits(expected), Float.floatToRawIntBits(clipped.gradient(i)),
+                                    t.kind() + "[" + t.layer() + "](" + r + ", " + c + ") " + transport.label() + " " + s);
+                        }
+                    }
+                }
+                clipped.observe(s.inputs()[0]);
+                assertThrows(IllegalStateException.class, () -> clipped.inspect().attentionBackward(), "a new window " + s);
+            }
+        });
+        try (OnlineTransformer readout = OnlineTransformer.builder(1, 1).readoutOnly(true).build()) {
+            readout.step(new float[] {1f}, new float[] {0.5f});
+            assertThrows(IllegalStateException.class, () -> readout.inspect().attentionBackward(), "readout only");
+        }
     }
 
     @Test

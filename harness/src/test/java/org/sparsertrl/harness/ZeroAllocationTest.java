@@ -160,7 +160,8 @@ class ZeroAllocationTest {
 
     /**
      * The online transformer: dense transport, s = 1/2 at random, s = 0, and the top rule (which ranks
-     * heads and re-chooses them every 50 steps), each stepping, evaluating, predicting and observing.
+     * heads and re-chooses them every 50 steps), each stepping, evaluating, predicting and observing, and
+     * rerunning the step's backward pass through attention (inspect().attentionBackward()).
      */
     @Test
     void theTransformerStepsWithoutAllocating() {
@@ -204,6 +205,9 @@ class ZeroAllocationTest {
             x[1] = (float) Math.cos(0.3 * t);
             y[0] = (float) Math.sin(0.1 * (t + 1));
             model.step(x, y);
+            if (t % 3 == 0) {
+                model.inspect().attentionBackward(); // what the benchmark times alone
+            }
             if (t % 7 == 0) {
                 model.predict(x, out);
                 model.evaluate(x, y);

@@ -97,7 +97,7 @@ public final class OnlineTransformer implements AutoCloseable {
     private final MemorySegment dQ;      // (T, dp)
     private final MemorySegment dK;      // (T, dp)
     private final MemorySegment dV;      // (T, dp)
-    private final MemorySegment dAtt;    // (T, dp)
+    private final MemorySegment dAtt;    // (L, T, dp) gradient w.r.t. each layer's att, kept for inspect().attentionBackward()
     private final MemorySegment dZ;      // (T, fp)
     private final MemorySegment dY;      // (op)
     private final MemorySegment dUf;     // (dp)
@@ -108,6 +108,11 @@ public final class OnlineTransformer implements AutoCloseable {
     private long steps;
     private boolean diverged;
     private float lastGradientNorm = Float.NaN;
+    // What TransformerInspection#attentionBackward reruns: each layer's first query row in the last backward pass,
+    // valid while the window and its activations are those of that pass.
+    private final int[] attentionFrom;
+    private boolean attentionReady;
+    private final TransformerInspection inspection = new TransformerInspection(this);
 
     // Head selection: kept[l][h] says whether head h of layer l transports to the past.
     private final boolean[][] kept;
@@ -170,7 +175,7 @@ public final class OnlineTransformer implements AutoCloseable {
             dQ = memory.allocateFloats((long) ctx * dp);
             dK = memory.allocateFloats((long) ctx * dp);
             dV = memory.allocateFloats((long) ctx * dp);
-            dAtt = memory.allocateFloats((long) ctx * dp);
+            dAtt = memory.allocateFloats((long) nl * ctx * dp);
             dZ = memory.allocateFloats((long) ctx * fp);
             dY = memory.allocateFloats(op);
             dUf = memory.allocateFloats(dp);
@@ -183,6 +188,7 @@ public final class OnlineTransformer implements AutoCloseable {
         initialize(b.seed);
 
         this.kept = new boolean[nl][nh];
+        this.attentionFrom = new int[nl];
         this.order = new int[nh];
         this.random = new SplittableRandom(transport.selection() == null ? 0 : transport.selection().seed());
         this.selectionSums = new double[nl][nh];
@@ -443,6 +449,7 @@ public final class OnlineTransformer implements AutoCloseable {
     /** Empties the window and clears the divergence flag; the weights and the optimizer's moments stay. */
     public void reset() {
         filled = 0;
+        attentionReady = false;
         diverged = false;
     }
 
@@ -561,6 +568,11 @@ public final class OnlineTransformer implements AutoCloseable {
         return transport;
     }
 
+    /** {@return the model's parts, for tests and benchmarks; not the training API (see {@link TransformerInspection})} */
+    public TransformerInspection inspect() {
+        return inspection;
+    }
+
     /** {@return the optimizer the model was built with} */
     public OptimizerSpec optimizerSpec() {
         return optimizerSpec;
@@ -624,6 +636,7 @@ public final class OnlineTransformer implements AutoCloseable {
     // ---------------------------------------------------------------- forward
 
     private void push(float[] input) {
+        attentionReady = false;
         if (filled == ctx) {
             // Slide: rows 1..T-1 move up one row (MemorySegment.copy handles the overlap).
             MemorySegment.copy(window, (long) mp * Float.BYTES, window, 0, (long) (ctx - 1) * mp * Float.BYTES);
@@ -860,6 +873,7 @@ public final class OnlineTransformer implements AutoCloseable {
         matrix.multiplyAdd(window, (long) from * mp, 1, mp, m, tw - from, dH, (long) from * dp, dp,
                 grad, off(TransformerLayout.Kind.W_IN, 0), dp, dp);
         accumulateHeadGradientNorms();
+        attentionReady = true;
     }
 
     /**
@@ -894,13 +908,36 @@ public final class OnlineTransformer implements AutoCloseable {
         }
         // Output projection: dAtt = dMid WO^T, dWO = att^T dMid, dbo = sum dMid.
         long wo = off(TransformerLayout.Kind.WO, l), bo = off(TransformerLayout.Kind.BO, l);
-        kernels.fill(dAtt, (long) from * dp, rows * dp, 0f);
-        matrix.multiplyTransposedAdd(dMid, (long) from * dp, dp, rows, params, wo, dp, d, dp, dAtt, (long) from * dp, dp);
+        kernels.fill(dAtt, at(l, from), rows * dp, 0f);
+        matrix.multiplyTransposedAdd(dMid, (long) from * dp, dp, rows, params, wo, dp, d, dp, dAtt, at(l, from), dp);
         matrix.multiplyAdd(att, at(l, from), 1, dp, d, rows, dMid, (long) from * dp, dp, grad, wo, dp, dp);
         for (int i = from; i < tw; i++) {
             kernels.axpy(1f, dMid, (long) i * dp, grad, bo, dp);
         }
-        // Attention. A query at step i reaches keys and values at j < i only through the kept heads.
+        attentionFrom[l] = from;
+        int newFrom = attentionBackward(l, tw, from);
+        // dH (input stream) = dMid + LN1 backward.
+        if (newFrom < from) {
+            kernels.fill(dH, (long) newFrom * dp, (from - newFrom) * dp, 0f);
+        }
+        MemorySegment.copy(dMid, (long) from * dp * Float.BYTES, dH, (long) from * dp * Float.BYTES, (long) rows * dp * Float.BYTES);
+        for (int i = newFrom; i < tw; i++) {
+            long si = stat(l, 0, i);
+            layerNormBackward(hs, at(l, i), dU, (long) i * dp, off(TransformerLayout.Kind.LN1_GAIN, l),
+                    stats.getAtIndex(JAVA_FLOAT, si), stats.getAtIndex(JAVA_FLOAT, si + ctx), dH, (long) i * dp);
+        }
+        return newFrom;
+    }
+
+    /**
+     * Backward through the attention of block l, from the gradient w.r.t. its heads' outputs (dAtt, rows
+     * [from, tw)) to the gradient w.r.t. its input LN1(h) (dU): the score, softmax and value products
+     * ({@link #attendRowBackward}, into dQ, dK, dV), then the Q, K, V projections (dWQ, dWK, dWV added to the
+     * gradient, dU = dQ WQ^T + dK WK^T + dV WV^T). Not WO, not the LayerNorm. A query at step i reaches keys
+     * and values at j &lt; i only through the kept heads. Returns the first row of dU that can be non-zero.
+     */
+    private int attentionBackward(int l, int tw, int from) {
+        int rows = tw - from;
         boolean reachesPast = keptPerLayer > 0 || transport.everyHead();
         int newFrom = reachesPast ? 0 : from;
         int newRows = tw - newFrom;
@@ -918,23 +955,31 @@ public final class OnlineTransformer implements AutoCloseable {
         matrix.multiplyTransposedAdd(dQ, (long) from * dp, dp, rows, params, wq, dp, d, dp, dU, (long) from * dp, dp);
         matrix.multiplyTransposedAdd(dK, (long) newFrom * dp, dp, newRows, params, wk, dp, d, dp, dU, (long) newFrom * dp, dp);
         matrix.multiplyTransposedAdd(dV, (long) newFrom * dp, dp, newRows, params, wv, dp, d, dp, dU, (long) newFrom * dp, dp);
-        // dH (input stream) = dMid + LN1 backward.
-        if (newFrom < from) {
-            kernels.fill(dH, (long) newFrom * dp, (from - newFrom) * dp, 0f);
-        }
-        MemorySegment.copy(dMid, (long) from * dp * Float.BYTES, dH, (long) from * dp * Float.BYTES, (long) rows * dp * Float.BYTES);
-        for (int i = newFrom; i < tw; i++) {
-            long si = stat(l, 0, i);
-            layerNormBackward(hs, at(l, i), dU, (long) i * dp, off(TransformerLayout.Kind.LN1_GAIN, l),
-                    stats.getAtIndex(JAVA_FLOAT, si), stats.getAtIndex(JAVA_FLOAT, si + ctx), dH, (long) i * dp);
-        }
         return newFrom;
+    }
+
+    /**
+     * {@link #attentionBackward} of every layer again, over the window, activations and dAtt of the last
+     * backward pass: the gradient of WQ, WK and WV is cleared and written anew (before any clipping), the
+     * rest of the gradient stays. For {@link TransformerInspection#attentionBackward()}.
+     */
+    void rerunAttentionBackward() {
+        if (!attentionReady) {
+            throw new IllegalStateException("no backward pass through attention over the current window: step or "
+                    + "computeGradient first (readout-only models have none; observe, evaluate, predict and reset end it)");
+        }
+        int tw = filled;
+        for (int l = nl - 1; l >= 0; l--) {
+            // WQ, WK and WV are adjacent in the slab, (dModel, dp) each.
+            kernels.fill(grad, off(TransformerLayout.Kind.WQ, l), 3 * d * dp, 0f);
+            attentionBackward(l, tw, attentionFrom[l]);
+        }
     }
 
     /** Softmax attention backward for query i of every head of layer l, into dQ, dK, dV. */
     private void attendRowBackward(int l, int i) {
         long qi = at(l, i);
-        long di = (long) i * dp;
+        long di = (long) i * dp, ai = qi; // dQ, dK, dV rows; dAtt's row of layer l is laid out as q's
         for (int h = 0; h < nh; h++) {
             long pRow = (((long) l * nh + h) * ctx + i) * ctx;
             int hc = h * dh;
@@ -944,7 +989,7 @@ public final class OnlineTransformer implements AutoCloseable {
                 long vj = at(l, j) + hc;
                 float s = 0f;
                 for (int c = 0; c < dh; c++) {
-                    s = Math.fma(dAtt.getAtIndex(JAVA_FLOAT, di + hc + c), v.getAtIndex(JAVA_FLOAT, vj + c), s);
+                    s = Math.fma(dAtt.getAtIndex(JAVA_FLOAT, ai + hc + c), v.getAtIndex(JAVA_FLOAT, vj + c), s);
                 }
                 dScore.setAtIndex(JAVA_FLOAT, j, s);
                 dot = Math.fma(probs.getAtIndex(JAVA_FLOAT, pRow + j), s, dot);
@@ -963,7 +1008,7 @@ public final class OnlineTransformer implements AutoCloseable {
                         dK.setAtIndex(JAVA_FLOAT, kj + c,
                                 Math.fma(ds, q.getAtIndex(JAVA_FLOAT, qi + hc + c), dK.getAtIndex(JAVA_FLOAT, kj + c)));
                         dV.setAtIndex(JAVA_FLOAT, kj + c,
-                                Math.fma(p, dAtt.getAtIndex(JAVA_FLOAT, di + hc + c), dV.getAtIndex(JAVA_FLOAT, kj + c)));
+                                Math.fma(p, dAtt.getAtIndex(JAVA_FLOAT, ai + hc + c), dV.getAtIndex(JAVA_FLOAT, kj + c)));
                     }
                 }
             }

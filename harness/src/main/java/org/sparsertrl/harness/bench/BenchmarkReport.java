@@ -28,8 +28,11 @@ import org.sparsertrl.harness.report.ResultFiles;
  * <pre>{@code
  * source harness/target/rtrl.launch    # written by ./rtrl's build
  * "$RTRL_JAVA" "${RTRL_JVM_FLAGS[@]}" -cp "$RTRL_CLASSPATH" org.sparsertrl.harness.bench.BenchmarkReport \
- *     bench/results/quick.json bench/REPORT.md bench/plots "bench/run --quick" bench/results/quick-embedded.json
+ *     bench/results/quick.json bench/REPORT.md bench/plots "bench/run --quick" bench/results/quick-embedded.json \
+ *     bench/results/quick-transformer.json
  * }</pre>
+ * The last file, the transformer part, is optional (bench/run measures it in a JMH run of its own, which
+ * {@code --only transformer} repeats alone).
  */
 public final class BenchmarkReport {
 
@@ -37,15 +40,20 @@ public final class BenchmarkReport {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length != 4 && args.length != 5) {
-            System.err.println("usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND [EMBEDDED.json]");
+        if (args.length < 4 || args.length > 6) {
+            System.err.println("usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND [EMBEDDED.json [TRANSFORMER.json]]");
             System.exit(2);
         }
         Path plots = Path.of(args[2]);
         Files.createDirectories(plots);
-        Measurements m = new Measurements(JmhResult.read(Path.of(args[0])), KernelProvider.vector().lanes());
-        List<EmbeddedResult> embedded = args.length == 5 ? EmbeddedResult.read(Path.of(args[4])) : List.of();
-        String markdown = render(m, embedded, environment(args[3], args[0]), plots,
+        List<JmhResult> rows = new ArrayList<>(JmhResult.read(Path.of(args[0])));
+        String transformer = args.length == 6 ? args[5] : null;
+        if (transformer != null) {
+            rows.addAll(JmhResult.read(Path.of(transformer))); // read last: its rows replace any in RESULTS.json
+        }
+        Measurements m = new Measurements(rows, KernelProvider.vector().lanes());
+        List<EmbeddedResult> embedded = args.length >= 5 ? EmbeddedResult.read(Path.of(args[4])) : List.of();
+        String markdown = render(m, embedded, environment(args[3], args[0], transformer), plots,
                 Path.of(args[1]).toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(Path.of(args[1]), markdown.getBytes(StandardCharsets.UTF_8));
         System.out.println(ReportRenderer.headline(m));
@@ -61,10 +69,14 @@ public final class BenchmarkReport {
         return ReportRenderer.render(m, Targets.judge(Targets.PROJECT, m), embedded, environment, plots, plotsLink);
     }
 
-    /** Machine, JDK, vector width and provenance of a run. */
-    static Map<String, String> environment(String command, String results) {
+    /** Machine, JDK, vector width and provenance of a run; {@code transformer} is the transformer part's results, or null. */
+    static Map<String, String> environment(String command, String results, String transformer) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
+        if (transformer != null) {
+            env.put("transformer part", "`" + transformer + "` (TransformerStepBenchmark alone; `" + command
+                    + " --only transformer` measures it again and rewrites this page from the other results as they are)");
+        }
         env.put("commit", GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"));
         env.put("report written", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
         env.put("CPU", cpu());

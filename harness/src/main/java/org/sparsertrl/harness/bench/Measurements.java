@@ -8,8 +8,8 @@ import java.util.TreeMap;
 
 /**
  * One run's JMH results grouped by what they measured: the machine probes converted to rates, the
- * time per step of each learner against n, the gated cells' steps, the two-thread shapes and the
- * kernels. What the report is computed from; nothing here models or judges.
+ * time per step of each learner against n, the gated cells' steps, the two-thread shapes, the
+ * transformer's step and its parts, and the kernels. What the report is computed from; nothing here models or judges.
  *
  * <pre>{@code
  * Measurements m = new Measurements(JmhResult.read(Path.of("bench/results/quick.json")), 16);
@@ -32,6 +32,14 @@ final class Measurements {
     final Map<String, Map<Integer, JmhResult>> threads = new LinkedHashMap<>();
     /** GatedStepBenchmark: cell, then learner, then n. */
     final Map<String, Map<String, TreeMap<Integer, JmhResult>>> gated = new TreeMap<>();
+    /**
+     * TransformerStepBenchmark: d_model, then transport ({@code dense} or the fraction s, as JMH's
+     * parameter spells it), then the benchmark's method ({@code step}, {@code forward},
+     * {@code attentionBackward}).
+     */
+    final Map<Integer, Map<String, Map<String, JmhResult>>> transformer = new TreeMap<>();
+    /** The transformer's window T, from its rows (0 when none ran). */
+    int transformerContext;
     /** KernelBenchmark, every kernel and implementation. */
     final List<JmhResult> kernels = new ArrayList<>();
 
@@ -56,6 +64,11 @@ final class Measurements {
                 default -> {
                     if (r.benchmark().startsWith("KernelBenchmark.")) {
                         kernels.add(r);
+                    } else if (r.benchmark().startsWith("TransformerStepBenchmark.")) {
+                        transformer.computeIfAbsent(Integer.parseInt(r.param("dModel")), k -> new TreeMap<>(TRANSPORT_ORDER))
+                                .computeIfAbsent(r.param("transport"), k -> new TreeMap<>())
+                                .put(r.benchmark().substring(r.benchmark().indexOf('.') + 1), r);
+                        transformerContext = Integer.parseInt(r.param("context"));
                     }
                 }
             }
@@ -64,6 +77,19 @@ final class Measurements {
         triadGBs = triad;
         copyGBs = copy;
         copyTwoThreadsGBs = copy2;
+    }
+
+    /** Dense first, then the fractions s in increasing order ("1/6" read as a fraction). */
+    static final java.util.Comparator<String> TRANSPORT_ORDER =
+            java.util.Comparator.comparingDouble(Measurements::transportRank).thenComparing(java.util.Comparator.naturalOrder());
+
+    private static double transportRank(String transport) {
+        if (transport.equals("dense")) {
+            return -1;
+        }
+        int slash = transport.indexOf('/');
+        return slash < 0 ? Double.parseDouble(transport)
+                : Double.parseDouble(transport.substring(0, slash)) / Double.parseDouble(transport.substring(slash + 1));
     }
 
     /** Microseconds per step of {@code learner} at {@code n} (one thread), or NaN if it was not measured. */

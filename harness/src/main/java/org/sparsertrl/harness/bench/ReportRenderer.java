@@ -46,7 +46,7 @@ final class ReportRenderer {
     }
 
     private static String micros(double us) {
-        return us >= 100 ? String.format("%,.0f", us) : String.format("%.2f", us);
+        return Math.abs(us) >= 100 ? String.format("%,.0f", us) : String.format("%.2f", us);
     }
 
     /**
@@ -79,6 +79,7 @@ final class ReportRenderer {
         md.append(learnerTables(m));
         md.append(gatedTable(m));
         md.append(threadTable(m));
+        md.append(transformerTables(m));
         md.append(kernelTable(m));
         md.append(embeddedTable(embedded));
         plots(m, plots);
@@ -162,6 +163,54 @@ final class ReportRenderer {
                 + "4 gate rows of parameters per unit) and the GRU (n rows, 3 gate rows), m = 4, o = 1, one thread. "
                 + "Full RTRL's GFLOP/s count its D J product, 2 S^2 p flops for S state rows and p padded parameters.\n\n"
                 + table + '\n';
+    }
+
+    /**
+     * The transformer's step per d_model (TransformerStepBenchmark), if it ran: the step, the forward pass
+     * alone, their difference (the backward pass and Adam), the backward pass through attention alone
+     * and its share of the step, and the speed-up of each s over dense.
+     */
+    static String transformerTables(Measurements m) {
+        if (m.transformer.isEmpty()) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("## Transformer\n\n")
+                .append("One online step of the causal transformer (OnlineTransformer: 6 heads, 2 layers, a window of ")
+                .append(m.transformerContext).append(" steps, m = 1, o = 1, Adam), one thread: the window's forward pass, ")
+                .append("the backward pass through the window with gradient reaching earlier steps through every head ")
+                .append("(dense) or through s of each layer's heads, and the update. Forward: the forward pass alone ")
+                .append("(`evaluate`); backward + update: the step less the forward pass (a difference of two measurements). ")
+                .append("Attention backward: the step's backward pass through attention run again alone over a full window ")
+                .append("(`inspect().attentionBackward()`), every layer: the scores, the softmax and the products with ")
+                .append("Q, K and V, then the Q, K and V projections (their weight gradients and the gradient into LN1's ")
+                .append("output); not the output projection WO, the LayerNorms or the MLP. Timed alone, its data stay in ")
+                .append("cache, so its share may be somewhat below its cost inside a step. d_model 126 stands for 128: ")
+                .append("6 heads do not divide 128, and 126 = 6 x 21 pads to the same 128 floats a row.\n\n");
+        for (var byDModel : m.transformer.entrySet()) {
+            Map<String, JmhResult> dense = byDModel.getValue().getOrDefault("dense", Map.of());
+            MarkdownTable table = new MarkdownTable("transport", "us / step", "forward, us", "backward + update, us",
+                    "attention backward, us", "share of the step", "speed-up over dense", "B / step (stepping thread)");
+            for (var byTransport : byDModel.getValue().entrySet()) {
+                Map<String, JmhResult> r = byTransport.getValue();
+                double step = score(r.get("step")), forward = score(r.get("forward")), attention = score(r.get("attentionBackward"));
+                JmhResult stepRow = r.get("step");
+                table.row(byTransport.getKey().equals("dense") ? "dense" : "s = " + byTransport.getKey(),
+                        Double.isNaN(step) ? "" : micros(step) + (Double.isNaN(stepRow.error()) ? "" : " ± " + micros(stepRow.error())),
+                        Double.isNaN(forward) ? "" : micros(forward),
+                        Double.isNaN(step - forward) ? "" : micros(step - forward),
+                        Double.isNaN(attention) ? "" : micros(attention),
+                        Double.isNaN(attention / step) ? "" : String.format("%.0f %%", 100 * attention / step),
+                        Double.isNaN(score(dense.get("step")) / step) ? "" : String.format("%.2fx", score(dense.get("step")) / step),
+                        stepRow == null || Double.isNaN(stepRow.steppingBytesPerOp()) ? "n/a"
+                                : String.format("%.3f", stepRow.steppingBytesPerOp()));
+            }
+            md.append("### Transformer, d_model = ").append(byDModel.getKey()).append("\n\n").append(table).append('\n');
+        }
+        return md.toString();
+    }
+
+    private static double score(JmhResult r) {
+        return r == null ? Double.NaN : r.score();
     }
 
     private static String threadTable(Measurements m) {

@@ -79,7 +79,60 @@ class BenchmarkReportTest {
         String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
+        assertTrue(!report.contains("## Transformer"), "no transformer section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
+    }
+
+    /**
+     * The transformer's tables from made-up rows whose every figure is known: per d_model, transports in
+     * the order dense, 0, 1/6, ... whatever order the file lists them in, the backward pass as the step less
+     * the forward pass, attention's share of the step and each step's speed-up over dense.
+     */
+    @Test
+    void transformerTablesShowEachPartOfTheStep(@TempDir Path dir) throws IOException {
+        List<String> rows = new ArrayList<>();
+        rows.add(transformerRow("step", "1/2", 24, 160, Double.NaN, Double.NaN));
+        rows.add(transformerRow("forward", "1/2", 24, 80, Double.NaN, Double.NaN));
+        rows.add(transformerRow("attentionBackward", "1/2", 24, 40, Double.NaN, Double.NaN));
+        rows.add(transformerRow("step", "dense", 24, 200, 3, 0));
+        rows.add(transformerRow("forward", "dense", 24, 80, Double.NaN, Double.NaN));
+        rows.add(transformerRow("attentionBackward", "dense", 24, 50, Double.NaN, Double.NaN));
+        rows.add(transformerRow("step", "0", 24, 100, Double.NaN, 48));
+        rows.add(transformerRow("forward", "0", 24, 80, Double.NaN, Double.NaN));
+        rows.add(transformerRow("attentionBackward", "0", 24, 10, Double.NaN, Double.NaN));
+        rows.add(transformerRow("step", "dense", 126, 1000, Double.NaN, Double.NaN));
+        rows.add(transformerRow("forward", "dense", 126, 400, Double.NaN, Double.NaN));
+        rows.add(transformerRow("attentionBackward", "dense", 126, 250, Double.NaN, Double.NaN));
+        rows.add(transformerRow("step", "1/6", 126, 800, Double.NaN, Double.NaN));
+        Path json = dir.resolve("transformer.json");
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        Measurements m = new Measurements(JmhResult.read(json), 16);
+        assertEquals(32, m.transformerContext);
+        String md = ReportRenderer.transformerTables(m);
+        String header = "| transport | us / step | forward, us | backward + update, us | attention backward, us | share of the step "
+                + "| speed-up over dense | B / step (stepping thread) |\n";
+        String small = "### Transformer, d_model = 24\n\n" + header + "|---|---|---|---|---|---|---|---|\n"
+                + "| dense | 200 ± 3.00 | 80.00 | 120 | 50.00 | 25 % | 1.00x | 0.000 |\n"
+                + "| s = 0 | 100 | 80.00 | 20.00 | 10.00 | 10 % | 2.00x | 0.048 |\n"
+                + "| s = 1/2 | 160 | 80.00 | 80.00 | 40.00 | 25 % | 1.25x | n/a |\n";
+        assertTrue(md.contains(small), md);
+        String wide = "### Transformer, d_model = 126\n\n" + header + "|---|---|---|---|---|---|---|---|\n"
+                + "| dense | 1,000 | 400 | 600 | 250 | 25 % | 1.00x | n/a |\n"
+                + "| s = 1/6 | 800 |  |  |  |  | 1.25x | n/a |\n";
+        assertTrue(md.contains(wide), md);
+        assertTrue(md.indexOf("d_model = 24") < md.indexOf("d_model = 126"), md);
+        assertTrue(md.startsWith("## Transformer\n\nOne online step of the causal transformer (OnlineTransformer: 6 heads, "
+                + "2 layers, a window of 32 steps"), md);
+    }
+
+    /** A TransformerStepBenchmark row; {@code allocated} bytes over 1,000 steps when not NaN. */
+    private static String transformerRow(String method, String transport, int dModel, double us, double error, double allocated) {
+        String secondary = Double.isNaN(allocated) ? "{}"
+                : "{\"allocatedBytes\":{\"score\":" + allocated + "},\"steps\":{\"score\":1000}}";
+        return "{\"benchmark\":\"org.sparsertrl.bench.TransformerStepBenchmark." + method + "\",\"mode\":\"avgt\","
+                + "\"params\":{\"context\":\"32\",\"dModel\":\"" + dModel + "\",\"transport\":\"" + transport + "\"},"
+                + "\"primaryMetric\":{\"score\":" + us + ",\"scoreError\":" + (Double.isNaN(error) ? "\"NaN\"" : error)
+                + ",\"scoreUnit\":\"us/op\"},\"secondaryMetrics\":" + secondary + "}";
     }
 
     @Test
@@ -113,8 +166,12 @@ class BenchmarkReportTest {
         Matcher lanes = Pattern.compile("\\((\\d+) floats\\)").matcher(environment.get("kernels"));
         assumeTrue(lanes.find(), "the committed report ran the vector kernels: " + environment.get("kernels"));
         String profile = environment.get("command").contains("--quick") ? "quick" : "full";
-        Measurements m = new Measurements(JmhResult.read(bench.resolve("results/" + profile + ".json")),
-                Integer.parseInt(lanes.group(1)));
+        List<JmhResult> rows = new ArrayList<>(JmhResult.read(bench.resolve("results/" + profile + ".json")));
+        Path transformer = bench.resolve("results/" + profile + "-transformer.json");
+        if (Files.exists(transformer)) {
+            rows.addAll(JmhResult.read(transformer));
+        }
+        Measurements m = new Measurements(rows, Integer.parseInt(lanes.group(1)));
         String rendered = BenchmarkReport.render(m, EmbeddedResult.read(bench.resolve("results/" + profile + "-embedded.json")),
                 environment, dir, "plots");
         assertEquals(committed, rendered);
