@@ -18,7 +18,7 @@ import org.sparsertrl.flink.TrainerTemplate;
  *   --optimizer adam --lr 0.001    adam | sgd | rmsprop; learning rate
  *   --seed 0                       the template's seed; each key's seed is derived from it
  *   --max-live-trainers 1024       off-heap trainers per parallel instance (LRU, written back on eviction)
- *   --state-ttl-minutes 0          drop a key's state after this long without a write (0: never)
+ *   --state-ttl-minutes 0          forget a key (cached and stored) whose samples pause this long (0: never)
  *   --recovery rollback            rollback | reset, after a step that is not finite
  *   --snapshot-every 1000          updates between a key's rollback snapshots
  *   --checkpoint-ms 10000          Flink checkpoint interval (0: off)
