@@ -1,8 +1,11 @@
 package org.sparsertrl.flink;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -22,6 +25,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.sparsertrl.engine.runtime.Checkpoint;
@@ -56,6 +60,11 @@ import org.sparsertrl.engine.train.TrainerState;
  * at the next checkpoint. The stored values carry Flink's own TTL (processing time, counted from
  * their last write), so a key that never comes back leaves no state behind; a third keyed value
  * holds the time of the key's last sample, because a write-back can come a checkpoint interval after it.
+ *
+ * <p><b>Batches.</b> With {@link Builder#batch} the operator holds up to that many samples (at most a
+ * given delay) and steps them key by key, each key's in arrival order, so a trainer stays in the
+ * processor's caches for its run of steps. Keys are independent, so every key's results are the bits
+ * it gets one sample at a time; only the order of different keys' predictions, and their latency, change.
  *
  * <p><b>Malformed samples</b> ({@link TrainerTemplate#problemWith}: wrong lengths, NaN or infinite
  * values) go to the {@link #REJECTED} side output with the reason, before the key's trainer is even
@@ -93,6 +102,8 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
     private final EmbeddedTrainer.Recovery recovery;
     private final int snapshotEvery;
     private final boolean emitFinalStates;
+    private final int batchSamples;
+    private final long batchDelayMillis;
 
     private transient ValueStateDescriptor<byte[]> storedDescriptor;
     private transient ValueState<byte[]> stored;
@@ -106,6 +117,10 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
     private transient Counter divergences;
     private transient Counter evictions;
     private transient Histogram stepLatency;
+    private transient List<StreamRecord<Sample>> batch;
+    private transient long batchGeneration;
+
+    private static final Comparator<StreamRecord<Sample>> BY_KEY = Comparator.comparing(r -> r.getValue().key());
 
     /** A cached trainer, whether it changed since it was last written to keyed state, and when its key's last sample came. */
     private static final class Live {
@@ -126,6 +141,8 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         this.recovery = b.recovery;
         this.snapshotEvery = b.snapshotEvery;
         this.emitFinalStates = b.emitFinalStates;
+        this.batchSamples = b.batchSamples;
+        this.batchDelayMillis = b.batchDelay.toMillis();
     }
 
     public static Builder builder(TrainerTemplate template) {
@@ -156,6 +173,7 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             lastSample = getPartitionedState(d);
         }
         live = new LinkedHashMap<>(16, 0.75f, true);
+        batch = new ArrayList<>(batchSamples);
         steps = getMetricGroup().counter("steps");
         predictions = getMetricGroup().counter("predictions");
         rejected = getMetricGroup().counter("rejectedSamples");
@@ -194,6 +212,64 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             output.collect(REJECTED, new StreamRecord<>(new Rejected(sample, problem), element.getTimestamp()));
             return;
         }
+        if (batchSamples == 1) {
+            process(element);
+            return;
+        }
+        // Flink reuses the record, and the sample too when object reuse is on: keep copies.
+        if (getExecutionConfig().isObjectReuseEnabled()) {
+            sample = new Sample(sample.key(), sample.time(), sample.train(), sample.input().clone(), sample.target().clone());
+        }
+        batch.add(element.hasTimestamp() ? new StreamRecord<>(sample, element.getTimestamp()) : new StreamRecord<>(sample));
+        if (batch.size() == 1) {
+            long generation = ++batchGeneration;
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + batchDelayMillis,
+                    time -> {
+                        if (batchGeneration == generation) {
+                            flush();
+                        }
+                    });
+        }
+        if (batch.size() >= batchSamples) {
+            flush();
+        }
+    }
+
+    /**
+     * Processes the held samples key by key (each key's in arrival order), so that a key's trainer stays
+     * in the processor's caches for its run of steps; every key sees the samples it would have seen one
+     * by one, so the results are the same bits.
+     */
+    private void flush() throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batchGeneration++;
+        batch.sort(BY_KEY); // stable: each key's samples keep their order
+        for (StreamRecord<Sample> record : batch) {
+            setCurrentKey(record.getValue().key());
+            process(record);
+        }
+        batch.clear();
+    }
+
+    /** The held samples go out before a barrier, so a checkpoint never holds a sample the trainers have not seen. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    /** The held samples' predictions go out before a watermark that follows them. */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        flush();
+        super.processWatermark(mark);
+    }
+
+    /** One accepted sample: its key's trainer steps (or predicts) and the prediction goes out. */
+    private void process(StreamRecord<Sample> element) throws Exception {
+        Sample sample = element.getValue();
         String key = sample.key();
         long now = stateTtl == null ? 0 : getProcessingTimeService().getCurrentProcessingTime();
         Live entry = trainerFor(key, now);
@@ -372,6 +448,7 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
 
     @Override
     public void endInput() throws Exception {
+        flush();
         writeBack();
         if (emitFinalStates) {
             getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
@@ -407,6 +484,8 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         private EmbeddedTrainer.Recovery recovery = EmbeddedTrainer.Recovery.ROLLBACK;
         private int snapshotEvery = 1_000;
         private boolean emitFinalStates;
+        private int batchSamples = 1;
+        private Duration batchDelay = Duration.ofMillis(20);
 
         private Builder(TrainerTemplate template) {
             if (template == null) {
@@ -446,6 +525,27 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             }
             this.recovery = recovery;
             this.snapshotEvery = snapshotEvery;
+            return this;
+        }
+
+        /**
+         * Hold up to {@code samples} accepted samples, at most {@code maxDelay} (processing time), and then
+         * step them key by key, each key's in arrival order (default 1: every sample at once). A trainer
+         * whose key has several samples in a batch stays in the processor's caches for their steps, instead
+         * of being fetched from memory for each: with 100 keys of n = 32 in turn this is most of the time
+         * per step. The results are the same bits; a prediction waits up to {@code maxDelay} longer. Held
+         * samples are processed before each checkpoint barrier, watermark and the end of the input, so a
+         * checkpoint holds none.
+         */
+        public Builder batch(int samples, Duration maxDelay) {
+            if (samples < 1) {
+                throw new IllegalArgumentException("batch samples = " + samples + " must be >= 1");
+            }
+            if (maxDelay == null || maxDelay.isNegative() || maxDelay.isZero()) {
+                throw new IllegalArgumentException("batch maxDelay = " + maxDelay + " must be a positive duration");
+            }
+            this.batchSamples = samples;
+            this.batchDelay = maxDelay;
             return this;
         }
 

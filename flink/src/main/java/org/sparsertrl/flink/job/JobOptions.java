@@ -21,6 +21,7 @@ import org.sparsertrl.flink.TrainerTemplate;
  *   --state-ttl-minutes 0          forget a key (cached and stored) whose samples pause this long (0: never)
  *   --recovery rollback            rollback | reset, after a step that is not finite
  *   --snapshot-every 1000          updates between a key's rollback snapshots
+ *   --batch 1 --batch-ms 20        hold up to this many samples, this long, and step them key by key (1: none)
  *   --checkpoint-ms 10000          Flink checkpoint interval (0: off)
  *   --parallelism 0                the operator's parallelism (0: the environment's default)
  * </pre>
@@ -101,8 +102,8 @@ public final class JobOptions {
                 .build();
     }
 
-    /** The operator these options describe. */
-    SparseRtrlOperator operator(boolean emitFinalStates) {
+    /** The operator these options describe; {@code batch} is the default of {@code --batch}. */
+    SparseRtrlOperator operator(boolean emitFinalStates, int batch) {
         String recovery = string("recovery", "rollback").toUpperCase(Locale.ROOT);
         EmbeddedTrainer.Recovery policy;
         try {
@@ -113,7 +114,8 @@ public final class JobOptions {
         SparseRtrlOperator.Builder b = SparseRtrlOperator.builder(template())
                 .maxLiveTrainers(integer("max-live-trainers", 1_024, 1))
                 .recovery(policy, integer("snapshot-every", 1_000, 1))
-                .emitFinalStates(emitFinalStates);
+                .emitFinalStates(emitFinalStates)
+                .batch(integer("batch", batch, 1), Duration.ofMillis(longValue("batch-ms", 20, 1)));
         int ttl = integer("state-ttl-minutes", 0, 0);
         if (ttl > 0) {
             b.stateTtl(Duration.ofMinutes(ttl));

@@ -36,13 +36,17 @@ import org.sparsertrl.flink.TrainerTemplate;
  * The rate is taken at the sink from the 10 %-th prediction to the last, so start-up and the first
  * trainers' creation are left out; checkpoints every {@code --checkpoint-ms} into the file system stay
  * in. "Per slot" is the rate divided by the parallelism; the ratio compares it to the bare engine
- * stepping one trainer on the same kind of samples for {@code --bare-seconds} after as long a warm-up,
+ * stepping one trainer on the same kind of samples, the best of three runs of {@code --bare-seconds} after as long a warm-up,
  * measured just before each run (on a shared machine the engine's own rate drifts with the load).
+ * A second bare figure steps as many trainers as the operator keeps live (the keys, at most
+ * {@code --max-live-trainers}) in turn, one sample each: the engine paying for many models' memory
+ * (each n = 32 sparse-4 trainer's working set is a few hundred KiB) but for nothing of Flink.
  *
  * <pre>
  *   --keys 100,10000 --parallelism 1,2   the grid
  *   --samples 200000                     samples per run (at least 4 per key)
- *   --checkpoint-ms 5000 --bare-seconds 3
+ *   --checkpoint-ms 5000 --bare-seconds 2
+ *   --batch 1024                         the operator's batch (1: every sample at once)
  *   and the job's options (JobOptions): --n 32 --m 2 --o 1 --learner sparse-4 --max-live-trainers 1024 ...
  * </pre>
  */
@@ -58,11 +62,14 @@ public final class OperatorBench {
         int[] parallelisms = list(options, "parallelism", "1,2");
         long samples = options.longValue("samples", 200_000, 1);
         long checkpointMillis = options.longValue("checkpoint-ms", 5_000, 1);
-        double bareSeconds = options.real("bare-seconds", 3f);
+        double bareSeconds = options.real("bare-seconds", 2f);
+        int maxLive = options.integer("max-live-trainers", 1_024, 1);
+        int batch = options.integer("batch", 1_024, 1);
         Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-bench");
 
-        System.out.printf("flink-bench: %s; at most %s live trainers per instance; checkpoints every %d ms%n",
-                template, options.string("max-live-trainers", "1024"), checkpointMillis);
+        System.out.printf("flink-bench: %s; at most %,d live trainers per instance; batches of up to %,d samples "
+                        + "(%s ms); checkpoints every %d ms%n", template, maxLive, batch, options.string("batch-ms", "20"),
+                checkpointMillis);
         long stateBytes = stateBytesPerKey(template);
         System.out.printf("stored trainer: %,d bytes per key%n", stateBytes);
 
@@ -70,22 +77,25 @@ public final class OperatorBench {
         for (int keys : keyCounts) {
             for (int parallelism : parallelisms) {
                 // Measured next to each run: on a shared machine the engine's rate drifts with the load.
-                double bare = bareRate(template, bareSeconds);
+                double bare = bareRate(template, bareSeconds, 1);
+                int inTurn = Math.min(keys, maxLive);
+                double bareInTurn = bareRate(template, bareSeconds, inTurn);
                 long steps = Math.max(4, samples / keys);
                 long count = steps * keys;
                 StreamExecutionEnvironment env = environment(tmp.resolve(keys + "-" + parallelism), checkpointMillis);
                 DataStream<Sample> source = env.fromSource(new DataGeneratorSource<>(
                                 new GeneratedSamples(keys, template.m(), template.o(), 0), count, TypeInformation.of(Sample.class)),
                         WatermarkStrategy.noWatermarks(), "generated").setParallelism(1);
-                SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(source, options.operator(false));
+                SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(source, options.operator(false, batch));
                 predictions.setParallelism(parallelism);
                 predictions.transform("count", Types.VOID, new CountingSink(count)).setParallelism(1);
                 CountingSink.reset();
                 LocalRun.Result r = LocalRun.run(env, parallelism);
                 double rate = CountingSink.rate();
                 double perSlot = rate / parallelism;
-                String row = String.format("| %,d | %d | %,d | %,.0f | %,.0f | %,.0f | %.0f %% | %d | %s | %,d ms |",
-                        keys, parallelism, count, rate, perSlot, bare, 100 * perSlot / bare, r.checkpoints(),
+                String row = String.format("| %,d | %d | %,d | %,.0f | %,.0f | %,.0f | %.0f %% | %,d: %,.0f | %.0f %% | %d | %s | %,d ms |",
+                        keys, parallelism, count, rate, perSlot, bare, 100 * perSlot / bare, inTurn, bareInTurn,
+                        100 * perSlot / bareInTurn, r.checkpoints(),
                         FlinkDemo.bytes(r.meanStateBytes()), r.meanCheckpointMillis());
                 System.out.println(row);
                 rows.add(row);
@@ -96,8 +106,9 @@ public final class OperatorBench {
         System.out.printf("stored trainer: %,d bytes per key (a key past its first rollback snapshot stores it twice)%n%n",
                 stateBytes);
         System.out.println("| keys | parallelism | samples | samples/s | per slot | bare engine steps/s | per slot / bare | "
-                + "checkpoints | checkpoint size (mean) | checkpoint duration (mean) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                + "bare engine, trainers in turn: steps/s | per slot / in turn | checkpoints | checkpoint size (mean) | "
+                + "checkpoint duration (mean) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
     }
 
@@ -110,30 +121,49 @@ public final class OperatorBench {
         return env;
     }
 
-    /** Steps per second of one trainer on the generated samples of one key, after a warm-up as long as the run. */
-    static double bareRate(TrainerTemplate template, double seconds) {
+    /**
+     * Steps per second of {@code trainers} trainers stepped in turn, one sample each (as the operator
+     * steps its keys), on the generated samples: the best of three runs after a warm-up as long. One trainer is the
+     * engine at its best, its state in cache; many show what their memory alone costs.
+     */
+    static double bareRate(TrainerTemplate template, double seconds, int trainers) {
         GeneratedSamples generated = new GeneratedSamples(1, template.m(), template.o(), 0);
         Sample[] ring = new Sample[1_000];
         for (int i = 0; i < ring.length; i++) {
             ring[i] = generated.sample(i);
         }
-        try (OnlineTrainer trainer = template.create(GeneratedSamples.key(0))) {
+        OnlineTrainer[] each = new OnlineTrainer[trainers];
+        try {
+            for (int k = 0; k < trainers; k++) {
+                each[k] = template.create(GeneratedSamples.key(k));
+            }
+            // A warm-up round, then the best of three: on a loaded machine the JIT's compiler threads can
+            // take longer than a round to compile the Vector API kernels, and a round that ran them
+            // interpreted would make the operator look better than it is.
             double rate = 0;
-            for (int round = 0; round < 2; round++) {
+            for (int round = 0; round < 4; round++) {
                 long steps = 0;
                 long start = System.nanoTime();
                 long end = start + (long) (seconds * 1e9);
                 long now;
                 do {
-                    for (int i = 0; i < 100; i++) {
-                        Sample s = ring[(int) (steps++ % ring.length)];
-                        trainer.step(s.input(), s.target());
+                    for (int i = 0; i < 100; i++, steps++) {
+                        Sample s = ring[(int) ((steps / trainers) % ring.length)];
+                        each[(int) (steps % trainers)].step(s.input(), s.target());
                     }
                     now = System.nanoTime();
                 } while (now < end);
-                rate = steps / ((now - start) / 1e9);
+                if (round > 0) {
+                    rate = Math.max(rate, steps / ((now - start) / 1e9));
+                }
             }
             return rate;
+        } finally {
+            for (OnlineTrainer t : each) {
+                if (t != null) {
+                    t.close();
+                }
+            }
         }
     }
 
