@@ -102,8 +102,8 @@ public final class JobOptions {
                 .build();
     }
 
-    /** The operator these options describe; {@code batch} is the default of {@code --batch}. */
-    SparseRtrlOperator operator(boolean emitFinalStates, int batch) {
+    /** The operator these options describe; {@code batch} and {@code batchMillis} are the defaults of {@code --batch} and {@code --batch-ms}. */
+    SparseRtrlOperator operator(boolean emitFinalStates, int batch, long batchMillis) {
         String recovery = string("recovery", "rollback").toUpperCase(Locale.ROOT);
         EmbeddedTrainer.Recovery policy;
         try {
@@ -115,7 +115,7 @@ public final class JobOptions {
                 .maxLiveTrainers(integer("max-live-trainers", 1_024, 1))
                 .recovery(policy, integer("snapshot-every", 1_000, 1))
                 .emitFinalStates(emitFinalStates)
-                .batch(integer("batch", batch, 1), Duration.ofMillis(longValue("batch-ms", 20, 1)));
+                .batch(integer("batch", batch, 1), Duration.ofMillis(longValue("batch-ms", batchMillis, 1)));
         int ttl = integer("state-ttl-minutes", 0, 0);
         if (ttl > 0) {
             b.stateTtl(Duration.ofMinutes(ttl));

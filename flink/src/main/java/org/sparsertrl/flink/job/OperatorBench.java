@@ -1,5 +1,7 @@
 package org.sparsertrl.flink.job;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,16 +43,21 @@ import org.sparsertrl.flink.TrainerTemplate;
  * A second bare figure steps as many trainers as the operator keeps live (the keys, at most
  * {@code --max-live-trainers}) in turn, one sample each: the engine paying for many models' memory
  * (each n = 32 sparse-4 trainer's working set is a few hundred KiB) but for nothing of Flink.
+ * Rates swing with a shared machine's load; CPU time much less, so at parallelism 1 (the sink chained to
+ * the operator, in its thread) the table also gives the operator thread's CPU time per sample beside
+ * the bare engine's per step, and their ratio.
  *
  * <pre>
  *   --keys 100,10000 --parallelism 1,2   the grid
  *   --samples 200000                     samples per run (at least 4 per key)
  *   --checkpoint-ms 5000 --bare-seconds 2
- *   --batch 1024                         the operator's batch (1: every sample at once)
+ *   --batch 4096 --batch-ms 200          the operator's batches (--batch 1: every sample at once)
  *   and the job's options (JobOptions): --n 32 --m 2 --o 1 --learner sparse-4 --max-live-trainers 1024 ...
  * </pre>
  */
 public final class OperatorBench {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private OperatorBench() {
     }
@@ -64,12 +71,12 @@ public final class OperatorBench {
         long checkpointMillis = options.longValue("checkpoint-ms", 5_000, 1);
         double bareSeconds = options.real("bare-seconds", 2f);
         int maxLive = options.integer("max-live-trainers", 1_024, 1);
-        int batch = options.integer("batch", 1_024, 1);
+        int batch = options.integer("batch", 4_096, 1);
+        long batchMillis = options.longValue("batch-ms", 200, 1);
         Path tmp = Files.createTempDirectory(Path.of(System.getProperty("java.io.tmpdir")), "flink-bench");
 
         System.out.printf("flink-bench: %s; at most %,d live trainers per instance; batches of up to %,d samples "
-                        + "(%s ms); checkpoints every %d ms%n", template, maxLive, batch, options.string("batch-ms", "20"),
-                checkpointMillis);
+                        + "(%d ms); checkpoints every %d ms%n", template, maxLive, batch, batchMillis, checkpointMillis);
         long stateBytes = stateBytesPerKey(template);
         System.out.printf("stored trainer: %,d bytes per key%n", stateBytes);
 
@@ -77,25 +84,28 @@ public final class OperatorBench {
         for (int keys : keyCounts) {
             for (int parallelism : parallelisms) {
                 // Measured next to each run: on a shared machine the engine's rate drifts with the load.
-                double bare = bareRate(template, bareSeconds, 1);
+                Bare bare = bareRate(template, bareSeconds, 1);
                 int inTurn = Math.min(keys, maxLive);
-                double bareInTurn = bareRate(template, bareSeconds, inTurn);
+                Bare bareInTurn = bareRate(template, bareSeconds, inTurn);
                 long steps = Math.max(4, samples / keys);
                 long count = steps * keys;
                 StreamExecutionEnvironment env = environment(tmp.resolve(keys + "-" + parallelism), checkpointMillis);
                 DataStream<Sample> source = env.fromSource(new DataGeneratorSource<>(
                                 new GeneratedSamples(keys, template.m(), template.o(), 0), count, TypeInformation.of(Sample.class)),
                         WatermarkStrategy.noWatermarks(), "generated").setParallelism(1);
-                SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(source, options.operator(false, batch));
+                SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(source, options.operator(false, batch, batchMillis));
                 predictions.setParallelism(parallelism);
                 predictions.transform("count", Types.VOID, new CountingSink(count)).setParallelism(1);
                 CountingSink.reset();
                 LocalRun.Result r = LocalRun.run(env, parallelism);
                 double rate = CountingSink.rate();
                 double perSlot = rate / parallelism;
-                String row = String.format("| %,d | %d | %,d | %,.0f | %,.0f | %,.0f | %.0f %% | %,d: %,.0f | %.0f %% | %d | %s | %,d ms |",
-                        keys, parallelism, count, rate, perSlot, bare, 100 * perSlot / bare, inTurn, bareInTurn,
-                        100 * perSlot / bareInTurn, r.checkpoints(),
+                // At parallelism 1 the sink is chained to the operator: its thread's CPU time is the operator's task's.
+                String cpu = parallelism == 1 ? String.format("%.1f / %.1f µs (%.0f %%)", CountingSink.cpuMicrosPerSample(),
+                        bare.cpuMicrosPerStep(), 100 * bare.cpuMicrosPerStep() / CountingSink.cpuMicrosPerSample()) : "";
+                String row = String.format("| %,d | %d | %,d | %,.0f | %,.0f | %,.0f | %.0f %% | %,d: %,.0f | %.0f %% | %s | %d | %s | %,d ms |",
+                        keys, parallelism, count, rate, perSlot, bare.rate(), 100 * perSlot / bare.rate(), inTurn,
+                        bareInTurn.rate(), 100 * perSlot / bareInTurn.rate(), cpu, r.checkpoints(),
                         FlinkDemo.bytes(r.meanStateBytes()), r.meanCheckpointMillis());
                 System.out.println(row);
                 rows.add(row);
@@ -106,9 +116,9 @@ public final class OperatorBench {
         System.out.printf("stored trainer: %,d bytes per key (a key past its first rollback snapshot stores it twice)%n%n",
                 stateBytes);
         System.out.println("| keys | parallelism | samples | samples/s | per slot | bare engine steps/s | per slot / bare | "
-                + "bare engine, trainers in turn: steps/s | per slot / in turn | checkpoints | checkpoint size (mean) | "
-                + "checkpoint duration (mean) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
+                + "bare engine, trainers in turn: steps/s | per slot / in turn | CPU per sample: operator's thread / bare "
+                + "engine's (p = 1) | checkpoints | checkpoint size (mean) | checkpoint duration (mean) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         rows.forEach(System.out::println);
     }
 
@@ -126,7 +136,7 @@ public final class OperatorBench {
      * steps its keys), on the generated samples: the best of three runs after a warm-up as long. One trainer is the
      * engine at its best, its state in cache; many show what their memory alone costs.
      */
-    static double bareRate(TrainerTemplate template, double seconds, int trainers) {
+    static Bare bareRate(TrainerTemplate template, double seconds, int trainers) {
         GeneratedSamples generated = new GeneratedSamples(1, template.m(), template.o(), 0);
         Sample[] ring = new Sample[1_000];
         for (int i = 0; i < ring.length; i++) {
@@ -141,8 +151,10 @@ public final class OperatorBench {
             // take longer than a round to compile the Vector API kernels, and a round that ran them
             // interpreted would make the operator look better than it is.
             double rate = 0;
+            double cpu = Double.MAX_VALUE;
             for (int round = 0; round < 4; round++) {
                 long steps = 0;
+                long startCpu = THREADS.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
                 long end = start + (long) (seconds * 1e9);
                 long now;
@@ -155,9 +167,10 @@ public final class OperatorBench {
                 } while (now < end);
                 if (round > 0) {
                     rate = Math.max(rate, steps / ((now - start) / 1e9));
+                    cpu = Math.min(cpu, (THREADS.getCurrentThreadCpuTime() - startCpu) / 1e3 / steps);
                 }
             }
-            return rate;
+            return new Bare(rate, cpu);
         } finally {
             for (OnlineTrainer t : each) {
                 if (t != null) {
@@ -165,6 +178,10 @@ public final class OperatorBench {
                 }
             }
         }
+    }
+
+    /** The bare engine's best rate, and its CPU time per step (which the machine's load changes far less). */
+    record Bare(double rate, double cpuMicrosPerStep) {
     }
 
     /** The stored size of one key's trainer after some steps (the size does not depend on the values). */
@@ -196,6 +213,8 @@ public final class OperatorBench {
         private static volatile long from;
         private static volatile long to;
         private static volatile long counted;
+        private static volatile long fromCpu;
+        private static volatile long toCpu;
         private final long expected;
         private transient long seen;
 
@@ -213,13 +232,20 @@ public final class OperatorBench {
             return counted / ((to - from) / 1e9);
         }
 
+        /** CPU time of the sink's thread per counted sample: the operator's too when the two are chained. */
+        static double cpuMicrosPerSample() {
+            return (toCpu - fromCpu) / 1e3 / counted;
+        }
+
         @Override
         public void processElement(StreamRecord<Prediction> element) {
             seen++;
             if (seen == expected / 10) {
                 from = System.nanoTime();
+                fromCpu = THREADS.getCurrentThreadCpuTime();
             } else if (seen == expected) {
                 to = System.nanoTime();
+                toCpu = THREADS.getCurrentThreadCpuTime();
                 counted = expected - expected / 10;
             }
         }
