@@ -38,7 +38,7 @@ import org.sparsertrl.flink.TrainerTemplate;
  * The rate is taken at the sink from the 10 %-th prediction to the last, so start-up and the first
  * trainers' creation are left out; checkpoints every {@code --checkpoint-ms} into the file system stay
  * in. "Per slot" is the rate divided by the parallelism; the ratio compares it to the bare engine
- * stepping one trainer on the same kind of samples, the best of three runs of {@code --bare-seconds} after as long a warm-up,
+ * stepping one trainer on the same kind of samples, the best of at least three runs of {@code --bare-seconds} after a warm-up,
  * measured just before each run (on a shared machine the engine's own rate drifts with the load).
  * A second bare figure steps as many trainers as the operator keeps live (the keys, at most
  * {@code --max-live-trainers}) in turn, one sample each: the engine paying for many models' memory
@@ -133,7 +133,8 @@ public final class OperatorBench {
 
     /**
      * Steps per second of {@code trainers} trainers stepped in turn, one sample each (as the operator
-     * steps its keys), on the generated samples: the best of three runs after a warm-up as long. One trainer is the
+     * steps its keys), on the generated samples: the best of the runs after a warm-up, run until the CPU
+     * time per step has stopped falling for two of them (at least three, at most nine). One trainer is the
      * engine at its best, its state in cache; many show what their memory alone costs.
      */
     static Bare bareRate(TrainerTemplate template, double seconds, int trainers) {
@@ -147,12 +148,12 @@ public final class OperatorBench {
             for (int k = 0; k < trainers; k++) {
                 each[k] = template.create(GeneratedSamples.key(k));
             }
-            // A warm-up round, then the best of three: on a loaded machine the JIT's compiler threads can
-            // take longer than a round to compile the Vector API kernels, and a round that ran them
-            // interpreted would make the operator look better than it is.
+            // Rounds until the CPU time per step stops falling (at least a warm-up and three, at most ten):
+            // on a loaded machine the JIT's compiler threads can take several rounds to compile the
+            // Vector API kernels, and a round that ran them interpreted would flatter the operator.
             double rate = 0;
             double cpu = Double.MAX_VALUE;
-            for (int round = 0; round < 4; round++) {
+            for (int round = 0, stable = 0; round < 10 && (round < 4 || stable < 2); round++) {
                 long steps = 0;
                 long startCpu = THREADS.getCurrentThreadCpuTime();
                 long start = System.nanoTime();
@@ -166,8 +167,10 @@ public final class OperatorBench {
                     now = System.nanoTime();
                 } while (now < end);
                 if (round > 0) {
+                    double roundCpu = (THREADS.getCurrentThreadCpuTime() - startCpu) / 1e3 / steps;
+                    stable = roundCpu > 0.97 * cpu ? stable + 1 : 0;
                     rate = Math.max(rate, steps / ((now - start) / 1e9));
-                    cpu = Math.min(cpu, (THREADS.getCurrentThreadCpuTime() - startCpu) / 1e3 / steps);
+                    cpu = Math.min(cpu, roundCpu);
                 }
             }
             return new Bare(rate, cpu);
