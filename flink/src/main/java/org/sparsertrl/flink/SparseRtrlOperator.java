@@ -1,8 +1,11 @@
 package org.sparsertrl.flink;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.apache.flink.api.common.state.StateTtlConfig;
@@ -22,6 +25,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.util.OutputTag;
 import org.sparsertrl.engine.runtime.Checkpoint;
@@ -50,8 +54,17 @@ import org.sparsertrl.engine.train.TrainerState;
  * keyed state moves with its key groups) starts with an empty cache and reloads each key on its next
  * sample, so the results are those of an uninterrupted run, bit for bit, for every learner whose
  * checkpoint holds its whole state (not the random-resampled path selection: its generator is not
- * part of the engine's state). An optional state TTL drops the stored trainer of a key that has not
- * been written for that long; its clock starts at the last write-back (eviction or checkpoint).
+ * part of the engine's state). An optional state TTL forgets a key that went quiet: a key whose next
+ * sample comes the TTL or more after its last one starts again from the template's fresh trainer,
+ * whether its trainer was still cached or in keyed state, and a quiet key's cached trainer is dropped
+ * at the next checkpoint. The stored values carry Flink's own TTL (processing time, counted from
+ * their last write), so a key that never comes back leaves no state behind; a third keyed value
+ * holds the time of the key's last sample, because a write-back can come a checkpoint interval after it.
+ *
+ * <p><b>Batches.</b> With {@link Builder#batch} the operator holds up to that many samples (at most a
+ * given delay) and steps them key by key, each key's in arrival order, so a trainer stays in the
+ * processor's caches for its run of steps. Keys are independent, so every key's results are the bits
+ * it gets one sample at a time; only the order of different keys' predictions, and their latency, change.
  *
  * <p><b>Malformed samples</b> ({@link TrainerTemplate#problemWith}: wrong lengths, NaN or infinite
  * values) go to the {@link #REJECTED} side output with the reason, before the key's trainer is even
@@ -89,10 +102,13 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
     private final EmbeddedTrainer.Recovery recovery;
     private final int snapshotEvery;
     private final boolean emitFinalStates;
+    private final int batchSamples;
+    private final long batchDelayMillis;
 
     private transient ValueStateDescriptor<byte[]> storedDescriptor;
     private transient ValueState<byte[]> stored;
     private transient ValueState<byte[]> lastGood;
+    private transient ValueState<Long> lastSample;
     private transient LinkedHashMap<String, Live> live;
     private transient TrainerState scratch;
     private transient Counter steps;
@@ -101,11 +117,16 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
     private transient Counter divergences;
     private transient Counter evictions;
     private transient Histogram stepLatency;
+    private transient List<StreamRecord<Sample>> batch;
+    private transient long batchGeneration;
 
-    /** A cached trainer, and whether it changed since it was last written to keyed state. */
+    private static final Comparator<StreamRecord<Sample>> BY_KEY = Comparator.comparing(r -> r.getValue().key());
+
+    /** A cached trainer, whether it changed since it was last written to keyed state, and when its key's last sample came. */
     private static final class Live {
         OnlineTrainer trainer;
         boolean dirty;
+        long lastSample;
 
         Live(OnlineTrainer trainer, boolean dirty) {
             this.trainer = trainer;
@@ -120,6 +141,8 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         this.recovery = b.recovery;
         this.snapshotEvery = b.snapshotEvery;
         this.emitFinalStates = b.emitFinalStates;
+        this.batchSamples = b.batchSamples;
+        this.batchDelayMillis = b.batchDelay.toMillis();
     }
 
     public static Builder builder(TrainerTemplate template) {
@@ -144,7 +167,13 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         if (recovery == EmbeddedTrainer.Recovery.ROLLBACK) {
             lastGood = getPartitionedState(descriptor("last-good"));
         }
+        if (stateTtl != null) {
+            ValueStateDescriptor<Long> d = new ValueStateDescriptor<>("last-sample", Types.LONG);
+            d.enableTimeToLive(ttlConfig());
+            lastSample = getPartitionedState(d);
+        }
         live = new LinkedHashMap<>(16, 0.75f, true);
+        batch = new ArrayList<>(batchSamples);
         steps = getMetricGroup().counter("steps");
         predictions = getMetricGroup().counter("predictions");
         rejected = getMetricGroup().counter("rejectedSamples");
@@ -157,12 +186,21 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
     private ValueStateDescriptor<byte[]> descriptor(String name) {
         ValueStateDescriptor<byte[]> d = new ValueStateDescriptor<>(name, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO);
         if (stateTtl != null) {
-            d.enableTimeToLive(StateTtlConfig.newBuilder(stateTtl)
-                    .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                    .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                    .build());
+            d.enableTimeToLive(ttlConfig());
         }
         return d;
+    }
+
+    private StateTtlConfig ttlConfig() {
+        return StateTtlConfig.newBuilder(stateTtl)
+                .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                .build();
+    }
+
+    /** Whether a key whose last sample came at {@code last} has gone quiet for the TTL at {@code now} (Flink's rule: expired at last + ttl). */
+    private boolean quiet(long last, long now) {
+        return stateTtl != null && now - last >= stateTtl.toMillis();
     }
 
     @Override
@@ -174,8 +212,68 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             output.collect(REJECTED, new StreamRecord<>(new Rejected(sample, problem), element.getTimestamp()));
             return;
         }
+        if (batchSamples == 1) {
+            process(element);
+            return;
+        }
+        // Flink reuses the record, and the sample too when object reuse is on: keep copies.
+        if (getExecutionConfig().isObjectReuseEnabled()) {
+            sample = new Sample(sample.key(), sample.time(), sample.train(), sample.input().clone(), sample.target().clone());
+        }
+        batch.add(element.hasTimestamp() ? new StreamRecord<>(sample, element.getTimestamp()) : new StreamRecord<>(sample));
+        if (batch.size() == 1) {
+            long generation = ++batchGeneration;
+            getProcessingTimeService().registerTimer(getProcessingTimeService().getCurrentProcessingTime() + batchDelayMillis,
+                    time -> {
+                        if (batchGeneration == generation) {
+                            flush();
+                        }
+                    });
+        }
+        if (batch.size() >= batchSamples) {
+            flush();
+        }
+    }
+
+    /**
+     * Processes the held samples key by key (each key's in arrival order), so that a key's trainer stays
+     * in the processor's caches for its run of steps; every key sees the samples it would have seen one
+     * by one, so the results are the same bits.
+     */
+    private void flush() throws Exception {
+        if (batch.isEmpty()) {
+            return;
+        }
+        batchGeneration++;
+        batch.sort(BY_KEY); // stable: each key's samples keep their order
+        for (StreamRecord<Sample> record : batch) {
+            setCurrentKey(record.getValue().key());
+            process(record);
+        }
+        batch.clear();
+    }
+
+    /** The held samples go out before a barrier, so a checkpoint never holds a sample the trainers have not seen. */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        flush();
+        super.prepareSnapshotPreBarrier(checkpointId);
+    }
+
+    /** The held samples' predictions go out before a watermark that follows them. */
+    @Override
+    public void processWatermark(Watermark mark) throws Exception {
+        flush();
+        super.processWatermark(mark);
+    }
+
+    /** One accepted sample: its key's trainer steps (or predicts) and the prediction goes out. */
+    private void process(StreamRecord<Sample> element) throws Exception {
+        Sample sample = element.getValue();
         String key = sample.key();
-        Live entry = trainerFor(key);
+        long now = stateTtl == null ? 0 : getProcessingTimeService().getCurrentProcessingTime();
+        Live entry = trainerFor(key, now);
+        entry.lastSample = now;
         OnlineTrainer trainer = entry.trainer;
         float[] out = new float[template.o()];
         float loss = Float.NaN;
@@ -205,16 +303,33 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         output.collect(element.replace(new Prediction(key, sample.time(), out, loss, entry.trainer.steps(), diverged)));
     }
 
-    /** The key's live trainer: cached, or loaded from keyed state, or new from the template. */
-    private Live trainerFor(String key) throws Exception {
+    /**
+     * The key's live trainer: cached, or loaded from keyed state, or new from the template; new also when
+     * the key's last sample is a state TTL or more before {@code now}.
+     */
+    private Live trainerFor(String key, long now) throws Exception {
         Live entry = live.get(key);
         if (entry != null) {
+            if (quiet(entry.lastSample, now)) {
+                forget();
+                entry.trainer.close();
+                entry.trainer = template.create(key);
+                entry.dirty = true;
+            }
             return entry;
         }
         if (live.size() >= maxLiveTrainers) {
             evictEldest(key);
         }
         byte[] bytes = stored.value();
+        if (bytes != null && stateTtl != null) {
+            // Flink's TTL counts from the write-back, which may come a checkpoint interval after the last sample.
+            Long last = lastSample.value();
+            if (last == null || quiet(last, now)) {
+                forget();
+                bytes = null;
+            }
+        }
         OnlineTrainer trainer = load(key, bytes);
         if (scratch == null) {
             scratch = trainer.newState(true);
@@ -245,7 +360,7 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         if (e.getValue().dirty) {
             setCurrentKey(e.getKey());
             try {
-                stored.update(TrainerBytes.save(e.getValue().trainer, scratch));
+                store(e.getValue());
             } catch (java.io.IOException ex) {
                 throw new java.io.UncheckedIOException(ex);
             } finally {
@@ -284,6 +399,24 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         return true;
     }
 
+    /** Writes the current key's trainer to keyed state, with the time of its last sample if there is a TTL. */
+    private void store(Live entry) throws java.io.IOException {
+        stored.update(TrainerBytes.save(entry.trainer, scratch));
+        if (lastSample != null) {
+            lastSample.update(entry.lastSample);
+        }
+        entry.dirty = false;
+    }
+
+    /** Drops the current key's stored trainer and rollback snapshot: it went quiet for the TTL. */
+    private void forget() {
+        stored.clear();
+        if (lastGood != null) {
+            lastGood.clear();
+        }
+        lastSample.clear();
+    }
+
     /** Writes every trainer changed since the last write-back into keyed state, so the snapshot holds it. */
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
@@ -291,14 +424,21 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         writeBack();
     }
 
+    /** Writes back every changed trainer; with a TTL, first drops the live trainers whose key has gone quiet. */
     private void writeBack() throws Exception {
         Object current = getCurrentKey();
-        for (Map.Entry<String, Live> e : live.entrySet()) {
+        long now = stateTtl == null ? 0 : getProcessingTimeService().getCurrentProcessingTime();
+        for (Iterator<Map.Entry<String, Live>> it = live.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Live> e = it.next();
             Live entry = e.getValue();
-            if (entry.dirty) {
+            if (quiet(entry.lastSample, now)) {
                 setCurrentKey(e.getKey());
-                stored.update(TrainerBytes.save(entry.trainer, scratch));
-                entry.dirty = false;
+                forget();
+                entry.trainer.close();
+                it.remove();
+            } else if (entry.dirty) {
+                setCurrentKey(e.getKey());
+                store(entry);
             }
         }
         if (current != null) {
@@ -308,11 +448,16 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
 
     @Override
     public void endInput() throws Exception {
+        flush();
         writeBack();
         if (emitFinalStates) {
             getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE,
-                    storedDescriptor, (key, state) -> output.collect(FINAL_STATES,
-                            new StreamRecord<>(new KeyState((String) key, state.value()))));
+                    storedDescriptor, (key, state) -> {
+                        byte[] bytes = state.value();
+                        if (bytes != null) { // null: expired by the TTL
+                            output.collect(FINAL_STATES, new StreamRecord<>(new KeyState((String) key, bytes)));
+                        }
+                    });
         }
     }
 
@@ -339,6 +484,8 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
         private EmbeddedTrainer.Recovery recovery = EmbeddedTrainer.Recovery.ROLLBACK;
         private int snapshotEvery = 1_000;
         private boolean emitFinalStates;
+        private int batchSamples = 1;
+        private Duration batchDelay = Duration.ofMillis(20);
 
         private Builder(TrainerTemplate template) {
             if (template == null) {
@@ -356,7 +503,7 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             return this;
         }
 
-        /** Drop a key's stored trainer once it has not been written for {@code ttl} (default: never). */
+        /** Forget a key, cached or stored, whose samples pause for {@code ttl} or longer (default: never; see the class comment). */
         public Builder stateTtl(Duration ttl) {
             if (ttl == null || ttl.isNegative() || ttl.isZero()) {
                 throw new IllegalArgumentException("stateTtl = " + ttl + " must be a positive duration");
@@ -378,6 +525,27 @@ public final class SparseRtrlOperator extends AbstractStreamOperator<Prediction>
             }
             this.recovery = recovery;
             this.snapshotEvery = snapshotEvery;
+            return this;
+        }
+
+        /**
+         * Hold up to {@code samples} accepted samples, at most {@code maxDelay} (processing time), and then
+         * step them key by key, each key's in arrival order (default 1: every sample at once). A trainer
+         * whose key has several samples in a batch stays in the processor's caches for their steps, instead
+         * of being fetched from memory for each: with 100 keys of n = 32 in turn this is most of the time
+         * per step. The results are the same bits; a prediction waits up to {@code maxDelay} longer. Held
+         * samples are processed before each checkpoint barrier, watermark and the end of the input, so a
+         * checkpoint holds none.
+         */
+        public Builder batch(int samples, Duration maxDelay) {
+            if (samples < 1) {
+                throw new IllegalArgumentException("batch samples = " + samples + " must be >= 1");
+            }
+            if (maxDelay == null || maxDelay.isNegative() || maxDelay.isZero()) {
+                throw new IllegalArgumentException("batch maxDelay = " + maxDelay + " must be a positive duration");
+            }
+            this.batchSamples = samples;
+            this.batchDelay = maxDelay;
             return this;
         }
 

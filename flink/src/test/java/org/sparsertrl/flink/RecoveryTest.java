@@ -1,6 +1,7 @@
 package org.sparsertrl.flink;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -19,6 +20,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -56,35 +59,41 @@ class RecoveryTest {
     }
 
     /** The job: generated samples, an optional failure injector, the operator, two transactional sinks. */
-    static void pipeline(StreamExecutionEnvironment env, int parallelism, String run, FailOnce failure) {
+    static void pipeline(StreamExecutionEnvironment env, int parallelism, String run, FailOnce failure, int batch) {
         DataStream<Sample> samples = FlinkJobs.generated(env, SAMPLES, COUNT, RATE);
         if (failure != null) {
             samples = samples.map(failure).setParallelism(1).uid("fail-once");
         }
         SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(samples,
-                SparseRtrlOperator.builder(TEMPLATE).maxLiveTrainers(100).emitFinalStates(true).build());
+                SparseRtrlOperator.builder(TEMPLATE).maxLiveTrainers(100).emitFinalStates(true)
+                        .batch(batch, Duration.ofMillis(50)).build());
         predictions.setParallelism(parallelism);
         ExactlyOnceCollector.collect(predictions, run, "predictions", Prediction.class);
         ExactlyOnceCollector.collect(predictions.getSideOutput(SparseRtrlOperator.FINAL_STATES), run + "/final",
                 "final", KeyState.class);
     }
 
-    @Test
-    void aFailureAfterACheckpointRecoversBitForBit(@TempDir Path dir) throws Exception {
+    /** Batch 1: every sample stepped as it comes; 64: samples held and stepped key by key, held ones flushed before each barrier. */
+    @ParameterizedTest(name = "batches of {0}")
+    @ValueSource(ints = {1, 64})
+    void aFailureAfterACheckpointRecoversBitForBit(int batch, @TempDir Path dir) throws Exception {
+        FailOnce.FAILED.set(false);
+        FailOnce.CHECKPOINTED.set(false);
         StreamExecutionEnvironment env = FlinkJobs.environment(dir, 200, null);
         FailOnce failure = new FailOnce(COUNT / 2);
-        pipeline(env, 2, "failure", failure);
-        env.execute("failure recovery");
+        String run = "failure-" + batch;
+        pipeline(env, 2, run, failure, batch);
+        env.execute("failure recovery, batches of " + batch);
 
         assertTrue(FailOnce.FAILED.get(), "the failure was injected (after a completed checkpoint)");
-        reference.assertSamePredictions(ExactlyOnceCollector.committed("failure"));
-        reference.assertSameFinalStates(ExactlyOnceCollector.committed("failure/final"));
+        reference.assertSamePredictions(ExactlyOnceCollector.committed(run));
+        reference.assertSameFinalStates(ExactlyOnceCollector.committed(run + "/final"));
     }
 
     @Test
     void aSavepointAtParallelism2RestoresAt1AndAt4BitForBit(@TempDir Path dir) throws Exception {
         StreamExecutionEnvironment first = FlinkJobs.environment(dir, 200, null);
-        pipeline(first, 2, "p2", null);
+        pipeline(first, 2, "p2", null, 1);
         JobClient job = first.executeAsync("until the savepoint");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (ExactlyOnceCollector.count("p2") < COUNT / 4 && System.nanoTime() < deadline) {
@@ -97,7 +106,7 @@ class RecoveryTest {
 
         for (int parallelism : new int[] {1, 4}) {
             StreamExecutionEnvironment restored = FlinkJobs.environment(dir.resolve("p" + parallelism), 200, savepoint);
-            pipeline(restored, parallelism, "p2-then-" + parallelism, null);
+            pipeline(restored, parallelism, "p2-then-" + parallelism, null, 1);
             restored.execute("restored at parallelism " + parallelism);
             reference.assertSamePredictions(ExactlyOnceCollector.committed("p2", "p2-then-" + parallelism));
             reference.assertSameFinalStates(ExactlyOnceCollector.committed("p2-then-" + parallelism + "/final"));

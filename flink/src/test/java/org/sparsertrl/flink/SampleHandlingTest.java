@@ -2,6 +2,7 @@ package org.sparsertrl.flink;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +23,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -100,22 +103,32 @@ class SampleHandlingTest {
         reference.assertSameFinalStates(ExactlyOnceCollector.committed("malformed/final"));
     }
 
-    @Test
-    void aDivergingKeyIsRolledBackAndCounted(@TempDir Path dir) throws Exception {
+    /**
+     * ROLLBACK: back to the snapshot taken every 5 updates. RESET: the engine's reset, which keeps the
+     * weights and the update count and zeroes the hidden state, the sensitivities and the optimizer's moments.
+     */
+    @ParameterizedTest
+    @EnumSource(EmbeddedTrainer.Recovery.class)
+    void aDivergingKeyIsRecoveredByThePolicyAndCounted(EmbeddedTrainer.Recovery policy, @TempDir Path dir) throws Exception {
         String key = GeneratedSamples.key(4);
         // Finite, so the sample is accepted, but its loss overflows: the step diverges (non-finite loss).
         List<Sample> boom = List.of(new Sample(key, 500, true, new float[] {0.5f, 0.5f}, new float[] {3e38f}));
         List<Sample> samples = stream(KEYS * 23 + 4, boom);
         StreamExecutionEnvironment env = FlinkJobs.environment(dir, 100, null);
         SparseRtrlOperator operator = SparseRtrlOperator.builder(TEMPLATE).emitFinalStates(true)
-                .recovery(EmbeddedTrainer.Recovery.ROLLBACK, 5).build();
-        run(env, samples, "divergence", operator);
-        JobExecutionResult result = env.execute("divergence");
+                .recovery(policy, 5).build();
+        String run = "divergence-" + policy;
+        run(env, samples, run, operator);
+        JobExecutionResult result = env.execute("divergence, " + policy);
 
-        Reference reference = Reference.run(TEMPLATE, samples, EmbeddedTrainer.Recovery.ROLLBACK, 5);
+        Reference reference = Reference.run(TEMPLATE, samples, policy, 5);
         assertTrue(reference.predictions.get(Reference.id(key, 500)).diverged(), "the reference diverged too");
-        reference.assertSamePredictions(ExactlyOnceCollector.committed("divergence"));
-        reference.assertSameFinalStates(ExactlyOnceCollector.committed("divergence/final"));
+        reference.assertSamePredictions(ExactlyOnceCollector.committed(run));
+        reference.assertSameFinalStates(ExactlyOnceCollector.committed(run + "/final"));
+        Reference other = Reference.run(TEMPLATE, samples, policy == EmbeddedTrainer.Recovery.RESET
+                ? EmbeddedTrainer.Recovery.ROLLBACK : EmbeddedTrainer.Recovery.RESET, 5);
+        assertTrue(!Arrays.equals(reference.finalStates.get(key), other.finalStates.get(key)),
+                "the two policies leave the diverged key in different states (so the comparison tells them apart)");
 
         long divergences = 0, steps = 0, rejected = 0;
         long live = 0, histogramCount = 0;

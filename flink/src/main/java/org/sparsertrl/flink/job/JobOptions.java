@@ -18,9 +18,10 @@ import org.sparsertrl.flink.TrainerTemplate;
  *   --optimizer adam --lr 0.001    adam | sgd | rmsprop; learning rate
  *   --seed 0                       the template's seed; each key's seed is derived from it
  *   --max-live-trainers 1024       off-heap trainers per parallel instance (LRU, written back on eviction)
- *   --state-ttl-minutes 0          drop a key's state after this long without a write (0: never)
+ *   --state-ttl-minutes 0          forget a key (cached and stored) whose samples pause this long (0: never)
  *   --recovery rollback            rollback | reset, after a step that is not finite
  *   --snapshot-every 1000          updates between a key's rollback snapshots
+ *   --batch 1 --batch-ms 20        hold up to this many samples, this long, and step them key by key (1: none)
  *   --checkpoint-ms 10000          Flink checkpoint interval (0: off)
  *   --parallelism 0                the operator's parallelism (0: the environment's default)
  * </pre>
@@ -104,13 +105,14 @@ public final class JobOptions {
                 .build();
     }
 
-    /** The operator these options describe. */
-    SparseRtrlOperator operator(boolean emitFinalStates) {
+    /** The operator these options describe; {@code batch} and {@code batchMillis} are the defaults of {@code --batch} and {@code --batch-ms}. */
+    SparseRtrlOperator operator(boolean emitFinalStates, int batch, long batchMillis) {
         EmbeddedTrainer.Recovery policy = choice("recovery", "rollback", EmbeddedTrainer.Recovery.class, "rollback or reset");
         SparseRtrlOperator.Builder b = SparseRtrlOperator.builder(template())
                 .maxLiveTrainers(integer("max-live-trainers", 1_024, 1))
                 .recovery(policy, integer("snapshot-every", 1_000, 1))
-                .emitFinalStates(emitFinalStates);
+                .emitFinalStates(emitFinalStates)
+                .batch(integer("batch", batch, 1), Duration.ofMillis(longValue("batch-ms", batchMillis, 1)));
         int ttl = integer("state-ttl-minutes", 0, 0);
         if (ttl > 0) {
             b.stateTtl(Duration.ofMinutes(ttl));

@@ -59,7 +59,7 @@ public final class TrainJob {
         DataStream<String> lines = env.fromSource(source, WatermarkStrategy.noWatermarks(), "csv samples").uid("csv-source");
         SingleOutputStreamOperator<Sample> samples = lines.process(new CsvSamples(options.m(), options.o()))
                 .uid("csv-parse").name("parse csv");
-        SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(samples, options.operator(false));
+        SingleOutputStreamOperator<Prediction> predictions = SparseRtrlOperator.apply(samples, options.operator(false, 1, 20));
         int parallelism = options.integer("parallelism", 0, 0);
         if (parallelism > 0) {
             predictions.setParallelism(parallelism);
