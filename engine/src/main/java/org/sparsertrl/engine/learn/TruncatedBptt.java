@@ -1,7 +1,6 @@
 package org.sparsertrl.engine.learn;
 
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 
 import org.sparsertrl.engine.cell.RecurrentCell;
 import org.sparsertrl.engine.cell.RnnLayout;
@@ -44,7 +43,6 @@ public final class TruncatedBptt implements Learner {
     private final int slotFloats;    // one step of history: h (nPad) | x (mPad) | cw | cu | self, padded
     private final MemorySegment history; // (window, slotFloats)
     private final float[] rowSums;   // (G n) sw_a
-    private final float[] inputSums; // (G n) su_a
     private MemorySegment error;     // (padded S) e_s
     private MemorySegment nextError; // (padded S) e_{s-1} being built; the two swap
     private final MemorySegment ring;    // (2) ints: the slot of the newest step (head), steps held (count)
@@ -64,7 +62,6 @@ public final class TruncatedBptt implements Learner {
         this.history = memory.state().floats(StateSlab.Part.LEARNER, "tbptt.history", (long) window * slotFloats).segment();
         this.ring = memory.state().ints(StateSlab.Part.LEARNER, "tbptt.ring", 2).segment();
         this.rowSums = new float[layout.rows()];
-        this.inputSums = new float[layout.rows()];
         this.error = memory.allocateFloats(ModelMemory.padded(rows));
         this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
         ring.setAtIndex(JAVA_INT, 0, window - 1);
@@ -103,23 +100,21 @@ public final class TruncatedBptt implements Learner {
         int slot = head;
         for (int back = 0; back < count; back++) {
             long h = (long) slot * slotFloats, x = h + nPad, cw = x + mPad, cu = cw + coefficients, self = cu + coefficients;
-            // The sums first, row by row (for each a, over its rows r in increasing order, as the formula
-            // reads), then one pass of gradient updates: two tight loops rather than one nested one.
-            Arrays.fill(rowSums, 0f);
-            Arrays.fill(inputSums, 0f);
-            for (int r = 0, i = 0; r < rows; r++, i = i + 1 == n ? 0 : i + 1) {
-                float e = error.getAtIndex(JAVA_FLOAT, r);
-                long rw = cw + (long) r * gates, ru = cu + (long) r * gates;
-                for (int g = 0, a = i; g < gates; g++, a += n) {
-                    rowSums[a] = Math.fma(e, history.getAtIndex(JAVA_FLOAT, rw + g), rowSums[a]);
-                    inputSums[a] = Math.fma(e, history.getAtIndex(JAVA_FLOAT, ru + g), inputSums[a]);
+            for (int i = 0; i < n; i++) {
+                for (int g = 0; g < gates; g++) {
+                    float sw = 0f, su = 0f;
+                    for (int r = i; r < rows; r += n) {
+                        float e = error.getAtIndex(JAVA_FLOAT, r);
+                        sw = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cw + (long) r * gates + g), sw);
+                        su = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cu + (long) r * gates + g), su);
+                    }
+                    int a = g * n + i;
+                    rowSums[a] = sw;
+                    kernels.axpy(sw, history, h, grad, layout.w(a, 0), n);
+                    kernels.axpy(su, history, x, grad, layout.u(a, 0), m);
+                    int b = layout.b(a);
+                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
                 }
-            }
-            for (int a = 0; a < rowSums.length; a++) {
-                kernels.axpy(rowSums[a], history, h, grad, layout.w(a, 0), n);
-                kernels.axpy(inputSums[a], history, x, grad, layout.u(a, 0), m);
-                int b = layout.b(a);
-                grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + inputSums[a]);
             }
             if (back + 1 < count) {
                 kernels.fill(nextError, 0, rows, 0f);
