@@ -12,8 +12,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 /**
  * A sensitivity kept only on M_t's one-step sparsity pattern: for each state row r, the entries
  * J[r, theta] for theta a parameter of r's own unit i's gates, stored compactly as one row of
- * G (nPad + mPad + 16) floats (per gate: the W part, the U part, the bias), two buffers swapped each
- * step. SnAp-1, e-prop and RFLO carry it; they differ in which previous rows a new row is built from,
+ * G (nPad + mPad + 16) floats (per gate: the W part, the U part, the bias). With one state row per
+ * unit (q = 1: the vanilla cell and the GRU) a new row is built from its own old row alone, so the
+ * rows are updated in place, and the working set is half as large (at n = 64 one buffer fits L1, two
+ * do not); with more (the LSTM) two buffers are swapped each step. SnAp-1, e-prop and RFLO carry it; they differ in which previous rows a new row is built from,
  * how much of M_t it adds and the error each row's trace is multiplied by. This class holds the rows, adds M_t and takes the
  * gradient.
  */
@@ -24,6 +26,7 @@ final class UnitRows {
     private final int n;
     private final int rowWidth;       // G block
     private final SensitivityRows rows; // (S, rowWidth)
+    private final boolean inPlace;      // q = 1: new row r overwrites old row r, and nothing swaps
 
     /** Registers the rows as the learner's state view {@code name}. */
     UnitRows(RecurrentCell cell, ModelMemory memory, Kernels kernels, String name) {
@@ -33,20 +36,35 @@ final class UnitRows {
         this.n = layout.n();
         this.rowWidth = cell.gates() * blockFloats(layout);
         this.rows = new SensitivityRows(memory, name, cell.stateSize(), rowWidth);
+        this.inPlace = cell.stateSize() == n;
     }
 
-    /** Sets new row r to {@code coefficient} times previous row {@code source}. */
+    /** The rows being built: the old rows themselves when updated in place. */
+    private MemorySegment target() {
+        return inPlace ? rows.previous() : rows.next();
+    }
+
+    /**
+     * Sets new row r to {@code coefficient} times previous row {@code source} (the same products,
+     * so the same bits, in place or not). In place {@code source} must be r.
+     */
     void startFrom(int r, float coefficient, int source) {
-        kernels.scaleInto(coefficient, rows.previous(), (long) source * rowWidth, rows.next(), (long) r * rowWidth, rowWidth);
+        if (inPlace) {
+            assert source == r : "in place, row " + r + " cannot start from row " + source;
+            kernels.scale(coefficient, rows.previous(), (long) r * rowWidth, rowWidth);
+        } else {
+            kernels.scaleInto(coefficient, rows.previous(), (long) source * rowWidth, rows.next(), (long) r * rowWidth, rowWidth);
+        }
     }
 
     /** Sets new row r to zero. */
     void startFromZero(int r) {
-        kernels.fill(rows.next(), (long) r * rowWidth, rowWidth, 0f);
+        kernels.fill(target(), (long) r * rowWidth, rowWidth, 0f);
     }
 
-    /** Adds {@code coefficient} times previous row {@code source} to new row r. */
+    /** Adds {@code coefficient} times previous row {@code source} to new row r (never called in place: q = 1 has no other row). */
     void add(int r, float coefficient, int source) {
+        assert !inPlace : "in place, row " + r + " cannot add row " + source;
         kernels.axpy(coefficient, rows.previous(), (long) source * rowWidth, rows.next(), (long) r * rowWidth, rowWidth);
     }
 
@@ -57,12 +75,12 @@ final class UnitRows {
 
     /** Adds {@code gain} M_t[r, :] to new row r (RFLO's traces take 1/tau of it). */
     void addImmediate(int r, float gain) {
-        addImmediate(cell, kernels, rows.next(), (long) r * rowWidth, r, gain);
+        addImmediate(cell, kernels, target(), (long) r * rowWidth, r, gain);
     }
 
     /** Adds {@code error} times new row r to the gradient of r's unit's parameters. */
     void addToGradient(MemorySegment grad, int r, float error) {
-        addToGradient(cell, kernels, grad, rows.next(), (long) r * rowWidth, r % n, error);
+        addToGradient(cell, kernels, grad, target(), (long) r * rowWidth, r % n, error);
     }
 
     /**
@@ -119,9 +137,11 @@ final class UnitRows {
         return -1;
     }
 
-    /** Makes the new rows the previous ones, after a step. */
+    /** Makes the new rows the previous ones, after a step (nothing to do in place). */
     void swap() {
-        rows.swap();
+        if (!inPlace) {
+            rows.swap();
+        }
     }
 
     /** J[r, column] as held after the last step: the stored value for a parameter of r's unit, zero elsewhere. */
