@@ -38,6 +38,8 @@ class KernelTwinsTest {
 
     private final Kernels scalar = KernelProvider.scalar();
     private final Kernels vector = KernelProvider.vector();
+    /** Vector kernels whose sparse step works in column tiles of one 4-vector block (1 KiB over ROWS rows): tile edges everywhere. */
+    private final Kernels tiled = KernelProvider.vector(1);
 
     @Test
     void everyLengthFromZeroTo4099WithUnalignedOffsets() {
@@ -72,10 +74,10 @@ class KernelTwinsTest {
         try (Arena arena = Arena.ofConfined()) {
             String at = " len=" + len + " offsets=" + off1 + "," + off2 + " seed=" + seed;
             long ld = len + off2 + 3;
-            for (Kernels kernels : new Kernels[] {scalar, vector}) {
+            for (Kernels kernels : new Kernels[] {scalar, vector, tiled}) {
                 Buffers r = new Buffers(arena, len, off1, off2, seed);
                 Buffers k = new Buffers(arena, len, off1, off2, seed);
-                String who = kernels.name();
+                String who = kernels == tiled ? "vector, 1 KiB tiles" : kernels.name();
                 referenceDenseStep(r.a, off1, INNER + 2, ROWS, INNER, r.b, off2, ld, r.c, off1, ld, r.scale, r.weight, r.g, off2, len);
                 kernels.denseStep(k.a, off1, INNER + 2, ROWS, INNER, k.b, off2, ld, k.c, off1, ld, k.scale, k.weight, k.g, off2, len);
                 r.assertSame(k, "denseStep" + at, "reference", who);

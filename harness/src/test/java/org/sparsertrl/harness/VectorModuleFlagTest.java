@@ -48,6 +48,19 @@ class VectorModuleFlagTest {
         assertTrue(result.output.contains("sparsertrl.kernels = 'gpu' is not one of: vector, scalar"), result.output);
     }
 
+    @Test
+    void badSparseTileIsAnErrorThatNamesTheProperty() throws Exception {
+        Result result = run(List.of("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.SPARSE_TILE_PROPERTY + "=big"));
+        assertNotEquals(0, result.exitCode, result.output);
+        assertTrue(result.output.contains("sparsertrl.sparseTileKiB = 'big' is not a whole number of KiB"), result.output);
+        result = run(List.of("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.SPARSE_TILE_PROPERTY + "=0"));
+        assertNotEquals(0, result.exitCode, result.output);
+        assertTrue(result.output.contains("sparsertrl.sparseTileKiB = '0' must be at least 1 (KiB)"), result.output);
+        result = run(List.of("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.SPARSE_TILE_PROPERTY + "=64"));
+        assertEquals(0, result.exitCode, result.output);
+        assertTrue(result.output.contains("stepped with vector"), result.output);
+    }
+
     private record Result(int exitCode, String output) {
     }
 

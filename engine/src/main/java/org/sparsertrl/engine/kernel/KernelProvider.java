@@ -12,6 +12,11 @@ import com.sun.management.HotSpotDiagnosticMXBean;
  * The vector kernels need the JVM flag {@code --add-modules jdk.incubator.vector}; without it asking
  * for them is an error that names the flag, never a silent fall back to scalar code.
  *
+ * <p>The system property {@value #SPARSE_TILE_PROPERTY} sets the vector sparse step's column tile, in KiB
+ * of J_{t-1} a tile spans over all rows (default {@value #DEFAULT_SPARSE_TILE_KIB}: half of a 1 MiB L2,
+ * so the tile's source rows stay in L2 while its new rows are built). It changes speed only, never a bit
+ * of the result; a value that is not a positive whole number is an error naming the property.
+ *
  * <pre>{@code
  * Kernels kernels = KernelProvider.selected();   // what -Dsparsertrl.kernels chose
  * Kernels scalar  = KernelProvider.scalar();     // always available, e.g. to compare against
@@ -21,6 +26,12 @@ public final class KernelProvider {
 
     /** The system property that selects the kernels: {@code vector} or {@code scalar}. */
     public static final String PROPERTY = "sparsertrl.kernels";
+
+    /** The system property that sets the vector sparse step's column tile, in KiB of J_{t-1} (all rows). */
+    public static final String SPARSE_TILE_PROPERTY = "sparsertrl.sparseTileKiB";
+
+    /** The default of {@value #SPARSE_TILE_PROPERTY}. */
+    public static final int DEFAULT_SPARSE_TILE_KIB = 512;
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Kernels SCALAR = new ScalarKernels();
@@ -44,12 +55,49 @@ public final class KernelProvider {
      * @throws IllegalStateException if the JVM was started without {@code --add-modules jdk.incubator.vector}
      */
     public static Kernels vector() {
+        requireVectorModule();
+        sparseTileKiB(); // a bad value fails here, naming the property, not in the holder's initialiser
+        return VectorHolder.KERNELS;
+    }
+
+    private static void requireVectorModule() {
         if (!vectorModulePresent()) {
             throw new IllegalStateException("The vector kernels need the incubator module: start the JVM with "
                     + "--add-modules jdk.incubator.vector (or choose the plain-Java kernels with -D"
                     + PROPERTY + "=scalar)");
         }
-        return VectorHolder.KERNELS;
+    }
+
+    /**
+     * Vector API kernels whose sparse step uses column tiles spanning {@code sparseTileKiB} KiB of
+     * J_{t-1}, whatever {@value #SPARSE_TILE_PROPERTY} says: for tests that cross tile edges and for tuning.
+     *
+     * @throws IllegalArgumentException if {@code sparseTileKiB < 1}
+     * @throws IllegalStateException without {@code --add-modules jdk.incubator.vector}
+     */
+    public static Kernels vector(int sparseTileKiB) {
+        requireVectorModule();
+        return new VectorKernels(1024L * checkedTile(sparseTileKiB, "sparseTileKiB", String.valueOf(sparseTileKiB)));
+    }
+
+    /** {@value #SPARSE_TILE_PROPERTY} as set (or its default), in KiB. */
+    static int sparseTileKiB() {
+        String value = System.getProperty(SPARSE_TILE_PROPERTY);
+        if (value == null) {
+            return DEFAULT_SPARSE_TILE_KIB;
+        }
+        try {
+            return checkedTile(Integer.parseInt(value.trim()), SPARSE_TILE_PROPERTY, value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(SPARSE_TILE_PROPERTY + " = '" + value + "' is not a whole number of KiB");
+        }
+    }
+
+    private static int checkedTile(int kib, String name, String value) {
+        if (kib < 1) {
+            throw new IllegalArgumentException(name + " = '" + value + "' must be at least 1 (KiB)");
+        }
+        return kib;
     }
 
     /** The kernels named {@code vector} or {@code scalar}. */
@@ -85,7 +133,7 @@ public final class KernelProvider {
 
     private static final class VectorHolder {
         // A holder, so that VectorKernels (and the incubator classes) load only after the module check.
-        static final Kernels KERNELS = new VectorKernels();
+        static final Kernels KERNELS = new VectorKernels(1024L * sparseTileKiB());
     }
 
     private static final class Selected {
