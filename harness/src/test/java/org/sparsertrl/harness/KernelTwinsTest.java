@@ -69,6 +69,39 @@ class KernelTwinsTest {
         }
     }
 
+    /**
+     * The vector dense step packs B in panels of 128 rows and carries partial sums through C between
+     * panels: inner sizes around and past a panel, against the reference, bit for bit.
+     */
+    @Test
+    void denseStepAcrossPanelsFollowsThePerElementFmaOrder() {
+        int rows = 9; // two blocks of four rows and one left over
+        for (int inner : new int[] {127, 128, 129, 300}) {
+            for (int cols : new int[] {64, 200}) {
+                try (Arena arena = Arena.ofConfined()) {
+                    SplittableRandom random = new SplittableRandom(inner * 31L + cols);
+                    long lda = inner + 5, ldb = cols + 7;
+                    MemorySegment a = Buffers.random(arena, rows * lda, random);
+                    MemorySegment b = Buffers.random(arena, inner * ldb, random);
+                    MemorySegment scale = Buffers.random(arena, rows, random), weight = Buffers.random(arena, rows, random);
+                    MemorySegment[] c = new MemorySegment[3], g = new MemorySegment[3];
+                    for (int t = 0; t < 3; t++) {
+                        c[t] = arena.allocate((long) rows * ldb * Float.BYTES, 64);
+                        g[t] = arena.allocate((long) cols * Float.BYTES, 64);
+                    }
+                    referenceDenseStep(a, 0, lda, rows, inner, b, 0, ldb, c[0], 0, ldb, scale, weight, g[0], 0, cols);
+                    scalar.denseStep(a, 0, lda, rows, inner, b, 0, ldb, c[1], 0, ldb, scale, weight, g[1], 0, cols);
+                    vector.denseStep(a, 0, lda, rows, inner, b, 0, ldb, c[2], 0, ldb, scale, weight, g[2], 0, cols);
+                    for (int t = 1; t < 3; t++) {
+                        String at = "denseStep inner=" + inner + " cols=" + cols + " (" + (t == 1 ? "scalar" : "vector") + ")";
+                        assertEquals(-1, c[0].mismatch(c[t]), at + ": C differs from the reference");
+                        assertEquals(-1, g[0].mismatch(g[t]), at + ": g differs from the reference");
+                    }
+                }
+            }
+        }
+    }
+
     /** Scalar and vector sensitivity kernels against the one-element-at-a-time reference below. */
     private void checkOrder(int len, int off1, int off2, long seed) {
         try (Arena arena = Arena.ofConfined()) {

@@ -172,6 +172,20 @@ public final class VectorKernels implements Kernels {
         return sum;
     }
 
+    /**
+     * Rows of B per packed panel: 128 rows of four vectors (32 KiB with 16-float vectors) stay in L1
+     * (48 KiB) while every row block of A passes over them.
+     */
+    private static final int PANEL_ROWS = 128;
+
+    /**
+     * Each thread's copy of the current panel of B, rows contiguous. B's rows lie J's row stride apart
+     * (68,096 bytes at n = 128, 267,264 at n = 256: multiples of 1 or 4 KiB plus a little), so a panel
+     * read in place maps its rows onto a quarter or less of L1's sets and evicts itself; a packed panel
+     * maps onto all of them. Allocated on a thread's first dense step, then reused.
+     */
+    private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[PANEL_ROWS * 4 * L]);
+
     @Override
     public void denseStep(MemorySegment a, long aOff, long lda, int rows, int inner,
                           MemorySegment b, long bOff, long ldb,
@@ -179,16 +193,28 @@ public final class VectorKernels implements Kernels {
                           MemorySegment rowScale, MemorySegment rowWeight,
                           MemorySegment g, long gOff, int cols) {
         int col = 0;
+        float[] panel = cols >= 4 * L ? PANEL.get() : null;
         for (; col <= cols - 4 * L; col += 4 * L) {
             fill(g, gOff + col, 4 * L, 0f);
-            int i = 0;
-            for (; i <= rows - 4; i += 4) {
-                denseBlock4x4(a, aOff + i * lda, lda, inner, b, bOff + col, ldb, c, cOff + i * ldc + col, ldc);
-                finishRows(c, cOff + i * ldc + col, ldc, 4, 4, rowScale, rowWeight, i, g, gOff + col);
-            }
-            for (; i < rows; i++) {
-                denseBlock1x4(a, aOff + i * lda, inner, b, bOff + col, ldb, c, cOff + i * ldc + col);
-                finishRows(c, cOff + i * ldc + col, ldc, 1, 4, rowScale, rowWeight, i, g, gOff + col);
+            // Panels of B in order of j: each output element's FMAs stay in ascending j, the partial sums
+            // passing through C between panels, so the bits do not depend on the panel height.
+            for (int j0 = 0; j0 < inner || j0 == 0; j0 += PANEL_ROWS) {
+                int height = Math.min(PANEL_ROWS, inner - j0);
+                boolean first = j0 == 0, last = j0 + height >= inner;
+                pack(b, bOff + j0 * ldb + col, ldb, height, panel);
+                int i = 0;
+                for (; i <= rows - 4; i += 4) {
+                    denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, c, cOff + i * ldc + col, ldc);
+                    if (last) {
+                        finishRows(c, cOff + i * ldc + col, ldc, 4, 4, rowScale, rowWeight, i, g, gOff + col);
+                    }
+                }
+                for (; i < rows; i++) {
+                    denseBlock1x4(a, aOff + i * lda + j0, height, panel, first, c, cOff + i * ldc + col);
+                    if (last) {
+                        finishRows(c, cOff + i * ldc + col, ldc, 1, 4, rowScale, rowWeight, i, g, gOff + col);
+                    }
+                }
             }
         }
         for (; col <= cols - L; col += L) {
@@ -214,27 +240,57 @@ public final class VectorKernels implements Kernels {
         }
     }
 
+    /** Copies {@code height} rows of four vectors of B, starting at float b0, into the panel, rows contiguous. */
+    private static void pack(MemorySegment b, long b0, long ldb, int height, float[] panel) {
+        for (int j = 0; j < height; j++) {
+            MemorySegment.copy(b, JAVA_FLOAT, F * (b0 + j * ldb), panel, j * 4 * L, 4 * L);
+        }
+    }
+
     /**
-     * Unscaled {@code C[i..i+3] = A[i..i+3] B} over four vectors of columns: a register block of
-     * 4 rows x 4 vectors. Sixteen accumulators, four loaded vectors of B and a broadcast fit in the 32
-     * vector registers; each loaded vector of B feeds four FMAs and each broadcast four, so loads stay
-     * well under the FMA rate (measured: 94 GFLOP/s of a 115 GFLOP/s peak at n = 64, where a 4 x 2
-     * block gave 55). The scaling and the gradient are finished by {@link #finishRows}: one method
-     * holding both would pass C2's node limit.
+     * Unscaled {@code C[i..i+3] += A[i..i+3] P} over the four vectors of columns of a packed panel P of
+     * {@code height} rows (C taken as zero on the first panel): a register block of 4 rows x 4 vectors.
+     * Sixteen accumulators, four loaded vectors of P and a broadcast fit in the 32 vector registers;
+     * each loaded vector of P feeds four FMAs and each broadcast four, so loads stay well under the FMA
+     * rate (measured: 94 GFLOP/s of a 115 GFLOP/s peak at n = 64, where a 4 x 2 block gave 55). The
+     * scaling and the gradient are finished by {@link #finishRows}: one method holding both would pass
+     * C2's node limit.
      */
-    private static void denseBlock4x4(MemorySegment a, long a0, long lda, int inner,
-                                      MemorySegment b, long b0, long ldb, MemorySegment c, long c0, long ldc) {
-        FloatVector c00 = FloatVector.zero(SPECIES), c01 = c00, c02 = c00, c03 = c00;
-        FloatVector c10 = c00, c11 = c00, c12 = c00, c13 = c00;
-        FloatVector c20 = c00, c21 = c00, c22 = c00, c23 = c00;
-        FloatVector c30 = c00, c31 = c00, c32 = c00, c33 = c00;
+    private static void denseBlock4x4(MemorySegment a, long a0, long lda, int height, float[] panel, boolean first,
+                                      MemorySegment c, long c0, long ldc) {
+        long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
+        FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
+        if (first) {
+            c00 = FloatVector.zero(SPECIES);
+            c01 = c00; c02 = c00; c03 = c00;
+            c10 = c00; c11 = c00; c12 = c00; c13 = c00;
+            c20 = c00; c21 = c00; c22 = c00; c23 = c00;
+            c30 = c00; c31 = c00; c32 = c00; c33 = c00;
+        } else {
+            c00 = FloatVector.fromMemorySegment(SPECIES, c, r0, ORDER);
+            c01 = FloatVector.fromMemorySegment(SPECIES, c, r0 + F * L, ORDER);
+            c02 = FloatVector.fromMemorySegment(SPECIES, c, r0 + 2 * F * L, ORDER);
+            c03 = FloatVector.fromMemorySegment(SPECIES, c, r0 + 3 * F * L, ORDER);
+            c10 = FloatVector.fromMemorySegment(SPECIES, c, r1, ORDER);
+            c11 = FloatVector.fromMemorySegment(SPECIES, c, r1 + F * L, ORDER);
+            c12 = FloatVector.fromMemorySegment(SPECIES, c, r1 + 2 * F * L, ORDER);
+            c13 = FloatVector.fromMemorySegment(SPECIES, c, r1 + 3 * F * L, ORDER);
+            c20 = FloatVector.fromMemorySegment(SPECIES, c, r2, ORDER);
+            c21 = FloatVector.fromMemorySegment(SPECIES, c, r2 + F * L, ORDER);
+            c22 = FloatVector.fromMemorySegment(SPECIES, c, r2 + 2 * F * L, ORDER);
+            c23 = FloatVector.fromMemorySegment(SPECIES, c, r2 + 3 * F * L, ORDER);
+            c30 = FloatVector.fromMemorySegment(SPECIES, c, r3, ORDER);
+            c31 = FloatVector.fromMemorySegment(SPECIES, c, r3 + F * L, ORDER);
+            c32 = FloatVector.fromMemorySegment(SPECIES, c, r3 + 2 * F * L, ORDER);
+            c33 = FloatVector.fromMemorySegment(SPECIES, c, r3 + 3 * F * L, ORDER);
+        }
         long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-        for (int j = 0; j < inner; j++) {
-            long bj = F * (b0 + j * ldb);
-            FloatVector v0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER);
-            FloatVector v1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER);
-            FloatVector v2 = FloatVector.fromMemorySegment(SPECIES, b, bj + 2 * F * L, ORDER);
-            FloatVector v3 = FloatVector.fromMemorySegment(SPECIES, b, bj + 3 * F * L, ORDER);
+        for (int j = 0; j < height; j++) {
+            int pj = j * 4 * L;
+            FloatVector v0 = FloatVector.fromArray(SPECIES, panel, pj);
+            FloatVector v1 = FloatVector.fromArray(SPECIES, panel, pj + L);
+            FloatVector v2 = FloatVector.fromArray(SPECIES, panel, pj + 2 * L);
+            FloatVector v3 = FloatVector.fromArray(SPECIES, panel, pj + 3 * L);
             FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a0 + j));
             c00 = v0.fma(w, c00);
             c01 = v1.fma(w, c01);
@@ -256,7 +312,6 @@ public final class VectorKernels implements Kernels {
             c32 = v2.fma(w, c32);
             c33 = v3.fma(w, c33);
         }
-        long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
         c00.intoMemorySegment(c, r0, ORDER);
         c01.intoMemorySegment(c, r0 + F * L, ORDER);
         c02.intoMemorySegment(c, r0 + 2 * F * L, ORDER);
@@ -275,19 +330,28 @@ public final class VectorKernels implements Kernels {
         c33.intoMemorySegment(c, r3 + 3 * F * L, ORDER);
     }
 
-    /** Unscaled {@code C[i] = A[i] B} over four vectors of columns (rows left over from the 4-row blocks). */
-    private static void denseBlock1x4(MemorySegment a, long ai, int inner,
-                                      MemorySegment b, long b0, long ldb, MemorySegment c, long ci) {
-        FloatVector c0 = FloatVector.zero(SPECIES), c1 = c0, c2 = c0, c3 = c0;
-        for (int j = 0; j < inner; j++) {
-            long bj = F * (b0 + j * ldb);
-            FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + j));
-            c0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER).fma(w, c0);
-            c1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER).fma(w, c1);
-            c2 = FloatVector.fromMemorySegment(SPECIES, b, bj + 2 * F * L, ORDER).fma(w, c2);
-            c3 = FloatVector.fromMemorySegment(SPECIES, b, bj + 3 * F * L, ORDER).fma(w, c3);
-        }
+    /** Unscaled {@code C[i] += A[i] P} over a packed panel's four vectors (rows left over from the 4-row blocks). */
+    private static void denseBlock1x4(MemorySegment a, long ai, int height, float[] panel, boolean first,
+                                      MemorySegment c, long ci) {
         long r = F * ci;
+        FloatVector c0, c1, c2, c3;
+        if (first) {
+            c0 = FloatVector.zero(SPECIES);
+            c1 = c0; c2 = c0; c3 = c0;
+        } else {
+            c0 = FloatVector.fromMemorySegment(SPECIES, c, r, ORDER);
+            c1 = FloatVector.fromMemorySegment(SPECIES, c, r + F * L, ORDER);
+            c2 = FloatVector.fromMemorySegment(SPECIES, c, r + 2 * F * L, ORDER);
+            c3 = FloatVector.fromMemorySegment(SPECIES, c, r + 3 * F * L, ORDER);
+        }
+        for (int j = 0; j < height; j++) {
+            int pj = j * 4 * L;
+            FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + j));
+            c0 = FloatVector.fromArray(SPECIES, panel, pj).fma(w, c0);
+            c1 = FloatVector.fromArray(SPECIES, panel, pj + L).fma(w, c1);
+            c2 = FloatVector.fromArray(SPECIES, panel, pj + 2 * L).fma(w, c2);
+            c3 = FloatVector.fromArray(SPECIES, panel, pj + 3 * L).fma(w, c3);
+        }
         c0.intoMemorySegment(c, r, ORDER);
         c1.intoMemorySegment(c, r + F * L, ORDER);
         c2.intoMemorySegment(c, r + 2 * F * L, ORDER);
