@@ -17,21 +17,27 @@ import org.sparsertrl.flink.GeneratedSamples;
  * 10th step of a key prediction-only), runs the example job ({@link TrainJob}) on it on an embedded
  * MiniCluster, and prints the throughput and the checkpoints' size and duration.
  *
- * <pre>
- *   --keys 1000 --steps 100       keys, and samples per key
- *   --parallelism 2               the operator's parallelism (and the cluster's slots)
- *   --checkpoint-ms 1000          checkpoint interval
- *   --out TMP/flink-demo          where the input, the output and the checkpoints go (emptied first)
- *   and every option of the job (JobOptions): --n 32 --learner sparse-4 --max-live-trainers 1024 ...
- * </pre>
+ * Options: {@link #USAGE}.
  */
 public final class FlinkDemo {
 
     private FlinkDemo() {
     }
 
+    /** The demo's own options, for {@code --help}. */
+    static final String USAGE = """
+            ./rtrl flink-demo: the example job on an embedded MiniCluster, on a generated stream of many keys.
+              --keys 1000 --steps 100        keys, and samples per key
+              --parallelism 2                the operator's parallelism (and the cluster's slots)
+              --checkpoint-ms 1000           checkpoint interval
+              --out TMP/flink-demo           where the input, the output and the checkpoints go (emptied first)
+            """;
+
     public static void main(String[] args) throws Exception {
-        JobOptions options = new JobOptions(args);
+        if (JobOptions.printedHelp(args, USAGE)) {
+            return;
+        }
+        JobOptions options = new JobOptions(args).requireKnown("keys", "steps", "out");
         int keys = options.integer("keys", 1_000, 1);
         int steps = options.integer("steps", 100, 1);
         int parallelism = options.integer("parallelism", 2, 1);

@@ -1,7 +1,10 @@
 package org.sparsertrl.flink.job;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
 
 import org.apache.flink.util.ParameterTool;
 import org.sparsertrl.engine.runtime.EmbeddedTrainer;
@@ -9,29 +12,68 @@ import org.sparsertrl.flink.SparseRtrlOperator;
 import org.sparsertrl.flink.TrainerTemplate;
 
 /**
- * The options of the example job and the demo, read with Flink's ParameterTool ({@code --name value}).
- * Every option has a default; a bad value throws IllegalArgumentException naming the option and value.
- *
- * <pre>
- *   --m 2 --o 1                    inputs and targets per CSV row (required by the job: they split a row)
- *   --n 32 --learner sparse-4      hidden units; learner by its compact name (LearnerSpec.parse)
- *   --optimizer adam --lr 0.001    adam | sgd | rmsprop; learning rate
- *   --seed 0                       the template's seed; each key's seed is derived from it
- *   --max-live-trainers 1024       off-heap trainers per parallel instance (LRU, written back on eviction)
- *   --state-ttl-minutes 0          forget a key (cached and stored) whose samples pause this long (0: never)
- *   --recovery rollback            rollback | reset, after a step that is not finite
- *   --snapshot-every 1000          updates between a key's rollback snapshots
- *   --batch 1 --batch-ms 20        hold up to this many samples, this long, and step them key by key (1: none)
- *   --checkpoint-ms 10000          Flink checkpoint interval (0: off)
- *   --parallelism 0                the operator's parallelism (0: the environment's default)
- * </pre>
+ * The options of the example job and the demo, read with Flink's ParameterTool ({@code --name value}):
+ * {@link #JOB_USAGE} lists them. Every option has a default; a bad value throws IllegalArgumentException
+ * naming the option and value, and so does an option no program knows (a misspelt one would otherwise be
+ * ignored without a word). {@code --help} or {@code -h} prints the program's options.
  */
 public final class JobOptions {
+
+    /** The options every program here takes: the trainers', the operator's and the job's. */
+    static final String JOB_USAGE = """
+              --m 2 --o 1                    inputs and targets per CSV row (required by the job: they split a row)
+              --n 32 --learner sparse-4      hidden units; learner by its compact name (LearnerSpec.parse)
+              --optimizer adam --lr 0.001    adam | sgd | rmsprop; learning rate
+              --seed 0                       the template's seed; each key's seed is derived from it
+              --max-live-trainers 1024       off-heap trainers per parallel instance (LRU, written back on eviction)
+              --state-ttl-minutes 0          forget a key (cached and stored) whose samples pause this long (0: never)
+              --recovery rollback            rollback | reset, after a step that is not finite
+              --snapshot-every 1000          updates between a key's rollback snapshots
+              --batch 1 --batch-ms 20        hold up to this many samples, this long, and step them key by key (1: none)
+              --checkpoint-ms 10000          Flink checkpoint interval (0: off)
+              --parallelism 0                the operator's parallelism (0: the environment's default)
+            """;
+
+    private static final List<String> JOB_OPTIONS = List.of("m", "o", "n", "learner", "optimizer", "lr", "seed",
+            "max-live-trainers", "state-ttl-minutes", "recovery", "snapshot-every", "batch", "batch-ms", "checkpoint-ms",
+            "parallelism");
 
     final ParameterTool params;
 
     JobOptions(String[] args) {
         this.params = ParameterTool.fromArgs(args);
+    }
+
+    /**
+     * Prints {@code usage} (the program's own options) and {@link #JOB_USAGE}, and returns true, if
+     * {@code args} ask for help ({@code --help} or {@code -h} anywhere).
+     */
+    static boolean printedHelp(String[] args, String usage) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                System.out.print(usage + "and the job's options (the job's defaults; a line above overrides one):\n" + JOB_USAGE);
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Refuses any option that neither the job ({@link #JOB_USAGE}) nor {@code own} names.
+     *
+     * @return these options
+     * @throws IllegalArgumentException naming the first unknown option
+     */
+    JobOptions requireKnown(String... own) {
+        Set<String> known = new TreeSet<>(JOB_OPTIONS);
+        known.addAll(List.of(own));
+        for (String name : params.getProperties().stringPropertyNames()) {
+            if (!known.contains(name)) {
+                throw new IllegalArgumentException("unknown option --" + name + " (known: --" + String.join(", --", known)
+                        + "; --help lists them)");
+            }
+        }
+        return this;
     }
 
     String string(String name, String fallback) {

@@ -47,13 +47,7 @@ import org.sparsertrl.flink.TrainerTemplate;
  * the operator, in its thread) the table also gives the operator thread's CPU time per sample beside
  * the bare engine's per step, and their ratio.
  *
- * <pre>
- *   --keys 100,10000 --parallelism 1,2   the grid
- *   --samples 200000                     samples per run (at least 4 per key)
- *   --checkpoint-ms 5000 --bare-seconds 2
- *   --batch 4096 --batch-ms 200          the operator's batches (--batch 1: every sample at once)
- *   and the job's options (JobOptions): --n 32 --m 2 --o 1 --learner sparse-4 --max-live-trainers 1024 ...
- * </pre>
+ * Options: {@link #USAGE}.
  */
 public final class OperatorBench {
 
@@ -62,8 +56,20 @@ public final class OperatorBench {
     private OperatorBench() {
     }
 
+    /** The bench's own options (and its defaults of the job's), for {@code --help}. */
+    static final String USAGE = """
+            ./rtrl flink-bench: samples per second through the keyed operator against the bare engine.
+              --keys 100,10000 --parallelism 1,2   the grid
+              --samples 200000                     samples per run (at least 4 per key)
+              --checkpoint-ms 5000 --bare-seconds 2
+              --batch 4096 --batch-ms 200          the operator's batches (--batch 1: every sample at once)
+            """;
+
     public static void main(String[] args) throws Exception {
-        JobOptions options = new JobOptions(args);
+        if (JobOptions.printedHelp(args, USAGE)) {
+            return;
+        }
+        JobOptions options = new JobOptions(args).requireKnown("keys", "samples", "bare-seconds");
         TrainerTemplate template = options.template();
         int[] keyCounts = list(options, "keys", "100,10000");
         int[] parallelisms = list(options, "parallelism", "1,2");

@@ -33,8 +33,19 @@ public final class TrainJob {
     private TrainJob() {
     }
 
+    /** The job's own options, for {@code --help}. */
+    static final String USAGE = """
+            TrainJob: CSV samples through keyed online trainers to CSV predictions.
+              --input IN                     a CSV file or folder (key,time,x_1..x_m,y_1..y_o)
+              --output OUT                   a folder: predictions/ and rejected/
+              --checkpoint-dir URI           file-system checkpoint storage (outside a cluster that sets its own)
+            """;
+
     public static void main(String[] args) throws Exception {
-        JobOptions options = new JobOptions(args);
+        if (JobOptions.printedHelp(args, USAGE)) {
+            return;
+        }
+        JobOptions options = new JobOptions(args).requireKnown("input", "output", "checkpoint-dir");
         if (!options.has("input") || !options.has("output")) {
             throw new IllegalArgumentException("--input (a CSV file or folder) and --output (a folder) are required");
         }
