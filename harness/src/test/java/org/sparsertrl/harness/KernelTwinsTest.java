@@ -219,6 +219,15 @@ class KernelTwinsTest {
             s.assertSame(v, "rmsprop" + at);
 
             long ld = len + off2 + 3; // row stride that is not a multiple of the vector length
+            scalar.rank1(s.wk, s.x, off1, s.c, off2, ld, ROWS, len);
+            vector.rank1(v.wk, v.x, off1, v.c, off2, ld, ROWS, len);
+            s.assertSame(v, "rank1" + at);
+            scalar.addRows(s.wk, s.b, off1, ld, ROWS, s.y, off2, len);
+            vector.addRows(v.wk, v.b, off1, ld, ROWS, v.y, off2, len);
+            s.assertSame(v, "addRows" + at);
+            scalar.traceStep(0.83f, -0.41f, s.x, off1, s.y, off2, 1.7f, s.z, off1, len);
+            vector.traceStep(0.83f, -0.41f, v.x, off1, v.y, off2, 1.7f, v.z, off1, len);
+            s.assertSame(v, "traceStep" + at);
             scalar.denseStep(s.a, off1, INNER + 2, ROWS, INNER, s.b, off2, ld, s.c, off1, ld, s.scale, s.weight, s.g, off2, len);
             vector.denseStep(v.a, off1, INNER + 2, ROWS, INNER, v.b, off2, ld, v.c, off1, ld, v.scale, v.weight, v.g, off2, len);
             s.assertSame(v, "denseStep" + at);

@@ -31,6 +31,28 @@ public interface Kernels {
     /** {@code y[yOff + i] += alpha * x[xOff + i]} for {@code i < len}. */
     void axpy(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len);
 
+    /**
+     * {@link #axpy} on {@code rows} rows at once, a rank-one update:
+     * {@code Y[r, i] += coef[r] * x[xOff + i]} for {@code r < rows, i < len}, with
+     * {@code Y[r, i] = y[yOff + r * ldy + i]}; each element one FMA, as axpy gives it.
+     */
+    void rank1(float[] coef, MemorySegment x, long xOff, MemorySegment y, long yOff, long ldy, int rows, int len);
+
+    /**
+     * {@code y[yOff + i] += sum_{r < rows} coef[r] * A[r, i]} for {@code i < len}, with
+     * {@code A[r, i] = a[aOff + r * lda + i]}: each element's FMAs in ascending r, as {@link #axpy} row
+     * after row gives them.
+     */
+    void addRows(float[] coef, MemorySegment a, long aOff, long lda, int rows, MemorySegment y, long yOff, int len);
+
+    /**
+     * One step of a trace and its gradient, fused: {@code t[tOff + i] = fma(x[xOff + i], gain, t[tOff + i] * decay)},
+     * then {@code g[gOff + i] = fma(t[tOff + i], error, g[gOff + i])}, for {@code i < len}: what
+     * {@link #scale}, {@link #axpy} and {@link #axpy} give in three passes, with the same roundings.
+     */
+    void traceStep(float decay, float gain, MemorySegment x, long xOff, MemorySegment t, long tOff,
+                   float error, MemorySegment g, long gOff, int len);
+
     /** {@code x[off + i] *= alpha} for {@code i < len}. */
     void scale(float alpha, MemorySegment x, long off, int len);
 

@@ -77,6 +77,30 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void rank1(float[] coef, MemorySegment x, long xOff, MemorySegment y, long yOff, long ldy, int rows, int len) {
+        for (int r = 0; r < rows; r++) {
+            axpy(coef[r], x, xOff, y, yOff + r * ldy, len);
+        }
+    }
+
+    @Override
+    public void addRows(float[] coef, MemorySegment a, long aOff, long lda, int rows, MemorySegment y, long yOff, int len) {
+        for (int r = 0; r < rows; r++) {
+            axpy(coef[r], a, aOff + r * lda, y, yOff, len);
+        }
+    }
+
+    @Override
+    public void traceStep(float decay, float gain, MemorySegment x, long xOff, MemorySegment t, long tOff,
+                          float error, MemorySegment g, long gOff, int len) {
+        for (int i = 0; i < len; i++) {
+            float ti = Math.fma(get(x, xOff + i), gain, get(t, tOff + i) * decay);
+            set(t, tOff + i, ti);
+            set(g, gOff + i, Math.fma(ti, error, get(g, gOff + i)));
+        }
+    }
+
+    @Override
     public void scale(float alpha, MemorySegment x, long off, int len) {
         for (int i = 0; i < len; i++) {
             set(x, off + i, get(x, off + i) * alpha);

@@ -69,9 +69,7 @@ public final class Rflo implements Learner {
         for (int i = 0; i < layout.n(); i++) {
             float e = spec.feedback() == Feedback.READOUT ? delta.getAtIndex(JAVA_FLOAT, i)
                     : kernels.dot(feedback, (long) i * oPad, err, 0, layout.o());
-            trace.startFrom(i, decay, i);
-            trace.addImmediate(i, gain);
-            trace.addToGradient(grad, i, e);
+            trace.stepInPlace(i, decay, gain, grad, e); // the vanilla cell: one state row per unit
         }
         trace.swap();
     }

@@ -40,6 +40,14 @@ public final class Snap1 implements Learner {
         int n = cell.layout().n(), rows = cell.stateSize();
         MemorySegment delta = cell.delta(), rowScale = cell.rowScale();
         kernels.fill(grad, 0, cell.layout().recurrentSize(), 0f);
+        if (j.inPlace()) {
+            // One state row per unit (vanilla, GRU): D_t[i, i] = rowScale[i] A_t[i, i], one fused pass per part.
+            for (int i = 0; i < n; i++) {
+                j.stepInPlace(i, rowScale.getAtIndex(JAVA_FLOAT, i) * cell.recurrentFactor(i, i), 1f, grad,
+                        delta.getAtIndex(JAVA_FLOAT, i));
+            }
+            return;
+        }
         for (int i = 0; i < n; i++) {
             for (int r = i; r < rows; r += n) {
                 // D_t[r, r'] = rowScale[r] A_t[r, r'] over the unit's own state rows r' = i, n + i, ...

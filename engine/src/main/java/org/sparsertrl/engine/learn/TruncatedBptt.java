@@ -43,6 +43,7 @@ public final class TruncatedBptt implements Learner {
     private final int slotFloats;    // one step of history: h (nPad) | x (mPad) | cw | cu | self, padded
     private final MemorySegment history; // (window, slotFloats)
     private final float[] rowSums;   // (G n) sw_a
+    private final float[] rowSumsU;  // (G n) su_a
     private MemorySegment error;     // (padded S) e_s
     private MemorySegment nextError; // (padded S) e_{s-1} being built; the two swap
     private final MemorySegment ring;    // (2) ints: the slot of the newest step (head), steps held (count)
@@ -62,6 +63,7 @@ public final class TruncatedBptt implements Learner {
         this.history = memory.state().floats(StateSlab.Part.LEARNER, "tbptt.history", (long) window * slotFloats).segment();
         this.ring = memory.state().ints(StateSlab.Part.LEARNER, "tbptt.ring", 2).segment();
         this.rowSums = new float[layout.rows()];
+        this.rowSumsU = new float[layout.rows()];
         this.error = memory.allocateFloats(ModelMemory.padded(rows));
         this.nextError = memory.allocateFloats(ModelMemory.padded(rows));
         ring.setAtIndex(JAVA_INT, 0, window - 1);
@@ -95,46 +97,65 @@ public final class TruncatedBptt implements Learner {
             history.setAtIndex(JAVA_FLOAT, selfAt + r, cell.selfCoefficient(r));
         }
         MemorySegment.copy(cell.delta(), 0, error, 0, (long) rows * Float.BYTES);
-        MemorySegment theta = cell.parameters();
         kernels.fill(grad, 0, layout.recurrentSize(), 0f);
         int slot = head;
         for (int back = 0; back < count; back++) {
-            long h = (long) slot * slotFloats, x = h + nPad, cw = x + mPad, cu = cw + coefficients, self = cu + coefficients;
-            for (int i = 0; i < n; i++) {
-                for (int g = 0; g < gates; g++) {
-                    float sw = 0f, su = 0f;
-                    for (int r = i; r < rows; r += n) {
-                        float e = error.getAtIndex(JAVA_FLOAT, r);
-                        sw = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cw + (long) r * gates + g), sw);
-                        su = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cu + (long) r * gates + g), su);
-                    }
-                    int a = g * n + i;
-                    rowSums[a] = sw;
-                    kernels.axpy(sw, history, h, grad, layout.w(a, 0), n);
-                    kernels.axpy(su, history, x, grad, layout.u(a, 0), m);
-                    int b = layout.b(a);
-                    grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
-                }
-            }
+            long slotAt = (long) slot * slotFloats;
+            addGradientOfStep(slotAt, grad);
             if (back + 1 < count) {
-                kernels.fill(nextError, 0, rows, 0f);
-                for (int a = 0; a < layout.rows(); a++) {
-                    kernels.axpy(rowSums[a], theta, layout.w(a, 0), nextError, 0, n);
-                }
-                for (int r = 0; selfPaths && r < rows; r++) {
-                    int c = selfColumns[r];
-                    if (c < 0) {
-                        continue;
-                    }
-                    nextError.setAtIndex(JAVA_FLOAT, c, Math.fma(history.getAtIndex(JAVA_FLOAT, self + r),
-                            error.getAtIndex(JAVA_FLOAT, r), nextError.getAtIndex(JAVA_FLOAT, c)));
-                }
-                MemorySegment swap = error;
-                error = nextError;
-                nextError = swap;
+                carryErrorBack(slotAt);
                 slot = slot == 0 ? window - 1 : slot - 1;
             }
         }
+    }
+
+    /**
+     * Adds step s's terms to the gradient (s the step whose history starts at float {@code at}): the
+     * row sums sw_a and su_a first, then each part of the gradient in one kernel call for all rows.
+     * Each gradient element still gets one FMA per step back, so the bits are those of an axpy per row.
+     */
+    private void addGradientOfStep(long at, MemorySegment grad) {
+        RnnLayout layout = cell.layout();
+        long h = at, x = h + layout.nPad(), cw = x + layout.mPad(), cu = cw + coefficients;
+        for (int i = 0; i < n; i++) {
+            for (int g = 0; g < gates; g++) {
+                float sw = 0f, su = 0f;
+                for (int r = i; r < rows; r += n) {
+                    float e = error.getAtIndex(JAVA_FLOAT, r);
+                    sw = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cw + (long) r * gates + g), sw);
+                    su = Math.fma(e, history.getAtIndex(JAVA_FLOAT, cu + (long) r * gates + g), su);
+                }
+                rowSums[g * n + i] = sw;
+                rowSumsU[g * n + i] = su;
+            }
+        }
+        int gateRows = layout.rows();
+        kernels.rank1(rowSums, history, h, grad, layout.w(0, 0), layout.nPad(), gateRows, n);
+        kernels.rank1(rowSumsU, history, x, grad, layout.u(0, 0), layout.mPad(), gateRows, m);
+        for (int a = 0; a < gateRows; a++) {
+            int b = layout.b(a);
+            grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + rowSumsU[a]);
+        }
+    }
+
+    /** e_{s-1} = D_s^T e_s, through the current W and step s's self coefficients; then e_{s-1} becomes the error. */
+    private void carryErrorBack(long at) {
+        RnnLayout layout = cell.layout();
+        MemorySegment theta = cell.parameters();
+        long self = at + layout.nPad() + layout.mPad() + 2L * coefficients;
+        kernels.fill(nextError, 0, rows, 0f);
+        kernels.addRows(rowSums, theta, layout.w(0, 0), layout.nPad(), layout.rows(), nextError, 0, n);
+        for (int r = 0; selfPaths && r < rows; r++) {
+            int c = selfColumns[r];
+            if (c < 0) {
+                continue;
+            }
+            nextError.setAtIndex(JAVA_FLOAT, c, Math.fma(history.getAtIndex(JAVA_FLOAT, self + r),
+                    error.getAtIndex(JAVA_FLOAT, r), nextError.getAtIndex(JAVA_FLOAT, c)));
+        }
+        MemorySegment swap = error;
+        error = nextError;
+        nextError = swap;
     }
 
     @Override

@@ -57,6 +57,35 @@ final class UnitRows {
         }
     }
 
+    /** Whether the rows are updated in place (one state row per unit): {@link #stepInPlace} applies. */
+    boolean inPlace() {
+        return inPlace;
+    }
+
+    /**
+     * In place, the whole step of row r in one pass per part: row r = {@code decay} row r +
+     * {@code gain} M_t[r, :], then {@code error} times it added to the gradient. The same roundings as
+     * {@link #startFrom}, {@link #addImmediate(int, float)} and {@link #addToGradient} in turn (each
+     * element sees the same operations in the same order), in a third of the kernel calls.
+     */
+    void stepInPlace(int r, float decay, float gain, MemorySegment grad, float error) {
+        assert inPlace : "row " + r + ": the rows are double-buffered";
+        RnnLayout layout = cell.layout();
+        int nPad = layout.nPad(), mPad = layout.mPad(), block = blockFloats(layout);
+        MemorySegment t = rows.previous();
+        for (int g = 0; g < cell.gates(); g++) {
+            int a = g * n + r;
+            long gate = (long) r * rowWidth + (long) g * block, bias = gate + nPad + mPad;
+            float cu = gain * cell.coefficientU(r, g);
+            kernels.traceStep(decay, gain * cell.coefficientW(r, g), cell.previousState(), 0, t, gate, error, grad, layout.w(a, 0), n);
+            kernels.traceStep(decay, cu, cell.input(), 0, t, gate + nPad, error, grad, layout.u(a, 0), layout.m());
+            float tb = t.getAtIndex(JAVA_FLOAT, bias) * decay + cu;
+            t.setAtIndex(JAVA_FLOAT, bias, tb);
+            int b = layout.b(a);
+            grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + error * tb);
+        }
+    }
+
     /** Sets new row r to zero. */
     void startFromZero(int r) {
         kernels.fill(target(), (long) r * rowWidth, rowWidth, 0f);
