@@ -42,28 +42,6 @@ final class CellTerms {
         }
     }
 
-    /** Adds {@code delta_t^T M_t} to the recurrent part of {@code grad}, one pass per gate row. */
-    static void addImmediateToGradient(RecurrentCell cell, Kernels kernels, MemorySegment grad) {
-        RnnLayout layout = cell.layout();
-        int n = layout.n(), rows = cell.stateSize();
-        MemorySegment delta = cell.delta();
-        for (int i = 0; i < n; i++) {
-            for (int g = 0; g < cell.gates(); g++) {
-                float sw = 0f, su = 0f;
-                for (int r = i; r < rows; r += n) {
-                    float e = delta.getAtIndex(JAVA_FLOAT, r);
-                    sw = Math.fma(e, cell.coefficientW(r, g), sw);
-                    su = Math.fma(e, cell.coefficientU(r, g), su);
-                }
-                int a = g * n + i;
-                kernels.axpy(sw, cell.previousState(), 0, grad, layout.w(a, 0), n);
-                kernels.axpy(su, cell.input(), 0, grad, layout.u(a, 0), layout.m());
-                int b = layout.b(a);
-                grad.setAtIndex(JAVA_FLOAT, b, grad.getAtIndex(JAVA_FLOAT, b) + su);
-            }
-        }
-    }
-
     /** M_t[r, column]: the sensitivity the immediate learner implies. For inspection and tests. */
     static float immediateEntry(RecurrentCell cell, int r, int column) {
         RnnLayout layout = cell.layout();

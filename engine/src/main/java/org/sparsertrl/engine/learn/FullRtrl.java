@@ -26,6 +26,7 @@ public final class FullRtrl implements Learner {
     private final LearnerSpec spec;
     private final RecurrentCell cell;
     private final Kernels kernels;
+    private final ImmediateGradient immediate; // delta_t^T M_t, added to every step's gradient
     private final int rows;           // S
     private final int width;          // p padded: RnnLayout.recurrentSize()
     private final MemorySegment factor; // A_t: the parameter slab (vanilla) or a (S, stride) buffer built each step
@@ -42,6 +43,7 @@ public final class FullRtrl implements Learner {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
+        this.immediate = new ImmediateGradient(cell, kernels);
         this.rows = cell.stateSize();
         this.width = cell.layout().recurrentSize();
         this.builds = cell.recurrentFactorOffset() < 0;
@@ -70,7 +72,7 @@ public final class FullRtrl implements Learner {
         }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        j.addImmediateAndSwap(cell, kernels, grad);
+        j.addImmediateAndSwap(cell, kernels, immediate, grad);
     }
 
     /** Columns {@code [from, to)} of {@code J_t = diag(rowScale) A_t J_{t-1}} and of its gradient. */

@@ -17,17 +17,19 @@ public final class Immediate implements Learner {
     private final LearnerSpec spec;
     private final RecurrentCell cell;
     private final Kernels kernels;
+    private final ImmediateGradient immediate; // delta_t^T M_t, added to every step's gradient
 
     Immediate(LearnerSpec spec, RecurrentCell cell, Kernels kernels) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
+        this.immediate = new ImmediateGradient(cell, kernels);
     }
 
     @Override
     public void step(MemorySegment grad) {
         kernels.fill(grad, 0, cell.layout().recurrentSize(), 0f);
-        CellTerms.addImmediateToGradient(cell, kernels, grad);
+        immediate.addTo(grad);
     }
 
     @Override

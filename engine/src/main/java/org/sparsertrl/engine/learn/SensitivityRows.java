@@ -44,11 +44,11 @@ final class SensitivityRows {
      * Ends a step of a learner that stores every state row: adds the immediate term M_t to each new
      * row r (as row r of J_t) and to {@code grad}, then swaps. Allocates nothing.
      */
-    void addImmediateAndSwap(RecurrentCell cell, Kernels kernels, MemorySegment grad) {
+    void addImmediateAndSwap(RecurrentCell cell, Kernels kernels, ImmediateGradient immediate, MemorySegment grad) {
         for (int r = 0; r < cell.stateSize(); r++) {
             CellTerms.addImmediateToRow(cell, kernels, next, (long) r * width, r);
         }
-        CellTerms.addImmediateToGradient(cell, kernels, grad);
+        immediate.addTo(grad);
         swap();
     }
 

@@ -27,6 +27,7 @@ public final class SparseRtrl implements Learner {
     private final LearnerSpec.SparseSpec spec;
     private final RecurrentCell cell;
     private final Kernels kernels;
+    private final ImmediateGradient immediate; // delta_t^T M_t, added to every step's gradient
     private final int n;
     private final int k;
     private final int rows;             // S
@@ -49,6 +50,7 @@ public final class SparseRtrl implements Learner {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
+        this.immediate = new ImmediateGradient(cell, kernels);
         this.n = cell.layout().n();
         this.k = spec.k();
         this.rows = cell.stateSize();
@@ -70,7 +72,7 @@ public final class SparseRtrl implements Learner {
     public void step(MemorySegment grad) {
         if (k == 0) {
             kernels.fill(grad, 0, width, 0f);
-            CellTerms.addImmediateToGradient(cell, kernels, grad);
+            immediate.addTo(grad);
             return;
         }
         if (sets.advance(magnitude) || indexStale) {
@@ -90,7 +92,7 @@ public final class SparseRtrl implements Learner {
         }
         this.grad = grad;
         pool.run(propagate, width, parts);
-        j.addImmediateAndSwap(cell, kernels, grad);
+        j.addImmediateAndSwap(cell, kernels, immediate, grad);
     }
 
     /** Columns {@code [from, to)} of the propagated rows and of their gradient. */

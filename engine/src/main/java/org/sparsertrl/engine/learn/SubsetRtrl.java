@@ -28,6 +28,7 @@ public final class SubsetRtrl implements Learner {
     private final LearnerSpec spec;
     private final RecurrentCell cell;
     private final Kernels kernels;
+    private final ImmediateGradient immediate; // delta_t^T M_t, added to every step's gradient
     private final int rows;           // S
     private final int width;          // p padded: RnnLayout.recurrentSize()
     private final int[] units;        // (k) S, ascending
@@ -45,6 +46,7 @@ public final class SubsetRtrl implements Learner {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
+        this.immediate = new ImmediateGradient(cell, kernels);
         int n = cell.layout().n();
         this.rows = cell.stateSize();
         this.width = cell.layout().recurrentSize();
@@ -98,7 +100,7 @@ public final class SubsetRtrl implements Learner {
         for (int s = 0; s < kq; s++) {
             CellTerms.addImmediateToRow(cell, kernels, kept.next(), (long) s * width, stored[s]);
         }
-        CellTerms.addImmediateToGradient(cell, kernels, grad);
+        immediate.addTo(grad);
         kept.swap();
     }
 
