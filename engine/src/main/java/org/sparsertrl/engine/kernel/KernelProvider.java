@@ -32,7 +32,7 @@ public final class KernelProvider {
     public static final String SPARSE_TILE_PROPERTY = "sparsertrl.sparseTileKiB";
 
     /** The default of {@value #SPARSE_TILE_PROPERTY}. */
-    public static final int DEFAULT_SPARSE_TILE_KIB = 8_192;
+    public static final int DEFAULT_SPARSE_TILE_KIB = 16_384;
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Kernels SCALAR = new ScalarKernels();
