@@ -488,9 +488,10 @@ public final class VectorKernels implements Kernels {
         // level cache while the rows are built: each source segment then comes from memory once per tile
         // and its other k - 1 reads hit cache. Within a tile, row by row: each row's k source segments and
         // its new segment are contiguous runs, which the hardware prefetcher streams well. Measured at
-        // n = 256 (sparse-4, JMH, interleaved runs): 8 MiB tiles 11.9 and 12.3 ms against 12.6 and 13.6
-        // untiled; tiles of 256 and 512 KiB, sized to L2, were slower (12.7 to 19.8 ms), their 1 to 2 KiB
-        // row segments too short for the prefetcher. Rows ascend within every tile, so each gradient sum
+        // n = 256 (sparse-4, JMH, interleaved runs): 8 and 16 MiB tiles 11.9 to 12.3 ms against 12.6 and
+        // 13.6 untiled; tiles of 256 and 512 KiB, sized to L2, were slower (12.7 to 19.8 ms), their 1 to
+        // 2 KiB row segments too short for the prefetcher. The default, 16 MiB, leaves n <= 128 untiled.
+        // Rows ascend within every tile, so each gradient sum
         // sees the rows in the scalar twin's order and the bits do not depend on the tile.
         int vectorEnd = cols / L * L;
         int tile = sparseTile(rows);
