@@ -3,19 +3,12 @@ package org.sparsertrl.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.sparsertrl.engine.kernel.KernelProvider;
@@ -28,13 +21,9 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * a multiple of the vector length (a row of J at n = 64, m = 4 plus 13 columns). Time per call; the
  * report derives GFLOP/s (dense) and GB/s (sparse, subset) from the shapes.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class KernelBenchmark {
+public class KernelBenchmark extends StepTiming {
 
     /** Rows of J (n). */
     public static final int ROWS = 64;

@@ -1,34 +1,16 @@
 package org.sparsertrl.bench;
 
-import java.util.concurrent.TimeUnit;
-
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The machine's peak single-thread FMA throughput, measured from Java: sixteen independent vector
  * accumulators updated in registers, no memory traffic. One benchmark operation is one vector FMA;
  * the report turns it into GFLOP/s with the vector width (2 flops per lane).
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(1)
-public class PeakProbe {
+public class PeakProbe extends MachineProbe {
 
-    static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
     /** Vector FMAs per invocation: 16 chains x 1024 steps. */
     public static final int FMAS = 16 * 1024;
 

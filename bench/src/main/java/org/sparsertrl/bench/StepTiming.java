@@ -12,9 +12,11 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The JMH settings every step benchmark (the trainers' and the transformer's) is timed with: average
- * time per step in microseconds, three warm-up and five measured iterations of two seconds, one fork.
- * JMH reads them from this superclass; bench/run's command-line options override the iterations.
+ * The JMH settings every benchmark here starts from, as the step benchmarks (the trainers' and the
+ * transformer's) are timed: average time per call in microseconds, three warm-up and five measured
+ * iterations of two seconds, one fork, state per thread. JMH reads them from the superclass unless a
+ * subclass says otherwise ({@link KernelBenchmark}'s shorter iterations, {@link MachineProbe}'s
+ * operations per second); bench/run's command-line options override the iterations.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

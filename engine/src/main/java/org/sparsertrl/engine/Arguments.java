@@ -49,6 +49,21 @@ public final class Arguments {
         return value;
     }
 
+    /**
+     * Requires that no row of {@code rows} is null, and returns a deep copy, so that a caller's later
+     * change to its arrays cannot reach the copy's owner.
+     */
+    public static int[][] copyRows(String name, int[][] rows) {
+        int[][] copy = new int[rows.length][];
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                throw new IllegalArgumentException(name + "[" + i + "] is null");
+            }
+            copy[i] = rows[i].clone();
+        }
+        return copy;
+    }
+
     /** Requires an array of exactly {@code length} finite values. Allocates nothing when it passes. */
     public static float[] requireFiniteVector(String name, float[] values, int length, String lengthName) {
         if (values == null) {

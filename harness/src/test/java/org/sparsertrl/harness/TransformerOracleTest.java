@@ -4,8 +4,10 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.optim.OptimizerSpec;
@@ -85,6 +87,16 @@ class TransformerOracleTest {
                 1 + r.nextInt(maxSteps), seed);
     }
 
+    /**
+     * Checks {@code check} on {@code examples} shapes drawn by QuickTheories: heads, head width and layers
+     * from the three generators, the rest from a seed (see {@link #shape}).
+     */
+    static void forShapes(int examples, Gen<Integer> heads, Gen<Integer> headDims, Gen<Integer> layers, int maxContext,
+                          int maxSteps, Consumer<Shape> check) {
+        qt().withExamples(examples).forAll(heads, headDims, layers, longs().all())
+                .checkAssert((h, d, l, seed) -> check.accept(shape(h, d, l, maxContext, maxSteps, seed)));
+    }
+
     /** Feeds the inputs (every one but the last observed) and computes the gradient of the last step. */
     static float gradientAtLastStep(OnlineTransformer model, Shape s) {
         float[][] xs = s.inputs();
@@ -127,13 +139,11 @@ class TransformerOracleTest {
 
     @Test
     void engineGradientEqualsTheDoubleReferenceDenseAndSparse() {
-        qt().withExamples(120).forAll(
-                integers().between(1, 4), integers().between(1, 4), integers().between(1, 3), longs().all()
-        ).checkAssert((heads, headDim, layers, seed) -> {
-            Shape s = shape(heads, headDim, layers, 6, 9, seed);
-            int kept = Math.floorMod(seed, heads + 2); // heads + 1 stands for dense transport
+        forShapes(120, integers().between(1, 4), integers().between(1, 4), integers().between(1, 3), 6, 9, s -> {
+            int heads = s.heads();
+            int kept = Math.floorMod(s.seed(), heads + 2); // heads + 1 stands for dense transport
             boolean dense = kept > heads;
-            int[][] chosen = dense ? null : randomHeads(layers, heads, kept, seed ^ 0x5EEDL);
+            int[][] chosen = dense ? null : randomHeads(s.layers(), heads, kept, s.seed() ^ 0x5EEDL);
             HeadTransport transport = dense ? HeadTransport.dense()
                     : HeadTransport.sparse((double) kept / heads, HeadSelection.explicit(chosen));
             for (Kernels kernels : new Kernels[] {KernelProvider.vector(), KernelProvider.scalar()}) {
@@ -151,35 +161,30 @@ class TransformerOracleTest {
 
     @Test
     void referenceBackwardEqualsCentralDifferences() {
-        qt().withExamples(60).forAll(
-                integers().between(1, 3), integers().between(1, 3), integers().between(1, 2), longs().all()
-        ).checkAssert((heads, headDim, layers, seed) -> {
-            Shape s = shape(heads, headDim, layers, 5, 7, seed);
+        forShapes(60, integers().between(1, 3), integers().between(1, 3), integers().between(1, 2), 5, 7, s -> {
             try (OnlineTransformer model = s.builder().build()) {
                 ReferenceTransformer reference = ReferenceTransformer.of(model);
                 double[][] xs = s.window();
                 double[] target = Sequences.widen(new float[][] {s.target()})[0];
                 double[] grad = reference.backward(xs, target, reference.all());
-                checkDifferences("dense " + s, reference, grad, seed, p -> p.loss(xs, target));
+                checkDifferences("dense " + s, reference, grad, s.seed(), p -> p.loss(xs, target));
             }
         });
     }
 
     @Test
     void sparseBackwardIsTheGradientOfTheLossWithEarlierKeysAndValuesHeldConstant() {
-        qt().withExamples(60).forAll(
-                integers().between(1, 4), integers().between(1, 3), integers().between(1, 2), longs().all()
-        ).checkAssert((heads, headDim, layers, seed) -> {
-            Shape s = shape(heads, headDim, layers, 5, 7, seed);
-            int kept = Math.floorMod(seed, heads + 1);
-            boolean[][] mask = mask(randomHeads(layers, heads, kept, seed), heads);
+        forShapes(60, integers().between(1, 4), integers().between(1, 3), integers().between(1, 2), 5, 7, s -> {
+            int heads = s.heads();
+            int kept = Math.floorMod(s.seed(), heads + 1);
+            boolean[][] mask = mask(randomHeads(s.layers(), heads, kept, s.seed()), heads);
             try (OnlineTransformer model = s.builder().build()) {
                 ReferenceTransformer reference = ReferenceTransformer.of(model);
                 double[][] xs = s.window();
                 double[] target = Sequences.widen(new float[][] {s.target()})[0];
                 ReferenceTransformer.Forward frozen = reference.forward(xs);
                 double[] grad = reference.backward(xs, target, mask);
-                checkDifferences("kept " + kept + " of " + heads + " " + s, reference, grad, seed,
+                checkDifferences("kept " + kept + " of " + heads + " " + s, reference, grad, s.seed(),
                         p -> p.loss(xs, target, mask, frozen));
             }
         });
@@ -236,14 +241,12 @@ class TransformerOracleTest {
 
     @Test
     void fractionZeroSendsNothingToEarlierSteps() {
-        qt().withExamples(40).forAll(
-                integers().between(1, 6), integers().between(2, 3), integers().between(1, 3), longs().all()
-        ).checkAssert((heads, headDim, layers, seed) -> {
-            // dModel >= 2: LayerNorm of one value is its bias alone, and then nothing reaches the output.
-            Shape drawn = shape(heads, headDim, layers, 7, 1, seed);
+        // Head width 2 at least: LayerNorm of one value is its bias alone, and then nothing reaches the output.
+        forShapes(40, integers().between(1, 6), integers().between(2, 3), integers().between(1, 3), 7, 1, drawn -> {
+            int heads = drawn.heads(), layers = drawn.layers();
             int context = drawn.context() + 1; // two steps at least, so that there is a past
-            Shape s = new Shape(heads, headDim, layers, context, drawn.m(), drawn.o(), context + 3, seed);
-            try (OnlineTransformer none = s.builder().transport(HeadTransport.sparse(0, HeadSelection.randomFixed(seed))).build();
+            Shape s = new Shape(heads, drawn.headDim(), layers, context, drawn.m(), drawn.o(), context + 3, drawn.seed());
+            try (OnlineTransformer none = s.builder().transport(HeadTransport.sparse(0, HeadSelection.randomFixed(s.seed()))).build();
                  OnlineTransformer dense = s.builder().build()) {
                 ReferenceTransformer reference = ReferenceTransformer.of(none);
                 gradientAtLastStep(none, s);
@@ -407,13 +410,11 @@ class TransformerOracleTest {
      */
     @Test
     void attentionBackwardRewritesTheStepsGradientOfTheProjections() {
-        qt().withExamples(40).forAll(
-                integers().between(1, 6), integers().between(1, 3), integers().between(1, 3), longs().all()
-        ).checkAssert((heads, headDim, layers, seed) -> {
-            Shape s = shape(heads, headDim, layers, 8, 12, seed);
-            int kept = new SplittableRandom(seed).nextInt(heads + 2) - 1; // -1 for dense
+        forShapes(40, integers().between(1, 6), integers().between(1, 3), integers().between(1, 3), 8, 12, s -> {
+            int heads = s.heads();
+            int kept = new SplittableRandom(s.seed()).nextInt(heads + 2) - 1; // -1 for dense
             HeadTransport transport = kept < 0 ? HeadTransport.dense()
-                    : HeadTransport.sparse(kept / (double) heads, HeadSelection.explicit(randomHeads(layers, heads, kept, seed)));
+                    : HeadTransport.sparse(kept / (double) heads, HeadSelection.explicit(randomHeads(s.layers(), heads, kept, s.seed())));
             try (OnlineTransformer clipped = s.builder().transport(transport).clipNorm(1e-6f).build();
                  OnlineTransformer plain = s.builder().transport(transport).build()) {
                 gradientAtLastStep(clipped, s);

@@ -41,6 +41,11 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
         public String label() {
             return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
+
+        /** {@return true for the policies that choose again every {@code refreshEvery} steps} */
+        public boolean refreshes() {
+            return this == RANDOM_RESAMPLED || this == TOP_K || this == BOTTOM_K;
+        }
     }
 
     /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
@@ -48,8 +53,7 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
         if (policy == null) {
             throw new IllegalArgumentException("policy is null");
         }
-        boolean refreshes = policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP_K || policy == Policy.BOTTOM_K;
-        if (refreshes) {
+        if (policy.refreshes()) {
             Arguments.requireAtLeast("refreshEvery", refreshEvery, 1);
         } else if (refreshEvery != 0) {
             throw new IllegalArgumentException("refreshEvery = " + refreshEvery + " must be 0 for the fixed policy "
@@ -59,14 +63,7 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
             throw new IllegalArgumentException("explicit sets are given if and only if policy is EXPLICIT");
         }
         if (explicit != null) {
-            int[][] copy = new int[explicit.length][];
-            for (int i = 0; i < explicit.length; i++) {
-                if (explicit[i] == null) {
-                    throw new IllegalArgumentException("explicit[" + i + "] is null");
-                }
-                copy[i] = explicit[i].clone();
-            }
-            explicit = copy;
+            explicit = Arguments.copyRows("explicit", explicit);
         }
     }
 
@@ -120,14 +117,7 @@ public record Selection(Policy policy, int refreshEvery, long seed, int[][] expl
     /** {@return the sets of an explicit selection (a copy), or null} */
     @Override
     public int[][] explicit() {
-        if (explicit == null) {
-            return null;
-        }
-        int[][] copy = new int[explicit.length][];
-        for (int i = 0; i < explicit.length; i++) {
-            copy[i] = explicit[i].clone();
-        }
-        return copy;
+        return explicit == null ? null : Arguments.copyRows("explicit", explicit);
     }
 
     /** True if the sets are recomputed before step {@code step} (counting from 0). */

@@ -43,6 +43,11 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
         public String label() {
             return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
         }
+
+        /** {@return true for the rules that choose again every {@code every} steps} */
+        public boolean refreshes() {
+            return this == RANDOM_RESAMPLED || this == TOP || this == BOTTOM;
+        }
     }
 
     /**
@@ -57,8 +62,7 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
         if (policy == null) {
             throw new IllegalArgumentException("policy is null");
         }
-        boolean refreshing = policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP || policy == Policy.BOTTOM;
-        if (refreshing) {
+        if (policy.refreshes()) {
             Arguments.requireAtLeast("every", every, 1);
         }
         if ((policy == Policy.TOP || policy == Policy.BOTTOM) && statistic == null) {
@@ -68,14 +72,7 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
             if (heads == null) {
                 throw new IllegalArgumentException("heads is null: an explicit selection names the kept heads of each layer");
             }
-            int[][] copy = new int[heads.length][];
-            for (int l = 0; l < heads.length; l++) {
-                if (heads[l] == null) {
-                    throw new IllegalArgumentException("heads[" + l + "] is null");
-                }
-                copy[l] = heads[l].clone();
-            }
-            heads = copy;
+            heads = Arguments.copyRows("heads", heads);
         }
     }
 
@@ -133,7 +130,7 @@ public record HeadSelection(Policy policy, int every, HeadStatistic statistic, l
 
     /** {@return true when the set changes during the run} */
     public boolean refreshes() {
-        return policy == Policy.RANDOM_RESAMPLED || policy == Policy.TOP || policy == Policy.BOTTOM;
+        return policy.refreshes();
     }
 
     /** {@return a short label: {@code random-fixed}, {@code top-specialisation-every-100}, ...} */

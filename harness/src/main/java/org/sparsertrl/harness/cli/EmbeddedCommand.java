@@ -107,8 +107,7 @@ public final class EmbeddedCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--checkpoint = " + checkpoint + ": the folder " + folder
                     + " does not exist");
         }
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, channels, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
-                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build();
+        try (OnlineTrainer trainer = learner.trainer(n, channels, 1, seed);
              EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).checkpoint(checkpoint, checkpointEvery, 0)
                      .maxSampleAge(Duration.ofNanos((long) (maxAge * 1e6))).build()) {
             out.printf("embedded: %s, n=%d, %d inputs, %s, offering %s for %.1f s; %s; checkpoint %s every %,d steps%n",

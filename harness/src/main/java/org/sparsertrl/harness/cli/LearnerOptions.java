@@ -5,6 +5,7 @@ import java.util.Locale;
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.optim.OptimizerSpec;
+import org.sparsertrl.engine.train.OnlineTrainer;
 
 import picocli.CommandLine.Option;
 
@@ -109,6 +110,12 @@ public final class LearnerOptions {
         return LearnerSpec.parse(learnerName(), seed);
     }
 
+    /** {@return a trainer of n hidden units, m inputs and o outputs with these options, seeded with {@code seed}} */
+    public OnlineTrainer trainer(int n, int m, int o, long seed) {
+        return OnlineTrainer.builder(n, m, o).cell(cell).seed(seed).learner(learner(seed)).optimizer(optimizer())
+                .clipNorm(clipNorm).weightDensity(weightDensity).build();
+    }
+
     /** The optimizer these options name. */
     public OptimizerSpec optimizer() {
         return switch (optimizer) {
@@ -118,7 +125,6 @@ public final class LearnerOptions {
         };
     }
 
-    /** Accepts the policy names with dashes, as printed. */
     /** Cell kinds by their lower-case names. */
     public static final class CellConverter implements picocli.CommandLine.ITypeConverter<CellKind> {
         @Override
@@ -131,6 +137,7 @@ public final class LearnerOptions {
         }
     }
 
+    /** Accepts the policy names with dashes, as printed. */
     public static final class PolicyConverter implements picocli.CommandLine.ITypeConverter<Policy> {
         @Override
         public Policy convert(String value) {

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -22,6 +23,9 @@ public final class PredictCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    @Mixin
+    CsvOptions csvRun;
 
     @Option(names = "--model", required = true, paramLabel = "FILE", description = "A model saved by rtrl train --save (with its sidecar FILE.meta).")
     Path model;
@@ -50,12 +54,6 @@ public final class PredictCommand implements Callable<Integer> {
     @Option(names = "--key", paramLabel = "COLUMN", description = "The models of a keyed run (train --key): --model is their directory, each row goes to its key's model.")
     String key;
 
-    @Option(names = "--quiet", description = "Print no header and no periodic lines, only the closing summary.")
-    boolean quiet;
-
-    @Option(names = "--skip-bad-rows", description = "Count and skip rows with a wrong number of fields or a cell that is not a finite number.")
-    boolean skipBadRows;
-
     @Override
     public Integer call() throws IOException {
         PrintWriter printer = spec.commandLine().getOut();
@@ -71,10 +69,10 @@ public final class PredictCommand implements Callable<Integer> {
                     + String.join(",", saved.targets()) + "; --inputs/--targets asked for "
                     + (inputs == null ? "(default)" : String.join(",", inputs)) + " and " + (targets == null ? "(default)" : String.join(",", targets)));
         }
-        DataRun.Settings settings = new DataRun.Settings(adapt, printEvery, save, 0, out, null, quiet);
+        DataRun.Settings settings = new DataRun.Settings(adapt, printEvery, save, 0, out, null, csvRun.quiet);
         if (key != null) {
-            try (CsvSource csv = CsvSource.open(data, skipBadRows)) {
-                if (!quiet) {
+            try (CsvSource csv = csvRun.open(data)) {
+                if (!csvRun.quiet) {
                     printer.printf("predict: one model per '%s' from %s, %s cell, %s, n=%d, inputs %s, targets %s%s%n", key, model,
                             saved.cell(), saved.learner(), saved.n(), String.join(",", saved.inputs()),
                             String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");
@@ -98,8 +96,8 @@ public final class PredictCommand implements Callable<Integer> {
                 }, saved, settings, printer);
             }
         }
-        try (CsvSource csv = CsvSource.open(data, skipBadRows); OnlineTrainer trainer = saved.load(model)) {
-            if (!quiet) {
+        try (CsvSource csv = csvRun.open(data); OnlineTrainer trainer = saved.load(model)) {
+            if (!csvRun.quiet) {
                 printer.printf("predict: %s, %s cell, %s, n=%d, trained on %d rows, inputs %s, targets %s%s%n", model,
                         trainer.cellKind().label(), trainer.learnerSpec().label(), saved.n(), saved.rows(),
                         String.join(",", saved.inputs()), String.join(",", saved.targets()), adapt ? ", adapting" : ", frozen");

@@ -35,6 +35,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Mixin
     LearnerOptions learner;
 
+    @Mixin
+    CsvOptions csvRun;
+
     @Option(names = "--n", defaultValue = "64", description = "Hidden units (default: ${DEFAULT-VALUE}).")
     int n;
 
@@ -81,12 +84,6 @@ public final class TrainCommand implements Callable<Integer> {
             "--save and --resume then name a directory holding KEY.ckpt and KEY.ckpt.meta per key (the key URL-encoded)."})
     String key;
 
-    @Option(names = "--quiet", description = "Print no header and no periodic lines, only the closing summary.")
-    boolean quiet;
-
-    @Option(names = "--skip-bad-rows", description = "Count and skip rows with a wrong number of fields or a cell that is not a finite number (default: stop with an error).")
-    boolean skipBadRows;
-
     @Override
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
@@ -105,9 +102,8 @@ public final class TrainCommand implements Callable<Integer> {
         }
         float[] x = new float[1], y = new float[1];
         SineStream sine = SineStream.constant(omega, 0.0);
-        try (OnlineTrainer trainer = OnlineTrainer.builder(n, 1, 1).cell(learner.cell).seed(seed).learner(learner.learner(seed))
-                .optimizer(learner.optimizer()).clipNorm(learner.clipNorm).weightDensity(learner.weightDensity).build()) {
-            if (!quiet) {
+        try (OnlineTrainer trainer = learner.trainer(n, 1, 1, seed)) {
+            if (!csvRun.quiet) {
                 out.printf("train: %s cell, %s, n=%d, %s, sine omega=%s, %d steps, %s%n", learner.cell.label(),
                         trainer.learnerSpec().label(), n,
                         trainer.optimizerSpec().label(), omega, steps, trainer.kernelsName() + " kernels");
@@ -127,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
                 inWindow++;
                 if (t % printEvery == 0 || t == steps) {
                     last = window / inWindow;
-                    if (!quiet) {
+                    if (!csvRun.quiet) {
                         out.printf("%10d  %14.6e%n", t, last);
                     }
                     window = 0;
@@ -158,7 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
         if (key != null && save != null && Files.isRegularFile(save)) {
             throw new IllegalArgumentException("--save " + save + ": with --key this is a directory (one model per key), not a file");
         }
-        try (CsvSource csv = CsvSource.open(data, skipBadRows)) {
+        try (CsvSource csv = csvRun.open(data)) {
             ModelFile model;
             Path first = resume == null ? null : key == null ? resume : firstKeyModel(resume);
             if (first != null) {
@@ -178,10 +174,10 @@ public final class TrainCommand implements Callable<Integer> {
                         learner.learningRate, learner.momentum, learner.clipNorm, List.copyOf(in), List.copyOf(t), normalize,
                         new RunningStats(in.size() + t.size()), 0, 0);
             }
-            DataRun.Settings settings = new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions, plot, quiet);
+            DataRun.Settings settings = new DataRun.Settings(true, printEvery, save, checkpointEvery, predictions, plot, csvRun.quiet);
             if (key != null) {
                 ModelFile template = model;
-                if (!quiet) {
+                if (!csvRun.quiet) {
                     out.printf("train: one model per '%s', %s cell, %s, n=%d, inputs %s, targets %s%s%s%n", key, template.cell(),
                             template.learner(), template.n(), String.join(",", template.inputs()), String.join(",", template.targets()),
                             template.normalize() ? ", normalised" : "", resume != null ? ", resuming the models in " + resume : "");
@@ -189,7 +185,7 @@ public final class TrainCommand implements Callable<Integer> {
                 return DataRun.run(csv, keyedModels(template), template, settings, out);
             }
             try (OnlineTrainer trainer = resume != null ? model.load(resume) : model.newTrainer()) {
-                if (!quiet) {
+                if (!csvRun.quiet) {
                     out.printf("train: %s cell, %s, n=%d, %s, inputs %s, targets %s%s, %s%s%n", trainer.cellKind().label(),
                             trainer.learnerSpec().label(), model.n(), trainer.optimizerSpec().label(),
                             String.join(",", model.inputs()), String.join(",", model.targets()),

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 import org.ejml.data.Complex_F64;
@@ -336,41 +337,55 @@ public final class ExperimentRunner {
     private RunResult adapt(Cell cell, Method method, float rate, boolean shift) {
         Protocol p = protocol;
         Pretrained base = pretrained(cell);
-        double[] nan = new double[p.curveBins()];
-        Arrays.fill(nan, Double.NaN);
         if (base.failed()) {
-            return new RunResult(Double.NaN, nan, Double.NaN, -1, true);
+            return RunResult.unusable(p.curveBins());
         }
         boolean frozen = method.isFrozen();
         LearnerSpec learner = frozen ? LearnerSpec.immediate() : method.learner(p, cell);
         Stream stream = streamAtShift(cell, shift);
         float[] x = new float[cell.inputs(protocol)], y = new float[cell.outputs()];
-        Binner curve = new Binner(p.adaptSteps(), p.curveBins());
         float start = frozen ? p.pretrainRate() : rate;
         try (OnlineTrainer trainer = trainer(cell, learner, method.optimizer(start))) {
             start(trainer, base, method);
-            double sum = 0;
-            // Time the second half only: the first runs of a JVM spend their first steps in the JIT.
-            int timedFrom = p.adaptSteps() / 2;
-            long began = 0;
-            for (int t = 0; t < p.adaptSteps(); t++) {
-                if (t == timedFrom) {
-                    began = System.nanoTime();
-                }
+            return adaptationRun(p.adaptSteps(), p.curveBins(), t -> {
                 if (!frozen && t < p.warmUpSteps()) {
                     trainer.setLearningRate(rate * (t + 1) / p.warmUpSteps());
                 }
                 stream.next(x, y);
-                float loss = frozen ? trainer.evaluate(x, y) : trainer.step(x, y);
-                if (trainer.diverged() || !Float.isFinite(loss)) {
-                    return new RunResult(Double.NaN, curve.curveUntil(t), Double.NaN, t, false);
-                }
-                sum += loss;
-                curve.add(loss);
-            }
-            double micros = (System.nanoTime() - began) / 1e3 / (p.adaptSteps() - timedFrom);
-            return new RunResult(sum / p.adaptSteps(), curve.curve(), micros, -1, false);
+                return frozen ? trainer.evaluate(x, y) : trainer.step(x, y);
+            }, trainer::diverged);
         }
+    }
+
+    /** Step {@code t} of an adaptation window: draws the sample, steps (or evaluates) the model on it. */
+    interface AdaptationStep {
+        float loss(int t);
+    }
+
+    /**
+     * The {@code steps} steps of an adaptation window (the RNNs' and the transformer's): the mean loss, the
+     * curve in {@code bins} bins, and the time per step over the second half only, as the first runs of a
+     * JVM spend their first steps in the JIT. A step whose loss is not finite, or after which the model
+     * reports divergence, ends the run there.
+     */
+    static RunResult adaptationRun(int steps, int bins, AdaptationStep step, BooleanSupplier diverged) {
+        Binner curve = new Binner(steps, bins);
+        double sum = 0;
+        int timedFrom = steps / 2;
+        long began = 0;
+        for (int t = 0; t < steps; t++) {
+            if (t == timedFrom) {
+                began = System.nanoTime();
+            }
+            float loss = step.loss(t);
+            if (diverged.getAsBoolean() || !Float.isFinite(loss)) {
+                return new RunResult(Double.NaN, curve.curveUntil(t), Double.NaN, t, false);
+            }
+            sum += loss;
+            curve.add(loss);
+        }
+        double micros = (System.nanoTime() - began) / 1e3 / (steps - timedFrom);
+        return new RunResult(sum / steps, curve.curve(), micros, -1, false);
     }
 
     /**

@@ -12,6 +12,13 @@ package org.sparsertrl.harness.study;
  */
 public record RunResult(double meanLoss, double[] curve, double microsPerStep, int divergedAt, boolean unusable) {
 
+    /** The run of a cell whose pre-training diverged: no loss, a curve of {@code bins} NaN, no time. */
+    static RunResult unusable(int bins) {
+        double[] nan = new double[bins];
+        java.util.Arrays.fill(nan, Double.NaN);
+        return new RunResult(Double.NaN, nan, Double.NaN, -1, true);
+    }
+
     /** True if this run itself diverged (not its pre-training). */
     public boolean diverged() {
         return divergedAt >= 0;

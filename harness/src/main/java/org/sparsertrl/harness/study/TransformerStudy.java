@@ -321,9 +321,8 @@ public final class TransformerStudy extends NamedStudy {
     private static RunResult adapt(ExperimentRunner runner, Protocol p, Cell.Task task, TfMethod m, long seed, float rate,
                                    boolean shift) {
         TfPretrained base = pretrained(runner, p, task, seed);
-        ExperimentRunner.Binner curve = new ExperimentRunner.Binner(p.tfAdaptSteps(), p.curveBins());
         if (base.failed()) {
-            return new RunResult(Double.NaN, curve.curve(), Double.NaN, -1, true);
+            return RunResult.unusable(p.curveBins());
         }
         float[] x = new float[1], y = new float[1];
         boolean frozen = m.isFrozen();
@@ -339,23 +338,10 @@ public final class TransformerStudy extends NamedStudy {
                     model.observe(x);
                 }
             }
-            double sum = 0;
-            int timedFrom = p.tfAdaptSteps() / 2;
-            long began = 0;
-            for (int t = 0; t < p.tfAdaptSteps(); t++) {
-                if (t == timedFrom) {
-                    began = System.nanoTime();
-                }
+            return ExperimentRunner.adaptationRun(p.tfAdaptSteps(), p.curveBins(), t -> {
                 stream.next(x, y);
-                float loss = frozen ? model.evaluate(x, y) : model.step(x, y);
-                if (model.diverged() || !Float.isFinite(loss)) {
-                    return new RunResult(Double.NaN, curve.curveUntil(t), Double.NaN, t, false);
-                }
-                sum += loss;
-                curve.add(loss);
-            }
-            double micros = (System.nanoTime() - began) / 1e3 / (p.tfAdaptSteps() - timedFrom);
-            return new RunResult(sum / p.tfAdaptSteps(), curve.curve(), micros, -1, false);
+                return frozen ? model.evaluate(x, y) : model.step(x, y);
+            }, model::diverged);
         }
     }
 

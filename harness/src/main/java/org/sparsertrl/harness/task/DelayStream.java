@@ -41,11 +41,6 @@ public final class DelayStream extends LaggedStream {
         super(lagBefore, lagAfter, shiftAt, distribution, seed);
     }
 
-    /** A task whose lag never changes. */
-    public static DelayStream constant(int lag, InputDistribution distribution, long seed) {
-        return new DelayStream(lag, lag, Long.MAX_VALUE, distribution, seed);
-    }
-
     /** Writes {@code x_t} and {@code y_t = x_{t-D}}, the float input of step {@code t - D} unchanged. */
     @Override
     public void next(float[] input, float[] target) {

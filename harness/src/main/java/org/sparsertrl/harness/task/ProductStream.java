@@ -45,11 +45,6 @@ public final class ProductStream extends LaggedStream {
         super(lagBefore, lagAfter, shiftAt, distribution, seed);
     }
 
-    /** A task whose lag never changes. */
-    public static ProductStream constant(int lag, InputDistribution distribution, long seed) {
-        return new ProductStream(lag, lag, Long.MAX_VALUE, distribution, seed);
-    }
-
     /**
      * Writes {@code x_t} and {@code y_t = 2 x_{t-1} x_{t-D}}. The product is taken of the float inputs
      * as written, in float arithmetic (a single rounding of the exact product), so a caller that

@@ -75,14 +75,7 @@ class EmbeddedTrainerTest {
         // so a recovery that only clears the divergence is told apart from one that restores.
         try (OnlineTrainer trainer = trainer(); OnlineTrainer twin = trainer()) {
             try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.ROLLBACK, 4).build()) {
-                runtime.start();
-                SampleProducer p = runtime.producer();
-                offerSines(p, 0, 10);
-                awaitReceived(runtime.counters(), 10);
-                // A finite target so large that the loss overflows: the step is not finite.
-                assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
-                offerSines(p, 11, 20);
-                awaitReceived(runtime.counters(), 20);
+                streamWithANonFiniteStepAt10(runtime);
                 RuntimeCounters c = runtime.counters();
                 assertEquals(1, c.nonFiniteRecoveries.get());
                 assertEquals(19, c.steps.get(), "every other step trained");
@@ -113,12 +106,7 @@ class EmbeddedTrainerTest {
     void resetRecoveryKeepsTheWeights() throws InterruptedException {
         try (OnlineTrainer trainer = trainer(); OnlineTrainer twin = trainer()) {
             try (EmbeddedTrainer runtime = EmbeddedTrainer.builder(trainer).recovery(EmbeddedTrainer.Recovery.RESET, 1).build()) {
-                runtime.start();
-                SampleProducer p = runtime.producer();
-                offerSines(p, 0, 10);
-                assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
-                offerSines(p, 11, 20);
-                awaitReceived(runtime.counters(), 20);
+                streamWithANonFiniteStepAt10(runtime);
                 assertEquals(1, runtime.counters().nonFiniteRecoveries.get());
                 assertEquals(19, runtime.counters().steps.get());
                 runtime.stop(); // the trainer is ours again
@@ -132,6 +120,21 @@ class EmbeddedTrainerTest {
             assertSameState(twin, trainer, "weights of step 10 kept, the rest reset");
             assertEquals(19, trainer.steps());
         }
+    }
+
+    /**
+     * Starts {@code runtime} and streams samples 0 to 19 of {@link #offerSines}, but for sample 10: a finite
+     * target so large that the loss overflows, so that step is not finite. Returns once the agent has
+     * finished with all 20.
+     */
+    private static void streamWithANonFiniteStepAt10(EmbeddedTrainer runtime) throws InterruptedException {
+        runtime.start();
+        SampleProducer p = runtime.producer();
+        offerSines(p, 0, 10);
+        awaitReceived(runtime.counters(), 10);
+        assertTrue(p.offerTrain(10, new float[] {0.5f}, new float[] {3e38f}));
+        offerSines(p, 11, 20);
+        awaitReceived(runtime.counters(), 20);
     }
 
     /** Offers the training samples s in [from, to): input sin(s), target sin(s + 1); each must be accepted. */

@@ -29,9 +29,7 @@ class PairedTest {
     void methodAsGoodAsFullRtrlRecoversOneWithAnIntervalOfOne() {
         double[][] bf = baselineAndFull(10, 1);
         Paired.Interval recovery = Paired.recovery(bf[0], bf[1].clone(), bf[1], 7, R);
-        assertEquals(1.0, recovery.estimate());
-        assertEquals(1.0, recovery.low());
-        assertEquals(1.0, recovery.high());
+        assertPoint(1.0, recovery);
         assertEquals(10, recovery.seeds());
         assertEquals(0, recovery.dropped());
         assertEquals(0, recovery.rejected());
@@ -43,9 +41,7 @@ class PairedTest {
     void methodAsGoodAsTheBaselineRecoversNothing() {
         double[][] bf = baselineAndFull(10, 2);
         Paired.Interval recovery = Paired.recovery(bf[0], bf[0].clone(), bf[1], 7, R);
-        assertEquals(0.0, recovery.estimate());
-        assertEquals(0.0, recovery.low());
-        assertEquals(0.0, recovery.high());
+        assertPoint(0.0, recovery);
     }
 
     /**
@@ -386,9 +382,7 @@ class PairedTest {
             assertEquals(1, m.dropped());
         });
         Paired.Interval constant = Paired.mean(fill(5, -0.25), 1, R);
-        assertEquals(-0.25, constant.estimate());
-        assertEquals(-0.25, constant.low());
-        assertEquals(-0.25, constant.high());
+        assertPoint(-0.25, constant);
         assertFalse(Paired.mean(new double[] {0.5, Double.NaN}, 1, R).defined());
         assertMessage("values is null", () -> Paired.mean(null, 1, R));
     }
@@ -405,6 +399,13 @@ class PairedTest {
         double[] x = new double[n];
         Arrays.fill(x, value);
         return x;
+    }
+
+    /** The estimate and both ends of the interval are exactly {@code value}: an interval of no width. */
+    static void assertPoint(double value, Paired.Interval interval) {
+        assertEquals(value, interval.estimate(), "estimate of " + interval);
+        assertEquals(value, interval.low(), "low end of " + interval);
+        assertEquals(value, interval.high(), "high end of " + interval);
     }
 
     static Paired.Interval withDropped(Paired.Interval r, int dropped) {

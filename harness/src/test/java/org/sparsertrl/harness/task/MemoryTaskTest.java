@@ -27,7 +27,7 @@ class MemoryTaskTest {
 
     /** A memory task built from its five arguments, so each test runs on both tasks. */
     interface Factory {
-        Stream make(int lagBefore, int lagAfter, long shiftAt, InputDistribution inputs, long seed);
+        LaggedStream make(int lagBefore, int lagAfter, long shiftAt, InputDistribution inputs, long seed);
     }
 
     static final Factory PRODUCT = ProductStream::new, DELAY = DelayStream::new;
@@ -80,10 +80,10 @@ class MemoryTaskTest {
             assertEquals(8, product.lagAt(t), "product, step " + t);
             assertEquals(8, delay.lagAt(t), "delay, step " + t);
         }
-        assertEquals(4, ProductStream.constant(4, InputDistribution.GAUSSIAN, 1).lagAt(Long.MAX_VALUE - 1));
-        assertEquals(4, DelayStream.constant(4, InputDistribution.GAUSSIAN, 1).lagAt(Long.MAX_VALUE - 1));
         // Streams that differ only in shiftAt agree up to the earlier shift and part exactly there.
         for (Factory task : new Factory[] {PRODUCT, DELAY}) {
+            assertEquals(4, task.make(4, 9, Long.MAX_VALUE, InputDistribution.GAUSSIAN, 1).lagAt(Long.MAX_VALUE - 1),
+                    "shiftAt = Long.MAX_VALUE never shifts");
             float[][] early = run(task.make(3, 8, 100, InputDistribution.UNIFORM, 5), 300);
             float[][] late = run(task.make(3, 8, 200, InputDistribution.UNIFORM, 5), 300);
             assertArrayEquals(early[0], late[0], "same inputs throughout");
@@ -138,7 +138,7 @@ class MemoryTaskTest {
     void productIsNotLinearInRecentInputsWhileDelayIs() {
         for (InputDistribution inputs : InputDistribution.values()) {
             for (int lag = 1; lag <= 6; lag++) {
-                float[][] product = run(ProductStream.constant(lag, inputs, 100 + lag), 20_000);
+                float[][] product = run(PRODUCT.make(lag, lag, Long.MAX_VALUE, inputs, 100 + lag), 20_000);
                 double unexplained = residualVariance(product) / variance(product[1], WINDOW);
                 assertTrue(unexplained > 0.9, inputs.label() + " product, D = " + lag + ": a linear fit leaves only "
                         + unexplained + " of the variance");
@@ -149,7 +149,7 @@ class MemoryTaskTest {
                 }
             }
             for (int lag = 1; lag < WINDOW; lag++) {
-                float[][] delay = run(DelayStream.constant(lag, inputs, 200 + lag), 20_000);
+                float[][] delay = run(DELAY.make(lag, lag, Long.MAX_VALUE, inputs, 200 + lag), 20_000);
                 double unexplained = residualVariance(delay) / variance(delay[1], WINDOW);
                 assertTrue(unexplained < 1e-12, inputs.label() + " delay, D = " + lag + ": residual " + unexplained);
             }
