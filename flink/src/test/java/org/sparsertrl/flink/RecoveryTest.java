@@ -37,9 +37,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RecoveryTest {
 
     static final int KEYS = 1_000;
+    /** Steps per key of the savepoint test: its stream must outlast the first checkpoints, so that it stops mid-stream. */
     static final int STEPS = 24;
     static final long COUNT = (long) KEYS * STEPS;
-    static final double RATE = 20_000;
+    /**
+     * Steps per key of the failure tests. The keys take turns, so with 100 live trainers per instance
+     * every sample evicts one trainer and reloads another: each step of a key after its first runs on a
+     * reloaded trainer, twelve steps as well as twenty-four, and one of them predicts only. The reloads
+     * take most of the time (each closes a trainer, and closing its shared arena is a handshake with every
+     * thread), so these tests step each key no more often than their properties need.
+     */
+    static final int FAILURE_STEPS = 12;
+    static final long FAILURE_COUNT = (long) KEYS * FAILURE_STEPS;
     static final TrainerTemplate TEMPLATE = TrainerTemplate.builder(8, 2, 1).learner("sparse-2").seed(11).build();
     static final GeneratedSamples SAMPLES = new GeneratedSamples(KEYS, 2, 1, 8);
 
@@ -48,19 +57,30 @@ class RecoveryTest {
             .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(4).build());
 
     static Reference reference;
+    static Reference failureReference;
 
     @BeforeAll
-    static void uninterruptedRun() {
-        List<Sample> all = new ArrayList<>();
-        for (long i = 0; i < COUNT; i++) {
-            all.add(SAMPLES.sample(i));
-        }
-        reference = Reference.run(TEMPLATE, all, EmbeddedTrainer.Recovery.ROLLBACK, 1_000);
+    static void uninterruptedRuns() {
+        reference = uninterrupted(COUNT);
+        failureReference = uninterrupted(FAILURE_COUNT);
     }
 
-    /** The job: generated samples, an optional failure injector, the operator, two transactional sinks. */
-    static void pipeline(StreamExecutionEnvironment env, int parallelism, String run, FailOnce failure, int batch) {
-        DataStream<Sample> samples = FlinkJobs.generated(env, SAMPLES, COUNT, RATE);
+    static Reference uninterrupted(long count) {
+        List<Sample> all = new ArrayList<>();
+        for (long i = 0; i < count; i++) {
+            all.add(SAMPLES.sample(i));
+        }
+        return Reference.run(TEMPLATE, all, EmbeddedTrainer.Recovery.ROLLBACK, 1_000);
+    }
+
+    /**
+     * The job: the first {@code count} generated samples, at a rate that makes the stream last at least
+     * 1.2 s (checkpoints every 200 ms complete within it), an optional failure injector, the operator,
+     * two transactional sinks.
+     */
+    static void pipeline(StreamExecutionEnvironment env, int parallelism, String run, FailOnce failure, int batch,
+                         long count) {
+        DataStream<Sample> samples = FlinkJobs.generated(env, SAMPLES, count, count / 1.2);
         if (failure != null) {
             samples = samples.map(failure).setParallelism(1).uid("fail-once");
         }
@@ -80,20 +100,20 @@ class RecoveryTest {
         FailOnce.FAILED.set(false);
         FailOnce.CHECKPOINTED.set(false);
         StreamExecutionEnvironment env = FlinkJobs.environment(dir, 200, null);
-        FailOnce failure = new FailOnce(COUNT / 2);
+        FailOnce failure = new FailOnce(FAILURE_COUNT / 2);
         String run = "failure-" + batch;
-        pipeline(env, 2, run, failure, batch);
+        pipeline(env, 2, run, failure, batch, FAILURE_COUNT);
         env.execute("failure recovery, batches of " + batch);
 
         assertTrue(FailOnce.FAILED.get(), "the failure was injected (after a completed checkpoint)");
-        reference.assertSamePredictions(ExactlyOnceCollector.committed(run));
-        reference.assertSameFinalStates(ExactlyOnceCollector.committed(run + "/final"));
+        failureReference.assertSamePredictions(ExactlyOnceCollector.committed(run));
+        failureReference.assertSameFinalStates(ExactlyOnceCollector.committed(run + "/final"));
     }
 
     @Test
     void aSavepointAtParallelism2RestoresAt1AndAt4BitForBit(@TempDir Path dir) throws Exception {
         StreamExecutionEnvironment first = FlinkJobs.environment(dir, 200, null);
-        pipeline(first, 2, "p2", null, 1);
+        pipeline(first, 2, "p2", null, 1, COUNT);
         JobClient job = first.executeAsync("until the savepoint");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (ExactlyOnceCollector.count("p2") < COUNT / 4 && System.nanoTime() < deadline) {
@@ -106,7 +126,7 @@ class RecoveryTest {
 
         for (int parallelism : new int[] {1, 4}) {
             StreamExecutionEnvironment restored = FlinkJobs.environment(dir.resolve("p" + parallelism), 200, savepoint);
-            pipeline(restored, parallelism, "p2-then-" + parallelism, null, 1);
+            pipeline(restored, parallelism, "p2-then-" + parallelism, null, 1, COUNT);
             restored.execute("restored at parallelism " + parallelism);
             reference.assertSamePredictions(ExactlyOnceCollector.committed("p2", "p2-then-" + parallelism));
             reference.assertSameFinalStates(ExactlyOnceCollector.committed("p2-then-" + parallelism + "/final"));
