@@ -30,7 +30,8 @@ import org.sparsertrl.harness.report.ResultFiles;
  *
  * @param available   whether anything was measured
  * @param reason      why not, when nothing was
- * @param description versions: python, numpy, scipy, and the CPU the script saw
+ * @param description versions: python, numpy, scipy, the CPU the script saw, and when and at which commit
+ *                    it measured (bench/run hands it a {@link MachineRecord})
  * @param k           nonzeros a row of the sparse product
  * @param runs        the dense parts, once per OpenBLAS core (the default one first)
  * @param sparse      the CSR parts (no BLAS: measured once)
@@ -127,7 +128,9 @@ record Peers(boolean available, String reason, String description, int k, List<R
         String scipy = root.path("scipy").isTextual() ? ", scipy " + root.path("scipy").asText() : ", no scipy";
         String description = "python " + root.path("python").asText("?") + ", numpy " + root.path("numpy").asText("?")
                 + scipy + "; one thread (" + String.join(", ", names(root.path("threadVariables"))) + " = 1); CPU: "
-                + root.path("cpu").asText("?");
+                + root.path("cpu").asText("?") + (root.path("machine").isObject() ? "; measured "
+                + root.path("machine").path("measured").asText("?") + " at commit " + root.path("machine").path("commit").asText("?")
+                : "");
         return new Peers(true, null, description, root.path("k").asInt(4), runs, rows(root.path("sparse"), file),
                 root.path("sparseMissing").isTextual() ? root.path("sparseMissing").asText() : null);
     }

@@ -220,6 +220,8 @@ class BenchmarkReportTest {
         assertTrue(at128.measured().startsWith("1.25x (128,000 us against 160,000 us, OpenBLAS 0.3.31, SkylakeX"), at128.measured());
         assertTrue(at128.met());
         String md = ReportRenderer.peersTables(m);
+        assertTrue(md.contains("one thread: python 3.11.7, numpy 2.4.6, scipy 1.17.1; one thread (OPENBLAS_NUM_THREADS = 1); "
+                + "CPU: Test CPU; measured 2026-01-02T03:04:05Z at commit 0123456789ab."), md);
         assertTrue(md.contains("| 64 | 64,000 | OpenBLAS 0.3.31, SkylakeX | 51,200 | 0.80x | 40,960 | 0.64x | 1.0 |\n"), md);
         assertTrue(md.contains("| 64 | 64,000 | OpenBLAS 0.3.31, Haswell (forced) | 90,000 | 1.41x |  |  |  |\n"), md);
         assertTrue(md.contains("| 64 | 6,400 | 12,800 | 2.00x |  |  |\n"), md);
@@ -375,7 +377,8 @@ class BenchmarkReportTest {
 
     private static String peersJson(String runA, String runB, String sparse) {
         return "{\"available\":true,\"python\":\"3.11.7\",\"numpy\":\"2.4.6\",\"scipy\":\"1.17.1\",\"cpu\":\"Test CPU\","
-                + "\"threadVariables\":{\"OPENBLAS_NUM_THREADS\":\"1\"},\"k\":4,\"runs\":[" + runA
+                + "\"threadVariables\":{\"OPENBLAS_NUM_THREADS\":\"1\"},\"k\":4,\"machine\":{\"measured\":\"2026-01-02T03:04:05Z\","
+                + "\"commit\":\"0123456789ab\"},\"runs\":[" + runA
                 + (runB.isEmpty() ? "" : "," + runB) + "],\"sparse\":[" + sparse + "]}";
     }
 
