@@ -24,4 +24,9 @@ public class GatedStepBenchmark extends TrainerStepBenchmark {
     OnlineTrainer newTrainer() {
         return Learners.trainer(CellKind.of(cell), learner, n, 1);
     }
+
+    @Override
+    String label() {
+        return cell + ", " + learner + ", n = " + n;
+    }
 }

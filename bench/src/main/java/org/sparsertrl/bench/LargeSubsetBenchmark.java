@@ -16,4 +16,9 @@ public class LargeSubsetBenchmark extends TrainerStepBenchmark {
     OnlineTrainer newTrainer() {
         return Learners.trainer(learner, n, 1);
     }
+
+    @Override
+    String label() {
+        return learner + ", n = " + n;
+    }
 }

@@ -18,4 +18,9 @@ public class ThreadsBenchmark extends TrainerStepBenchmark {
         String[] parts = shape.split("@");
         return Learners.trainer(parts[0], Integer.parseInt(parts[1]), threads);
     }
+
+    @Override
+    String label() {
+        return shape + ", threads = " + threads;
+    }
 }

@@ -8,8 +8,9 @@ import org.sparsertrl.engine.train.OnlineTrainer;
 
 /**
  * What the trainer benchmarks share: one online training step ({@link Learners#step}) on a trainer
- * built once per trial, with its allocation counted. A subclass declares its {@code @Param}s and
- * builds the trainer from them; JMH names each benchmark after the subclass ({@code StepBenchmark.step}).
+ * built once per trial and stepped until the JIT has settled on it ({@link SteadyState}: no allocation
+ * and no compilation), with its allocation counted. A subclass declares its {@code @Param}s and builds
+ * the trainer from them; JMH names each benchmark after the subclass ({@code StepBenchmark.step}).
  */
 public abstract class TrainerStepBenchmark extends StepTiming {
 
@@ -21,9 +22,16 @@ public abstract class TrainerStepBenchmark extends StepTiming {
     /** The trainer to time, from the subclass's parameters. */
     abstract OnlineTrainer newTrainer();
 
+    /** The parameters, for the warm-up's line of output (e.g. {@code full, n = 256}). */
+    abstract String label();
+
     @Setup(Level.Trial)
     public void setUp() {
         trainer = newTrainer();
+        // JMH runs a thread-scoped trial set-up on the benchmark's own thread: the thread that steps. The warm-up
+        // calls the benchmark method itself, so that the code JMH times is the code the JIT settled on.
+        SteppingThreadAllocation uncounted = new SteppingThreadAllocation();
+        SteadyState.reach(() -> step(uncounted), label());
     }
 
     @TearDown(Level.Trial)

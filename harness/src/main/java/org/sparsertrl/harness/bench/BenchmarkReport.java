@@ -24,40 +24,70 @@ import org.sparsertrl.harness.report.ResultFiles;
  * {@link Targets} holds the targets and judges them, {@link ReportRenderer} writes the page and plots;
  * this class adds the run's environment and writes the files.
  *
+ * <p>The machine's figures (CPU, cores, JDK, vector width, commit) are those recorded beside the results
+ * when they were measured ({@link MachineRecord}: {@code quick-machine.json} beside {@code quick.json}),
+ * never the renderer's own; results without a record (measured before records existed) are converted
+ * with the renderer's vector width, and the page says so.
+ *
  * <p>bench/run runs it; to write the report again from results already measured:
  * <pre>{@code
  * source harness/target/rtrl.launch    # written by ./rtrl's build
  * "$RTRL_JAVA" "${RTRL_JVM_FLAGS[@]}" -cp "$RTRL_CLASSPATH" org.sparsertrl.harness.bench.BenchmarkReport \
  *     bench/results/quick.json bench/REPORT.md bench/plots "bench/run --quick" bench/results/quick-embedded.json \
- *     bench/results/quick-transformer.json
+ *     bench/results/quick-transformer.json --peers bench/results/quick-peers.json
  * }</pre>
- * The last file, the transformer part, is optional (bench/run measures it in a JMH run of its own, which
- * {@code --only transformer} repeats alone).
+ * The transformer part (bench/run measures it in a JMH run of its own, which {@code --only transformer}
+ * repeats alone) and the peers ({@code --peers FILE}, bench/peers.py's results) are optional.
  */
 public final class BenchmarkReport {
+
+    private static final String USAGE = "usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND "
+            + "[EMBEDDED.json [TRANSFORMER.json]] [--peers PEERS.json]";
 
     private BenchmarkReport() {
     }
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 4 || args.length > 6) {
-            System.err.println("usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND [EMBEDDED.json [TRANSFORMER.json]]");
+        List<String> positional = new ArrayList<>();
+        String peersFile = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--peers") && i + 1 < args.length) {
+                peersFile = args[++i];
+            } else if (args[i].startsWith("--")) {
+                System.err.println(USAGE + " (unknown option " + args[i] + ")");
+                System.exit(2);
+            } else {
+                positional.add(args[i]);
+            }
+        }
+        if (positional.size() < 4 || positional.size() > 6) {
+            System.err.println(USAGE);
             System.exit(2);
         }
-        Path plots = Path.of(args[2]);
+        Path results = Path.of(positional.get(0)), report = Path.of(positional.get(1)), plots = Path.of(positional.get(2));
         Files.createDirectories(plots);
-        List<JmhResult> rows = new ArrayList<>(JmhResult.read(Path.of(args[0])));
-        String transformer = args.length == 6 ? args[5] : null;
+        List<JmhResult> rows = new ArrayList<>(JmhResult.read(results));
+        String transformer = positional.size() == 6 ? positional.get(5) : null;
         if (transformer != null) {
             rows.addAll(JmhResult.read(Path.of(transformer))); // read last: its rows replace any in RESULTS.json
         }
-        Measurements m = new Measurements(rows, KernelProvider.vector().lanes());
-        List<EmbeddedResult> embedded = args.length >= 5 ? EmbeddedResult.read(Path.of(args[4])) : List.of();
-        String markdown = render(m, embedded, environment(args[3], args[0], transformer), plots,
-                Path.of(args[1]).toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
-        ResultFiles.writeAtomically(Path.of(args[1]), markdown.getBytes(StandardCharsets.UTF_8));
+        MachineRecord machine = record(results);
+        Peers peers = peersFile == null ? null : Peers.read(Path.of(peersFile));
+        Measurements m = new Measurements(rows, machine == null ? KernelProvider.vector().lanes() : machine.lanes(), peers);
+        List<EmbeddedResult> embedded = positional.size() >= 5 ? EmbeddedResult.read(Path.of(positional.get(4))) : List.of();
+        Map<String, String> environment = environment(positional.get(3), positional.get(0), machine, transformer,
+                transformer == null ? null : record(Path.of(transformer)), peersFile);
+        String markdown = render(m, embedded, environment, plots,
+                report.toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
+        ResultFiles.writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));
         System.out.println(ReportRenderer.headline(m));
-        System.out.println("report: " + args[1]);
+        System.out.println("report: " + report);
+    }
+
+    /** The machine record beside {@code results}, or null if there is none. */
+    private static MachineRecord record(Path results) throws IOException {
+        Path file = MachineRecord.besides(results);
+        return Files.exists(file) ? MachineRecord.read(file) : null;
     }
 
     /**
@@ -69,44 +99,49 @@ public final class BenchmarkReport {
         return ReportRenderer.render(m, Targets.judge(Targets.PROJECT, m), embedded, environment, plots, plotsLink);
     }
 
-    /** Machine, JDK, vector width and provenance of a run; {@code transformer} is the transformer part's results, or null. */
-    static Map<String, String> environment(String command, String results, String transformer) {
+    /**
+     * The run's provenance and machine: from {@code machine}, the record taken when the results were
+     * measured, or, for results measured before records existed (null), the renderer's own machine, said so.
+     * {@code transformer} is the transformer part's results (or null) and {@code transformerMachine} its
+     * record; {@code peers} the peers' results file, or null.
+     */
+    static Map<String, String> environment(String command, String results, MachineRecord machine, String transformer,
+                                           MachineRecord transformerMachine, String peers) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
         if (transformer != null) {
             env.put("transformer part", "`" + transformer + "` (TransformerStepBenchmark alone; `" + command
-                    + " --only transformer` measures it again and rewrites this page from the other results as they are)");
+                    + " --only transformer` measures it again and rewrites this page from the other results as they are)"
+                    + (transformerMachine == null ? "" : "; measured " + transformerMachine.measured() + " at commit "
+                    + transformerMachine.commit() + (machine != null && transformerMachine.cpu().equals(machine.cpu())
+                    && transformerMachine.kernels().equals(machine.kernels()) ? "" : " on " + transformerMachine.cpuLine()
+                    + ", " + transformerMachine.kernels())));
         }
-        env.put("commit", GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"));
-        env.put("report written", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        env.put("CPU", cpu());
-        env.put("cores", String.valueOf(Runtime.getRuntime().availableProcessors()));
-        env.put("JDK", Runtime.version() + " (" + System.getProperty("java.vm.name") + ")");
-        env.put("kernels", KernelProvider.describe(KernelProvider.vector()));
+        if (peers != null) {
+            env.put("peers", "`" + peers + "` (bench/peers.py; `" + command + " --peers` measures them again)");
+        }
+        String renderedAt = GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results");
+        String written = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        if (machine != null) {
+            env.put("commit", machine.commit() + " (when measured)");
+            env.put("measured", machine.measured());
+            env.put("report written", written + " at commit " + renderedAt);
+            env.put("CPU", machine.cpuLine());
+            env.put("cores", machine.coresLine());
+            env.put("JDK", machine.jdk());
+            env.put("kernels", machine.kernels());
+            env.put("OS", machine.os());
+        } else {
+            MachineRecord here = MachineRecord.measure();
+            env.put("commit", renderedAt);
+            env.put("report written", written);
+            env.put("machine", "not recorded with the results: the lines below describe the machine that wrote this page");
+            env.put("CPU", here.cpuLine());
+            env.put("cores", String.valueOf(here.availableProcessors()));
+            env.put("JDK", here.jdk());
+            env.put("kernels", here.kernels());
+        }
         env.put("threads", "one per benchmark unless it says otherwise");
         return env;
-    }
-
-    private static String cpu() {
-        try {
-            String model = "", flags = "";
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (model.isEmpty() && line.startsWith("model name")) {
-                    model = line.substring(line.indexOf(':') + 1).trim();
-                }
-                if (flags.isEmpty() && line.startsWith("flags")) {
-                    List<String> wanted = new ArrayList<>();
-                    for (String f : line.substring(line.indexOf(':') + 1).trim().split(" ")) {
-                        if (f.equals("fma") || f.startsWith("avx")) {
-                            wanted.add(f);
-                        }
-                    }
-                    flags = String.join(" ", wanted);
-                }
-            }
-            return model + "; flags: " + flags;
-        } catch (IOException e) {
-            return System.getProperty("os.arch");
-        }
     }
 }

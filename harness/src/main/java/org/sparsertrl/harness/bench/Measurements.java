@@ -18,8 +18,13 @@ import java.util.TreeMap;
  */
 final class Measurements {
 
-    /** Peak FMA throughput of one thread (PeakProbe), GFLOP/s. */
+    /** Peak FMA throughput of one thread (PeakProbe, the best of its chain counts), GFLOP/s. */
     final double peakGflops;
+    /**
+     * PeakProbe's GFLOP/s per chain count, in increasing order; a row without the {@code chains} parameter
+     * comes from the probe before it had one, which ran 16 chains.
+     */
+    final TreeMap<Integer, Double> peakByChains = new TreeMap<>();
     /** Bandwidth of the triad a = b + s c (BandwidthProbe), GB/s; 12 bytes per element. */
     final double triadGBs;
     /** Bandwidth of the copy a = b, GB/s; 8 bytes per element, the traffic of a sparse step. */
@@ -42,16 +47,26 @@ final class Measurements {
     int transformerContext;
     /** KernelBenchmark, every kernel and implementation. */
     final List<JmhResult> kernels = new ArrayList<>();
+    /** What bench/peers.py measured (numpy/OpenBLAS, scipy), or null when the run has no peers file. */
+    final Peers peers;
+
+    /** A run without peers: {@link #Measurements(List, int, Peers)} with none. */
+    Measurements(List<JmhResult> results, int lanes) {
+        this(results, lanes, null);
+    }
 
     /**
      * @param results every row of one JMH run
      * @param lanes   floats per vector on the machine that ran PeakProbe (each of its FMAs is 2 lanes' flops)
+     * @param peers   the peers measured beside it, or null
      */
-    Measurements(List<JmhResult> results, int lanes) {
-        double peak = Double.NaN, triad = Double.NaN, copy = Double.NaN, copy2 = Double.NaN;
+    Measurements(List<JmhResult> results, int lanes, Peers peers) {
+        this.peers = peers;
+        double triad = Double.NaN, copy = Double.NaN, copy2 = Double.NaN;
         for (JmhResult r : results) {
             switch (r.benchmark()) {
-                case "PeakProbe.fma" -> peak = r.score() * 2 * lanes / 1e9;
+                case "PeakProbe.fma" -> peakByChains.merge(r.param("chains") == null ? 16 : Integer.parseInt(r.param("chains")),
+                        r.score() * 2 * lanes / 1e9, Math::max);
                 case "BandwidthProbe.triad" -> triad = r.score() * 12 / 1e9;
                 case "BandwidthProbe.copy" -> copy = r.score() * 8 / 1e9;
                 case "BandwidthProbe.copyTwoThreads" -> copy2 = r.score() * 8 / 1e9;
@@ -73,7 +88,7 @@ final class Measurements {
                 }
             }
         }
-        peakGflops = peak;
+        peakGflops = peakByChains.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
         triadGBs = triad;
         copyGBs = copy;
         copyTwoThreadsGBs = copy2;

@@ -1,5 +1,8 @@
 package org.sparsertrl.harness.bench;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.TreeMap;
 
 import org.sparsertrl.engine.cell.CellKind;
@@ -22,6 +25,13 @@ final class PerformanceModel {
     /** Inputs and outputs of every benchmarked network (bench's Learners.M and O). */
     static final int M = 4;
     static final int O = 1;
+    /** KernelBenchmark's shape: rows (and inner dimension) and columns of its dense kernel (bench's ROWS and COLS). */
+    static final int KERNEL_ROWS = 64;
+    static final int KERNEL_COLS = 5197;
+
+    /** A GEMM-like figure of a run: what ran, and its GFLOP/s. */
+    record Rate(String what, double gflops) {
+    }
 
     private PerformanceModel() {
     }
@@ -50,6 +60,53 @@ final class PerformanceModel {
     /** Bytes a subset step of the vanilla cell must move: its k stored rows read once and written once. */
     static double subsetBytes(int n, int k) {
         return 8.0 * k * width(CellKind.VANILLA, n);
+    }
+
+    /**
+     * Every GEMM-like rate a run measured, fastest first: full RTRL's steps on one thread (their D J
+     * product's flops over the whole step), KernelBenchmark's dense kernel (vector), and the peers'
+     * dense product and update. None of them may beat the peak probe; one that does shows the probe wrong.
+     */
+    static List<Rate> gemmLike(Measurements m) {
+        List<Rate> rates = new ArrayList<>();
+        for (var e : m.steps.entrySet()) {
+            if (learner(e.getKey()) instanceof LearnerSpec.FullSpec) {
+                for (var r : e.getValue().entrySet()) {
+                    rates.add(new Rate(e.getKey() + " step, n = " + r.getKey(),
+                            fullFlops(CellKind.VANILLA, r.getKey()) / (r.getValue().score() * 1e3)));
+                }
+            }
+        }
+        for (var cell : m.gated.entrySet()) {
+            for (var r : cell.getValue().getOrDefault("full", new TreeMap<>()).entrySet()) {
+                rates.add(new Rate(cell.getKey() + " full step, n = " + r.getKey(),
+                        fullFlops(CellKind.of(cell.getKey()), r.getKey()) / (r.getValue().score() * 1e3)));
+            }
+        }
+        for (var shape : m.threads.entrySet()) {
+            String[] parts = shape.getKey().split("@");
+            JmhResult one = shape.getValue().get(1);
+            if (one != null && learner(parts[0]) instanceof LearnerSpec.FullSpec) {
+                rates.add(new Rate(parts[0] + " step, n = " + parts[1] + " (ThreadsBenchmark, one thread)",
+                        fullFlops(CellKind.VANILLA, Integer.parseInt(parts[1])) / (one.score() * 1e3)));
+            }
+        }
+        for (JmhResult r : m.kernels) {
+            if (r.benchmark().equals("KernelBenchmark.dense") && "vector".equals(r.param("kernels"))) {
+                rates.add(new Rate("KernelBenchmark.dense (vector)",
+                        2.0 * KERNEL_ROWS * KERNEL_ROWS * KERNEL_COLS / (r.score() * 1e3)));
+            }
+        }
+        if (m.peers != null) {
+            for (Peers.Run run : m.peers.runs()) {
+                for (Peers.Row r : run.rows()) {
+                    rates.add(new Rate("numpy " + r.what() + ", n = " + r.n() + ", " + run.label(), r.gflops()));
+                }
+            }
+        }
+        rates.removeIf(r -> !Double.isFinite(r.gflops()));
+        rates.sort(Comparator.comparingDouble(Rate::gflops).reversed());
+        return rates;
     }
 
     /** Least-squares slope of ln(time) against ln(n) over n in [from, to]; NaN for fewer than two points. */

@@ -5,7 +5,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
@@ -14,8 +16,9 @@ import org.sparsertrl.harness.report.Plots;
 
 /**
  * Writes a run's {@link Measurements} and judged {@link Targets} as the markdown page of
- * bench/REPORT.md and its two plots (time per step against n, speed-up of sparse over full). Derived
- * figures (GFLOP/s, GB/s, shares of the machine's limits) come from the {@link PerformanceModel}.
+ * bench/REPORT.md and its two plots (time per step against n with the cost models' slopes, speed-up of
+ * sparse over full). Derived figures (GFLOP/s, GB/s, shares of the machine's limits) come from the
+ * {@link PerformanceModel}; a GEMM-like rate above the peak probe's is flagged as a probe error.
  *
  * <pre>{@code
  * Measurements m = new Measurements(JmhResult.read(json), lanes);
@@ -61,14 +64,14 @@ final class ReportRenderer {
         environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append(String.format("%n## The machine's limits, measured from Java%n%n"));
         md.append(new MarkdownTable("probe", "measured", "how")
-                .row("peak FMA throughput, one thread", String.format("%.1f GFLOP/s", m.peakGflops),
-                        "16 independent vector FMA chains in registers (PeakProbe)")
+                .row("peak FMA throughput, one thread", String.format("%.1f GFLOP/s", m.peakGflops), peakHow(m))
                 .row("memory bandwidth, triad", String.format("%.1f GB/s", m.triadGBs),
                         "a = b + s c over 3 x 128 MiB off-heap, 12 bytes per element (BandwidthProbe)")
                 .row("memory bandwidth, copy", String.format("%.1f GB/s", m.copyGBs),
                         "a = b over 2 x 128 MiB, 8 bytes per element: the pattern of a sparse step")
                 .row("memory bandwidth, copy, two threads", String.format("%.1f GB/s", m.copyTwoThreadsGBs),
                         "the copy on two threads, each over arrays of its own"));
+        md.append(probeErrors(m));
         md.append("\n## Targets\n\n");
         MarkdownTable targets = new MarkdownTable("target", "required", "measured", "met");
         for (Targets.Target t : judged) {
@@ -76,6 +79,7 @@ final class ReportRenderer {
         }
         md.append(targets).append('\n');
         md.append("## Time per step\n\n").append(headline(m)).append('\n');
+        md.append(peersTables(m));
         md.append(learnerTables(m));
         md.append(gatedTable(m));
         md.append(threadTable(m));
@@ -95,6 +99,107 @@ final class ReportRenderer {
                 .append("measured iterations (ThreadMXBean), divided by its steps; JMH's gc profiler counts every ")
                 .append("thread of the JVM, its own included, so its bytes per operation grow with an operation's length.\n");
         return md.toString();
+    }
+
+    /** How the peak was measured: the chain count, or the best of several with each one's rate. */
+    static String peakHow(Measurements m) {
+        if (m.peakByChains.size() <= 1) {
+            int chains = m.peakByChains.isEmpty() ? 16 : m.peakByChains.firstKey();
+            return chains + " independent vector FMA chains in registers (PeakProbe)";
+        }
+        List<String> each = new ArrayList<>();
+        m.peakByChains.forEach((chains, gflops) -> each.add(String.format("%d: %.1f", chains, gflops)));
+        return "the best of " + String.join(", ", m.peakByChains.keySet().stream().map(String::valueOf).toList())
+                + " independent vector FMA chains in registers (PeakProbe; GFLOP/s by chains: " + String.join(", ", each) + ")";
+    }
+
+    /**
+     * A warning for every GEMM-like rate of the run above the peak probe's (none: nothing): a kernel cannot
+     * beat the machine's peak, so the probe is wrong, and shares of it would read above 100 %.
+     */
+    static String probeErrors(Measurements m) {
+        List<String> above = new ArrayList<>();
+        for (PerformanceModel.Rate r : PerformanceModel.gemmLike(m)) {
+            if (r.gflops() > m.peakGflops) {
+                above.add(String.format("%s at %.1f GFLOP/s", r.what(), r.gflops()));
+            }
+        }
+        if (above.isEmpty()) {
+            return "";
+        }
+        return String.format("%n**Probe error:** the peak probe's %.1f GFLOP/s is not the machine's ceiling: ", m.peakGflops)
+                + String.join("; ", above) + ". Shares of peak above 100 % are not shown.\n";
+    }
+
+    /**
+     * The engine beside its peers (bench/peers.py), if the run has a peers file: full RTRL's step against
+     * numpy/OpenBLAS's full update and W J product per OpenBLAS core, and sparse RTRL's step against scipy's
+     * CSR product. Speed is the peer's time over the engine's.
+     */
+    static String peersTables(Measurements m) {
+        Peers peers = m.peers;
+        if (peers == null) {
+            return "";
+        }
+        StringBuilder md = new StringBuilder("## Beside numpy/OpenBLAS and scipy (one thread)\n\n");
+        if (!peers.available()) {
+            return md.append("Not measured: ").append(peers.reason()).append(". `bench/run --peers` measures them when ")
+                    .append("python3 with numpy (and scipy, for the sparse product) is present.\n\n").toString();
+        }
+        md.append("bench/peers.py at the engine's own shapes (m = 4, o = 1, p padded as in the engine's layout), ")
+                .append("float32, one thread: ").append(peers.description()).append(". numpy's full update is full ")
+                .append("RTRL's sensitivity update as FullRtrl computes it: W J_{t-1} (OpenBLAS sgemm into a preallocated ")
+                .append("array), diag(d), the immediate term M_t and the gradient g = J_t^T delta; the engine's step also ")
+                .append("runs the forward pass and Adam. Peer times are the median of single calls (the engine's are JMH's ")
+                .append("means); speed is the peer's time over the engine's (above 1x the engine is faster). OpenBLAS ")
+                .append("picks its kernels by CPU when it loads; a core marked forced was set by OPENBLAS_CORETYPE.\n\n");
+        MarkdownTable dense = new MarkdownTable("n", "engine full step, us", "OpenBLAS (core)", "numpy full update, us",
+                "engine's speed", "numpy W J alone, us", "engine's speed", "W J, GFLOP/s");
+        for (int n : peerSizes(peers)) {
+            double engine = m.micros("full", n);
+            for (Peers.Run run : peers.runs()) {
+                Peers.Row update = run.row(Peers.DENSE_UPDATE, n), product = run.row(Peers.DENSE_PRODUCT, n);
+                dense.row(n, Double.isNaN(engine) ? "not measured" : micros(engine), run.label(),
+                        update == null ? "" : micros(update.micros()), update == null ? "" : speed(update.micros(), engine),
+                        product == null ? "" : micros(product.micros()), product == null ? "" : speed(product.micros(), engine),
+                        product == null ? "" : String.format("%.1f", product.gflops()));
+            }
+        }
+        md.append(dense).append('\n');
+        String sparse = "sparse-" + peers.k();
+        if (peers.sparseNote() != null) {
+            md.append("The sparse product: ").append(peers.sparseNote()).append(".\n\n");
+        } else if (!peers.sparse().isEmpty()) {
+            md.append("Sparse RTRL's step (").append(sparse).append(": forward pass, sensitivity update, gradient, Adam) ")
+                    .append("beside scipy's CSR product A J_{t-1} alone, A with k = ").append(peers.k())
+                    .append(" nonzeros a row: through its public operator (which allocates its result), and through ")
+                    .append("scipy's CSR kernel into a preallocated output (csr_matvecs, private to scipy).\n\n");
+            MarkdownTable table = new MarkdownTable("n", "engine " + sparse + " step, us", "scipy A @ J, us", "engine's speed",
+                    "scipy CSR kernel, us", "engine's speed");
+            for (int n : peerSizes(peers)) {
+                double engine = m.micros(sparse, n);
+                Peers.Row product = peers.sparse(Peers.CSR_PRODUCT, n), kernel = peers.sparse(Peers.CSR_KERNEL, n);
+                table.row(n, Double.isNaN(engine) ? "not measured" : micros(engine),
+                        product == null ? "" : micros(product.micros()), product == null ? "" : speed(product.micros(), engine),
+                        kernel == null ? "" : micros(kernel.micros()), kernel == null ? "" : speed(kernel.micros(), engine));
+            }
+            md.append(table).append('\n');
+        }
+        return md.toString();
+    }
+
+    /** Every n the peers measured, in increasing order. */
+    private static SortedSet<Integer> peerSizes(Peers peers) {
+        SortedSet<Integer> sizes = new TreeSet<>();
+        peers.runs().forEach(run -> run.rows().forEach(r -> sizes.add(r.n())));
+        peers.sparse().forEach(r -> sizes.add(r.n()));
+        return sizes;
+    }
+
+    /** The engine's speed against a peer: the peer's time over the engine's, or empty when either is missing. */
+    private static String speed(double peerMicros, double engineMicros) {
+        double speed = peerMicros / engineMicros;
+        return Double.isFinite(speed) ? String.format("%.2fx", speed) : "";
     }
 
     private static String learnerTables(Measurements m) {
@@ -118,7 +223,8 @@ final class ReportRenderer {
                 String derived = "", share = "";
                 if (!Double.isNaN(gflops)) {
                     derived = String.format("%.1f GFLOP/s", gflops);
-                    share = String.format("%.0f %% of peak FMA", 100 * gflops / m.peakGflops);
+                    share = gflops > m.peakGflops ? "above the probe's peak: probe error"
+                            : String.format("%.0f %% of peak FMA", 100 * gflops / m.peakGflops);
                 } else if (!Double.isNaN(bytes)) {
                     double gbs = bytes / (us * 1e3);
                     derived = String.format("%.1f GB/s", gbs);
@@ -266,6 +372,30 @@ final class ReportRenderer {
                 + table + '\n';
     }
 
+    /**
+     * The cost models' slopes for the time-per-step plot: O(n^4) through full RTRL's largest n, O(k n^3)
+     * through sparse-4's and O(k^2 n^2) through subset-4's (k fixed, so the slopes are 4, 3 and 2), each
+     * drawn over every n of the plot; one is left out when its learner was not measured.
+     */
+    static List<Plots.Series> slopeReferences(Measurements m) {
+        TreeMap<Integer, Boolean> sizes = new TreeMap<>();
+        m.steps.values().forEach(byN -> byN.keySet().forEach(n -> sizes.put(n, true)));
+        List<Plots.Series> references = new ArrayList<>();
+        String[][] models = {{"full", "4", "O(n^4)"}, {"sparse-4", "3", "O(k n^3)"}, {"subset-4", "2", "O(k^2 n^2)"}};
+        for (String[] model : models) {
+            TreeMap<Integer, JmhResult> byN = m.steps.get(model[0]);
+            if (byN == null || byN.isEmpty() || sizes.size() < 2) {
+                continue;
+            }
+            int anchor = byN.lastKey();
+            double at = byN.get(anchor).score(), exponent = Double.parseDouble(model[1]);
+            double[] x = {sizes.firstKey(), sizes.lastKey()};
+            double[] y = {at * Math.pow(x[0] / anchor, exponent), at * Math.pow(x[1] / anchor, exponent)};
+            references.add(new Plots.Series(model[2] + " through " + model[0] + " at n = " + anchor, x, y, null));
+        }
+        return references;
+    }
+
     private static void plots(Measurements m, Path dir) throws IOException {
         List<Plots.Series> series = new ArrayList<>();
         for (var e : m.steps.entrySet()) {
@@ -276,7 +406,7 @@ final class ReportRenderer {
             series.add(new Plots.Series(e.getKey() + fit, x, y, null));
         }
         Plots.lines(dir.resolve("time-per-step.png"), "Time per training step against n (one thread)", "n (log)",
-                "microseconds per step (log)", true, true, series);
+                "microseconds per step (log)", true, true, series, slopeReferences(m));
         List<Plots.Series> speedups = new ArrayList<>();
         TreeMap<Integer, JmhResult> full = m.steps.get("full");
         for (var e : m.steps.entrySet()) {

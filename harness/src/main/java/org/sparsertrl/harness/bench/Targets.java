@@ -23,6 +23,9 @@ final class Targets {
     static final List<Check> PROJECT = List.of(
             new ShareOfPeak(64, 0.70),
             new ShareOfPeak(128, 0.70),
+            new PeerSpeed(64, 1.0),
+            new PeerSpeed(128, 1.0),
+            new PeerSpeed(256, 1.0),
             new ShareOfBandwidth("sparse-4", 256, 0.70),
             new SpeedUp("sparse-4", "full", 64, 8),
             new SpeedUp("sparse-4", "full", 128, 12),
@@ -45,21 +48,66 @@ final class Targets {
     /** One kind of target, with its threshold. */
     sealed interface Check {
         Target judge(Measurements m);
+
+        /** Whether the run measured what this target needs at all (a run without a peers file has no peers). */
+        default boolean applies(Measurements m) {
+            return true;
+        }
     }
 
-    /** Every check judged against {@code m}, in order. */
+    /** Every check that applies to {@code m}, judged, in order. */
     static List<Target> judge(List<Check> checks, Measurements m) {
-        return checks.stream().map(c -> c.judge(m)).toList();
+        return checks.stream().filter(c -> c.applies(m)).map(c -> c.judge(m)).toList();
     }
 
-    /** Full RTRL at n on one thread reaches at least {@code required} of the peak FMA rate (flops of its W J product). */
+    /**
+     * Full RTRL at n on one thread reaches at least {@code required} of the peak FMA rate (flops of its W J
+     * product). A step faster than the peak shows the probe wrong: the share is not given and the target not met.
+     */
     record ShareOfPeak(int n, double required) implements Check {
         @Override
         public Target judge(Measurements m) {
             double gflops = PerformanceModel.fullFlops(CellKind.VANILLA, n) / (m.micros("full", n) * 1e3);
             double share = gflops / m.peakGflops;
-            return new Target("full RTRL, n = " + n + ", one thread: share of peak FMA", atLeastPercent(required),
+            String what = "full RTRL, n = " + n + ", one thread: share of peak FMA";
+            if (share > 1) {
+                return new Target(what, atLeastPercent(required), String.format("probe error: %.1f GFLOP/s is above the "
+                        + "probe's peak of %.1f GFLOP/s", gflops, m.peakGflops), false);
+            }
+            return new Target(what, atLeastPercent(required),
                     String.format("%.0f %% (%.1f of %.1f GFLOP/s)", 100 * share, gflops, m.peakGflops), share >= required);
+        }
+    }
+
+    /**
+     * Full RTRL's step at n on one thread is at least {@code required} times as fast as numpy/OpenBLAS's full
+     * update of the same shapes (bench/peers.py), on the fastest OpenBLAS core the run measured. Speed is the
+     * peer's time over the engine's; the engine's step also runs the forward pass and Adam, the peer's does not.
+     */
+    record PeerSpeed(int n, double required) implements Check {
+        @Override
+        public boolean applies(Measurements m) {
+            return m.peers != null;
+        }
+
+        @Override
+        public Target judge(Measurements m) {
+            String what = "full RTRL, n = " + n + ", one thread: speed against numpy/OpenBLAS's full update "
+                    + "(the fastest OpenBLAS core measured)";
+            String wanted = ">= " + times(required) + " OpenBLAS's speed";
+            if (!m.peers.available()) {
+                return new Target(what, wanted, "not measured: " + m.peers.reason(), false);
+            }
+            Peers.Figure update = m.peers.fastest(Peers.DENSE_UPDATE, n), product = m.peers.fastest(Peers.DENSE_PRODUCT, n);
+            double engine = m.micros("full", n);
+            if (update == null || Double.isNaN(engine)) {
+                return new Target(what, wanted, "not measured at n = " + n + (update == null ? " by the peers" : " by the engine"), false);
+            }
+            double speed = update.row().micros() / engine;
+            String alone = product == null ? "" : String.format("; W J alone %s us, %.2fx", micros(product.row().micros()),
+                    product.row().micros() / engine);
+            return new Target(what, wanted, String.format("%.2fx (%s us against %s us, %s%s)", speed, micros(engine),
+                    micros(update.row().micros()), update.run().label(), alone), speed >= required);
         }
     }
 
@@ -171,6 +219,11 @@ final class Targets {
     /** A factor as the targets write it: 8x, 1.7x. */
     private static String times(double factor) {
         return number(factor) + "x";
+    }
+
+    /** Microseconds as the targets write them: 8,205 or 351. */
+    private static String micros(double us) {
+        return String.format("%,.0f", us);
     }
 
     /** A threshold without a trailing .0: 8, 1.7. */

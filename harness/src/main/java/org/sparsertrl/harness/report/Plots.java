@@ -22,6 +22,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** The report's PNG plots, drawn with XChart. Non-finite points are left out, never drawn as zero. */
@@ -29,6 +30,7 @@ public final class Plots {
 
     private static final int WIDTH = 900;
     private static final int HEIGHT = 520;
+    private static final java.awt.BasicStroke[] REFERENCE_LINES = {SeriesLines.DASH_DASH, SeriesLines.DOT_DOT, SeriesLines.DASH_DOT};
 
     private Plots() {
     }
@@ -40,7 +42,23 @@ public final class Plots {
     /** Points joined by lines, with error bars where given. */
     public static void lines(Path file, String title, String xTitle, String yTitle, boolean logX, boolean logY,
                              List<Series> series) throws IOException {
+        lines(file, title, xTitle, yTitle, logX, logY, series, List.of());
+    }
+
+    /**
+     * Points joined by lines, with error bars where given, and reference curves (e.g. the slope a cost
+     * model predicts) drawn in grey without markers, each with a dash pattern of its own (dashes, dots,
+     * dash-dots, in turn), under their own names in the legend.
+     */
+    public static void lines(Path file, String title, String xTitle, String yTitle, boolean logX, boolean logY,
+                             List<Series> series, List<Series> references) throws IOException {
         XYChart chart = xy(WIDTH, HEIGHT, new Panel(title, xTitle, yTitle, logX, logY, false, series));
+        List<XYSeries> added = addSeries(chart, new Panel(title, xTitle, yTitle, logX, logY, false, references));
+        for (int i = 0; i < added.size(); i++) {
+            added.get(i).setMarker(SeriesMarkers.NONE);
+            added.get(i).setLineStyle(REFERENCE_LINES[i % REFERENCE_LINES.length]);
+            added.get(i).setLineColor(Color.GRAY);
+        }
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideE);
         save(chart, file);
     }
@@ -94,6 +112,14 @@ public final class Plots {
         }
         chart.getStyler().setYAxisLogarithmic(p.logY());
         chart.getStyler().setMarkerSize(6);
+        addSeries(chart, p);
+        return chart;
+    }
+
+    /** Adds the panel's series to a chart built for it; returns the ones added (a series with no drawable point is left out). */
+    private static List<XYSeries> addSeries(XYChart chart, Panel p) {
+        boolean log2 = p.logX() && p.powersOfTwo();
+        List<XYSeries> out = new ArrayList<>();
         for (Series s : p.series()) {
             List<Double> x = new ArrayList<>(), y = new ArrayList<>(), e = new ArrayList<>();
             for (int i = 0; i < s.x().length; i++) {
@@ -112,8 +138,9 @@ public final class Plots {
             if (s.x().length > 60) {
                 added.setMarker(SeriesMarkers.NONE);
             }
+            out.add(added);
         }
-        return chart;
+        return out;
     }
 
     /** Box plots, one per named sample. */

@@ -13,14 +13,17 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.harness.report.Plots;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The report's arithmetic on a made-up JMH result file whose answers are known, and the whole report on
- * the committed results.
+ * The report's arithmetic on a made-up JMH result file whose answers are known (and made-up peers and
+ * machine records), and the whole report on the committed results.
  */
 class BenchmarkReportTest {
 
@@ -150,8 +153,9 @@ class BenchmarkReportTest {
     /**
      * The committed bench/REPORT.md is, but for its environment lines (command, commit, time, machine),
      * exactly what the code makes of the committed results it names: a change that alters a figure, a
-     * target or a table of the report fails here. The peak is converted with the vector width the
-     * report itself names, so the check does not depend on this machine's.
+     * target or a table of the report fails here. The peak is converted with the vector width of the
+     * results' machine record, or, for results older than records, the width the report itself names,
+     * so the check does not depend on this machine's; the peers are read as bench/run reads them.
      */
     @Test
     void theCommittedReportIsWhatTheCodeMakesOfTheCommittedResults(@TempDir Path dir) throws IOException {
@@ -166,15 +170,216 @@ class BenchmarkReportTest {
         Matcher lanes = Pattern.compile("\\((\\d+) floats\\)").matcher(environment.get("kernels"));
         assumeTrue(lanes.find(), "the committed report ran the vector kernels: " + environment.get("kernels"));
         String profile = environment.get("command").contains("--quick") ? "quick" : "full";
-        List<JmhResult> rows = new ArrayList<>(JmhResult.read(bench.resolve("results/" + profile + ".json")));
+        Path results = bench.resolve("results/" + profile + ".json");
+        List<JmhResult> rows = new ArrayList<>(JmhResult.read(results));
         Path transformer = bench.resolve("results/" + profile + "-transformer.json");
         if (Files.exists(transformer)) {
             rows.addAll(JmhResult.read(transformer));
         }
-        Measurements m = new Measurements(rows, Integer.parseInt(lanes.group(1)));
+        // As bench/run renders it: the peers when their file is there, the vector width of the machine record.
+        Path peers = bench.resolve("results/" + profile + "-peers.json");
+        Path machine = MachineRecord.besides(results);
+        int width = Files.exists(machine) ? MachineRecord.read(machine).lanes() : Integer.parseInt(lanes.group(1));
+        Measurements m = new Measurements(rows, width, Files.exists(peers) ? Peers.read(peers) : null);
         String rendered = BenchmarkReport.render(m, EmbeddedResult.read(bench.resolve("results/" + profile + "-embedded.json")),
                 environment, dir, "plots");
         assertEquals(committed, rendered);
+    }
+
+    /**
+     * Full RTRL beside numpy/OpenBLAS: each target is judged against the fastest OpenBLAS core's full update
+     * (speed = the peer's time over the engine's), the table shows every core, and a peer file whose shapes
+     * are not the engine's is refused.
+     */
+    @Test
+    void peersAreJudgedAgainstTheFastestOpenBlasCore(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        List<String> rows = new ArrayList<>(probeRows(200));
+        for (int n : new int[] {64, 128, 256}) {
+            rows.add(step("full", n, 1000.0 * n));                    // 64,000 us at n = 64 and so on
+            rows.add(step("sparse-4", n, 100.0 * n));
+        }
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        Path peersFile = dir.resolve("peers.json");
+        // OpenBLAS's own core (SkylakeX) takes 0.8x the engine's time at n = 64, 1.25x at n = 128 and 256; the
+        // core the environment forces (Haswell) is slower everywhere, so it never decides a target.
+        Files.writeString(peersFile, peersJson(
+                run("SkylakeX", null, denseRow(64, "dense-update", 51_200) + "," + denseRow(64, "dense-product", 40_960)
+                        + "," + denseRow(128, "dense-update", 160_000) + "," + denseRow(256, "dense-update", 320_000)),
+                run("Haswell", "the environment", denseRow(64, "dense-update", 90_000) + "," + denseRow(128, "dense-update", 300_000)
+                        + "," + denseRow(256, "dense-update", 600_000)),
+                denseRow(64, "csr-product", 12_800) + "," + denseRow(128, "csr-kernel", 6_400)));
+        Peers peers = Peers.read(peersFile);
+        Measurements m = new Measurements(JmhResult.read(json), 16, peers);
+        List<Targets.Target> targets = Targets.judge(Targets.PROJECT, m);
+        Targets.Target at64 = target(targets, "full RTRL, n = 64, one thread: speed against numpy/OpenBLAS");
+        assertEquals(">= 1x OpenBLAS's speed", at64.required());
+        assertEquals("0.80x (64,000 us against 51,200 us, OpenBLAS 0.3.31, SkylakeX; W J alone 40,960 us, 0.64x)", at64.measured());
+        assertFalse(at64.met());
+        Targets.Target at128 = target(targets, "full RTRL, n = 128, one thread: speed against numpy/OpenBLAS");
+        assertTrue(at128.measured().startsWith("1.25x (128,000 us against 160,000 us, OpenBLAS 0.3.31, SkylakeX"), at128.measured());
+        assertTrue(at128.met());
+        String md = ReportRenderer.peersTables(m);
+        assertTrue(md.contains("one thread: python 3.11.7, numpy 2.4.6, scipy 1.17.1; one thread (OPENBLAS_NUM_THREADS = 1); "
+                + "CPU: Test CPU; measured 2026-01-02T03:04:05Z at commit 0123456789ab."), md);
+        assertTrue(md.contains("| 64 | 64,000 | OpenBLAS 0.3.31, SkylakeX | 51,200 | 0.80x | 40,960 | 0.64x | 1.0 |\n"), md);
+        assertTrue(md.contains("| 64 | 64,000 | OpenBLAS 0.3.31, Haswell (forced) | 90,000 | 1.41x |  |  |  |\n"), md);
+        assertTrue(md.contains("| 64 | 6,400 | 12,800 | 2.00x |  |  |\n"), md);
+        assertTrue(md.contains("| 128 | 12,800 |  |  | 6,400 | 0.50x |\n"), md);
+
+        Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", 1).replace("\"p\":5184", "\"p\":5000")), "", ""));
+        IllegalArgumentException wrongShape = assertThrows(IllegalArgumentException.class, () -> Peers.read(peersFile));
+        assertTrue(wrongShape.getMessage().contains("p = 5000, but the engine's layout has p = 5184"), wrongShape.getMessage());
+    }
+
+    /** No python, no numpy: the peer targets stay in the table, not met, with the reason; a run with no peers file has none. */
+    @Test
+    void missingPeersAreSaidNotHidden(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + String.join(",", probeRows(100)) + "," + step("full", 64, 500) + "]");
+        Path peersFile = dir.resolve("peers.json");
+        Files.writeString(peersFile, "{\"available\": false, \"reason\": \"python3 was not on PATH when bench/run ran\"}");
+        Measurements m = new Measurements(JmhResult.read(json), 16, Peers.read(peersFile));
+        List<Targets.Target> targets = Targets.judge(Targets.PROJECT, m);
+        Targets.Target at64 = target(targets, "full RTRL, n = 64, one thread: speed against numpy/OpenBLAS");
+        assertEquals("not measured: python3 was not on PATH when bench/run ran", at64.measured());
+        assertFalse(at64.met());
+        assertTrue(ReportRenderer.peersTables(m).contains("Not measured: python3 was not on PATH when bench/run ran."));
+        Measurements without = new Measurements(JmhResult.read(json), 16);
+        assertEquals(targets.size() - 3, Targets.judge(Targets.PROJECT, without).size());
+        assertEquals("", ReportRenderer.peersTables(without));
+    }
+
+    /**
+     * The peak is the best of the probe's chain counts; a kernel faster than it is a probe error, flagged
+     * in the limits section, in the learner's share column and in the share-of-peak target, never a share
+     * above 100 %.
+     */
+    @Test
+    void aKernelAboveThePeakIsAProbeError(@TempDir Path dir) throws IOException {
+        int lanes = 16;
+        List<String> rows = new ArrayList<>();
+        rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{\"chains\":\"12\"}", 90e9 / (2 * lanes), "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{\"chains\":\"16\"}", 100e9 / (2 * lanes), "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.PeakProbe.fma", "{\"chains\":\"24\"}", 95e9 / (2 * lanes), "ops/s", Double.NaN));
+        // Full RTRL at 120 GFLOP/s at n = 64 (above the peak), 80 at n = 128.
+        rows.add(step("full", 64, PerformanceModel.fullFlops(CellKind.VANILLA, 64) / 120e9 * 1e6));
+        rows.add(step("full", 128, PerformanceModel.fullFlops(CellKind.VANILLA, 128) / 80e9 * 1e6));
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        Measurements m = new Measurements(JmhResult.read(json), lanes);
+        assertEquals(100, m.peakGflops, 1e-6);
+        assertEquals("the best of 12, 16, 24 independent vector FMA chains in registers (PeakProbe; GFLOP/s by chains: "
+                + "12: 90.0, 16: 100.0, 24: 95.0)", ReportRenderer.peakHow(m));
+        assertEquals("\n**Probe error:** the peak probe's 100.0 GFLOP/s is not the machine's ceiling: full step, n = 64 at "
+                + "120.0 GFLOP/s. Shares of peak above 100 % are not shown.\n", ReportRenderer.probeErrors(m));
+        List<Targets.Target> targets = Targets.judge(Targets.PROJECT, m);
+        assertEquals("probe error: 120.0 GFLOP/s is above the probe's peak of 100.0 GFLOP/s", targets.get(0).measured());
+        assertFalse(targets.get(0).met());
+        assertEquals("80 % (80.0 of 100.0 GFLOP/s)", targets.get(1).measured());
+        String page = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
+        assertTrue(page.contains("| 64 | " ) && page.contains("| 120.0 GFLOP/s | above the probe's peak: probe error |"), page);
+        assertTrue(page.contains("| 80.0 GFLOP/s | 80 % of peak FMA |"), page);
+
+        Files.writeString(json, "[" + rows.get(1) + "," + rows.get(4) + "]");
+        Measurements fine = new Measurements(JmhResult.read(json), lanes);
+        assertEquals("", ReportRenderer.probeErrors(fine), "a kernel below the peak is no error");
+        assertEquals("16 independent vector FMA chains in registers (PeakProbe)", ReportRenderer.peakHow(fine));
+    }
+
+    /** The reference slopes pass through each model's learner at its largest n and span every n of the plot. */
+    @Test
+    void slopeReferencesFollowTheirModels(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + step("full", 64, 500) + "," + step("full", 128, 8000) + "," + step("sparse-4", 32, 20)
+                + "," + step("sparse-4", 256, 12_000) + "," + step("immediate", 512, 300) + "]");
+        List<Plots.Series> refs = ReportRenderer.slopeReferences(new Measurements(JmhResult.read(json), 16));
+        assertEquals(2, refs.size(), "no subset-4, so no O(k^2 n^2) line");
+        assertEquals("O(n^4) through full at n = 128", refs.get(0).name());
+        assertEquals(32, refs.get(0).x()[0]);
+        assertEquals(512, refs.get(0).x()[1]);
+        assertEquals(8000 * Math.pow(32 / 128.0, 4), refs.get(0).y()[0], 1e-9);
+        assertEquals(8000 * Math.pow(512 / 128.0, 4), refs.get(0).y()[1], 1e-6);
+        assertEquals("O(k n^3) through sparse-4 at n = 256", refs.get(1).name());
+        assertEquals(12_000 * Math.pow(32 / 256.0, 3), refs.get(1).y()[0], 1e-9);
+    }
+
+    /**
+     * The machine lines come from the record taken when the results were measured, not from the machine
+     * rendering the page; the record is found beside the results and read back whole.
+     */
+    @Test
+    void theMachineIsTheMeasuringOne(@TempDir Path dir) throws IOException {
+        Path results = dir.resolve("quick.json");
+        assertEquals(dir.resolve("quick-machine.json"), MachineRecord.besides(results));
+        MachineRecord recorded = new MachineRecord("2026-01-02T03:04:05Z", "0123456789ab", "Test CPU 9000",
+                "fpu fma  avx avx2 sse4_2 avx512f", 8, 1, "3", "25.0.9 (Test VM)", "vector kernels, 256-bit vectors (8 floats), FMA on",
+                8, "Linux 6.0 amd64");
+        recorded.write(MachineRecord.besides(results));
+        MachineRecord read = MachineRecord.read(MachineRecord.besides(results));
+        assertEquals(recorded, read);
+        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null);
+        assertEquals("Test CPU 9000; flags: fma avx avx2 avx512f", env.get("CPU"));
+        assertEquals("8 (the measuring JVM could use 1: CPUs 3)", env.get("cores"));
+        assertEquals("25.0.9 (Test VM)", env.get("JDK"));
+        assertEquals("vector kernels, 256-bit vectors (8 floats), FMA on", env.get("kernels"));
+        assertEquals("0123456789ab (when measured)", env.get("commit"));
+        assertEquals("2026-01-02T03:04:05Z", env.get("measured"));
+    }
+
+    /** The layouts the peers script reads are the engine's: p, paddings and offsets from RnnLayout. */
+    @Test
+    void peerLayoutsAreTheEngines() {
+        Map<String, Integer> at100 = Peers.layout(100);
+        assertEquals(PerformanceModel.width(CellKind.VANILLA, 100), (long) at100.get("p"));
+        // n = 100 pads to 112 floats a row of W, m = 4 to 16: W is 100 x 112, U 100 x 16, then b.
+        assertEquals(112, at100.get("nPad"));
+        assertEquals(16, at100.get("mPad"));
+        assertEquals(100 * 112, at100.get("uOffset"));
+        assertEquals(100 * 112 + 100 * 16, at100.get("bOffset"));
+        assertEquals(100 * 112 + 100 * 16 + 112, at100.get("p"));
+    }
+
+    private static Targets.Target target(List<Targets.Target> targets, String prefix) {
+        return targets.stream().filter(t -> t.what().startsWith(prefix)).findFirst()
+                .orElseThrow(() -> new AssertionError("no target starting with " + prefix + " in " + targets));
+    }
+
+    /** The probes' rows: a peak of {@code peak} GFLOP/s at 16 lanes, a triad and a copy of 20 GB/s. */
+    private static List<String> probeRows(double peak) {
+        return List.of(row("org.sparsertrl.bench.PeakProbe.fma", "{}", peak * 1e9 / 32, "ops/s", Double.NaN),
+                row("org.sparsertrl.bench.BandwidthProbe.triad", "{}", 20e9 / 12, "ops/s", Double.NaN),
+                row("org.sparsertrl.bench.BandwidthProbe.copy", "{}", 20e9 / 8, "ops/s", Double.NaN));
+    }
+
+    private static String step(String learner, int n, double micros) {
+        return row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"" + learner + "\",\"n\":\"" + n + "\"}",
+                micros, "us/op", 0);
+    }
+
+    /**
+     * A figure of bench/peers.py at the engine's p for n whose median call took {@code micros}; its mean is
+     * made three times that (one stalled call), which the report must not compare.
+     */
+    private static String denseRow(int n, String what, double micros) {
+        long p = PerformanceModel.width(CellKind.VANILLA, n);
+        double flops = 2.0 * n * n * p;
+        return "{\"n\":" + n + ",\"p\":" + p + ",\"what\":\"" + what + "\",\"microseconds\":" + 3 * micros
+                + ",\"medianMicroseconds\":" + micros + ",\"minMicroseconds\":" + micros / 2 + ",\"calls\":10,\"flops\":"
+                + flops + ",\"gflops\":" + flops / (3 * micros * 1e3) + "}";
+    }
+
+    private static String run(String core, String forcedBy, String results) {
+        return "{\"coretype\":\"default\",\"blas\":{\"name\":\"scipy-openblas\",\"version\":\"0.3.31.188.0\",\"core\":\"" + core
+                + "\",\"config\":\"OpenBLAS 0.3.31.188.0 DYNAMIC_ARCH " + core + "\",\"threads\":1}"
+                + (forcedBy == null ? "" : ",\"forcedBy\":\"" + forcedBy + "\"") + ",\"results\":[" + results + "]}";
+    }
+
+    private static String peersJson(String runA, String runB, String sparse) {
+        return "{\"available\":true,\"python\":\"3.11.7\",\"numpy\":\"2.4.6\",\"scipy\":\"1.17.1\",\"cpu\":\"Test CPU\","
+                + "\"threadVariables\":{\"OPENBLAS_NUM_THREADS\":\"1\"},\"k\":4,\"machine\":{\"measured\":\"2026-01-02T03:04:05Z\","
+                + "\"commit\":\"0123456789ab\"},\"runs\":[" + runA
+                + (runB.isEmpty() ? "" : "," + runB) + "],\"sparse\":[" + sparse + "]}";
     }
 
     private static String row(String benchmark, String params, double score, String unit, double bytes) {
