@@ -68,10 +68,15 @@ public final class PrecisionStudy extends ComparisonStudy {
         return Paired.ratio(gained, gap, "precision".hashCode() * 0x9E3779B97F4A7C15L, p.resamples());
     }
 
-    /** {@code +0.31 points [-0.40, +1.02]}, followed by the dropped seeds if any. */
+    /**
+     * {@code +0.31 points [-0.40, +1.02]}, or {@code +1.2e-04 points [-3.1e-04, +5.0e-04]} when every figure is
+     * below a hundredth of a point, followed by the dropped seeds if any.
+     */
     static String points(Paired.Interval d) {
-        String s = String.format(Locale.ROOT, "%+.2f points [%+.2f, %+.2f]", 100 * d.estimate(), 100 * d.low(),
-                100 * d.high());
+        double largest = 100 * Math.max(Math.abs(d.estimate()), Math.max(Math.abs(d.low()), Math.abs(d.high())));
+        String number = largest >= 0.01 || largest == 0 ? "%+.2f" : "%+.1e";
+        String s = String.format(Locale.ROOT, number + " points [" + number + ", " + number + "]", 100 * d.estimate(),
+                100 * d.low(), 100 * d.high());
         return d.dropped() == 0 ? s : s + " (" + d.dropped() + (d.dropped() == 1 ? " seed dropped)" : " seeds dropped)");
     }
 }
