@@ -254,7 +254,7 @@ class KernelTwinsTest {
     }
 
     /** Identically seeded inputs for one implementation. */
-    private static final class Buffers {
+    static final class Buffers {
         final MemorySegment x, y, z, w, a, b, c, g, scale, weight;
         final int[] idx = new int[ROWS * K];
         final float[] wk = new float[ROWS * K], wkk = new float[K * K], scaleK = new float[K], coefK = new float[K];
@@ -286,7 +286,7 @@ class KernelTwinsTest {
             }
         }
 
-        private static MemorySegment random(Arena arena, long count, SplittableRandom random) {
+        static MemorySegment random(Arena arena, long count, SplittableRandom random) {
             MemorySegment s = arena.allocate(count * Float.BYTES, 64);
             for (long i = 0; i < count; i++) {
                 s.setAtIndex(JAVA_FLOAT, i, (float) random.nextGaussian());

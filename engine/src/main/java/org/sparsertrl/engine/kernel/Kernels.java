@@ -120,4 +120,31 @@ public interface Kernels {
     /** RMSprop: {@code v = rho v + (1 - rho) g^2; p -= lr * g / (sqrt(v) + eps)}. */
     void rmsprop(MemorySegment p, MemorySegment g, MemorySegment v, long off, int len,
                  float lr, float rho, float eps);
+
+    // ---- bfloat16 sensitivity storage (see Bf16): the learners' Precision.BF16 ----
+
+    /**
+     * {@link #sparseStep} over a sensitivity stored as bfloat16: B and C hold bf16 entries (their
+     * offsets and strides count bf16 entries), everything else is float32.
+     * <pre>
+     *   C~[i, c] = s[i] * sum_{r < k} w[i * k + r] * float(B[idx[i * k + r], c])     float32, for i < rows
+     *   C[i, c]  = bf16(C~[i, c])                                                    rounded to nearest even
+     *   g[c]     = sum_{i < rows} e[i] * C~[i, c]
+     * </pre>
+     * Widening a bf16 entry is exact; each C~ element and each g element is the same chain of float32
+     * FMAs, in the same order, as in {@link #sparseStep}, so with B holding bf16-exact values C~ and g
+     * are sparseStep's bits. The gradient takes the float32 row C~, not the rounded one: it is the more
+     * accurate of the two and already in registers, so a step's gradient carries only the rounding of
+     * the rows it read, never its own.
+     */
+    void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                        MemorySegment rowScale, MemorySegment rowWeight,
+                        MemorySegment c, long cOff, long ldc,
+                        MemorySegment g, long gOff, int cols);
+
+    /**
+     * {@code y[yOff + i] = bf16(fma(x[xOff + i], alpha, float(y[yOff + i])))} for {@code i < len}: {@link #axpy}
+     * into a bf16 array ({@code y}'s offset counts bf16 entries, {@code x} is float32).
+     */
+    void axpyBf16(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len);
 }

@@ -340,4 +340,54 @@ public final class ScalarKernels implements Kernels {
             set(p, o, Math.fma(gi / ((float) Math.sqrt(vi) + eps), -lr, get(p, o)));
         }
     }
+
+    // ---- bfloat16 sensitivity storage (see Bf16) ----
+    // Unlike sparseStep's, this twin goes row by row with the gradient in memory, the vector twin's loop
+    // shape: the vector kernels' scalar tails call the two range methods below, so both twins share one
+    // scalar form of every bf16 element.
+
+    /** A bf16 entry: 2 bytes, read and written with {@link Bf16}. */
+    private static final java.lang.foreign.ValueLayout.OfShort HALF = java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+    @Override
+    public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                               MemorySegment rowScale, MemorySegment rowWeight,
+                               MemorySegment c, long cOff, long ldc,
+                               MemorySegment g, long gOff, int cols) {
+        fill(g, gOff, cols, 0f);
+        for (int i = 0; i < rows; i++) {
+            sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, get(rowScale, i), get(rowWeight, i), c, cOff + i * ldc,
+                    g, gOff, 0, cols);
+        }
+    }
+
+    /**
+     * Columns {@code [from, to)} of one new row: {@code C~ = s sum_r w[base + r] float(B[idx[base + r]])}
+     * (FMAs, r ascending), {@code C[i] = bf16(C~)} and {@code g = fma(C~, e, g)}.
+     */
+    static void sparseRowBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int base, int k,
+                              float s, float e, MemorySegment c, long ci, MemorySegment g, long g0, int from, int to) {
+        for (int col = from; col < to; col++) {
+            float sum = 0f;
+            for (int r = 0; r < k; r++) {
+                sum = Math.fma(Bf16.toFloat(b.getAtIndex(HALF, bOff + idx[base + r] * ldb + col)), w[base + r], sum);
+            }
+            sum *= s;
+            c.setAtIndex(HALF, ci + col, Bf16.round(sum));
+            set(g, g0 + col, Math.fma(sum, e, get(g, g0 + col)));
+        }
+    }
+
+    @Override
+    public void axpyBf16(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len) {
+        axpyBf16(alpha, x, xOff, y, yOff, 0, len);
+    }
+
+    /** Elements {@code [from, to)} of {@link #axpyBf16(float, MemorySegment, long, MemorySegment, long, int)}. */
+    static void axpyBf16(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int from, int to) {
+        for (int i = from; i < to; i++) {
+            float sum = Math.fma(get(x, xOff + i), alpha, Bf16.toFloat(y.getAtIndex(HALF, yOff + i)));
+            y.setAtIndex(HALF, yOff + i, Bf16.round(sum));
+        }
+    }
 }

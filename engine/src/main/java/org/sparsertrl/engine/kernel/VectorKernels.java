@@ -707,4 +707,20 @@ public final class VectorKernels implements Kernels {
             p.setAtIndex(JAVA_FLOAT, o, Math.fma(gi / ((float) Math.sqrt(vi) + eps), -lr, p.getAtIndex(JAVA_FLOAT, o)));
         }
     }
+
+    // ---- bfloat16 sensitivity storage: the vector code is VectorBf16's ----
+
+    @Override
+    public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                               MemorySegment rowScale, MemorySegment rowWeight,
+                               MemorySegment c, long cOff, long ldc,
+                               MemorySegment g, long gOff, int cols) {
+        fill(g, gOff, cols, 0f);
+        VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, cols);
+    }
+
+    @Override
+    public void axpyBf16(float alpha, MemorySegment x, long xOff, MemorySegment y, long yOff, int len) {
+        VectorBf16.axpy(alpha, x, xOff, y, yOff, len);
+    }
 }

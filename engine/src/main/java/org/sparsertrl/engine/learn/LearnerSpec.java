@@ -15,6 +15,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * <pre>{@code
  * LearnerSpec.full()                                   // exact RTRL, O(n^4) per step
  * LearnerSpec.sparse(4, Selection.randomFixed(1))      // k paths per row, O(k n^3)
+ * LearnerSpec.sparse(4, Selection.randomFixed(1)).sensitivity(Precision.BF16)   // the same, J stored in bfloat16
  * LearnerSpec.subset(4, 1)                             // k shared rows, O(k^2 n^2), O(k n^2) memory
  * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
  * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
@@ -48,8 +49,16 @@ public sealed interface LearnerSpec {
      */
     Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool);
 
-    /** {@return a short label for tables and logs, e.g. {@code sparse k=4 random-fixed}} */
+    /** {@return a short label for tables and logs, e.g. {@code sparse k=4 random-fixed}; a bf16 learner's ends in {@code " bf16"}} */
     String label();
+
+    /**
+     * {@return how the learner stores its sensitivity between steps: {@link Precision#FLOAT32}, or
+     * {@link Precision#BF16} for a spec given it with {@code sensitivity(Precision.BF16)} (sparse RTRL)}
+     */
+    default Precision precision() {
+        return Precision.FLOAT32;
+    }
 
     /** {@return full RTRL: J_t = D_t J_{t-1} + M_t, every path} */
     static LearnerSpec full() {
@@ -186,19 +195,45 @@ public sealed interface LearnerSpec {
      * @param k              paths per row, in [0, n]
      * @param selection      how the S_i are chosen
      * @param scaleByNOverK  alpha = n / k instead of 1 (a k = 0 learner ignores it)
+     * @param precision      how J is stored between steps (the sums are float32 either way)
      */
-    record SparseSpec(int k, Selection selection, boolean scaleByNOverK) implements LearnerSpec {
+    record SparseSpec(int k, Selection selection, boolean scaleByNOverK, Precision precision) implements LearnerSpec {
         /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public SparseSpec {
             Arguments.requireAtLeast("k", k, 0);
             if (selection == null) {
                 throw new IllegalArgumentException("selection is null");
             }
+            if (precision == null) {
+                throw new IllegalArgumentException("precision is null: expected one of float32, bf16");
+            }
+        }
+
+        /**
+         * Sparse RTRL with J stored in float32.
+         *
+         * @param k             paths per row, in [0, n]
+         * @param selection     how the S_i are chosen
+         * @param scaleByNOverK alpha = n / k instead of 1
+         */
+        public SparseSpec(int k, Selection selection, boolean scaleByNOverK) {
+            this(k, selection, scaleByNOverK, Precision.FLOAT32);
         }
 
         /** {@return the same learner with alpha = n / k} */
         public SparseSpec scaledByNOverK() {
-            return new SparseSpec(k, selection, true);
+            return new SparseSpec(k, selection, true, precision);
+        }
+
+        /**
+         * {@return the same learner with J stored at {@code precision} between steps: {@link Precision#BF16}
+         * halves its memory and the bytes a step moves; every sum stays float32 (see {@link Precision})}
+         *
+         * @param precision FLOAT32 or BF16, not null
+         * @throws IllegalArgumentException if {@code precision} is null
+         */
+        public SparseSpec sensitivity(Precision precision) {
+            return new SparseSpec(k, selection, scaleByNOverK, precision);
         }
 
         @Override
@@ -209,7 +244,8 @@ public sealed interface LearnerSpec {
 
         @Override
         public String label() {
-            return "sparse k=" + k + " " + selection.policy().label() + (scaleByNOverK ? " alpha=n/k" : "");
+            return "sparse k=" + k + " " + selection.policy().label() + (scaleByNOverK ? " alpha=n/k" : "")
+                    + (precision == Precision.FLOAT32 ? "" : " " + precision.label());
         }
     }
 
@@ -507,7 +543,8 @@ public sealed interface LearnerSpec {
                 int every = s.selection().refreshEvery();
                 yield "sparse-" + s.k() + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-" + policy.label())
                         + (every == 0 || every == defaultRefreshEvery() ? "" : "-every-" + every)
-                        + (s.scaleByNOverK() ? "-alpha-n-over-k" : "");
+                        + (s.scaleByNOverK() ? "-alpha-n-over-k" : "")
+                        + (s.precision() == Precision.FLOAT32 ? "" : "-" + s.precision().label());
             }
             case RfloSpec r -> "rflo" + (r.tau() == defaultTau() ? "" : "-tau-" + compact(r.tau()))
                     + (r.feedback() == Rflo.Feedback.RANDOM ? ""
@@ -532,9 +569,11 @@ public sealed interface LearnerSpec {
      *   full | immediate | snap-1 | snap-2 | uoro | readout-only   (snap1, snap2 are taken too)
      *   kf | ostl                                         KF-RTRL (kf-rtrl is taken too), OSTL
      *   eprop | eprop-random                              e-prop with symmetric or random feedback
-     *   sparse-K[-POLICY][-every-R][-alpha-n-over-k]      POLICY: random-fixed (default), random-resampled,
+     *   sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16]
+     *                                                     POLICY: random-fixed (default), random-resampled,
      *                                                     top-k, bottom-k; R steps between refreshes of the
-     *                                                     refreshing policies (default 100)
+     *                                                     refreshing policies (default 100); -bf16: J stored
+     *                                                     in bfloat16 (-float32, the default, is taken too)
      *   subset-K
      *   tbptt-T
      *   rflo[-tau-F][-feedback-readout]                   F: the trace's time constant (default 4)
@@ -543,6 +582,7 @@ public sealed interface LearnerSpec {
      * <pre>{@code
      * LearnerSpec.parse("sparse-4", 7)            // LearnerSpec.sparse(4, Selection.randomFixed(7))
      * LearnerSpec.parse("sparse-4-top-k", 7)      // LearnerSpec.sparse(4, Selection.topK(100))
+     * LearnerSpec.parse("sparse-4-bf16", 7)       // LearnerSpec.sparse(4, Selection.randomFixed(7)).sensitivity(Precision.BF16)
      * LearnerSpec.parse("subset-8", 7)            // LearnerSpec.subset(8, 7)
      * LearnerSpec.parse("tbptt-16", 7)            // LearnerSpec.truncatedBptt(16)
      * LearnerSpec.parse("rflo", 7)                // LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 7)
@@ -590,7 +630,7 @@ public sealed interface LearnerSpec {
             }
         }
         java.util.regex.Matcher m;
-        if ((m = matcher("sparse-(-?\\d+)(?:-(" + policies + "))?(?:-every-(-?\\d+))?(-alpha-n-over-k)?", name)) != null) {
+        if ((m = matcher("sparse-(-?\\d+)(?:-(" + policies + "))?(?:-every-(-?\\d+))?(-alpha-n-over-k)?(?:-(bf16|float32))?", name)) != null) {
             int k = wholeNumber("k", m.group(1));
             Selection.Policy policy = Selection.Policy.RANDOM_FIXED;
             for (Selection.Policy p : Selection.Policy.values()) {
@@ -604,7 +644,7 @@ public sealed interface LearnerSpec {
                 case BOTTOM_K -> Selection.bottomK(every);
                 default -> new Selection(Selection.Policy.RANDOM_FIXED, every, seed, null);
             };
-            SparseSpec spec = sparse(k, selection);
+            SparseSpec spec = sparse(k, selection).sensitivity(m.group(5) == null ? Precision.FLOAT32 : Precision.parse(m.group(5)));
             return m.group(4) == null ? spec : spec.scaledByNOverK();
         }
         if ((m = matcher("subset-(-?\\d+)", name)) != null) {
@@ -620,7 +660,7 @@ public sealed interface LearnerSpec {
             return rflo(tau, feedback, seed);
         }
         throw new IllegalArgumentException("expected one of full, immediate, snap-1, snap-2, uoro, kf, ostl, readout-only, eprop, eprop-random, "
-                + "sparse-K[-POLICY][-every-R][-alpha-n-over-k] (POLICY: " + policies.toString().replace("|", ", ")
+                + "sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16] (POLICY: " + policies.toString().replace("|", ", ")
                 + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
     }
 

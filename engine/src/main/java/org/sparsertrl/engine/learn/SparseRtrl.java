@@ -21,6 +21,10 @@ import org.sparsertrl.engine.memory.ModelMemory;
  *
  * <p>The sets are chosen by the {@link Selection} policy (see {@link PathSets}); top-k and bottom-k
  * rank path (i, j) by {@link CellTerms#pathMagnitude}, |W[i, j]| for the vanilla cell.
+ *
+ * <p>With {@link Precision#BF16} (see {@link LearnerSpec.SparseSpec#sensitivity}) the two S x p buffers
+ * hold bfloat16: {@link Kernels#sparseStepBf16} reads the k source rows widened to float32, sums in
+ * float32, stores the new row rounded, and gives the gradient the unrounded row.
  */
 public final class SparseRtrl implements Learner {
 
@@ -43,7 +47,8 @@ public final class SparseRtrl implements Learner {
     private final ColumnPool pool;
     private final int parts;            // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private final SensitivityRows j;    // (S, width) J_{t-1} and J_t; none when k = 0
+    private final SensitivityRows j;    // (S, width) J_{t-1} and J_t, float32 or bf16; none when k = 0
+    private final boolean bf16;         // whether J is stored in bfloat16
     private MemorySegment grad;         // the gradient of the step under way
 
     SparseRtrl(LearnerSpec.SparseSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -63,7 +68,8 @@ public final class SparseRtrl implements Learner {
         this.pool = pool;
         this.parts = pool.partsFor((long) rows * Math.max(sources, 1) * width);
         // With k = 0 nothing is propagated: J_t = M_t is implied, as in Immediate, and not stored.
-        this.j = new SensitivityRows(memory, "sparse.J", k == 0 ? 0 : rows, width);
+        this.bf16 = spec.precision() == Precision.BF16;
+        this.j = new SensitivityRows(memory, "sparse.J", k == 0 ? 0 : rows, width, spec.precision());
         this.sets = new PathSets(spec.selection(), n, k, memory);
         memory.state().afterLoad(() -> indexStale = true);
     }
@@ -97,8 +103,13 @@ public final class SparseRtrl implements Learner {
 
     /** Columns {@code [from, to)} of the propagated rows and of their gradient. */
     private void propagate(int from, int to) {
-        kernels.sparseStep(j.previous(), from, width, index, weights, sources, rows,
-                cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
+        if (bf16) {
+            kernels.sparseStepBf16(j.previous(), from, width, index, weights, sources, rows,
+                    cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
+        } else {
+            kernels.sparseStep(j.previous(), from, width, index, weights, sources, rows,
+                    cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
+        }
     }
 
     private float magnitude(int i, int j) {

@@ -63,6 +63,17 @@ public final class ModelMemory implements AutoCloseable {
         return segment;
     }
 
+    /**
+     * A zero-filled, 64-byte aligned buffer of {@code count} bfloat16 entries (2 bytes each) owned by
+     * this memory: a sensitivity stored at half precision.
+     */
+    public MemorySegment allocateBf16(long count) {
+        if (count < 0) {
+            throw new IllegalArgumentException("count = " + count + " must be >= 0");
+        }
+        return allocateFloats((count + 1) / 2).asSlice(0, count * Short.BYTES);
+    }
+
     /** The model's carried state: the views its parts register (see {@link StateSlab}). */
     public StateSlab state() {
         return state;

@@ -29,17 +29,23 @@ public final class StateSlab {
     /** The part of the model a view belongs to; a saved state may leave the learner's part out. */
     public enum Part { CELL, OPTIMIZER, LEARNER, TRAINER }
 
-    /** One named, typed array of the state. */
+    /**
+     * One named, typed array of the state. Its element type is part of what a saved state must match:
+     * a bfloat16 view says so in the manifest ({@code sparse.J:bf16:65536}), the other types keep the
+     * plain {@code name:bytes} form that checkpoints before bf16 have.
+     */
     public static final class View {
         private final Part part;
         private final String name;
         private final ValueLayout element;
+        private final boolean bf16;
         private MemorySegment segment;
 
-        private View(Part part, String name, ValueLayout element, MemorySegment segment) {
+        private View(Part part, String name, ValueLayout element, boolean bf16, MemorySegment segment) {
             this.part = part;
             this.name = name;
             this.element = element;
+            this.bf16 = bf16;
             this.segment = segment;
         }
 
@@ -69,9 +75,19 @@ public final class StateSlab {
             return segment.byteSize();
         }
 
-        /** Whether the view holds floats or doubles, which a saved state requires to be finite. */
+        /** Whether the view holds floats, doubles or bf16 values, which a saved state requires to be finite. */
         public boolean floatingPoint() {
-            return element.carrier() == float.class || element.carrier() == double.class;
+            return element.carrier() == float.class || element.carrier() == double.class || bf16;
+        }
+
+        /** Whether the view holds bfloat16 values (2 bytes each; see {@code kernel.Bf16}). */
+        public boolean bf16() {
+            return bf16;
+        }
+
+        /** Bytes per element: 2 (bf16), 4 (float, int) or 8 (double, long). */
+        public int elementBytes() {
+            return (int) element.byteSize();
         }
 
         /** Whether the view holds doubles. */
@@ -81,7 +97,7 @@ public final class StateSlab {
 
         @Override
         public String toString() {
-            return name + ":" + segment.byteSize();
+            return name + (bf16 ? ":bf16:" : ":") + segment.byteSize();
         }
     }
 
@@ -114,12 +130,21 @@ public final class StateSlab {
         return register(part, name, memory.allocateFloats(count), ValueLayout.JAVA_INT);
     }
 
+    /** A new zero-filled view of {@code count} bfloat16 values (2 bytes each). */
+    public View bf16s(Part part, String name, long count) {
+        return register(part, name, memory.allocateBf16(count), ValueLayout.JAVA_SHORT, true);
+    }
+
     /** Registers {@code segment} (owned by this memory, e.g. a slice of a larger buffer) as a float view. */
     public View registerFloats(Part part, String name, MemorySegment segment) {
         return register(part, name, segment, ValueLayout.JAVA_FLOAT);
     }
 
     private View register(Part part, String name, MemorySegment segment, ValueLayout element) {
+        return register(part, name, segment, element, false);
+    }
+
+    private View register(Part part, String name, MemorySegment segment, ValueLayout element, boolean bf16) {
         if (ordered != null) {
             throw new IllegalStateException("the state is sealed: view " + name + " came too late");
         }
@@ -128,7 +153,7 @@ public final class StateSlab {
                 throw new IllegalArgumentException("a state view named " + name + " exists already");
             }
         }
-        View view = new View(part, name, element, segment);
+        View view = new View(part, name, element, bf16, segment);
         registered.add(view);
         return view;
     }

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 import org.sparsertrl.engine.cell.CellKind;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.engine.train.TrainerState;
 
@@ -28,7 +29,8 @@ import org.sparsertrl.engine.train.TrainerState;
  *   28  long     updates made
  *   36  long     state length in bytes
  *   44  string   cell kind, learner and optimizer labels (each: int byte length, UTF-8 bytes)
- *   ..  string   the state's manifest: its views by name and byte size ({@link TrainerState#manifest()})
+ *   ..  string   the state's manifest: its views by name and byte size ({@link TrainerState#manifest()}), a
+ *                bfloat16 view marked as such ({@code sparse.J:bf16:65536})
  *   ..  bytes    the trainer's state slab, its views in saving order ({@link TrainerState} layout)
  *   ..  int      CRC32C of every byte before it
  * </pre>
@@ -39,7 +41,8 @@ import org.sparsertrl.engine.train.TrainerState;
  * the target in one atomic step, and the directory is forced: a crash at any moment leaves the
  * previous checkpoint whole. States of any size are written and read (past 2 GiB included); a
  * state whose weights or hidden state are not finite is refused both ways. Loading
- * checks everything (magic, version, checksum, shape, learner, optimizer, lengths) before it changes
+ * checks everything (magic, version, checksum, shape, learner and the precision of its sensitivities (a
+ * learner label ending in " bf16" stores them in bfloat16), optimizer, lengths) before it changes
  * the trainer, and says what is wrong; it never leaves a half-loaded model.
  */
 public final class Checkpoint {
@@ -199,7 +202,7 @@ public final class Checkpoint {
      * @param trainer the trainer to restore
      * @throws CorruptCheckpointException naming the file and saying what is wrong: a directory, not a
      *                                    checkpoint, another version, truncated, trailing bytes, checksum
-     *                                    mismatch, shape or learner mismatch, weights not finite
+     *                                    mismatch, shape, sensitivity precision or learner mismatch, weights not finite
      */
     public static void load(Path file, OnlineTrainer trainer) throws IOException {
         if (Files.isDirectory(file)) {
@@ -316,6 +319,13 @@ public final class Checkpoint {
         if (n != own.n() || m != own.m() || o != own.o()) {
             throw new CorruptCheckpointException(source, "dimension mismatch: the file has n=" + n + ", m=" + m + ", o=" + o
                     + ", the trainer n=" + own.n() + ", m=" + own.m() + ", o=" + own.o());
+        }
+        Precision filePrecision = learner.endsWith(" " + Precision.BF16.label()) ? Precision.BF16 : Precision.FLOAT32;
+        Precision ownPrecision = trainer.learnerSpec().precision();
+        if (filePrecision != ownPrecision) {
+            throw new CorruptCheckpointException(source, "sensitivity precision mismatch: the file's learner (" + learner
+                    + ") stores J in " + filePrecision.label() + ", the trainer's (" + own.learner() + ") in "
+                    + ownPrecision.label());
         }
         if (!learner.equals(own.learner()) || !optimizer.equals(own.optimizer())) {
             throw new CorruptCheckpointException(source, "learner mismatch: the file has " + learner + " with " + optimizer

@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
 
+import org.sparsertrl.engine.kernel.Bf16;
 import org.sparsertrl.engine.memory.ModelMemory;
 import org.sparsertrl.engine.memory.StateSlab;
 
@@ -36,6 +37,7 @@ public final class TrainerState implements AutoCloseable {
     private final String[] names;        // each view's name
     private final boolean[] floating;    // whether each view holds floats or doubles
     private final boolean[] doubles;     // whether a floating view holds doubles
+    private final boolean[] halves;      // whether a floating view holds bfloat16 values
 
     TrainerState(StateSlab slab, boolean sensitivities) {
         List<StateSlab.View> views = slab.views(sensitivities);
@@ -45,9 +47,11 @@ public final class TrainerState implements AutoCloseable {
         this.names = views.stream().map(StateSlab.View::name).toArray(String[]::new);
         this.floating = new boolean[views.size()];
         this.doubles = new boolean[views.size()];
+        this.halves = new boolean[views.size()];
         for (int v = 0; v < views.size(); v++) {
             floating[v] = views.get(v).floatingPoint();
             doubles[v] = views.get(v).doublePrecision();
+            halves[v] = views.get(v).bf16();
         }
         this.memory = new ModelMemory();
         long total = slab.bytes(sensitivities);
@@ -75,7 +79,7 @@ public final class TrainerState implements AutoCloseable {
     }
 
     /**
-     * Where the first float or double of the state (weights, hidden state, moments, sensitivities)
+     * Where the first float, double or bf16 value of the state (weights, hidden state, moments, sensitivities)
      * that is NaN or infinite is, as {@code view[index] = value}, or null if every one is finite. A
      * checkpoint is refused on either side, written or loaded, when this is not null: such a state
      * would only make every later step diverge.
@@ -86,9 +90,10 @@ public final class TrainerState implements AutoCloseable {
         long at = 0;
         for (int v = 0; v < sizes.length; v++) {
             if (floating[v]) {
-                int size = doubles[v] ? Double.BYTES : Float.BYTES;
+                int size = doubles[v] ? Double.BYTES : halves[v] ? Short.BYTES : Float.BYTES;
                 for (long i = 0; i < sizes[v] / size; i++) {
                     double value = doubles[v] ? data.get(ValueLayout.JAVA_DOUBLE_UNALIGNED, at + i * size)
+                            : halves[v] ? Bf16.toFloat(data.get(ValueLayout.JAVA_SHORT_UNALIGNED, at + i * size))
                             : data.get(ValueLayout.JAVA_FLOAT_UNALIGNED, at + i * size);
                     if (!Double.isFinite(value)) {
                         return names[v] + "[" + i + "] = " + (doubles[v] ? Double.toString(value) : Float.toString((float) value));

@@ -216,7 +216,7 @@ final class ReportRenderer {
                 double gflops = spec instanceof LearnerSpec.FullSpec
                         ? PerformanceModel.fullFlops(CellKind.VANILLA, n) / (us * 1e3) : Double.NaN;
                 double bytes = switch (spec) {
-                    case LearnerSpec.SparseSpec _ -> PerformanceModel.sparseBytes(n);
+                    case LearnerSpec.SparseSpec s -> PerformanceModel.sparseBytes(n) * s.precision().bytes() / Float.BYTES;
                     case LearnerSpec.SubsetSpec s -> PerformanceModel.subsetBytes(n, s.k());
                     case null, default -> Double.NaN;
                 };

@@ -4,6 +4,7 @@ import java.util.Locale;
 
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
@@ -71,6 +72,12 @@ public final class LearnerOptions {
     @Option(names = "--alpha-n-over-k", description = "Scale the propagated sensitivity of sparse RTRL by n/k.")
     boolean alphaNOverK;
 
+    @Option(names = "--precision", defaultValue = "float32", converter = PrecisionConverter.class,
+            description = "How sparse RTRL stores its sensitivity J between steps: float32 or bf16 (bfloat16: half the "
+                    + "memory and bytes per step, every sum still in float32; the README says when not to use it) "
+                    + "(default: ${DEFAULT-VALUE}).")
+    Precision precision;
+
     @Option(names = "--weight-density", defaultValue = "1",
             description = "Share of recurrent connections kept, in (0, 1]: the others are removed at random from the "
                     + "seed and stay zero; snap2 reads its sparsity pattern from them (default: ${DEFAULT-VALUE}, dense).")
@@ -92,12 +99,19 @@ public final class LearnerOptions {
     /**
      * The options as one compact learner name ({@link LearnerSpec#name()}'s grammar), e.g.
      * {@code sparse-4-top-k-every-100} for {@code --method sparse --k 4 --selection top-k}.
+     *
+     * @throws IllegalArgumentException for {@code --precision bf16} with a method other than sparse, naming both
      */
     public String learnerName() {
+        if (precision == Precision.BF16 && method != Method.SPARSE) {
+            throw new IllegalArgumentException("--precision = " + precision.label() + " is for --method sparse only; --method "
+                    + method + " stores its sensitivity in float32");
+        }
         return switch (method) {
             case SPARSE -> "sparse-" + k + "-" + selection
                     + (selection == Policy.RANDOM_FIXED ? "" : "-every-" + refreshEvery)
-                    + (alphaNOverK ? "-alpha-n-over-k" : "");
+                    + (alphaNOverK ? "-alpha-n-over-k" : "")
+                    + (precision == Precision.BF16 ? "-bf16" : "");
             case SUBSET -> "subset-" + k;
             case TBPTT -> "tbptt-" + window;
             case RFLO -> "rflo-tau-" + tau;
@@ -123,6 +137,18 @@ public final class LearnerOptions {
             case SGD -> OptimizerSpec.sgd(learningRate, momentum);
             case RMSPROP -> OptimizerSpec.rmsprop(learningRate);
         };
+    }
+
+    /** Precisions by name ({@link Precision#parse}): a bad one is one line naming the option and the value. */
+    public static final class PrecisionConverter implements picocli.CommandLine.ITypeConverter<Precision> {
+        @Override
+        public Precision convert(String value) {
+            try {
+                return Precision.parse(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
     }
 
     /** Cell kinds by their lower-case names. */

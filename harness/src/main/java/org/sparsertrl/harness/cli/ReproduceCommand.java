@@ -49,7 +49,7 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "reproduce", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Measures the paper's claims under our documented protocol and writes a report with plots.",
-            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, alignment, subset, bci, baselines, scope, lstm, transformer (default: all)."})
+            "Studies: adaptation, selection, scaling, optimizer, lorenz, spectral, alignment, subset, precision, bci, baselines, scope, lstm, transformer (default: all)."})
 public final class ReproduceCommand implements Callable<Integer> {
 
     @Spec

@@ -256,7 +256,8 @@ public final class TrainCommand implements Callable<Integer> {
         check(conflicts, parsed.hasMatchedOption("--n"), "--n", n, model.n());
         check(conflicts, parsed.hasMatchedOption("--cell"), "--cell", learner.cell.label(), model.cell());
         boolean learnerGiven = false;
-        for (String o : List.of("--method", "--k", "--selection", "--refresh-every", "--window", "--tau", "--alpha-n-over-k")) {
+        for (String o : List.of("--method", "--k", "--selection", "--refresh-every", "--window", "--tau", "--alpha-n-over-k",
+                "--precision")) {
             learnerGiven |= parsed.hasMatchedOption(o);
         }
         check(conflicts, learnerGiven, "learner", learner.learnerName(), model.learner());

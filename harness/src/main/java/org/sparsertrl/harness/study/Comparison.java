@@ -99,6 +99,9 @@ final class Comparison {
         }
         List<Method> methods = methods(p, asked);
         for (Method m : methods) {
+            if (borrowsItsRate(m)) {
+                continue; // tuned as its float32 twin (ExperimentRunner.tuning), which is planned on its own
+            }
             float[] grid = m.isFrozen() || kind.n() > p.tuneUpTo() ? new float[] {Float.NaN} : p.grid(m.optimizer(), kind.n());
             for (float rate : grid) {
                 if (!m.isFrozen() && Float.isNaN(rate)) {
@@ -121,6 +124,11 @@ final class Comparison {
             }
         }
         return work;
+    }
+
+    /** A bf16 learner runs at the rate tuned for its float32 twin, so it has no tuning runs of its own. */
+    static boolean borrowsItsRate(Method m) {
+        return m.precision() != org.sparsertrl.engine.learn.Precision.FLOAT32;
     }
 
     private static String runKey(Cell cell, Method m, float rate, boolean shift) {
@@ -333,7 +341,7 @@ final class Comparison {
                     rows.add(record(study, "evaluation", cell, m, rate, shift));
                 }
             }
-            if (!m.isFrozen() && tuning(m).from() == 0) {
+            if (!m.isFrozen() && tuning(m).from() == 0 && !borrowsItsRate(m)) {
                 for (float r : tuning(m).grid()) {
                     for (long seed : p.tuningSeedList()) {
                         for (boolean shift : new boolean[] {true, false}) {

@@ -20,6 +20,7 @@ import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.cell.VanillaRnn;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.engine.train.TrainerState;
@@ -108,8 +109,16 @@ public final class ExperimentRunner {
         return run(cell, method, tuning(cell, method).rate(), shift);
     }
 
-    /** The rate chosen for {@code method} on cells like {@code cell} (same task, kind, size, initialisation). */
+    /**
+     * The rate chosen for {@code method} on cells like {@code cell} (same task, kind, size, initialisation).
+     * A learner that stores its sensitivity in bf16 takes the rate tuned for the same learner in float32:
+     * the precision changes the arithmetic, not the method, and one rate for both isolates its effect (our
+     * protocol's choice).
+     */
     public Tuning tuning(Cell cell, Method method) {
+        if (method.precision() != Precision.FLOAT32) {
+            return tuning(cell, method.with(Precision.FLOAT32));
+        }
         Cell kind = cell.withSeed(-1);
         return memo(tunings, new Run(kind, method, Float.NaN, true), () -> tune(kind, method));
     }

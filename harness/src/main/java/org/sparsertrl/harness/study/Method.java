@@ -1,6 +1,7 @@
 package org.sparsertrl.harness.study;
 
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 
@@ -11,13 +12,23 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
  * @param k         paths (sparse), shared units (subset), the window (truncated BPTT); 0 for immediate, -1 for the others
  * @param policy    path selection of sparse learners, null otherwise
  * @param optimizer the optimizer used during adaptation
+ * @param precision how the learner stores its sensitivity: float32, or bf16 for sparse RTRL
  */
-public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
+public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer, Precision precision) {
 
     public Method {
         if (policy == Selection.Policy.EXPLICIT) {
             throw new IllegalArgumentException("policy = explicit is not a study method: its sets have no name");
         }
+        if (precision == null || precision != Precision.FLOAT32 && kind != Kind.SPARSE) {
+            throw new IllegalArgumentException("precision = " + precision + " with kind = " + kind
+                    + ": only sparse RTRL stores its sensitivity in bf16");
+        }
+    }
+
+    /** A method whose learner keeps its sensitivity in float32. */
+    public Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer) {
+        this(kind, k, policy, optimizer, Precision.FLOAT32);
     }
 
     /** Learner families. */
@@ -70,7 +81,12 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
 
     /** The same learner with another optimizer. */
     public Method with(Optimizer other) {
-        return new Method(kind, k, policy, other);
+        return new Method(kind, k, policy, other, precision);
+    }
+
+    /** The same learner with its sensitivity stored at {@code other} (bf16: sparse RTRL only). */
+    public Method with(Precision other) {
+        return new Method(kind, k, policy, optimizer, other);
     }
 
     /**
@@ -91,7 +107,8 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case TBPTT -> "tbptt-" + k;
             case SUBSET -> "subset-" + k;
             case SPARSE -> "sparse-" + k + "-" + policy.label()
-                    + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-every-" + p.refreshEvery());
+                    + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-every-" + p.refreshEvery())
+                    + (precision == Precision.FLOAT32 ? "" : "-" + precision.label());
         };
     }
 
@@ -129,7 +146,8 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
             case IMMEDIATE -> "immediate (k=0)";
             case FULL -> "full RTRL";
             case SUBSET -> "subset k=" + k;
-            case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label());
+            case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label())
+                    + (precision == Precision.FLOAT32 ? "" : " " + precision.label());
             case SNAP1 -> "SnAp-1";
             case UORO -> "UORO";
             case KF -> "KF-RTRL";

@@ -10,7 +10,8 @@ public final class Studies {
 
     public static List<Study> all() {
         return List.of(new AdaptationStudy(), new SelectionStudy(), new ScalingStudy(), new OptimizerStudy(),
-                new LorenzStudy(), new SpectralStudy(), new AlignmentStudy(), new SubsetStudy(), new BciStudy(), new BaselinesStudy(), new ScopeStudy(), new LstmStudy(),
+                new LorenzStudy(), new SpectralStudy(), new AlignmentStudy(), new SubsetStudy(), new PrecisionStudy(), new BciStudy(), new BaselinesStudy(),
+                new ScopeStudy(), new LstmStudy(),
                 new TransformerStudy());
     }
 

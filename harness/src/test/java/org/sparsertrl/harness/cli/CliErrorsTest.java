@@ -104,6 +104,14 @@ class CliErrorsTest {
     }
 
     @Test
+    void aBadPrecisionIsOneLineNamingTheOptionAndTheValue() {
+        assertOneLine(run("train", "--precision", "fp8", "--steps", "1"), 2, "--precision", "precision = 'fp8': expected one of float32, bf16");
+        assertOneLine(run("train", "--method", "full", "--precision", "bf16", "--n", "4", "--steps", "1"), 2,
+                "--precision = bf16 is for --method sparse only; --method full stores its sensitivity in float32");
+        assertEquals(0, run("train", "--precision", "bf16", "--n", "8", "--steps", "3").exit(), "sparse in bf16 trains");
+    }
+
+    @Test
     void embeddedExitsOneWhenEveryCheckpointWriteFailed(@TempDir Path dir) throws IOException {
         Path ckpt = dir.resolve("m.ckpt");
         // A folder where the temporary file must go: every write fails, as on a full or read-only disk.

@@ -51,7 +51,7 @@ class ReproduceCommandTest {
         }
         String report = Files.readString(dir.resolve("report.md"));
         for (String section : List.of("## adaptation", "## selection", "## scaling", "## optimizer", "## lorenz",
-                "## spectral", "## alignment", "## subset", "## bci", "## baselines", "## scope", "## lstm", "## transformer",
+                "## spectral", "## alignment", "## subset", "## precision", "## bci", "## baselines", "## scope", "## lstm", "## transformer",
                 "### Head specialisation", "## Protocol",
                 "## The paper's claims beside ours", "## What we had to guess", "### Which tasks separate the learners")) {
             assertTrue(report.contains(section), "report has " + section);
