@@ -223,7 +223,7 @@ class ReproduceCommandTest {
         CommandRun result = CommandRun.of("reproduce", "--study", "bogus", "--out", dir.toString());
         assertNotEquals(0, result.exit());
         assertTrue(result.output().contains("unknown study 'bogus'; valid: adaptation, selection, scaling, optimizer, "
-                + "lorenz, spectral, alignment, subset, bci, baselines, scope, lstm"), result.output());
+                + "lorenz, spectral, alignment, subset, precision, bci, baselines, scope, lstm"), result.output());
     }
 
     @Test
