@@ -342,7 +342,11 @@ public final class VectorKernels implements Kernels {
      * each loaded vector of P feeds four FMAs and each broadcast four, so loads stay well under the FMA
      * rate (measured: 94 GFLOP/s of a 115 GFLOP/s peak at n = 64, where a 4 x 2 block gave 55). The
      * scaling and the gradient are finished by {@link #finishRows}: one method holding both would pass
-     * C2's node limit.
+     * C2's node limit. For the same reason the block is no larger: 5 x 4 or 6 x 4 blocks (20 or 24
+     * accumulators) would still fit the registers, but C2 then stops inlining the vector operations and
+     * boxes every vector (measured 4 to 10 times slower). Measured and not kept (n = 64 and 128, outside
+     * JMH): a 3 x 5 block ran alike, 2 x 8 and 1 x 16 blocks 15 and 50 % slower, and A packed once per
+     * step into a heap array for the broadcasts within the noise (0 to 6 %, and -3 to +3 % per step in JMH).
      */
     private static void denseBlock4x4(MemorySegment a, long a0, long lda, int height, float[] panel, boolean first,
                                       MemorySegment c, long c0, long ldc) {
@@ -491,6 +495,9 @@ public final class VectorKernels implements Kernels {
         // n = 256 (sparse-4, JMH, interleaved runs): 8 and 16 MiB tiles 11.9 to 12.3 ms against 12.6 and
         // 13.6 untiled; tiles of 256 and 512 KiB, sized to L2, were slower (12.7 to 19.8 ms), their 1 to
         // 2 KiB row segments too short for the prefetcher. The default, 16 MiB, leaves n <= 128 untiled.
+        // Also measured and not kept: 256 KiB tiles each streamed into cache by a pass over its source
+        // rows before its rows are built (branch touch-tiles): 25 % faster at n = 256 outside JMH, no
+        // faster in StepBenchmark's step, and slower at n = 128.
         // Rows ascend within every tile, so each gradient sum
         // sees the rows in the scalar twin's order and the bits do not depend on the tile.
         int vectorEnd = cols / L * L;

@@ -31,6 +31,8 @@ final class Measurements {
     final double copyGBs;
     /** The copy on two threads, each over arrays of its own, GB/s. */
     final double copyTwoThreadsGBs;
+    /** The copy over two buffers of J's size at n (SensitivityCopyProbe), GB/s, by n; 8 bytes per float. */
+    final TreeMap<Integer, Double> copyOfJGBs = new TreeMap<>();
     /** StepBenchmark and LargeSubsetBenchmark: learner, then n, in the order the results list them. */
     final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
     /** ThreadsBenchmark: shape ({@code learner@n}), then threads. */
@@ -70,6 +72,10 @@ final class Measurements {
                 case "BandwidthProbe.triad" -> triad = r.score() * 12 / 1e9;
                 case "BandwidthProbe.copy" -> copy = r.score() * 8 / 1e9;
                 case "BandwidthProbe.copyTwoThreads" -> copy2 = r.score() * 8 / 1e9;
+                case "SensitivityCopyProbe.copy" -> {
+                    int n = Integer.parseInt(r.param("n"));
+                    copyOfJGBs.put(n, r.score() * PerformanceModel.sparseBytes(n) / 1e9);
+                }
                 case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
                         .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                 case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())

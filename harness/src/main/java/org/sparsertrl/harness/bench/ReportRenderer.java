@@ -63,14 +63,20 @@ final class ReportRenderer {
                 .append("turned into this page by `BenchmarkReport`; nothing is typed in by hand.\n\n");
         environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append(String.format("%n## The machine's limits, measured from Java%n%n"));
-        md.append(new MarkdownTable("probe", "measured", "how")
+        MarkdownTable probes = new MarkdownTable("probe", "measured", "how")
                 .row("peak FMA throughput, one thread", String.format("%.1f GFLOP/s", m.peakGflops), peakHow(m))
                 .row("memory bandwidth, triad", String.format("%.1f GB/s", m.triadGBs),
                         "a = b + s c over 3 x 128 MiB off-heap, 12 bytes per element (BandwidthProbe)")
                 .row("memory bandwidth, copy", String.format("%.1f GB/s", m.copyGBs),
                         "a = b over 2 x 128 MiB, 8 bytes per element: the pattern of a sparse step")
                 .row("memory bandwidth, copy, two threads", String.format("%.1f GB/s", m.copyTwoThreadsGBs),
-                        "the copy on two threads, each over arrays of its own"));
+                        "the copy on two threads, each over arrays of its own");
+        for (var e : m.copyOfJGBs.entrySet()) {
+            probes.row("copy of J, n = " + e.getKey(), String.format("%.1f GB/s", e.getValue()), String.format(
+                    "a = b over 2 x %.1f MiB, the size of J at n = %d (SensitivityCopyProbe): the two-pass bound's rate",
+                    PerformanceModel.sparseBytes(e.getKey()) / 2 / (1 << 20), e.getKey()));
+        }
+        md.append(probes);
         md.append(probeErrors(m));
         md.append("\n## Targets\n\n");
         MarkdownTable targets = new MarkdownTable("target", "required", "measured", "met");
@@ -228,7 +234,9 @@ final class ReportRenderer {
                 } else if (!Double.isNaN(bytes)) {
                     double gbs = bytes / (us * 1e3);
                     derived = String.format("%.1f GB/s", gbs);
-                    share = String.format("%.0f %% of triad", 100 * gbs / m.triadGBs);
+                    Double copy = m.copyOfJGBs.get(n);
+                    share = copy == null ? String.format("%.0f %% of triad", 100 * gbs / m.triadGBs)
+                            : String.format("%.0f %% of the copy of J", 100 * gbs / copy);
                 }
                 table.row(n, micros(us) + (Double.isNaN(r.getValue().error()) ? "" : " ± " + micros(r.getValue().error())),
                         derived, share, Double.isNaN(r.getValue().steppingBytesPerOp()) ? "n/a"

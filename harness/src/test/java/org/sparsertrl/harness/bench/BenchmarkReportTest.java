@@ -66,7 +66,13 @@ class BenchmarkReportTest {
             double full = PerformanceModel.fullFlops(CellKind.VANILLA, n) / 80e9 * 1e6;
             rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"full\",\"n\":\"" + n + "\"}", full, "us/op", 0.001));
             rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4\",\"n\":\"" + n + "\"}", full / 10, "us/op", 0.001));
+            // The copy of J at 40 GB/s; bf16 1.8x as fast as float32 at n = 256.
+            rows.add(row("org.sparsertrl.bench.SensitivityCopyProbe.copy", "{\"n\":\"" + n + "\"}",
+                    40e9 / PerformanceModel.sparseBytes(n), "ops/s", Double.NaN));
         }
+        double sparse256 = PerformanceModel.fullFlops(CellKind.VANILLA, 256) / 80e9 * 1e6 / 10;
+        rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4-bf16\",\"n\":\"256\"}",
+                sparse256 / 1.8, "us/op", 0.001));
         Files.writeString(json, "[" + String.join(",", rows) + "]");
         Measurements m = new Measurements(JmhResult.read(json), lanes);
         assertEquals(100, m.peakGflops, 1e-6);
@@ -79,8 +85,17 @@ class BenchmarkReportTest {
                 .findFirst().orElseThrow();
         assertTrue(speedup128.measured().startsWith("10.0x (a sparse step moving J at the copy rate would give "), speedup128.measured());
         assertTrue(!speedup128.met(), "10x is below the 12x required at n = 128");
+        assertEquals(40, m.copyOfJGBs.get(128), 1e-9);
+        double bound256 = PerformanceModel.sparseBytes(256) / 40e3;
+        Targets.Target share256 = targets.stream().filter(t -> t.what().startsWith("sparse k = 4, n = 256: share of the two-pass"))
+                .findFirst().orElseThrow();
+        assertTrue(share256.measured().startsWith(String.format("%.0f %% (", 100 * bound256 / sparse256)), share256.measured());
+        assertEquals(bound256 / sparse256 >= 0.75, share256.met(), share256.toString());
+        Targets.Target bf16 = targets.stream().filter(t -> t.what().contains("bf16 over float32, n = 256")).findFirst().orElseThrow();
+        assertTrue(bf16.met() && bf16.measured().startsWith("1.80x"), bf16.toString());
         String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
+        assertTrue(report.contains("| copy of J, n = 256 | 40.0 GB/s |"), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(!report.contains("## Transformer"), "no transformer section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);

@@ -1,0 +1,60 @@
+package org.sparsertrl.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.FloatVector;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+import org.sparsertrl.engine.cell.RnnLayout;
+
+/**
+ * The copy {@code a = b} over two buffers of the size of J at n (n rows of the vanilla cell's padded
+ * parameter width, m = 4, o = 1, as StepBenchmark's networks): the rate a sparse step could move J at
+ * if it read J once and wrote it once, from whichever level of the memory hierarchy J fits in (L2 at
+ * n = 64, the last level cache or memory at n = 256). One operation is one float; the report counts 8
+ * bytes per float, as {@link BandwidthProbe#copy}.
+ */
+public class SensitivityCopyProbe extends MachineProbe {
+
+    private static final ByteOrder ORDER = ByteOrder.nativeOrder();
+
+    @Param({"64", "128", "256"})
+    public int n;
+
+    private Arena arena;
+    private MemorySegment a;
+    private MemorySegment b;
+    private long floats;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        floats = (long) n * new RnnLayout(n, Learners.M, Learners.O).recurrentSize();
+        arena = Arena.ofShared();
+        a = arena.allocate(floats * Float.BYTES, 64);
+        b = arena.allocate(floats * Float.BYTES, 64);
+        for (long i = 0; i < floats; i++) {
+            b.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        arena.close();
+    }
+
+    /** One copy of J; its floats per operation are n p, which JMH cannot take from a parameter: the report divides. */
+    @Benchmark
+    public void copy() {
+        int step = SPECIES.length();
+        for (long i = 0; i < floats; i += step) {
+            long offset = i * Float.BYTES;
+            FloatVector.fromMemorySegment(SPECIES, b, offset, ORDER).intoMemorySegment(a, offset, ORDER);
+        }
+    }
+}
