@@ -33,6 +33,8 @@ class Bf16KernelTest {
 
     private final Kernels scalar = KernelProvider.scalar();
     private final Kernels vector = KernelProvider.vector();
+    /** Vector kernels whose sparse steps work in column tiles of one 4-vector block (1 KiB of bf16 over ROWS rows): tile edges everywhere. */
+    private final Kernels tiled = KernelProvider.vector(1);
 
     @Test
     void roundingIsToNearestTiesToEven() {
@@ -110,6 +112,9 @@ class Bf16KernelTest {
             vector.sparseStepBf16(v.b, off1, ld, v.idx, v.w, K, ROWS, v.scale, v.weight, v.c, off2, ld, v.g, off1, len);
             r.assertSame(s, "sparseStepBf16" + at, "reference", "scalar");
             s.assertSame(v, "sparseStepBf16" + at, "scalar", "vector");
+            Buffers t = new Buffers(arena, len, ld, seed);
+            tiled.sparseStepBf16(t.b, off1, ld, t.idx, t.w, K, ROWS, t.scale, t.weight, t.c, off2, ld, t.g, off1, len);
+            s.assertSame(t, "sparseStepBf16" + at, "scalar", "vector, 1 KiB tiles");
             // The reference is the float32 kernel on the widened rows: the same gradient, the rows rounded.
             Buffers f = new Buffers(arena, len, ld, seed);
             MemorySegment wide = arena.allocate(f.b.byteSize() * 2, 64), out = arena.allocate(f.c.byteSize() * 2, 64);

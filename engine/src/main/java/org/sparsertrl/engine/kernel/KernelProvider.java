@@ -13,10 +13,10 @@ import com.sun.management.HotSpotDiagnosticMXBean;
  * for them is an error that names the flag, never a silent fall back to scalar code.
  *
  * <p>The system property {@value #SPARSE_TILE_PROPERTY} sets the vector sparse step's column tile, in KiB
- * of J_{t-1} a tile spans over all rows (default {@value #DEFAULT_SPARSE_TILE_KIB}: a slice of the last
- * level cache, so the tile's source rows stay there while its new rows are built). It changes speed
- * only, never a bit of the result; a value that is not a positive whole number is an error naming the
- * property.
+ * of J_{t-1} a tile spans over all rows (default {@value #DEFAULT_SPARSE_TILE_KIB}: a quarter of a 1 MiB
+ * L2, so the tile's source rows stay there while its new rows are built; a sensitivity no larger is
+ * not tiled). It changes speed only, never a bit of the result; a value that is not a positive whole
+ * number is an error naming the property.
  *
  * <pre>{@code
  * Kernels kernels = KernelProvider.selected();   // what -Dsparsertrl.kernels chose
@@ -32,7 +32,7 @@ public final class KernelProvider {
     public static final String SPARSE_TILE_PROPERTY = "sparsertrl.sparseTileKiB";
 
     /** The default of {@value #SPARSE_TILE_PROPERTY}. */
-    public static final int DEFAULT_SPARSE_TILE_KIB = 16_384;
+    public static final int DEFAULT_SPARSE_TILE_KIB = 256;
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Kernels SCALAR = new ScalarKernels();

@@ -45,78 +45,70 @@ final class VectorBf16 {
     }
 
     /**
-     * {@link Kernels#sparseStepBf16} on a gradient already zero over {@code [0, cols)}. Row by row, as
-     * VectorKernels.sparseStep (why: see there); each row's columns past the last whole vector go through
-     * the scalar twin's code right after the row.
+     * Columns {@code [start, end)} (multiples of the vector length) of {@link Kernels#sparseStepBf16}, row by
+     * row, added to the gradient, as one column tile of VectorKernels.sparseStep (why: see there; the row
+     * loop is here for the reason VectorKernels.sparseRows gives). Each row, bf16 in and out:
+     * {@code C~ = s sum_r w[base + r] float(B[idx[base + r]])}, {@code C[i] = bf16(C~)}, {@code g += e C~}.
+     * Four vectors of columns per pass, as VectorKernels.sparseRows: four independent FMA chains.
      */
     static void sparseRows(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                            MemorySegment rowScale, MemorySegment rowWeight,
                            MemorySegment c, long cOff, long ldc,
-                           MemorySegment g, long gOff, int cols) {
-        int vectorEnd = cols / L * L;
+                           MemorySegment g, long g0, int start, int end) {
         for (int i = 0; i < rows; i++) {
-            float s = rowScale.getAtIndex(JAVA_FLOAT, i), e = rowWeight.getAtIndex(JAVA_FLOAT, i);
-            sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, s, e, c, cOff + i * ldc, g, gOff, vectorEnd);
-            ScalarKernels.sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, s, e, c, cOff + i * ldc, g, gOff, vectorEnd, cols);
-        }
-    }
-
-    /**
-     * One new row over columns {@code [0, end)} (end a multiple of the vector length), bf16 in and out:
-     * {@code C~ = s sum_r w[base + r] float(B[idx[base + r]])}, {@code C[i] = bf16(C~)}, {@code g += e C~}.
-     * Four vectors of columns per pass, as VectorKernels.sparseRow: four independent FMA chains.
-     */
-    private static void sparseRowBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int base, int k,
-                                      float s, float weight, MemorySegment c, long ci, MemorySegment g, long g0, int end) {
-        FloatVector e = FloatVector.broadcast(SPECIES, weight);
-        int col = 0;
-        for (; col <= end - 4 * L; col += 4 * L) {
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-            for (int r = 0; r < k; r++) {
-                FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
-                long bj = H * (bOff + idx[base + r] * ldb + col);
-                a0 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
-                        .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a0);
-                a1 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + H * L, ORDER).convertShape(S2I, BITS, 0))
-                        .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a1);
-                a2 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
-                        .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a2);
-                a3 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
-                        .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a3);
+            int base = i * k;
+            float s = rowScale.getAtIndex(JAVA_FLOAT, i);
+            FloatVector e = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i));
+            long ci = cOff + i * ldc;
+            int col = start;
+            for (; col <= end - 4 * L; col += 4 * L) {
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                for (int r = 0; r < k; r++) {
+                    FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
+                    long bj = H * (bOff + idx[base + r] * ldb + col);
+                    a0 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a0);
+                    a1 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a1);
+                    a2 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a2);
+                    a3 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a3);
+                }
+                a0 = a0.mul(s);
+                a1 = a1.mul(s);
+                a2 = a2.mul(s);
+                a3 = a3.mul(s);
+                long cc = H * (ci + col), gc = F * (g0 + col);
+                IntVector n0 = a0.reinterpretAsInts(), n1 = a1.reinterpretAsInts(), n2 = a2.reinterpretAsInts(),
+                        n3 = a3.reinterpretAsInts();
+                ((ShortVector) n0.add(n0.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc, ORDER);
+                ((ShortVector) n1.add(n1.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + H * L, ORDER);
+                ((ShortVector) n2.add(n2.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
+                ((ShortVector) n3.add(n3.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 3 * H * L, ORDER);
+                a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+                a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
+                a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
+                a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
             }
-            a0 = a0.mul(s);
-            a1 = a1.mul(s);
-            a2 = a2.mul(s);
-            a3 = a3.mul(s);
-            long cc = H * (ci + col), gc = F * (g0 + col);
-            IntVector n0 = a0.reinterpretAsInts(), n1 = a1.reinterpretAsInts(), n2 = a2.reinterpretAsInts(),
-                    n3 = a3.reinterpretAsInts();
-            ((ShortVector) n0.add(n0.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc, ORDER);
-            ((ShortVector) n1.add(n1.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + H * L, ORDER);
-            ((ShortVector) n2.add(n2.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
-            ((ShortVector) n3.add(n3.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 3 * H * L, ORDER);
-            a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
-            a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
-            a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
-            a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
-        }
-        for (; col < end; col += L) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int r = 0; r < k; r++) {
-                long bj = H * (bOff + idx[base + r] * ldb + col);
-                acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
-                        .lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+            for (; col < end; col += L) {
+                FloatVector acc = FloatVector.zero(SPECIES);
+                for (int r = 0; r < k; r++) {
+                    long bj = H * (bOff + idx[base + r] * ldb + col);
+                    acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+                }
+                acc = acc.mul(s);
+                IntVector bits = acc.reinterpretAsInts();
+                ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (ci + col), ORDER);
+                long gc = F * (g0 + col);
+                acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
             }
-            acc = acc.mul(s);
-            IntVector bits = acc.reinterpretAsInts();
-            ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (ci + col), ORDER);
-            long gc = F * (g0 + col);
-            acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
         }
     }
 

@@ -38,6 +38,12 @@ public final class VectorKernels implements Kernels {
     private static final long F = Float.BYTES;
 
     private final long sparseTileBytes; // J_{t-1} bytes one column tile of the sparse step spans (all rows)
+    /**
+     * The sum of what {@link #touchTile} loaded: a value nobody reads, stored so that the loads stay.
+     * Threads that step at once overwrite it, which is harmless for the same reason.
+     */
+    @SuppressWarnings("unused")
+    private float touched;
 
     /** @param sparseTileBytes see {@link KernelProvider#SPARSE_TILE_PROPERTY} */
     VectorKernels(long sparseTileBytes) {
@@ -488,27 +494,25 @@ public final class VectorKernels implements Kernels {
                            MemorySegment rowScale, MemorySegment rowWeight,
                            MemorySegment c, long cOff, long ldc,
                            MemorySegment g, long gOff, int cols) {
-        // Column tiles sized so that the tile of J_{t-1} (every row's segment of it) stays in the last
-        // level cache while the rows are built: each source segment then comes from memory once per tile
-        // and its other k - 1 reads hit cache. Within a tile, row by row: each row's k source segments and
-        // its new segment are contiguous runs, which the hardware prefetcher streams well. Measured at
-        // n = 256 (sparse-4, JMH, interleaved runs): 8 and 16 MiB tiles 11.9 to 12.3 ms against 12.6 and
-        // 13.6 untiled; tiles of 256 and 512 KiB, sized to L2, were slower (12.7 to 19.8 ms), their 1 to
-        // 2 KiB row segments too short for the prefetcher. The default, 16 MiB, leaves n <= 128 untiled.
-        // Also measured and not kept: 256 KiB tiles each streamed into cache by a pass over its source
-        // rows before its rows are built (branch touch-tiles): 25 % faster at n = 256 outside JMH, no
-        // faster in StepBenchmark's step, and slower at n = 128.
-        // Rows ascend within every tile, so each gradient sum
-        // sees the rows in the scalar twin's order and the bits do not depend on the tile.
+        // Column tiles of J_{t-1} (every source row's segment of it) small enough to stay in L2 while the
+        // tile's rows are built, so each source segment comes from memory once per tile and its other
+        // k - 1 reads hit cache. A tile is first loaded into cache by one pass over its source rows in
+        // order (touchTile): the k-fold reads that follow land on random rows, which the hardware
+        // prefetcher cannot foresee, while the touch pass streams. Within a tile, row by row (sparseRows).
+        // StepBenchmark, sparse-4, best of three interleaved runs against 16 MiB tiles without the touch
+        // pass: n = 256 10,987 against 13,281 us, n = 128 1,029 against 1,394, n = 64 104 alike (bf16:
+        // 8,254 against 10,449 us at n = 256, 819 against 771 at n = 128). Rows ascend within every
+        // tile, so each gradient sum sees the rows in the scalar twin's order and the bits do not depend
+        // on the tile.
         int vectorEnd = cols / L * L;
-        int tile = sparseTile(rows);
+        int tile = sparseTile(rows, F);
         fill(g, gOff, vectorEnd, 0f);
         for (int start = 0; start < vectorEnd; start += tile) {
             int end = Math.min(start + tile, vectorEnd);
-            for (int i = 0; i < rows; i++) {
-                sparseRow(b, bOff, ldb, idx, w, i * k, k, rowScale.getAtIndex(JAVA_FLOAT, i),
-                        rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, start, end);
+            if (tile < vectorEnd) {
+                touchTile(b, bOff, ldb, sourceRows(idx, rows * k), F, start, end);
             }
+            sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
         }
         for (int col = vectorEnd; col < cols; col++) {
             float g0 = 0f;
@@ -525,56 +529,92 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** Columns per tile of the sparse step for {@code rows} rows: a whole number of 4-vector blocks, at least one. */
-    private int sparseTile(int rows) {
-        long columns = sparseTileBytes / (F * Math.max(rows, 1));
+    /**
+     * Columns per tile of the sparse step for {@code rows} rows of {@code bytes}-byte entries: a whole
+     * number of 4-vector blocks, at least one.
+     */
+    int sparseTile(int rows, long bytes) {
+        long columns = sparseTileBytes / (bytes * Math.max(rows, 1));
         long blocks = Math.max(1, columns / (4 * L));
         return (int) Math.min(Integer.MAX_VALUE / 2, blocks * 4 * L);
     }
 
-    /**
-     * One new row over columns {@code [start, end)} (both multiples of the vector length):
-     * {@code C[i] = s sum_r w[base + r] B[idx[base + r]]}, and {@code g += e C[i]}.
-     */
-    private static void sparseRow(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int base, int k,
-                                  float s, float weight, MemorySegment c, long ci, MemorySegment g, long g0,
-                                  int start, int end) {
-        FloatVector e = FloatVector.broadcast(SPECIES, weight);
-        int col = start;
-        for (; col <= end - 4 * L; col += 4 * L) {
-            FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
-            for (int r = 0; r < k; r++) {
-                FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
-                long bj = F * (bOff + idx[base + r] * ldb + col);
-                a0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER).fma(wr, a0);
-                a1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER).fma(wr, a1);
-                a2 = FloatVector.fromMemorySegment(SPECIES, b, bj + 2 * F * L, ORDER).fma(wr, a2);
-                a3 = FloatVector.fromMemorySegment(SPECIES, b, bj + 3 * F * L, ORDER).fma(wr, a3);
-            }
-            long cc = F * (ci + col), gc = F * (g0 + col);
-            a0 = a0.mul(s);
-            a1 = a1.mul(s);
-            a2 = a2.mul(s);
-            a3 = a3.mul(s);
-            a0.intoMemorySegment(c, cc, ORDER);
-            a1.intoMemorySegment(c, cc + F * L, ORDER);
-            a2.intoMemorySegment(c, cc + 2 * F * L, ORDER);
-            a3.intoMemorySegment(c, cc + 3 * F * L, ORDER);
-            a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
-            a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
-            a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
-            a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
+    /** Rows of B a sparse step reads: one more than the largest of its {@code count} source indices. */
+    static int sourceRows(int[] idx, int count) {
+        int max = -1;
+        for (int i = 0; i < count; i++) {
+            max = Math.max(max, idx[i]);
         }
-        for (; col < end; col += L) {
-            FloatVector acc = FloatVector.zero(SPECIES);
-            for (int r = 0; r < k; r++) {
-                acc = FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + idx[base + r] * ldb + col), ORDER)
-                        .fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+        return max + 1;
+    }
+
+    /**
+     * Loads columns {@code [start, end)} of B's first {@code rows} rows ({@code bytes}-byte entries) into
+     * cache, row by row, one load per 64-byte line; the loads' sum goes to {@link #touched} so that the
+     * JIT keeps them.
+     */
+    void touchTile(MemorySegment b, long bOff, long ldb, int rows, long bytes, int start, int end) {
+        int perLine = (int) (64 / bytes), last = end - (int) (F * L / bytes); // entries a line; the last whole vector
+        FloatVector sum = FloatVector.zero(SPECIES);
+        for (int i = 0; i < rows; i++) {
+            long row = bOff + i * ldb;
+            for (int col = start; col <= last; col += perLine) {
+                sum = sum.add(FloatVector.fromMemorySegment(SPECIES, b, bytes * (row + col), ORDER));
             }
-            acc = acc.mul(s);
-            acc.intoMemorySegment(c, F * (ci + col), ORDER);
-            long gc = F * (g0 + col);
-            acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+        }
+        touched = sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /**
+     * Every row over columns {@code [start, end)} (both multiples of the vector length), in ascending order:
+     * {@code C[i] = s[i] sum_r w[i k + r] B[idx[i k + r]]}, and {@code g += e[i] C[i]}. The row loop is
+     * here, not in the caller: C2 does not inline a method this large into sparseStep, and a call per row
+     * and tile cost some 3 ms a step at n = 256 with 256 KiB tiles (70,000 calls).
+     */
+    private static void sparseRows(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                                   MemorySegment rowScale, MemorySegment rowWeight, MemorySegment c, long cOff, long ldc,
+                                   MemorySegment g, long g0, int start, int end) {
+        for (int i = 0; i < rows; i++) {
+            int base = i * k;
+            float s = rowScale.getAtIndex(JAVA_FLOAT, i);
+            FloatVector e = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i));
+            long ci = cOff + i * ldc;
+            int col = start;
+            for (; col <= end - 4 * L; col += 4 * L) {
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                for (int r = 0; r < k; r++) {
+                    FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
+                    long bj = F * (bOff + idx[base + r] * ldb + col);
+                    a0 = FloatVector.fromMemorySegment(SPECIES, b, bj, ORDER).fma(wr, a0);
+                    a1 = FloatVector.fromMemorySegment(SPECIES, b, bj + F * L, ORDER).fma(wr, a1);
+                    a2 = FloatVector.fromMemorySegment(SPECIES, b, bj + 2 * F * L, ORDER).fma(wr, a2);
+                    a3 = FloatVector.fromMemorySegment(SPECIES, b, bj + 3 * F * L, ORDER).fma(wr, a3);
+                }
+                long cc = F * (ci + col), gc = F * (g0 + col);
+                a0 = a0.mul(s);
+                a1 = a1.mul(s);
+                a2 = a2.mul(s);
+                a3 = a3.mul(s);
+                a0.intoMemorySegment(c, cc, ORDER);
+                a1.intoMemorySegment(c, cc + F * L, ORDER);
+                a2.intoMemorySegment(c, cc + 2 * F * L, ORDER);
+                a3.intoMemorySegment(c, cc + 3 * F * L, ORDER);
+                a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+                a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
+                a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
+                a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
+            }
+            for (; col < end; col += L) {
+                FloatVector acc = FloatVector.zero(SPECIES);
+                for (int r = 0; r < k; r++) {
+                    acc = FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + idx[base + r] * ldb + col), ORDER)
+                            .fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+                }
+                acc = acc.mul(s);
+                acc.intoMemorySegment(c, F * (ci + col), ORDER);
+                long gc = F * (g0 + col);
+                acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+            }
         }
     }
 
@@ -722,8 +762,22 @@ public final class VectorKernels implements Kernels {
                                MemorySegment rowScale, MemorySegment rowWeight,
                                MemorySegment c, long cOff, long ldc,
                                MemorySegment g, long gOff, int cols) {
+        // Tiles and the touch pass as in sparseStep, a tile spanning as many bytes of J_{t-1} and so twice
+        // the columns; the columns past the last whole vector go through the scalar twin's code, row by row.
+        int vectorEnd = cols / L * L;
+        int tile = sparseTile(rows, Short.BYTES);
         fill(g, gOff, cols, 0f);
-        VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, cols);
+        for (int start = 0; start < vectorEnd; start += tile) {
+            int end = Math.min(start + tile, vectorEnd);
+            if (tile < vectorEnd) {
+                touchTile(b, bOff, ldb, sourceRows(idx, rows * k), Short.BYTES, start, end);
+            }
+            VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
+        }
+        for (int i = 0; vectorEnd < cols && i < rows; i++) {
+            ScalarKernels.sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, rowScale.getAtIndex(JAVA_FLOAT, i),
+                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, vectorEnd, cols);
+        }
     }
 
     @Override
