@@ -4,7 +4,10 @@ import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
@@ -33,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * takes depends on the machine. This test runs in a JVM of its own (see the harness pom). The
  * measured window that follows must be exactly zero.
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ZeroAllocationTest {
 
     static final int N = 32;
@@ -76,27 +80,47 @@ class ZeroAllocationTest {
 
     @Test
     void everyLearnerStepsWithoutAllocating() {
-        for (Kernels kernels : List.of(KernelProvider.vector(), KernelProvider.scalar())) {
-            for (LearnerSpec learner : Learners.all(4)) {
-                if (kernels == KernelProvider.vector() || onScalarKernelsToo(CellKind.VANILLA, learner)) {
-                    assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), kernels);
-                }
-            }
+        for (LearnerSpec learner : Learners.all(4)) {
+            assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), KernelProvider.vector());
         }
     }
 
     @Test
     void everyGatedCellStepsWithoutAllocating() {
         for (CellKind kind : List.of(CellKind.LSTM, CellKind.GRU)) {
-            for (Kernels kernels : List.of(KernelProvider.vector(), KernelProvider.scalar())) {
-                for (LearnerSpec learner : Learners.gated(4)) {
-                    if (kernels == KernelProvider.vector() || onScalarKernelsToo(kind, learner)) {
-                        assertZeroAllocation(OnlineTrainer.builder(GATED_N, 4, 2).cell(kind), learner,
-                                OptimizerSpec.adam(1e-3f), kernels);
-                    }
+            for (LearnerSpec learner : Learners.gated(4)) {
+                assertZeroAllocation(OnlineTrainer.builder(GATED_N, 4, 2).cell(kind), learner, OptimizerSpec.adam(1e-3f),
+                        KernelProvider.vector());
+            }
+        }
+    }
+
+    /**
+     * The scalar kernels, after every test on the vector ones: once a learner's kernel calls have seen
+     * both implementations, C2 recompiles the learner with both inlined behind a type check, and a
+     * learner that large sometimes stops inlining the vector operations and boxes them. A verify run
+     * showed it (UORO on the GRU and the vanilla cell, vector kernels, after the LSTM's scalar runs:
+     * 9,600 and 18,816 bytes a step), an application never does (it uses one implementation), so
+     * no vector run may follow a scalar one in this JVM.
+     */
+    @Test
+    @Order(Integer.MAX_VALUE)
+    void theScalarKernelsStepWithoutAllocating() {
+        Kernels scalar = KernelProvider.scalar();
+        for (LearnerSpec learner : Learners.all(4)) {
+            if (onScalarKernelsToo(CellKind.VANILLA, learner)) {
+                assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), scalar);
+            }
+        }
+        for (CellKind kind : List.of(CellKind.LSTM, CellKind.GRU)) {
+            for (LearnerSpec learner : Learners.gated(4)) {
+                if (onScalarKernelsToo(kind, learner)) {
+                    assertZeroAllocation(OnlineTrainer.builder(GATED_N, 4, 2).cell(kind), learner, OptimizerSpec.adam(1e-3f),
+                            scalar);
                 }
             }
         }
+        assertTransformerZeroAllocation(HeadTransport.dense(), scalar); // the transport code is the same for both
     }
 
     @Test
@@ -198,24 +222,23 @@ class ZeroAllocationTest {
         List<HeadTransport> transports = List.of(HeadTransport.dense(), HeadTransport.sparse(0.5, HeadSelection.randomFixed(3)),
                 HeadTransport.sparse(0, HeadSelection.randomFixed(3)),
                 HeadTransport.sparse(1.0 / 3, HeadSelection.top(HeadStatistic.SPECIALISATION, 50)));
-        for (Kernels kernels : List.of(KernelProvider.vector(), KernelProvider.scalar())) {
-            for (HeadTransport transport : transports) {
-                if (kernels == KernelProvider.scalar() && !transport.everyHead()) {
-                    continue; // the scalar kernels once, dense: the transport code is the same for both
-                }
-                float[] x = new float[2], y = new float[1], out = new float[1];
-                try (OnlineTransformer model = OnlineTransformer.builder(2, 1).dModel(6).heads(6).context(4).mlpRatio(2).seed(1)
-                        .transport(transport).clipNorm(1f).kernels(kernels).build()) {
-                    long[] result = settleThenMeasure((from, count) -> runTransformer(model, x, y, out, from, count),
-                            TRANSFORMER_WINDOW, TRANSFORMER_MAX_WARM_UP, TRANSFORMER_MEASURED);
-                    long step = result[0], before = 0, after = result[1];
-                    System.out.printf("zero allocation: transformer %-36s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
-                            transport.label(), kernels.name(), step, after - before, TRANSFORMER_MEASURED);
-                    assertEquals(0, after - before, "transformer " + transport.label() + " on " + kernels.name()
-                            + " kernels allocated " + (after - before) + " bytes in " + TRANSFORMER_MEASURED + " steps after "
-                            + step + " steps of warm-up");
-                }
-            }
+        for (HeadTransport transport : transports) {
+            assertTransformerZeroAllocation(transport, KernelProvider.vector());
+        }
+    }
+
+    private static void assertTransformerZeroAllocation(HeadTransport transport, Kernels kernels) {
+        float[] x = new float[2], y = new float[1], out = new float[1];
+        try (OnlineTransformer model = OnlineTransformer.builder(2, 1).dModel(6).heads(6).context(4).mlpRatio(2).seed(1)
+                .transport(transport).clipNorm(1f).kernels(kernels).build()) {
+            long[] result = settleThenMeasure((from, count) -> runTransformer(model, x, y, out, from, count),
+                    TRANSFORMER_WINDOW, TRANSFORMER_MAX_WARM_UP, TRANSFORMER_MEASURED);
+            long step = result[0], before = 0, after = result[1];
+            System.out.printf("zero allocation: transformer %-36s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
+                    transport.label(), kernels.name(), step, after - before, TRANSFORMER_MEASURED);
+            assertEquals(0, after - before, "transformer " + transport.label() + " on " + kernels.name()
+                    + " kernels allocated " + (after - before) + " bytes in " + TRANSFORMER_MEASURED + " steps after "
+                    + step + " steps of warm-up");
         }
     }
 
