@@ -12,6 +12,7 @@ import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
@@ -83,6 +84,18 @@ class ZeroAllocationTest {
         for (LearnerSpec learner : Learners.all(4)) {
             assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), KernelProvider.vector());
         }
+    }
+
+    /**
+     * Sparse RTRL's column tiles and their touch pass, float32 and bf16: at n = 32 J is smaller than the
+     * default tile and is not tiled, so these run on kernels whose tiles span 1 KiB.
+     */
+    @Test
+    void sparseRtrlInColumnTilesStepsWithoutAllocating() {
+        Kernels tiled = KernelProvider.vector(1);
+        assertZeroAllocation(LearnerSpec.sparse(4, Selection.randomFixed(1)), OptimizerSpec.adam(1e-3f), tiled);
+        assertZeroAllocation(LearnerSpec.sparse(4, Selection.randomFixed(1)).sensitivity(Precision.BF16),
+                OptimizerSpec.adam(1e-3f), tiled);
     }
 
     @Test

@@ -506,11 +506,12 @@ public final class VectorKernels implements Kernels {
         // on the tile.
         int vectorEnd = cols / L * L;
         int tile = sparseTile(rows, F);
+        int sources = tile < vectorEnd ? sourceRows(idx, rows * k) : 0;
         fill(g, gOff, vectorEnd, 0f);
         for (int start = 0; start < vectorEnd; start += tile) {
             int end = Math.min(start + tile, vectorEnd);
             if (tile < vectorEnd) {
-                touchTile(b, bOff, ldb, sourceRows(idx, rows * k), F, start, end);
+                touchTile(b, bOff, ldb, sources, F, start, end);
             }
             sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
         }
@@ -533,14 +534,14 @@ public final class VectorKernels implements Kernels {
      * Columns per tile of the sparse step for {@code rows} rows of {@code bytes}-byte entries: a whole
      * number of 4-vector blocks, at least one.
      */
-    int sparseTile(int rows, long bytes) {
+    private int sparseTile(int rows, long bytes) {
         long columns = sparseTileBytes / (bytes * Math.max(rows, 1));
         long blocks = Math.max(1, columns / (4 * L));
         return (int) Math.min(Integer.MAX_VALUE / 2, blocks * 4 * L);
     }
 
     /** Rows of B a sparse step reads: one more than the largest of its {@code count} source indices. */
-    static int sourceRows(int[] idx, int count) {
+    private static int sourceRows(int[] idx, int count) {
         int max = -1;
         for (int i = 0; i < count; i++) {
             max = Math.max(max, idx[i]);
@@ -553,7 +554,7 @@ public final class VectorKernels implements Kernels {
      * cache, row by row, one load per 64-byte line; the loads' sum goes to {@link #touched} so that the
      * JIT keeps them.
      */
-    void touchTile(MemorySegment b, long bOff, long ldb, int rows, long bytes, int start, int end) {
+    private void touchTile(MemorySegment b, long bOff, long ldb, int rows, long bytes, int start, int end) {
         int perLine = (int) (64 / bytes), last = end - (int) (F * L / bytes); // entries a line; the last whole vector
         FloatVector sum = FloatVector.zero(SPECIES);
         for (int i = 0; i < rows; i++) {
@@ -766,11 +767,12 @@ public final class VectorKernels implements Kernels {
         // the columns; the columns past the last whole vector go through the scalar twin's code, row by row.
         int vectorEnd = cols / L * L;
         int tile = sparseTile(rows, Short.BYTES);
+        int sources = tile < vectorEnd ? sourceRows(idx, rows * k) : 0;
         fill(g, gOff, cols, 0f);
         for (int start = 0; start < vectorEnd; start += tile) {
             int end = Math.min(start + tile, vectorEnd);
             if (tile < vectorEnd) {
-                touchTile(b, bOff, ldb, sourceRows(idx, rows * k), Short.BYTES, start, end);
+                touchTile(b, bOff, ldb, sources, Short.BYTES, start, end);
             }
             VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
         }
