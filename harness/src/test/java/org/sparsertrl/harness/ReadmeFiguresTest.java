@@ -61,7 +61,7 @@ class ReadmeFiguresTest {
             blocks++;
             i = j;
         }
-        assertEquals(8, blocks, "the README copies the five full-run parts' claims tables, the benchmark headline and "
+        assertEquals(9, blocks, "the README copies the five full-run parts' claims tables, the benchmark headline and targets and "
                 + "two blocks of the own-data example");
     }
 }
