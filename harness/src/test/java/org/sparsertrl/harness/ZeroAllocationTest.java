@@ -229,15 +229,8 @@ class ZeroAllocationTest {
      * The online transformer: dense transport, s = 1/2 at random, s = 0, and the top rule (which ranks
      * heads and re-chooses them every 50 steps), each stepping, evaluating, predicting and observing, and
      * rerunning the step's backward pass through attention (inspect().attentionBackward()).
-     *
-     * <p>First in this JVM: after the RTRL learners' runs here that store J in bf16 (full and subset;
-     * without those two the order did not matter), the transformer's vector step allocated 720 bytes a
-     * step, every time, in a verify run at 0dd2db7 (2,160,480 bytes in 3,000 steps after the 100,000-step
-     * warm-up cap). Each learner alone steps without allocating; what those runs leave in C2's shared
-     * profiles that breaks the transformer's compile is not yet found (issue 11's note says so).
      */
     @Test
-    @Order(1)
     void theTransformerStepsWithoutAllocating() {
         List<HeadTransport> transports = List.of(HeadTransport.dense(), HeadTransport.sparse(0.5, HeadSelection.randomFixed(3)),
                 HeadTransport.sparse(0, HeadSelection.randomFixed(3)),
