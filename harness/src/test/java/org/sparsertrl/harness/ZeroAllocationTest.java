@@ -246,11 +246,11 @@ class ZeroAllocationTest {
                 .transport(transport).clipNorm(1f).kernels(kernels).build()) {
             long[] result = settleThenMeasure((from, count) -> runTransformer(model, x, y, out, from, count),
                     TRANSFORMER_WINDOW, TRANSFORMER_MAX_WARM_UP, TRANSFORMER_MEASURED);
-            long step = result[0], before = 0, after = result[1];
+            long step = result[0], bytes = result[1];
             System.out.printf("zero allocation: transformer %-36s %-6s warm-up %,7d steps, then %,d bytes in %,d steps%n",
-                    transport.label(), kernels.name(), step, after - before, TRANSFORMER_MEASURED);
-            assertEquals(0, after - before, "transformer " + transport.label() + " on " + kernels.name()
-                    + " kernels allocated " + (after - before) + " bytes in " + TRANSFORMER_MEASURED + " steps after "
+                    transport.label(), kernels.name(), step, bytes, TRANSFORMER_MEASURED);
+            assertEquals(0, bytes, "transformer " + transport.label() + " on " + kernels.name()
+                    + " kernels allocated " + bytes + " bytes in " + TRANSFORMER_MEASURED + " steps after "
                     + step + " steps of warm-up");
         }
     }
