@@ -10,8 +10,14 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
 /**
  * Vector API twin of {@link ScalarMatrixKernels}. As in the engine's own vector kernels, no vector
- * crosses a method boundary of ours (a vector passed to a call C2 did not inline is boxed), and each
- * method holds one register block; the drivers loop over small per-tile methods.
+ * crosses a method boundary of ours (a vector passed to a call C2 did not inline is boxed).
+ *
+ * <p>Every method here that holds a vector is longer than C2's {@code FreqInlineSize} (325 bytes of
+ * bytecode), so C2 never inlines it into a caller and compiles it on its own, in a small graph. Inlined
+ * into {@code OnlineTransformer.forward}, a large method, the Vector API calls of a short kernel were
+ * inlined late, past C2's node-count cutoff, and in some runs (one in three of the zero-allocation
+ * test's JVMs here) stayed boxed: 720 bytes a step. Hence the one-vector and one-row tails are written
+ * in the drivers rather than in helpers of their own. {@code KernelInliningTest} checks the sizes.
  */
 final class VectorMatrixKernels implements MatrixKernels {
 
@@ -39,8 +45,14 @@ final class VectorMatrixKernels implements MatrixKernels {
             for (; col <= cols - 4 * L; col += 4 * L) {
                 row4(a, ai, aCol, inner, b, bOff + col, ldb, c, ci + col);
             }
-            for (; col <= cols - L; col += L) {
-                row1(a, ai, aCol, inner, b, bOff + col, ldb, c, ci + col);
+            for (; col <= cols - L; col += L) { // one vector of the row, written here: see the class comment
+                long c0 = F * (ci + col);
+                FloatVector s0 = FloatVector.fromMemorySegment(SPECIES, c, c0, ORDER);
+                for (int k = 0; k < inner; k++) {
+                    s0 = FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + k * ldb + col), ORDER)
+                            .fma(FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + k * aCol)), s0);
+                }
+                s0.intoMemorySegment(c, c0, ORDER);
             }
             for (; col < cols; col++) {
                 float acc = c.getAtIndex(JAVA_FLOAT, ci + col);
@@ -74,17 +86,10 @@ final class VectorMatrixKernels implements MatrixKernels {
         s3.intoMemorySegment(c, c0 + 3 * F * L, ORDER);
     }
 
-    private static void row1(MemorySegment a, long ai, long aCol, int inner, MemorySegment b, long bOff, long ldb,
-                             MemorySegment c, long cOff) {
-        long c0 = F * cOff;
-        FloatVector s0 = FloatVector.fromMemorySegment(SPECIES, c, c0, ORDER);
-        for (int k = 0; k < inner; k++) {
-            s0 = FloatVector.fromMemorySegment(SPECIES, b, F * (bOff + k * ldb), ORDER)
-                    .fma(FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + k * aCol)), s0);
-        }
-        s0.intoMemorySegment(c, c0, ORDER);
-    }
-
+    /**
+     * Rows of A against rows of B: four dot products at a time share each vector of A's row (four
+     * independent accumulators), then one at a time.
+     */
     @Override
     public void multiplyTransposedAdd(MemorySegment a, long aOff, long lda, int rows,
                                       MemorySegment b, long bOff, long ldb, int bRows, int inner,
@@ -93,63 +98,56 @@ final class VectorMatrixKernels implements MatrixKernels {
             long ai = aOff + i * lda, ci = cOff + i * ldc;
             int j = 0;
             for (; j <= bRows - 4; j += 4) {
-                dot4(a, ai, b, bOff + j * ldb, ldb, inner, c, ci + j);
+                long bj = bOff + j * ldb;
+                FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
+                int k = 0;
+                for (; k <= inner - L; k += L) {
+                    FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, F * (ai + k), ORDER);
+                    long bk = F * (bj + k);
+                    s0 = FloatVector.fromMemorySegment(SPECIES, b, bk, ORDER).fma(x, s0);
+                    s1 = FloatVector.fromMemorySegment(SPECIES, b, bk + F * ldb, ORDER).fma(x, s1);
+                    s2 = FloatVector.fromMemorySegment(SPECIES, b, bk + 2 * F * ldb, ORDER).fma(x, s2);
+                    s3 = FloatVector.fromMemorySegment(SPECIES, b, bk + 3 * F * ldb, ORDER).fma(x, s3);
+                }
+                // Lanes summed in lane order (not reduceLanes): the intrinsic and its interpreted fallback add in
+                // different orders, which would make the bits depend on when the JIT compiled this method.
+                float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f;
+                for (int lane = 0; lane < L; lane++) {
+                    r0 += s0.lane(lane);
+                    r1 += s1.lane(lane);
+                    r2 += s2.lane(lane);
+                    r3 += s3.lane(lane);
+                }
+                for (; k < inner; k++) {
+                    float x = a.getAtIndex(JAVA_FLOAT, ai + k);
+                    r0 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bj + k), r0);
+                    r1 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bj + ldb + k), r1);
+                    r2 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bj + 2 * ldb + k), r2);
+                    r3 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bj + 3 * ldb + k), r3);
+                }
+                long cj = ci + j;
+                c.setAtIndex(JAVA_FLOAT, cj, c.getAtIndex(JAVA_FLOAT, cj) + r0);
+                c.setAtIndex(JAVA_FLOAT, cj + 1, c.getAtIndex(JAVA_FLOAT, cj + 1) + r1);
+                c.setAtIndex(JAVA_FLOAT, cj + 2, c.getAtIndex(JAVA_FLOAT, cj + 2) + r2);
+                c.setAtIndex(JAVA_FLOAT, cj + 3, c.getAtIndex(JAVA_FLOAT, cj + 3) + r3);
             }
             for (; j < bRows; j++) {
-                dot1(a, ai, b, bOff + j * ldb, inner, c, ci + j);
+                long bj = bOff + j * ldb;
+                FloatVector s0 = FloatVector.zero(SPECIES);
+                int k = 0;
+                for (; k <= inner - L; k += L) {
+                    s0 = FloatVector.fromMemorySegment(SPECIES, b, F * (bj + k), ORDER)
+                            .fma(FloatVector.fromMemorySegment(SPECIES, a, F * (ai + k), ORDER), s0);
+                }
+                float r0 = 0f;
+                for (int lane = 0; lane < L; lane++) {
+                    r0 += s0.lane(lane);
+                }
+                for (; k < inner; k++) {
+                    r0 = Math.fma(a.getAtIndex(JAVA_FLOAT, ai + k), b.getAtIndex(JAVA_FLOAT, bj + k), r0);
+                }
+                c.setAtIndex(JAVA_FLOAT, ci + j, c.getAtIndex(JAVA_FLOAT, ci + j) + r0);
             }
         }
-    }
-
-    /** Four dot products sharing one row of A: four independent accumulators, each A vector loaded once. */
-    private static void dot4(MemorySegment a, long ai, MemorySegment b, long bOff, long ldb, int inner,
-                             MemorySegment c, long cOff) {
-        FloatVector s0 = FloatVector.zero(SPECIES), s1 = s0, s2 = s0, s3 = s0;
-        int k = 0;
-        for (; k <= inner - L; k += L) {
-            FloatVector x = FloatVector.fromMemorySegment(SPECIES, a, F * (ai + k), ORDER);
-            long bk = F * (bOff + k);
-            s0 = FloatVector.fromMemorySegment(SPECIES, b, bk, ORDER).fma(x, s0);
-            s1 = FloatVector.fromMemorySegment(SPECIES, b, bk + F * ldb, ORDER).fma(x, s1);
-            s2 = FloatVector.fromMemorySegment(SPECIES, b, bk + 2 * F * ldb, ORDER).fma(x, s2);
-            s3 = FloatVector.fromMemorySegment(SPECIES, b, bk + 3 * F * ldb, ORDER).fma(x, s3);
-        }
-        // Lanes summed in lane order (not reduceLanes): the intrinsic and its interpreted fallback add in
-        // different orders, which would make the bits depend on when the JIT compiled this method.
-        float r0 = 0f, r1 = 0f, r2 = 0f, r3 = 0f;
-        for (int lane = 0; lane < L; lane++) {
-            r0 += s0.lane(lane);
-            r1 += s1.lane(lane);
-            r2 += s2.lane(lane);
-            r3 += s3.lane(lane);
-        }
-        for (; k < inner; k++) {
-            float x = a.getAtIndex(JAVA_FLOAT, ai + k);
-            r0 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bOff + k), r0);
-            r1 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bOff + ldb + k), r1);
-            r2 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bOff + 2 * ldb + k), r2);
-            r3 = Math.fma(x, b.getAtIndex(JAVA_FLOAT, bOff + 3 * ldb + k), r3);
-        }
-        c.setAtIndex(JAVA_FLOAT, cOff, c.getAtIndex(JAVA_FLOAT, cOff) + r0);
-        c.setAtIndex(JAVA_FLOAT, cOff + 1, c.getAtIndex(JAVA_FLOAT, cOff + 1) + r1);
-        c.setAtIndex(JAVA_FLOAT, cOff + 2, c.getAtIndex(JAVA_FLOAT, cOff + 2) + r2);
-        c.setAtIndex(JAVA_FLOAT, cOff + 3, c.getAtIndex(JAVA_FLOAT, cOff + 3) + r3);
-    }
-
-    private static void dot1(MemorySegment a, long ai, MemorySegment b, long bj, int inner, MemorySegment c, long cOff) {
-        FloatVector s0 = FloatVector.zero(SPECIES);
-        int k = 0;
-        for (; k <= inner - L; k += L) {
-            s0 = FloatVector.fromMemorySegment(SPECIES, b, F * (bj + k), ORDER)
-                    .fma(FloatVector.fromMemorySegment(SPECIES, a, F * (ai + k), ORDER), s0);
-        }
-        float r0 = 0f;
-        for (int lane = 0; lane < L; lane++) {
-            r0 += s0.lane(lane);
-        }
-        for (; k < inner; k++) {
-            r0 = Math.fma(a.getAtIndex(JAVA_FLOAT, ai + k), b.getAtIndex(JAVA_FLOAT, bj + k), r0);
-        }
-        c.setAtIndex(JAVA_FLOAT, cOff, c.getAtIndex(JAVA_FLOAT, cOff) + r0);
     }
 }
