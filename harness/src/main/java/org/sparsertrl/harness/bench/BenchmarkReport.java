@@ -37,22 +37,26 @@ import org.sparsertrl.harness.report.ResultFiles;
  *     bench/results/quick-transformer.json --peers bench/results/quick-peers.json
  * }</pre>
  * The transformer part (bench/run measures it in a JMH run of its own, which {@code --only transformer}
- * repeats alone) and the peers ({@code --peers FILE}, bench/peers.py's results) are optional.
+ * repeats alone), the peers ({@code --peers FILE}, bench/peers.py's results) and the ceilings
+ * ({@code --ceilings FILE}: SparsePatternProbe in a JMH run of its own, which {@code --only ceilings}
+ * repeats alone) are optional.
  */
 public final class BenchmarkReport {
 
     private static final String USAGE = "usage: BenchmarkReport RESULTS.json REPORT.md PLOTS_DIR COMMAND "
-            + "[EMBEDDED.json [TRANSFORMER.json]] [--peers PEERS.json]";
+            + "[EMBEDDED.json [TRANSFORMER.json]] [--peers PEERS.json] [--ceilings CEILINGS.json]";
 
     private BenchmarkReport() {
     }
 
     public static void main(String[] args) throws IOException {
         List<String> positional = new ArrayList<>();
-        String peersFile = null;
+        String peersFile = null, ceilings = null;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--peers") && i + 1 < args.length) {
                 peersFile = args[++i];
+            } else if (args[i].equals("--ceilings") && i + 1 < args.length) {
+                ceilings = args[++i];
             } else if (args[i].startsWith("--")) {
                 System.err.println(USAGE + " (unknown option " + args[i] + ")");
                 System.exit(2);
@@ -71,12 +75,22 @@ public final class BenchmarkReport {
         if (transformer != null) {
             rows.addAll(JmhResult.read(Path.of(transformer))); // read last: its rows replace any in RESULTS.json
         }
+        if (ceilings != null) {
+            rows.addAll(JmhResult.read(Path.of(ceilings)));
+        }
         MachineRecord machine = record(results);
         Peers peers = peersFile == null ? null : Peers.read(Path.of(peersFile));
         Measurements m = new Measurements(rows, machine == null ? KernelProvider.vector().lanes() : machine.lanes(), peers);
         List<EmbeddedResult> embedded = positional.size() >= 5 ? EmbeddedResult.read(Path.of(positional.get(4))) : List.of();
         Map<String, String> environment = environment(positional.get(3), positional.get(0), machine, transformer,
                 transformer == null ? null : record(Path.of(transformer)), peersFile);
+        if (ceilings != null) {
+            MachineRecord ceilingsMachine = record(Path.of(ceilings));
+            environment.put("ceilings part", "`" + ceilings + "` (SparsePatternProbe alone; `" + positional.get(3)
+                    + " --only ceilings` measures it again and rewrites this page from the other results as they are)"
+                    + (ceilingsMachine == null ? "" : "; measured " + ceilingsMachine.measured() + " at commit "
+                    + ceilingsMachine.commit()));
+        }
         String markdown = render(m, embedded, environment, plots,
                 report.toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));

@@ -33,6 +33,11 @@ final class Measurements {
     final double copyTwoThreadsGBs;
     /** The copy over two buffers of J's size at n (SensitivityCopyProbe), GB/s, by n; 8 bytes per float. */
     final TreeMap<Integer, Double> copyOfJGBs = new TreeMap<>();
+    /**
+     * The sparse step's accesses alone (SparsePatternProbe: k = 4 loads and a store per output vector over
+     * J at n, in the engine's tiles), microseconds per pass over J, by n.
+     */
+    final TreeMap<Integer, Double> sparsePatternMicros = new TreeMap<>();
     /** StepBenchmark and LargeSubsetBenchmark: learner, then n, in the order the results list them. */
     final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
     /** ThreadsBenchmark: shape ({@code learner@n}), then threads. */
@@ -76,6 +81,7 @@ final class Measurements {
                     int n = Integer.parseInt(r.param("n"));
                     copyOfJGBs.put(n, r.score() * PerformanceModel.sparseBytes(n) / 1e9);
                 }
+                case "SparsePatternProbe.pattern" -> sparsePatternMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
                         .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                 case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())

@@ -76,6 +76,13 @@ final class ReportRenderer {
                     "a = b over 2 x %.1f MiB, the size of J at n = %d (SensitivityCopyProbe): the two-pass bound's rate",
                     PerformanceModel.sparseBytes(e.getKey()) / 2 / (1 << 20), e.getKey()));
         }
+        for (var e : m.sparsePatternMicros.entrySet()) {
+            double bound = PerformanceModel.sparseBytes(e.getKey()) / (m.copyOfJGBs.getOrDefault(e.getKey(), Double.NaN) * 1e3);
+            probes.row("sparse step's accesses, n = " + e.getKey(), String.format("%,.1f us (%.0f %% of the two-pass bound)",
+                    e.getValue(), 100 * bound / e.getValue()), "each row of J the sum of 4 random rows of the previous J, "
+                    + "4 loads and a store per vector, in the engine's column tiles (SparsePatternProbe): the sparse step "
+                    + "with none of its arithmetic");
+        }
         md.append(probes);
         md.append(probeErrors(m));
         md.append("\n## Targets\n\n");

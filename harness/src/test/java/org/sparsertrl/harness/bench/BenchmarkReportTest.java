@@ -71,6 +71,9 @@ class BenchmarkReportTest {
                     40e9 / PerformanceModel.sparseBytes(n), "ops/s", Double.NaN));
         }
         double sparse256 = PerformanceModel.fullFlops(CellKind.VANILLA, 256) / 80e9 * 1e6 / 10;
+        // The sparse step's accesses alone at n = 256: exactly half the two-pass bound's rate (40 GB/s).
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.pattern", "{\"n\":\"256\"}",
+                20e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4-bf16\",\"n\":\"256\"}",
                 sparse256 / 1.8, "us/op", 0.001));
         Files.writeString(json, "[" + String.join(",", rows) + "]");
@@ -91,11 +94,18 @@ class BenchmarkReportTest {
                 .findFirst().orElseThrow();
         assertTrue(share256.measured().startsWith(String.format("%.0f %% (", 100 * bound256 / sparse256)), share256.measured());
         assertEquals(bound256 / sparse256 >= 0.75, share256.met(), share256.toString());
+        assertTrue(share256.measured().endsWith(String.format("measured ceiling: the step's accesses alone (SparsePatternProbe)"
+                + " take %,.0f us, 50 %% of the bound)", 2 * bound256)), share256.measured());
+        Targets.Target share128 = targets.stream().filter(t -> t.what().startsWith("sparse k = 4, n = 128: share of the two-pass"))
+                .findFirst().orElseThrow();
+        assertTrue(!share128.measured().contains("ceiling"), "no ceiling where the probe did not run: " + share128.measured());
         Targets.Target bf16 = targets.stream().filter(t -> t.what().contains("bf16 over float32, n = 256")).findFirst().orElseThrow();
         assertTrue(bf16.met() && bf16.measured().startsWith("1.80x"), bf16.toString());
         String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
         assertTrue(report.contains("| copy of J, n = 256 | 40.0 GB/s |"), report);
+        assertTrue(report.contains(String.format("| sparse step's accesses, n = 256 | %,.1f us (50 %% of the two-pass bound) |",
+                2 * bound256)), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(!report.contains("## Transformer"), "no transformer section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
@@ -190,6 +200,10 @@ class BenchmarkReportTest {
         Path transformer = bench.resolve("results/" + profile + "-transformer.json");
         if (Files.exists(transformer)) {
             rows.addAll(JmhResult.read(transformer));
+        }
+        Path ceilings = bench.resolve("results/" + profile + "-ceilings.json");
+        if (Files.exists(ceilings)) {
+            rows.addAll(JmhResult.read(ceilings));
         }
         // As bench/run renders it: the peers when their file is there, the vector width of the machine record.
         Path peers = bench.resolve("results/" + profile + "-peers.json");
