@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.KernelProvider;
+import org.sparsertrl.engine.kernel.Kernels;
 
 /**
  * The sparse step's memory accesses with none of its arithmetic but the sums: the measured ceiling of
@@ -27,7 +28,9 @@ import org.sparsertrl.engine.kernel.KernelProvider;
  * in order before the tile's rows are built, as its {@code touchTile} does). What the engine's step adds
  * to this (the weights, the row scale, the gradient, the cell, the readout and the optimizer) can only
  * make it slower, so where this probe itself falls short of the bound, the bound cannot be reached here.
- * One operation is one pass over J; the report turns it into microseconds.
+ * Beside it, in the same run and on the same buffers and paths, {@link #kernel} times the engine's own
+ * sparse kernel (the step's O(k n p) part): the ceiling and what reaches it, measured side by side, not
+ * hours apart. One operation is one pass over J; the report turns it into microseconds.
  */
 public class SparsePatternProbe extends MachineProbe {
 
@@ -46,6 +49,11 @@ public class SparsePatternProbe extends MachineProbe {
     private int[] sources;
     private int width;
     private int tile;
+    private final Kernels engine = KernelProvider.vector();
+    private float[] weights;
+    private MemorySegment rowScale;
+    private MemorySegment rowWeight;
+    private MemorySegment gradient;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -71,7 +79,17 @@ public class SparsePatternProbe extends MachineProbe {
         // The engine's tile: whole blocks of four vectors, as many columns as fit the default KiB over all rows.
         long columns = KernelProvider.DEFAULT_SPARSE_TILE_KIB * 1024L / (F * n);
         tile = (int) Math.max(4 * L, columns / (4 * L) * 4 * L);
-        SteadyState.reach(this::pattern, "SparsePatternProbe, n = " + n);
+        weights = new float[n * K];
+        java.util.Arrays.fill(weights, 0.25f);
+        rowScale = arena.allocate(n * F, 64);
+        rowWeight = arena.allocate(n * F, 64);
+        for (int i = 0; i < n; i++) {
+            rowScale.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.5f);
+            rowWeight.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f / n);
+        }
+        gradient = arena.allocate(width * F, 64);
+        SteadyState.reach(this::pattern, "SparsePatternProbe.pattern, n = " + n);
+        SteadyState.reach(this::kernel, "SparsePatternProbe.kernel, n = " + n);
     }
 
     private boolean chosen(int i, int r, int j) {
@@ -101,6 +119,15 @@ public class SparsePatternProbe extends MachineProbe {
             rows(from, to, width, sources, n, start, end);
         }
         return touched;
+    }
+
+    /**
+     * The engine's sparse kernel (vector, default tiles) over the same J and paths: the new J, with
+     * weights, the row scale and the gradient's sum, exactly as a sparse k = 4 step calls it.
+     */
+    @Benchmark
+    public void kernel() {
+        engine.sparseStep(from, 0, width, sources, weights, K, n, rowScale, rowWeight, to, 0, width, gradient, 0, width);
     }
 
     /** Loads columns [start, end) of every row, one load per 64-byte line, in order. */

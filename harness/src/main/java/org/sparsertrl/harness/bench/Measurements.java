@@ -38,6 +38,8 @@ final class Measurements {
      * J at n, in the engine's tiles), microseconds per pass over J, by n.
      */
     final TreeMap<Integer, Double> sparsePatternMicros = new TreeMap<>();
+    /** The engine's sparse kernel on the same buffers in the same run (SparsePatternProbe.kernel), microseconds, by n. */
+    final TreeMap<Integer, Double> sparseKernelMicros = new TreeMap<>();
     /** StepBenchmark and LargeSubsetBenchmark: learner, then n, in the order the results list them. */
     final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
     /** ThreadsBenchmark: shape ({@code learner@n}), then threads. */
@@ -82,6 +84,7 @@ final class Measurements {
                     copyOfJGBs.put(n, r.score() * PerformanceModel.sparseBytes(n) / 1e9);
                 }
                 case "SparsePatternProbe.pattern" -> sparsePatternMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
+                case "SparsePatternProbe.kernel" -> sparseKernelMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
                         .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                 case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())

@@ -78,10 +78,12 @@ final class ReportRenderer {
         }
         for (var e : m.sparsePatternMicros.entrySet()) {
             double bound = PerformanceModel.sparseBytes(e.getKey()) / (m.copyOfJGBs.getOrDefault(e.getKey(), Double.NaN) * 1e3);
+            Double kernel = m.sparseKernelMicros.get(e.getKey());
             probes.row("sparse step's accesses, n = " + e.getKey(), String.format("%,.1f us (%.0f %% of the two-pass bound)",
                     e.getValue(), 100 * bound / e.getValue()), "each row of J the sum of 4 random rows of the previous J, "
                     + "4 loads and a store per vector, in the engine's column tiles (SparsePatternProbe): the sparse step "
-                    + "with none of its arithmetic");
+                    + "with none of its arithmetic" + (kernel == null ? "" : String.format("; the engine's sparse kernel "
+                    + "on the same buffers in the same run: %,.1f us (%.0f %%)", kernel, 100 * bound / kernel)));
         }
         md.append(probes);
         md.append(probeErrors(m));

@@ -132,8 +132,11 @@ final class Targets {
             }
             double bound = PerformanceModel.sparseBytes(n) / (copy * 1e3);
             Double pattern = m.sparsePatternMicros.get(n);
+            Double kernel = m.sparseKernelMicros.get(n);
             String ceiling = pattern == null ? "" : String.format("; measured ceiling: the step's accesses alone "
-                    + "(SparsePatternProbe) take %s us, %.0f %% of the bound", micros(pattern), 100 * bound / pattern);
+                    + "(SparsePatternProbe) take %s us, %.0f %% of the bound%s", micros(pattern), 100 * bound / pattern,
+                    kernel == null ? "" : String.format(", and the engine's sparse kernel beside them %s us, %.0f %%",
+                            micros(kernel), 100 * bound / kernel));
             return new Target(what, atLeastPercent(required), String.format("%.0f %% (%s us against a bound of %s us at %.1f GB/s%s)",
                     100 * bound / micros, micros(micros), micros(bound), copy, ceiling), bound / micros >= required);
         }

@@ -74,6 +74,9 @@ class BenchmarkReportTest {
         // The sparse step's accesses alone at n = 256: exactly half the two-pass bound's rate (40 GB/s).
         rows.add(row("org.sparsertrl.bench.SparsePatternProbe.pattern", "{\"n\":\"256\"}",
                 20e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
+        // The engine's kernel beside it at a quarter of the bound's rate.
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.kernel", "{\"n\":\"256\"}",
+                10e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4-bf16\",\"n\":\"256\"}",
                 sparse256 / 1.8, "us/op", 0.001));
         Files.writeString(json, "[" + String.join(",", rows) + "]");
@@ -95,7 +98,8 @@ class BenchmarkReportTest {
         assertTrue(share256.measured().startsWith(String.format("%.0f %% (", 100 * bound256 / sparse256)), share256.measured());
         assertEquals(bound256 / sparse256 >= 0.75, share256.met(), share256.toString());
         assertTrue(share256.measured().endsWith(String.format("measured ceiling: the step's accesses alone (SparsePatternProbe)"
-                + " take %,.0f us, 50 %% of the bound)", 2 * bound256)), share256.measured());
+                + " take %,.0f us, 50 %% of the bound, and the engine's sparse kernel beside them %,.0f us, 25 %%)",
+                2 * bound256, 4 * bound256)), share256.measured());
         Targets.Target share128 = targets.stream().filter(t -> t.what().startsWith("sparse k = 4, n = 128: share of the two-pass"))
                 .findFirst().orElseThrow();
         assertTrue(!share128.measured().contains("ceiling"), "no ceiling where the probe did not run: " + share128.measured());
@@ -106,6 +110,8 @@ class BenchmarkReportTest {
         assertTrue(report.contains("| copy of J, n = 256 | 40.0 GB/s |"), report);
         assertTrue(report.contains(String.format("| sparse step's accesses, n = 256 | %,.1f us (50 %% of the two-pass bound) |",
                 2 * bound256)), report);
+        assertTrue(report.contains(String.format("; the engine's sparse kernel on the same buffers in the same run: %,.1f us (25 %%) |",
+                4 * bound256)), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(!report.contains("## Transformer"), "no transformer section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
