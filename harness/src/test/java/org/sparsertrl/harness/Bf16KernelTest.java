@@ -22,7 +22,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * the vector kernels equal their scalar twins bit for bit at every length from 0 to 150, at awkward
  * lengths and offsets, and at QuickTheories' random ones; and both equal, bit for bit, a reference that
  * computes one element at a time as the documented chain of float32 FMAs, which in turn is the float32
- * {@code sparseStep} on the widened rows (its gradient unchanged, its rows rounded).
+ * {@code sparseStep} on the widened rows (its gradient unchanged, its rows rounded). The same for the dense
+ * (full RTRL) and subset steps, against the float32 {@code denseStep} and {@code subsetStep}.
  */
 class Bf16KernelTest {
 
@@ -30,6 +31,10 @@ class Bf16KernelTest {
     /** Rows of the sparse kernel: more than a vector's worth of rows is not needed, its rows are independent. */
     static final int ROWS = 5;
     static final int K = 3;
+    /** Rows of the dense kernel's A and C: one 4-row register block and two rows left over. */
+    static final int DENSE_ROWS = 6;
+    /** B's rows in the dense kernel: more than one 128-row panel, so partial sums cross panels. */
+    static final int INNER = 133;
 
     private final Kernels scalar = KernelProvider.scalar();
     private final Kernels vector = KernelProvider.vector();
@@ -107,13 +112,18 @@ class Bf16KernelTest {
             String at = " len=" + len + " offsets=" + off1 + "," + off2 + " seed=" + seed;
             long ld = len + off2 + 3; // a row stride that is not a multiple of the vector length
             Buffers r = new Buffers(arena, len, ld, seed), s = new Buffers(arena, len, ld, seed), v = new Buffers(arena, len, ld, seed);
+            // The kernels' float32 scratch, at an offset, holding garbage: what it holds on entry must not matter.
+            MemorySegment scratch = Buffers.floats(arena, off2 + Math.max(len, DENSE_ROWS * 4L * vector.lanes()) + 64, new SplittableRandom(~seed));
             reference(r.b, off1, ld, r.idx, r.w, K, ROWS, r.scale, r.weight, r.c, off2, ld, r.g, off1, len);
-            scalar.sparseStepBf16(s.b, off1, ld, s.idx, s.w, K, ROWS, s.scale, s.weight, s.c, off2, ld, s.g, off1, len);
-            vector.sparseStepBf16(v.b, off1, ld, v.idx, v.w, K, ROWS, v.scale, v.weight, v.c, off2, ld, v.g, off1, len);
+            scalar.sparseStepBf16(s.b, off1, ld, s.idx, s.w, K, ROWS, s.scale, s.weight, s.c, off2, ld, s.g, off1, len,
+                    scratch, off2);
+            vector.sparseStepBf16(v.b, off1, ld, v.idx, v.w, K, ROWS, v.scale, v.weight, v.c, off2, ld, v.g, off1, len,
+                    scratch, off2);
             r.assertSame(s, "sparseStepBf16" + at, "reference", "scalar");
             s.assertSame(v, "sparseStepBf16" + at, "scalar", "vector");
             Buffers t = new Buffers(arena, len, ld, seed);
-            tiled.sparseStepBf16(t.b, off1, ld, t.idx, t.w, K, ROWS, t.scale, t.weight, t.c, off2, ld, t.g, off1, len);
+            tiled.sparseStepBf16(t.b, off1, ld, t.idx, t.w, K, ROWS, t.scale, t.weight, t.c, off2, ld, t.g, off1, len,
+                    scratch, off2);
             s.assertSame(t, "sparseStepBf16" + at, "scalar", "vector, 1 KiB tiles");
             // The reference is the float32 kernel on the widened rows: the same gradient, the rows rounded.
             Buffers f = new Buffers(arena, len, ld, seed);
@@ -133,11 +143,132 @@ class Bf16KernelTest {
                     }
                 }
             }
+            checkDense(arena, len, off1, off2, seed, at, scratch);
+            checkSubset(arena, len, off1, off2, seed, at);
             referenceAxpy(0.37f, r.x, off2, r.c, off1, len);
             scalar.axpyBf16(0.37f, s.x, off2, s.c, off1, len);
             vector.axpyBf16(0.37f, v.x, off2, v.c, off1, len);
             r.assertSame(s, "axpyBf16" + at, "reference", "scalar");
             s.assertSame(v, "axpyBf16" + at, "scalar", "vector");
+        }
+    }
+
+    /** denseStepBf16: reference, scalar and vector bit for bit; the gradient the float32 denseStep's on the widened B. */
+    private void checkDense(Arena arena, int len, int off1, int off2, long seed, String at, MemorySegment scratch) {
+        long ld = len + off2 + 3;
+        SplittableRandom random = new SplittableRandom(seed ^ 0xD);
+        MemorySegment a = Buffers.floats(arena, DENSE_ROWS * (long) INNER, random);
+        MemorySegment b = Buffers.halves(arena, INNER * (ld + 64), random);
+        MemorySegment scale = Buffers.floats(arena, DENSE_ROWS, random), weight = Buffers.floats(arena, DENSE_ROWS, random);
+        MemorySegment[] c = new MemorySegment[3], g = new MemorySegment[3];
+        for (int t = 0; t < 3; t++) {
+            c[t] = arena.allocate(DENSE_ROWS * (ld + 64) * Short.BYTES, 64);
+            g[t] = arena.allocate((len + 64) * (long) Float.BYTES, 64);
+        }
+        referenceDense(a, INNER, b, off1, ld, c[0], off2, ld, scale, weight, g[0], off1, len);
+        scalar.denseStepBf16(a, 0, INNER, DENSE_ROWS, INNER, b, off1, ld, c[1], off2, ld, scale, weight, g[1], off1, len,
+                scratch, off2);
+        vector.denseStepBf16(a, 0, INNER, DENSE_ROWS, INNER, b, off1, ld, c[2], off2, ld, scale, weight, g[2], off1, len,
+                scratch, off2);
+        assertSame(c, g, "denseStepBf16" + at);
+        MemorySegment wide = widened(arena, b), out = arena.allocate(c[0].byteSize() * 2, 64);
+        MemorySegment gf = arena.allocate(g[0].byteSize(), 64);
+        vector.denseStep(a, 0, INNER, DENSE_ROWS, INNER, wide, off1, ld, out, off2, ld, scale, weight, gf, off1, len);
+        assertRounded(out, c[1], gf, g[1], DENSE_ROWS, off2, ld, len, "the float32 denseStep" + at);
+    }
+
+    /** subsetStepBf16 (k = ROWS stored rows): reference, scalar and vector bit for bit; the float32 subsetStep on the widened rows. */
+    private void checkSubset(Arena arena, int len, int off1, int off2, long seed, String at) {
+        long ld = len + off2 + 3;
+        SplittableRandom random = new SplittableRandom(seed ^ 0x5);
+        MemorySegment b = Buffers.halves(arena, ROWS * (ld + 64), random);
+        float[] w = new float[ROWS * ROWS], scale = new float[ROWS], coef = new float[ROWS];
+        for (int i = 0; i < w.length; i++) {
+            w[i] = (float) random.nextGaussian();
+        }
+        for (int i = 0; i < ROWS; i++) {
+            scale[i] = (float) random.nextGaussian();
+            coef[i] = (float) random.nextGaussian();
+        }
+        MemorySegment[] c = new MemorySegment[3], g = new MemorySegment[3];
+        for (int t = 0; t < 3; t++) {
+            c[t] = arena.allocate(ROWS * (ld + 64) * Short.BYTES, 64);
+            g[t] = arena.allocate((len + 64) * (long) Float.BYTES, 64);
+        }
+        for (int col = 0; col < len; col++) {
+            float gc = 0f;
+            for (int r = 0; r < ROWS; r++) {
+                gc = Math.fma(coef[r], Bf16.toFloat(b.getAtIndex(JAVA_SHORT, off1 + r * ld + col)), gc);
+            }
+            g[0].setAtIndex(JAVA_FLOAT, off1 + col, gc);
+            for (int i = 0; i < ROWS; i++) {
+                float ci = 0f;
+                for (int r = 0; r < ROWS; r++) {
+                    ci = Math.fma(w[i * ROWS + r], Bf16.toFloat(b.getAtIndex(JAVA_SHORT, off1 + r * ld + col)), ci);
+                }
+                c[0].setAtIndex(JAVA_SHORT, off2 + i * ld + col, Bf16.round(ci * scale[i]));
+            }
+        }
+        scalar.subsetStepBf16(b, off1, ld, ROWS, w, scale, coef, c[1], off2, ld, g[1], off1, len);
+        vector.subsetStepBf16(b, off1, ld, ROWS, w, scale, coef, c[2], off2, ld, g[2], off1, len);
+        assertSame(c, g, "subsetStepBf16" + at);
+        MemorySegment wide = widened(arena, b), out = arena.allocate(c[0].byteSize() * 2, 64);
+        MemorySegment gf = arena.allocate(g[0].byteSize(), 64);
+        vector.subsetStep(wide, off1, ld, ROWS, w, scale, coef, out, off2, ld, gf, off1, len);
+        assertRounded(out, c[1], gf, g[1], ROWS, off2, ld, len, "the float32 subsetStep" + at);
+    }
+
+    /** The bf16 buffer {@code b} widened to float32. */
+    private static MemorySegment widened(Arena arena, MemorySegment b) {
+        MemorySegment wide = arena.allocate(b.byteSize() * 2, 64);
+        for (long i = 0; i < b.byteSize() / 2; i++) {
+            wide.setAtIndex(JAVA_FLOAT, i, Bf16.toFloat(b.getAtIndex(JAVA_SHORT, i)));
+        }
+        return wide;
+    }
+
+    /** The reference's (0), the scalar (1) and the vector (2) outputs equal bit for bit. */
+    private static void assertSame(MemorySegment[] c, MemorySegment[] g, String what) {
+        String[] names = {"reference", "scalar", "vector"};
+        for (int t = 1; t < 3; t++) {
+            assertEquals(-1, c[t - 1].mismatch(c[t]), what + ": c (bf16) of " + names[t - 1] + " and " + names[t]);
+            assertEquals(-1, g[t - 1].mismatch(g[t]), what + ": g of " + names[t - 1] + " and " + names[t]);
+        }
+    }
+
+    /** The float32 kernel's gradient equals the bf16 one's, and its rows rounded are the bf16 rows. */
+    private static void assertRounded(MemorySegment out, MemorySegment c, MemorySegment gf, MemorySegment g, int rows,
+                                      long off, long ld, int len, String what) {
+        assertEquals(-1, gf.mismatch(g), "the gradient of " + what);
+        for (int i = 0; i < rows; i++) {
+            for (int col = 0; col < len; col++) {
+                long o = off + i * ld + col;
+                int row = i, column = col;
+                assertEquals(Bf16.round(out.getAtIndex(JAVA_FLOAT, o)), c.getAtIndex(JAVA_SHORT, o),
+                        () -> "row " + row + " col " + column + ": " + what + ", rounded");
+            }
+        }
+    }
+
+    /**
+     * One element at a time, {@code C~[i, c]} = FMAs of {@code A[i, j] float(B[j, c])} over j ascending, times s[i];
+     * {@code C[i, c] = bf16(C~)}; {@code g[c]} = FMAs of {@code C~[i, c] e[i]} over i ascending.
+     */
+    private static void referenceDense(MemorySegment a, int inner, MemorySegment b, long bOff, long ldb,
+                                       MemorySegment c, long cOff, long ldc, MemorySegment rowScale, MemorySegment rowWeight,
+                                       MemorySegment g, long gOff, int cols) {
+        for (int col = 0; col < cols; col++) {
+            float gc = 0f;
+            for (int i = 0; i < DENSE_ROWS; i++) {
+                float ci = 0f;
+                for (int j = 0; j < inner; j++) {
+                    ci = Math.fma(a.getAtIndex(JAVA_FLOAT, (long) i * inner + j), Bf16.toFloat(b.getAtIndex(JAVA_SHORT, bOff + j * ldb + col)), ci);
+                }
+                ci *= rowScale.getAtIndex(JAVA_FLOAT, i);
+                c.setAtIndex(JAVA_SHORT, cOff + i * ldc + col, Bf16.round(ci));
+                gc = Math.fma(ci, rowWeight.getAtIndex(JAVA_FLOAT, i), gc);
+            }
+            g.setAtIndex(JAVA_FLOAT, gOff + col, gc);
         }
     }
 

@@ -7,6 +7,7 @@ import org.sparsertrl.engine.learn.LearnerSpec;
 import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.learn.SparseRtrl;
+import org.sparsertrl.engine.learn.SubsetRtrl;
 import org.sparsertrl.engine.runtime.Checkpoint;
 import org.sparsertrl.engine.train.OnlineTrainer;
 import org.sparsertrl.engine.train.TrainerState;
@@ -24,7 +25,9 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 /**
  * Sparse RTRL with its sensitivity stored in bfloat16 ({@link Precision#BF16}) against the same learner
- * in float32: the difference stays within a stated rounding model over 1,000 steps; a checkpoint round
+ * in float32: the difference stays within a stated rounding model over 1,000 steps, and so do full RTRL's
+ * and shared-subset RTRL's (the same model with S_i every unit, or the subset's units for its stored
+ * rows); a checkpoint round
  * trips; a checkpoint of the other precision is refused naming the mismatch; bad options are refused
  * naming the option and the value.
  *
@@ -51,7 +54,8 @@ import static org.quicktheories.generators.SourceDSL.longs;
  * errors decay by the recursion's contraction |D_t|: where the products of |D_t| contract at rate gamma,
  * the bound settles near 2 u |F| / (1 - gamma). The test checks every entry at every one of 1,000 steps,
  * and that the bound is informative (at the end, below 1/16 of the largest |F_t| seen) on the networks it
- * draws: W Gaussian with gain 0.2 to 0.6 and k = 1 to 4 paths of n = 4 to 8, where |D_t| contracts.
+ * draws: W Gaussian with gain 0.2 to 0.6 and k = 1 to 4 paths of n = 4 to 8, where |D_t| contracts (for
+ * full RTRL, every path of n = 4 to 8, gain 0.2 to 0.4).
  */
 class Bf16SensitivityTest {
 
@@ -69,43 +73,71 @@ class Bf16SensitivityTest {
                 .checkAssert(this::compareOverTheHorizon);
     }
 
+    @Test
+    void fullAndSubsetInBf16StayWithinTheSameRoundingModel() {
+        qt().withExamples(3).withShrinkCycles(0).forAll(integers().between(4, 8), integers().between(1, 4), floats().between(0.2f, 0.4f), longs().all())
+                .checkAssert((n, k, gain, seed) -> {
+                    compare(n, gain, seed, p -> LearnerSpec.full().sensitivity(p));
+                    compare(n, gain, seed, p -> LearnerSpec.subset(k, seed).sensitivity(p));
+                });
+    }
+
     private void compareOverTheHorizon(int n, int k, float gain, long seed) {
+        compare(n, gain, seed, p -> sparse(k, seed, p));
+    }
+
+    /** The paths S_i of stored row i: sparse RTRL's own, the subset's units, or every unit for full RTRL. */
+    private static int[] paths(Learner learner, int i, int n) {
+        return switch (learner) {
+            case SparseRtrl s -> s.paths(i);
+            case SubsetRtrl s -> s.units();
+            default -> java.util.stream.IntStream.range(0, n).toArray();
+        };
+    }
+
+    /** The learner {@code spec} gives for float32 and for bf16, on the same network, against the bound. */
+    private void compare(int n, float gain, long seed, java.util.function.Function<Precision, LearnerSpec> spec) {
         int m = 3;
         long began = System.nanoTime();
         float[][] xs = Sequences.gaussian(seed, STEPS, m), ys = Sequences.gaussian(~seed, STEPS, 2);
-        try (OnlineTrainer f32 = trainer(n, m, gain, seed, sparse(k, seed, Precision.FLOAT32));
-             OnlineTrainer b16 = trainer(n, m, gain, seed, sparse(k, seed, Precision.BF16))) {
+        try (OnlineTrainer f32 = trainer(n, m, gain, seed, spec.apply(Precision.FLOAT32));
+             OnlineTrainer b16 = trainer(n, m, gain, seed, spec.apply(Precision.BF16))) {
             int width = f32.layout().recurrentSize();
             double[] bound = new double[n * width], next = new double[n * width];      // B_{t-1}, B_t
             double[] size = new double[n * width], nextSize = new double[n * width];   // |F_{t-1}|, |F_t|
-            double[] d = new double[n * k];                                            // |D_t[i, j]| over S_i
+            double[][] d = new double[n][];                                            // |D_t[i, j]| over S_i
             int[][] paths = new int[n][];
             double largest = 0, largestError = 0, tightest = 0;
             Learner exactLearner = f32.inspect().learner(), roundedLearner = b16.inspect().learner();
             RecurrentCell cell = f32.inspect().cell();
+            // The stored rows: every unit's, or the subset's units (the rows its paths read are among them).
+            int[] stored = exactLearner instanceof SubsetRtrl s ? s.units() : java.util.stream.IntStream.range(0, n).toArray();
+            String what = spec.apply(Precision.BF16).label();
             for (int t = 0; t < STEPS; t++) {
                 f32.computeGradient(xs[t], ys[t]);
                 b16.computeGradient(xs[t], ys[t]);
-                for (int i = 0; i < n; i++) {
-                    paths[i] = ((SparseRtrl) exactLearner).paths(i);
-                    for (int r = 0; r < k; r++) {
-                        d[i * k + r] = Math.abs((double) cell.rowScale().getAtIndex(JAVA_FLOAT, i)
+                for (int i : stored) {
+                    paths[i] = paths(exactLearner, i, n);
+                    d[i] = new double[paths[i].length];
+                    for (int r = 0; r < paths[i].length; r++) {
+                        d[i][r] = Math.abs((double) cell.rowScale().getAtIndex(JAVA_FLOAT, i)
                                 * cell.recurrentFactor(i, paths[i][r]));
                     }
                 }
-                for (int i = 0; i < n; i++) {
+                for (int i : stored) {
+                    int k = paths[i].length;
                     for (int c = 0; c < width; c++) {
                         double carried = 0, sized = 0;
                         for (int r = 0; r < k; r++) {
-                            carried += d[i * k + r] * bound[paths[i][r] * width + c];
-                            sized += d[i * k + r] * size[paths[i][r] * width + c];
+                            carried += d[i][r] * bound[paths[i][r] * width + c];
+                            sized += d[i][r] * size[paths[i][r] * width + c];
                         }
                         double exact = exactLearner.sensitivity(i, c);
                         double error = Math.abs(roundedLearner.sensitivity(i, c) - exact);
                         nextSize[i * width + c] = Math.abs(exact);
                         next[i * width + c] = (1 + 2 * U) * carried + U * (sized + Math.abs(exact)) + 0x1p-132;
                         if (!(error <= next[i * width + c])) {
-                            throw new AssertionError("n=" + n + " k=" + k + " gain=" + gain + " seed=" + seed + " t=" + t
+                            throw new AssertionError(what + " n=" + n + " gain=" + gain + " seed=" + seed + " t=" + t
                                     + ": |J_bf16 - J_f32| = " + error + " at row " + i + ", column " + c + ", above the bound "
                                     + next[i * width + c] + " (J_f32 = " + exact + ")");
                         }
@@ -122,11 +154,11 @@ class Bf16SensitivityTest {
                 nextSize = swap;
             }
             double finalBound = java.util.Arrays.stream(bound).max().orElseThrow();
-            System.out.printf("bf16 vs float32 over %,d steps, n=%d k=%d gain=%.2f: max |J_bf16 - J_f32| %.2e, max |J_f32| %.2e, "
-                    + "max bound at the end %.2e, largest error / bound %.2f (%d ms)%n", STEPS, n, k, gain, largestError, largest,
+            System.out.printf("%s vs float32 over %,d steps, n=%d gain=%.2f: max |J_bf16 - J_f32| %.2e, max |J_f32| %.2e, "
+                    + "max bound at the end %.2e, largest error / bound %.2f (%d ms)%n", what, STEPS, n, gain, largestError, largest,
                     finalBound, tightest, (System.nanoTime() - began) / 1_000_000);
             assertTrue(finalBound < largest / 16, "the bound is informative: max B_T = " + finalBound + ", max |J_f32| = "
-                    + largest + " (n=" + n + " k=" + k + " gain=" + gain + " seed=" + seed + ")");
+                    + largest + " (" + what + " n=" + n + " gain=" + gain + " seed=" + seed + ")");
             assertTrue(largestError > 0, "bf16 and float32 differ at all (else the learner did not store bf16)");
         }
     }

@@ -11,6 +11,7 @@ import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
 import org.sparsertrl.engine.learn.LearnerSpec;
+import org.sparsertrl.engine.learn.Precision;
 import org.sparsertrl.engine.learn.Selection;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.train.OnlineTrainer;
@@ -26,6 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DeterminismTest {
 
     static final int STEPS = 1_000;
+    /** Steps over which a learner storing J in bf16 is compared with its scalar-kernel run (see below). */
+    static final int BF16_SCALAR_STEPS = 300;
 
     /**
      * Seed 5: at seed 11 the scalar kernels' rounding grows in truncated BPTT until its loss is 1.6 %
@@ -51,18 +54,25 @@ class DeterminismTest {
      * Two runs on the vector kernels with one seed give the same bits, and a third on the scalar kernels
      * the same losses within rounding: only the forward dot products sum in a different order (the other
      * kernels agree bit for bit, see KernelTwinsTest). That rounding rides along 1,000 online updates and
-     * grows where training is sensitive (alpha = n/k): measured drift 1e-6 to 7e-4 relative. A wrong
-     * kernel differs by order one within a few steps.
+     * grows where training is sensitive (alpha = n/k): measured drift 1e-6 to 7e-4 relative. A learner
+     * that stores J in bf16 amplifies it: a last-bit difference of a float32 sum can flip the rounding of
+     * a stored entry, a relative 2^-8, and the runs then part as training goes on (full RTRL in bf16:
+     * 1.5 % apart at step 315 on the vanilla cell, 2 % at step 652 on the LSTM, 22 % at step 332 once
+     * the loss was down to 6e-5). So a bf16 learner's scalar run is compared over its first
+     * {@value #BF16_SCALAR_STEPS} steps only. A wrong kernel differs by order one within a few steps.
      */
     private static void assertSameSeedSameLosses(CellKind cell, LearnerSpec learner, long seed) {
         String label = cell.label() + " " + learner.label();
         float[] first = run(cell, learner, KernelProvider.vector(), seed);
         float[] second = run(cell, learner, KernelProvider.vector(), seed);
         float[] scalar = run(cell, learner, KernelProvider.scalar(), seed);
+        int scalarSteps = learner.precision() == Precision.BF16 ? BF16_SCALAR_STEPS : STEPS;
         for (int t = 0; t < STEPS; t++) {
             assertEquals(Float.floatToRawIntBits(first[t]), Float.floatToRawIntBits(second[t]),
                     label + ": step " + t + " gave " + first[t] + " then " + second[t]);
-            assertEquals(scalar[t], first[t], 1e-2 * Math.abs(scalar[t]) + 1e-5, label + ": scalar, step " + t);
+            if (t < scalarSteps) {
+                assertEquals(scalar[t], first[t], 1e-2 * Math.abs(scalar[t]) + 1e-5, label + ": scalar, step " + t);
+            }
         }
     }
 

@@ -27,8 +27,8 @@ class LearnerNamesTest {
     @Test
     void everyLearnerRoundTripsThroughItsName() {
         // Learners.all(k) seeds: sparse random-fixed 1, resampled 2, subset 3, UORO 5, RFLO 6, random e-prop 7, KF 8,
-        // bf16 sparse random-fixed 1.
-        long[] seeds = {0, 1, 2, 0, 0, 3, 0, 0, 5, 0, 0, 0, 7, 0, 0, 1, 0, 6, 8};
+        // bf16 sparse random-fixed 1, bf16 subset 3.
+        long[] seeds = {0, 1, 2, 0, 0, 3, 0, 0, 5, 0, 0, 0, 7, 0, 0, 1, 0, 3, 0, 6, 8};
         List<LearnerSpec> all = Learners.all(7);
         for (int i = 0; i < all.size(); i++) {
             assertRoundTrips(all.get(i), seeds[i]);
@@ -58,6 +58,7 @@ class LearnerNamesTest {
         qt().withExamples(300).forAll(integers().between(1, 1_000_000), floats().between(1f, 1e9f), longs().all())
                 .checkAssert((number, tau, seed) -> {
                     assertRoundTrips(LearnerSpec.subset(number, seed), seed);
+                    assertRoundTrips(LearnerSpec.subset(number, seed).sensitivity(Precision.BF16), seed);
                     assertRoundTrips(LearnerSpec.truncatedBptt(number), seed);
                     assertRoundTrips(LearnerSpec.uoro(seed), seed);
                     assertRoundTrips(LearnerSpec.rflo(tau, Rflo.Feedback.RANDOM, seed), seed);
@@ -96,11 +97,11 @@ class LearnerNamesTest {
         for (String bad : List.of("foo", "", "sparse", "sparse-", "sparse-4-topk", "Sparse-4", "sparse-4 ", " full",
                 "sparse-4-alpha-n-over-k-top-k", "subset-4-top-k", "tbptt", "rflo-tau-", "rflo-4",
                 "uoro-1", "full-64", "sparse-4.5", "snap-3", "eprop-symmetric", "e-prop", "kf-1", "ostl-2",
-                "sparse-4-fp16", "sparse-4-bf16-top-k", "sparse-4-bf16-bf16", "full-bf16", "uoro-bf16")) {
+                "sparse-4-fp16", "sparse-4-bf16-top-k", "sparse-4-bf16-bf16", "full-fp16", "subset-4-bf16-bf16", "uoro-bf16")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> LearnerSpec.parse(bad, 1), bad);
-            assertTrue(e.getMessage().startsWith("learner = '" + bad + "': expected one of full, immediate, snap-1, snap-2, uoro, "
+            assertTrue(e.getMessage().startsWith("learner = '" + bad + "': expected one of full[-bf16], immediate, snap-1, snap-2, uoro, "
                     + "kf, ostl, readout-only, eprop, eprop-random, sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16] (POLICY: random-fixed, "
-                    + "random-resampled, top-k, bottom-k), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]"), e.getMessage());
+                    + "random-resampled, top-k, bottom-k), subset-K[-bf16], tbptt-T, rflo[-tau-F][-feedback-readout]"), e.getMessage());
         }
         assertMessage("learner = 'tbptt-0': window = 0 must be >= 1", "tbptt-0");
         assertMessage("learner = 'sparse--1': k = -1 must be >= 0", "sparse--1");

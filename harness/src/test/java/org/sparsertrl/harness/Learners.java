@@ -29,8 +29,8 @@ final class Learners {
 
     /**
      * One spec of every learner that runs on the gated cells (full, sparse with every policy, subset,
-     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop, OSTL, SnAp-2, sparse with J stored in
-     * bf16): every learner but RFLO and KF-RTRL. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
+     * immediate, SnAp-1, UORO, truncated BPTT, readout-only, e-prop, OSTL, SnAp-2, sparse, full and subset
+     * with J stored in bf16): every learner but RFLO and KF-RTRL. Without alpha = n / k: scaling the LSTM's c_{t-1} term by it makes the sensitivity grow
      * without bound within a few hundred steps at small n.
      */
     static List<LearnerSpec> gated(int k) {
@@ -50,6 +50,8 @@ final class Learners {
                 LearnerSpec.eprop(EProp.Feedback.RANDOM, 7),
                 LearnerSpec.ostl(),
                 LearnerSpec.snap2(),
-                LearnerSpec.sparse(k, Selection.randomFixed(1)).sensitivity(Precision.BF16));
+                LearnerSpec.sparse(k, Selection.randomFixed(1)).sensitivity(Precision.BF16),
+                LearnerSpec.full().sensitivity(Precision.BF16),
+                LearnerSpec.subset(k, 3).sensitivity(Precision.BF16));
     }
 }

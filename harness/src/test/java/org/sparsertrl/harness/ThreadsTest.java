@@ -31,10 +31,14 @@ class ThreadsTest {
         try (ColumnPool pool = new ColumnPool(3)) {
             qt().withExamples(200).forAll(integers().between(0, 5000), integers().between(1, 5)).checkAssert((width, parts) -> {
                 AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(width, 1));
-                AtomicInteger ranges = new AtomicInteger();
+                AtomicInteger ranges = new AtomicInteger(), calls = new AtomicInteger();
                 Set<Thread> threads = ConcurrentHashMap.newKeySet();
-                pool.run((from, to) -> {
+                Set<Integer> partsSeen = ConcurrentHashMap.newKeySet();
+                pool.run((part, from, to) -> {
                     assertTrue(from % 64 == 0 || from == width, "range starts aligned: " + from);
+                    assertTrue(part >= 0 && part < Math.min(parts, pool.threads()), "part " + part + " of " + parts);
+                    partsSeen.add(part);
+                    calls.incrementAndGet();
                     if (from < to) {
                         ranges.incrementAndGet();
                         threads.add(Thread.currentThread());
@@ -46,6 +50,7 @@ class ThreadsTest {
                 for (int c = 0; c < width; c++) {
                     assertEquals(1, hits.get(c), "column " + c + " of " + width + " in " + parts + " parts");
                 }
+                assertEquals(calls.get(), partsSeen.size(), "each range has a part of its own: " + partsSeen);
                 // Covering every column once proves nothing about the split: one range on the caller's
                 // thread does that too. Each range ran on a thread of its own, and more than one ran
                 // whenever there were two parts to give and more than one aligned block of columns.
@@ -63,7 +68,7 @@ class ThreadsTest {
     void aFailingRangeNeverLeavesWorkersWritingBehind() {
         try (ColumnPool pool = new ColumnPool(2)) {
             AtomicIntegerArray done = new AtomicIntegerArray(2);
-            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> pool.run((from, to) -> {
+            RuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class, () -> pool.run((part, from, to) -> {
                 if (from == 0) {
                     throw new IllegalStateException("caller's range fails");
                 }
@@ -77,14 +82,14 @@ class ThreadsTest {
             assertEquals("caller's range fails", e.getMessage());
             assertEquals(1, done.get(1), "run() returned only after the worker finished");
             IllegalStateException worker = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                    () -> pool.run((from, to) -> {
+                    () -> pool.run((part, from, to) -> {
                         if (from > 0) {
                             throw new ArithmeticException("worker's range fails");
                         }
                     }, 256, 2));
             assertTrue(worker.getMessage().contains("worker's range fails"), worker.getMessage());
             AtomicIntegerArray hits = new AtomicIntegerArray(256);
-            pool.run((from, to) -> {
+            pool.run((part, from, to) -> {
                 for (int c = from; c < to; c++) {
                     hits.incrementAndGet(c);
                 }
@@ -101,7 +106,7 @@ class ThreadsTest {
         pool.close();
         pool.close();
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
-                () -> pool.run((from, to) -> { }, 10, 1));
+                () -> pool.run((part, from, to) -> { }, 10, 1));
         assertEquals("the column pool is closed", e.getMessage());
     }
 

@@ -64,7 +64,7 @@ class ZeroAllocationTest {
      * floats. So the scalar runs need only call every scalar kernel: each learner with a kernel of its
      * own runs on both, full RTRL (denseStep, which KF-RTRL shares), sparse RTRL (sparseStep; its
      * policies differ only in the path sets, which are not kernels, so one policy), subset RTRL
-     * (subsetStep); and UORO, which calls scale and sumOfSquares on every step, and on the LSTM SnAp-1,
+     * (subsetStep), the three in bf16 too (their Bf16 kernels); and UORO, which calls scale and sumOfSquares on every step, and on the LSTM SnAp-1,
      * whose unit rows (two state rows per unit there) are built with scaleInto. Each of these also runs
      * the cell's forward pass, the readout, Adam and the clip (dot, axpy, fill, adam). The other
      * learners call only kernels that these already call.

@@ -17,17 +17,20 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>{@code
  * ColumnPool pool = new ColumnPool(2);
- * ColumnPool.ColumnTask task = (from, to) -> kernels.axpy(2f, x, from, y, from, to - from);
+ * ColumnPool.ColumnTask task = (part, from, to) -> kernels.axpy(2f, x, from, y, from, to - from);
  * pool.run(task, columns, pool.partsFor(workPerStep));
  * pool.close();
  * }</pre>
  */
 public final class ColumnPool implements AutoCloseable {
 
-    /** Work on the columns {@code [from, to)}. */
+    /**
+     * Work on the columns {@code [from, to)}, range {@code part} of the run (0 on the calling thread, up to
+     * {@code parts - 1}): no two ranges of one run have the same part, so a task may keep scratch per part.
+     */
     @FunctionalInterface
     public interface ColumnTask {
-        void run(int from, int to);
+        void run(int part, int from, int to);
     }
 
     /**
@@ -103,7 +106,7 @@ public final class ColumnPool implements AutoCloseable {
         }
         try {
             if (parts <= 1 || workers.length == 0) {
-                task.run(0, width);
+                task.run(0, 0, width);
                 return;
             }
             this.task = task;
@@ -117,7 +120,7 @@ public final class ColumnPool implements AutoCloseable {
                 }
             }
             try {
-                task.run(from(0), from(1));
+                task.run(0, from(0), from(1));
             } finally {
                 // Never return while a worker may still be writing, not even when our own share threw.
                 while (pending.get() != 0) {
@@ -172,7 +175,7 @@ public final class ColumnPool implements AutoCloseable {
             try {
                 int start = from(part), end = from(part + 1);
                 if (start < end) {
-                    task.run(start, end);
+                    task.run(part, start, end);
                 }
             } catch (Throwable e) {
                 failure = e;

@@ -124,6 +124,16 @@ public interface Kernels {
     // ---- bfloat16 sensitivity storage (see Bf16): the learners' Precision.BF16 ----
 
     /**
+     * {@return the float32 scratch {@link #denseStepBf16} takes for {@code rows} rows: {@code rows} times
+     * four vectors of lanes}
+     *
+     * @param rows the rows of A and C
+     */
+    default long denseScratchFloats(int rows) {
+        return (long) rows * 4 * lanes();
+    }
+
+    /**
      * {@link #sparseStep} over a sensitivity stored as bfloat16: B and C hold bf16 entries (their
      * offsets and strides count bf16 entries), everything else is float32.
      * <pre>
@@ -136,9 +146,45 @@ public interface Kernels {
      * are sparseStep's bits. The gradient takes the float32 row C~, not the rounded one: it is the more
      * accurate of the two and already in registers, so a step's gradient carries only the rounding of
      * the rows it read, never its own.
+     *
+     * <p>{@code scratch} is float32 working memory of the caller's, {@code cols} floats from
+     * {@code scratchOff}, which no other thread uses during the call (the gradient in the order the
+     * kernel sums it); its contents on entry and on return mean nothing.
      */
     void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                         MemorySegment rowScale, MemorySegment rowWeight,
+                        MemorySegment c, long cOff, long ldc,
+                        MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff);
+
+    /**
+     * {@link #denseStep} over a sensitivity stored as bfloat16: B and C hold bf16 entries (their offsets
+     * and strides count bf16 entries), A and everything else is float32.
+     * <pre>
+     *   C~[i, c] = s[i] * sum_{j < inner} A[i, j] * float(B[j, c])     float32, for i < rows
+     *   C[i, c]  = bf16(C~[i, c])                                       rounded to nearest even
+     *   g[c]     = sum_{i < rows} e[i] * C~[i, c]
+     * </pre>
+     * The same chains of float32 FMAs, in the same order, as {@link #denseStep}; as in
+     * {@link #sparseStepBf16} the gradient takes the unrounded row. {@code scratch}: float32 working memory
+     * of the caller's, {@link #denseScratchFloats} floats from {@code scratchOff}, which no other thread
+     * uses during the call (the partial sums of C, which a bf16 C cannot hold between panels).
+     */
+    void denseStepBf16(MemorySegment a, long aOff, long lda, int rows, int inner,
+                       MemorySegment b, long bOff, long ldb,
+                       MemorySegment c, long cOff, long ldc,
+                       MemorySegment rowScale, MemorySegment rowWeight,
+                       MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff);
+
+    /**
+     * {@link #subsetStep} over stored rows held as bfloat16: B and C hold bf16 entries (their offsets and
+     * strides count bf16 entries), everything else is float32.
+     * <pre>
+     *   C[s, c] = bf16(s[s] * sum_{r < k} w[s * k + r] * float(B[r, c]))     for s < k
+     *   g[c]    = sum_{r < k} coef[r] * float(B[r, c])
+     * </pre>
+     * The same chains of float32 FMAs, in the same order, as {@link #subsetStep}.
+     */
+    void subsetStepBf16(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
                         MemorySegment c, long cOff, long ldc,
                         MemorySegment g, long gOff, int cols);
 

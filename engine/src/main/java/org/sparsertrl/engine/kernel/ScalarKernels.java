@@ -353,7 +353,7 @@ public final class ScalarKernels implements Kernels {
     public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                                MemorySegment rowScale, MemorySegment rowWeight,
                                MemorySegment c, long cOff, long ldc,
-                               MemorySegment g, long gOff, int cols) {
+                               MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
         fill(g, gOff, cols, 0f);
         for (int i = 0; i < rows; i++) {
             sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, get(rowScale, i), get(rowWeight, i), c, cOff + i * ldc,
@@ -375,6 +375,62 @@ public final class ScalarKernels implements Kernels {
             sum *= s;
             c.setAtIndex(HALF, ci + col, Bf16.round(sum));
             set(g, g0 + col, Math.fma(sum, e, get(g, g0 + col)));
+        }
+    }
+
+    @Override
+    public void denseStepBf16(MemorySegment a, long aOff, long lda, int rows, int inner,
+                              MemorySegment b, long bOff, long ldb,
+                              MemorySegment c, long cOff, long ldc,
+                              MemorySegment rowScale, MemorySegment rowWeight,
+                              MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
+        fill(g, gOff, cols, 0f);
+        for (int i = 0; i < rows; i++) {
+            denseRowBf16(a, aOff + i * lda, inner, b, bOff, ldb, get(rowScale, i), get(rowWeight, i), c, cOff + i * ldc,
+                    g, gOff, 0, cols);
+        }
+    }
+
+    /**
+     * Columns {@code [from, to)} of one new row: {@code C~ = s sum_j A[i, j] float(B[j])} (FMAs, j
+     * ascending), {@code C[i] = bf16(C~)} and {@code g = fma(C~, e, g)}; {@code ai} is row i of A.
+     */
+    static void denseRowBf16(MemorySegment a, long ai, int inner, MemorySegment b, long bOff, long ldb,
+                             float s, float e, MemorySegment c, long ci, MemorySegment g, long g0, int from, int to) {
+        for (int col = from; col < to; col++) {
+            float sum = 0f;
+            for (int j = 0; j < inner; j++) {
+                sum = Math.fma(Bf16.toFloat(b.getAtIndex(HALF, bOff + j * ldb + col)), get(a, ai + j), sum);
+            }
+            sum *= s;
+            c.setAtIndex(HALF, ci + col, Bf16.round(sum));
+            set(g, g0 + col, Math.fma(sum, e, get(g, g0 + col)));
+        }
+    }
+
+    @Override
+    public void subsetStepBf16(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
+                               MemorySegment c, long cOff, long ldc,
+                               MemorySegment g, long gOff, int cols) {
+        subsetColumnsBf16(b, bOff, ldb, k, w, rowScale, coef, c, cOff, ldc, g, gOff, 0, cols);
+    }
+
+    /** Columns {@code [from, to)} of {@link #subsetStepBf16}, one column at a time. */
+    static void subsetColumnsBf16(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
+                                  MemorySegment c, long cOff, long ldc, MemorySegment g, long gOff, int from, int to) {
+        for (int col = from; col < to; col++) {
+            float g0 = 0f;
+            for (int r = 0; r < k; r++) {
+                g0 = Math.fma(Bf16.toFloat(b.getAtIndex(HALF, bOff + r * ldb + col)), coef[r], g0);
+            }
+            set(g, gOff + col, g0);
+            for (int s = 0; s < k; s++) {
+                float c0 = 0f;
+                for (int r = 0; r < k; r++) {
+                    c0 = Math.fma(Bf16.toFloat(b.getAtIndex(HALF, bOff + r * ldb + col)), w[s * k + r], c0);
+                }
+                c.setAtIndex(HALF, cOff + s * ldc + col, Bf16.round(c0 * rowScale[s]));
+            }
         }
     }
 

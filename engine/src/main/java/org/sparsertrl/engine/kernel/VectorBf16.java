@@ -44,17 +44,28 @@ final class VectorBf16 {
     private VectorBf16() {
     }
 
+    /** The high half of an int lane: the odd column of a pair. */
+    private static final int HIGH = 0xFFFF0000;
+
     /**
-     * Columns {@code [start, end)} (multiples of the vector length) of {@link Kernels#sparseStepBf16}, row by
-     * row, added to the gradient, as one column tile of VectorKernels.sparseStep (why: see there; the row
-     * loop is here for the reason VectorKernels.sparseRows gives). Each row, bf16 in and out:
+     * Columns {@code [start, end)} (multiples of two vectors) of {@link Kernels#sparseStepBf16}, row by row,
+     * as one column tile of VectorKernels.sparseStep (why: see there; the row loop is here for the reason
+     * VectorKernels.sparseRows gives). Each row, bf16 in and out:
      * {@code C~ = s sum_r w[base + r] float(B[idx[base + r]])}, {@code C[i] = bf16(C~)}, {@code g += e C~}.
-     * Four vectors of columns per pass, as VectorKernels.sparseRows: four independent FMA chains.
+     *
+     * <p>B is read in pairs: one int lane of a 2L-column block holds the bf16 entries of columns 2j (low
+     * half) and 2j + 1 (high half), so a shift left widens the even column and a mask the odd one, one
+     * operation each and no lane conversion; the two rounded halves go back into one int lane by a shift
+     * and an or. The sums are held as even and odd vectors, so the gradient goes to {@code pairs}, a
+     * float32 scratch in that order (a block at column c: its even columns at pairsOff + c, its odd ones at pairsOff + c + L),
+     * which sparseStepBf16 puts back in column order once per step. Each element's chain of FMAs is the
+     * same as in column order, so are the bits. Two blocks (four vectors of columns) per pass: four
+     * independent FMA chains.
      */
-    static void sparseRows(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
-                           MemorySegment rowScale, MemorySegment rowWeight,
-                           MemorySegment c, long cOff, long ldc,
-                           MemorySegment g, long g0, int start, int end) {
+    static void sparseRowsPaired(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                                 MemorySegment rowScale, MemorySegment rowWeight,
+                                 MemorySegment c, long cOff, long ldc,
+                                 MemorySegment pairs, long pairsOff, int start, int end) {
         for (int i = 0; i < rows; i++) {
             int base = i * k;
             float s = rowScale.getAtIndex(JAVA_FLOAT, i);
@@ -62,53 +73,216 @@ final class VectorBf16 {
             long ci = cOff + i * ldc;
             int col = start;
             for (; col <= end - 4 * L; col += 4 * L) {
-                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+                FloatVector e0 = FloatVector.zero(SPECIES), o0 = e0, e1 = e0, o1 = e0;
                 for (int r = 0; r < k; r++) {
                     FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
                     long bj = H * (bOff + idx[base + r] * ldb + col);
-                    a0 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a0);
-                    a1 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + H * L, ORDER).convertShape(S2I, BITS, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a1);
-                    a2 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a2);
-                    a3 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a3);
+                    IntVector p0 = IntVector.fromMemorySegment(BITS, b, bj, ORDER);
+                    IntVector p1 = IntVector.fromMemorySegment(BITS, b, bj + 2 * H * L, ORDER);
+                    e0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e0);
+                    o0 = p0.and(HIGH).reinterpretAsFloats().fma(wr, o0);
+                    e1 = p1.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e1);
+                    o1 = p1.and(HIGH).reinterpretAsFloats().fma(wr, o1);
                 }
-                a0 = a0.mul(s);
-                a1 = a1.mul(s);
-                a2 = a2.mul(s);
-                a3 = a3.mul(s);
-                long cc = H * (ci + col), gc = F * (g0 + col);
-                IntVector n0 = a0.reinterpretAsInts(), n1 = a1.reinterpretAsInts(), n2 = a2.reinterpretAsInts(),
-                        n3 = a3.reinterpretAsInts();
-                ((ShortVector) n0.add(n0.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc, ORDER);
-                ((ShortVector) n1.add(n1.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + H * L, ORDER);
-                ((ShortVector) n2.add(n2.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
-                ((ShortVector) n3.add(n3.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 3 * H * L, ORDER);
-                a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
-                a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
-                a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
-                a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
+                e0 = e0.mul(s);
+                o0 = o0.mul(s);
+                e1 = e1.mul(s);
+                o1 = o1.mul(s);
+                IntVector re0 = e0.reinterpretAsInts(), ro0 = o0.reinterpretAsInts(), re1 = e1.reinterpretAsInts(),
+                        ro1 = o1.reinterpretAsInts();
+                re0 = re0.add(re0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                ro0 = ro0.add(ro0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                re1 = re1.add(re1.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                ro1 = ro1.add(ro1.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                long cc = H * (ci + col), pc = F * (pairsOff + col);
+                re0.lanewise(LSHR, 16).or(ro0.and(HIGH)).intoMemorySegment(c, cc, ORDER);
+                re1.lanewise(LSHR, 16).or(ro1.and(HIGH)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
+                e0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc, ORDER)).intoMemorySegment(pairs, pc, ORDER);
+                o0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + F * L, ORDER)).intoMemorySegment(pairs, pc + F * L, ORDER);
+                e1.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + 2 * F * L, ORDER)).intoMemorySegment(pairs, pc + 2 * F * L, ORDER);
+                o1.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + 3 * F * L, ORDER)).intoMemorySegment(pairs, pc + 3 * F * L, ORDER);
             }
-            for (; col < end; col += L) {
-                FloatVector acc = FloatVector.zero(SPECIES);
+            for (; col < end; col += 2 * L) {
+                FloatVector e0 = FloatVector.zero(SPECIES), o0 = e0;
                 for (int r = 0; r < k; r++) {
-                    long bj = H * (bOff + idx[base + r] * ldb + col);
-                    acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
-                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
+                    FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
+                    IntVector p0 = IntVector.fromMemorySegment(BITS, b, H * (bOff + idx[base + r] * ldb + col), ORDER);
+                    e0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e0);
+                    o0 = p0.and(HIGH).reinterpretAsFloats().fma(wr, o0);
                 }
-                acc = acc.mul(s);
-                IntVector bits = acc.reinterpretAsInts();
-                ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
-                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (ci + col), ORDER);
-                long gc = F * (g0 + col);
-                acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+                e0 = e0.mul(s);
+                o0 = o0.mul(s);
+                IntVector re0 = e0.reinterpretAsInts(), ro0 = o0.reinterpretAsInts();
+                re0 = re0.add(re0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                ro0 = ro0.add(ro0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
+                re0.lanewise(LSHR, 16).or(ro0.and(HIGH)).intoMemorySegment(c, H * (ci + col), ORDER);
+                long pc = F * (pairsOff + col);
+                e0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc, ORDER)).intoMemorySegment(pairs, pc, ORDER);
+                o0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + F * L, ORDER)).intoMemorySegment(pairs, pc + F * L, ORDER);
             }
+        }
+    }
+
+    /**
+     * Columns {@code [0, end)} ({@code end} a multiple of two vectors) of the gradient from the paired
+     * scratch {@link #sparseRowsPaired} summed into: {@code g[c + 2j] = pairs[p0 + c + j]},
+     * {@code g[c + 2j + 1] = pairs[p0 + c + L + j]} for each 2L-column block at c.
+     */
+    static void unpair(MemorySegment pairs, long p0, MemorySegment g, long g0, int end) {
+        for (int col = 0; col < end; col += 2 * L) {
+            for (int j = 0; j < L; j++) {
+                g.setAtIndex(JAVA_FLOAT, g0 + col + 2 * j, pairs.getAtIndex(JAVA_FLOAT, p0 + col + j));
+                g.setAtIndex(JAVA_FLOAT, g0 + col + 2 * j + 1, pairs.getAtIndex(JAVA_FLOAT, p0 + col + L + j));
+            }
+        }
+    }
+
+    /**
+     * Widens {@code height} rows of four vectors of bf16 B, starting at entry b0, into the float32 panel,
+     * rows contiguous: VectorKernels' pack for a bf16 B.
+     */
+    static void pack(MemorySegment b, long b0, long ldb, int height, float[] panel) {
+        for (int j = 0; j < height; j++) {
+            long bj = H * (b0 + j * ldb);
+            int pj = j * 4 * L;
+            ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(panel, pj);
+            ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(panel, pj + L);
+            ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(panel, pj + 2 * L);
+            ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().intoArray(panel, pj + 3 * L);
+        }
+    }
+
+    /**
+     * Finishes a float32 strip of {@code rows} unscaled rows of four vectors (row i at float s0 + i * 4L) into
+     * bf16 C (entry c0 on) and the gradient: {@code C~ = s[i] strip[i]}, {@code C[i] = bf16(C~)},
+     * {@code g += e[i] C~}, rows ascending for each vector, as VectorKernels.finishRows.
+     */
+    static void finishStrip(MemorySegment strip, long s0, int rows, MemorySegment rowScale, MemorySegment rowWeight,
+                            MemorySegment c, long c0, long ldc, MemorySegment g, long g0) {
+        for (int v = 0; v < 4; v++) {
+            long gv = F * (g0 + v * L);
+            FloatVector sum = FloatVector.fromMemorySegment(SPECIES, g, gv, ORDER);
+            for (int i = 0; i < rows; i++) {
+                FloatVector x = FloatVector.fromMemorySegment(SPECIES, strip, F * (s0 + (long) i * 4 * L + v * L), ORDER)
+                        .mul(rowScale.getAtIndex(JAVA_FLOAT, i));
+                IntVector bits = x.reinterpretAsInts();
+                ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (c0 + i * ldc + v * L), ORDER);
+                sum = x.fma(FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i)), sum);
+            }
+            sum.intoMemorySegment(g, gv, ORDER);
+        }
+    }
+
+    /**
+     * One vector of columns of {@link Kernels#denseStepBf16} (B, C and g at the block's first column),
+     * every row in ascending order: {@code C~ = s[i] sum_j A[i, j] float(B[j])}, {@code C[i] = bf16(C~)},
+     * {@code g += e[i] C~}. The columns left over from denseStepBf16's 4-vector blocks.
+     */
+    static void denseColumns(MemorySegment a, long aOff, long lda, int rows, int inner,
+                             MemorySegment b, long b0, long ldb, MemorySegment rowScale, MemorySegment rowWeight,
+                             MemorySegment c, long c0, long ldc, MemorySegment g, long g0) {
+        for (int i = 0; i < rows; i++) {
+            long ai = aOff + i * lda;
+            FloatVector acc = FloatVector.zero(SPECIES);
+            for (int j = 0; j < inner; j++) {
+                acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, H * (b0 + j * ldb), ORDER).convertShape(S2I, BITS, 0))
+                        .lanewise(LSHL, 16).reinterpretAsFloats()
+                        .fma(FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, ai + j)), acc);
+            }
+            acc = acc.mul(rowScale.getAtIndex(JAVA_FLOAT, i));
+            IntVector bits = acc.reinterpretAsInts();
+            ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (c0 + i * ldc), ORDER);
+            acc.fma(FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i)),
+                    FloatVector.fromMemorySegment(SPECIES, g, F * g0, ORDER)).intoMemorySegment(g, F * g0, ORDER);
+        }
+    }
+
+    /**
+     * Columns {@code [0, end)} ({@code end} a multiple of the vector length) of {@link Kernels#subsetStepBf16}:
+     * four vectors of columns at a time, then one; for each block the gradient, then every stored row.
+     */
+    static void subsetColumns(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
+                              MemorySegment c, long cOff, long ldc, MemorySegment g, long gOff, int end) {
+        int col = 0;
+        for (; col <= end - 4 * L; col += 4 * L) {
+            combineRows4(b, bOff + col, ldb, k, coef, 0, 1f, g, gOff + col, false);
+            for (int s = 0; s < k; s++) {
+                combineRows4(b, bOff + col, ldb, k, w, s * k, rowScale[s], c, cOff + s * ldc + col, true);
+            }
+        }
+        for (; col < end; col += L) {
+            combineRows1(b, bOff + col, ldb, k, coef, 0, 1f, g, gOff + col, false);
+            for (int s = 0; s < k; s++) {
+                combineRows1(b, bOff + col, ldb, k, w, s * k, rowScale[s], c, cOff + s * ldc + col, true);
+            }
+        }
+    }
+
+    /**
+     * {@code out = scale * sum_{r < k} coef[base + r] float(B[r])} over four vectors of columns of bf16 B,
+     * stored rounded to bf16 ({@code rounded}, out's offset in bf16 entries) or as float32.
+     */
+    private static void combineRows4(MemorySegment b, long b0, long ldb, int k, float[] coef, int base, float scale,
+                                     MemorySegment out, long o0, boolean rounded) {
+        FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
+        for (int r = 0; r < k; r++) {
+            FloatVector cr = FloatVector.broadcast(SPECIES, coef[base + r]);
+            long br = H * (b0 + r * ldb);
+            a0 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, br, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(cr, a0);
+            a1 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, br + H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(cr, a1);
+            a2 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, br + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(cr, a2);
+            a3 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, br + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(cr, a3);
+        }
+        a0 = a0.mul(scale);
+        a1 = a1.mul(scale);
+        a2 = a2.mul(scale);
+        a3 = a3.mul(scale);
+        if (rounded) {
+            long oc = H * o0;
+            IntVector n0 = a0.reinterpretAsInts(), n1 = a1.reinterpretAsInts(), n2 = a2.reinterpretAsInts(),
+                    n3 = a3.reinterpretAsInts();
+            ((ShortVector) n0.add(n0.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(out, oc, ORDER);
+            ((ShortVector) n1.add(n1.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(out, oc + H * L, ORDER);
+            ((ShortVector) n2.add(n2.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(out, oc + 2 * H * L, ORDER);
+            ((ShortVector) n3.add(n3.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(out, oc + 3 * H * L, ORDER);
+        } else {
+            long oi = F * o0;
+            a0.intoMemorySegment(out, oi, ORDER);
+            a1.intoMemorySegment(out, oi + F * L, ORDER);
+            a2.intoMemorySegment(out, oi + 2 * F * L, ORDER);
+            a3.intoMemorySegment(out, oi + 3 * F * L, ORDER);
+        }
+    }
+
+    /** {@link #combineRows4} over one vector of columns. */
+    private static void combineRows1(MemorySegment b, long b0, long ldb, int k, float[] coef, int base, float scale,
+                                     MemorySegment out, long o0, boolean rounded) {
+        FloatVector acc = FloatVector.zero(SPECIES);
+        for (int r = 0; r < k; r++) {
+            acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, H * (b0 + r * ldb), ORDER).convertShape(S2I, BITS, 0))
+                    .lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(SPECIES, coef[base + r]), acc);
+        }
+        acc = acc.mul(scale);
+        if (rounded) {
+            IntVector bits = acc.reinterpretAsInts();
+            ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                    .convertShape(I2S, HALVES, 0)).intoMemorySegment(out, H * o0, ORDER);
+        } else {
+            acc.intoMemorySegment(out, F * o0, ORDER);
         }
     }
 

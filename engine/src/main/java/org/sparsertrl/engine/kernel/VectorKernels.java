@@ -762,24 +762,81 @@ public final class VectorKernels implements Kernels {
     public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                                MemorySegment rowScale, MemorySegment rowWeight,
                                MemorySegment c, long cOff, long ldc,
-                               MemorySegment g, long gOff, int cols) {
+                               MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
         // Tiles and the touch pass as in sparseStep, a tile spanning as many bytes of J_{t-1} and so twice
-        // the columns; the columns past the last whole vector go through the scalar twin's code, row by row.
-        int vectorEnd = cols / L * L;
+        // the columns, over whole blocks of two vectors (VectorBf16.sparseRowsPaired: B read as pairs of
+        // columns, the gradient summed in the scratch in pair order, then put in column order); the columns
+        // past the last whole block go through the scalar twin's code, row by row.
+        int pairedEnd = cols / (2 * L) * (2 * L);
         int tile = sparseTile(rows, Short.BYTES);
-        int sources = tile < vectorEnd ? sourceRows(idx, rows * k) : 0;
-        fill(g, gOff, cols, 0f);
-        for (int start = 0; start < vectorEnd; start += tile) {
-            int end = Math.min(start + tile, vectorEnd);
-            if (tile < vectorEnd) {
-                touchTile(b, bOff, ldb, sources, Short.BYTES, start, end);
+        int sources = tile < pairedEnd ? sourceRows(idx, rows * k) : 0;
+        fill(g, gOff + pairedEnd, cols - pairedEnd, 0f);
+        if (pairedEnd > 0) {
+            fill(scratch, scratchOff, pairedEnd, 0f);
+            for (int start = 0; start < pairedEnd; start += tile) {
+                int end = Math.min(start + tile, pairedEnd);
+                if (tile < pairedEnd) {
+                    touchTile(b, bOff, ldb, sources, Short.BYTES, start, end);
+                }
+                VectorBf16.sparseRowsPaired(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc,
+                        scratch, scratchOff, start, end);
             }
-            VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
+            VectorBf16.unpair(scratch, scratchOff, g, gOff, pairedEnd);
         }
-        for (int i = 0; vectorEnd < cols && i < rows; i++) {
+        for (int i = 0; pairedEnd < cols && i < rows; i++) {
             ScalarKernels.sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, rowScale.getAtIndex(JAVA_FLOAT, i),
-                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, vectorEnd, cols);
+                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, pairedEnd, cols);
         }
+    }
+
+    @Override
+    public void denseStepBf16(MemorySegment a, long aOff, long lda, int rows, int inner,
+                              MemorySegment b, long bOff, long ldb,
+                              MemorySegment c, long cOff, long ldc,
+                              MemorySegment rowScale, MemorySegment rowWeight,
+                              MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
+        // denseStep's panels and register blocks, with B's panels widened to float32 as they are packed and
+        // C's partial sums in the float32 scratch (row i at float i * 4L); the scratch is finished into bf16
+        // C and the gradient once its last panel is in. Columns past the last 4-vector block: one vector at a
+        // time, then the scalar twin's code.
+        fill(g, gOff, cols, 0f);
+        int col = 0;
+        if (cols >= 4 * L) {
+            float[] panel = PANEL.get();
+            for (; col <= cols - 4 * L; col += 4 * L) {
+                for (int j0 = 0; j0 < inner || j0 == 0; j0 += PANEL_ROWS) {
+                    int height = Math.min(PANEL_ROWS, inner - j0);
+                    boolean first = j0 == 0;
+                    VectorBf16.pack(b, bOff + j0 * ldb + col, ldb, height, panel);
+                    int i = 0;
+                    for (; i <= rows - 4; i += 4) {
+                        denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, scratch, scratchOff + (long) i * 4 * L,
+                                4 * L);
+                    }
+                    for (; i < rows; i++) {
+                        denseBlock1x4(a, aOff + i * lda + j0, height, panel, first, scratch, scratchOff + (long) i * 4 * L);
+                    }
+                }
+                VectorBf16.finishStrip(scratch, scratchOff, rows, rowScale, rowWeight, c, cOff + col, ldc, g, gOff + col);
+            }
+        }
+        for (; col <= cols - L; col += L) {
+            VectorBf16.denseColumns(a, aOff, lda, rows, inner, b, bOff + col, ldb, rowScale, rowWeight, c, cOff + col, ldc,
+                    g, gOff + col);
+        }
+        for (int i = 0; col < cols && i < rows; i++) {
+            ScalarKernels.denseRowBf16(a, aOff + i * lda, inner, b, bOff, ldb, rowScale.getAtIndex(JAVA_FLOAT, i),
+                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, col, cols);
+        }
+    }
+
+    @Override
+    public void subsetStepBf16(MemorySegment b, long bOff, long ldb, int k, float[] w, float[] rowScale, float[] coef,
+                               MemorySegment c, long cOff, long ldc,
+                               MemorySegment g, long gOff, int cols) {
+        int vectorEnd = cols / L * L;
+        VectorBf16.subsetColumns(b, bOff, ldb, k, w, rowScale, coef, c, cOff, ldc, g, gOff, vectorEnd);
+        ScalarKernels.subsetColumnsBf16(b, bOff, ldb, k, w, rowScale, coef, c, cOff, ldc, g, gOff, vectorEnd, cols);
     }
 
     @Override

@@ -20,6 +20,11 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * each step, O(G n S), with unit row scale. A_t J_{t-1} is an (S x S)(S x p) product done by the
  * register-blocked {@link Kernels#denseStep} kernel, which also applies the row scale and sums the
  * gradient in the same pass. Memory: two S x p sensitivity buffers, swapped by reference.
+ *
+ * <p>With {@link Precision#BF16} (see {@link LearnerSpec.FullSpec#sensitivity}) the two buffers hold
+ * bfloat16: {@link Kernels#denseStepBf16} widens J_{t-1} to float32 as it packs it, sums in float32,
+ * stores the new rows rounded and gives the gradient the unrounded ones. The step stays bound by its
+ * FLOPs, so bf16 halves the memory, not the time.
  */
 public final class FullRtrl implements Learner {
 
@@ -36,10 +41,13 @@ public final class FullRtrl implements Learner {
     private final ColumnPool pool;
     private final int parts;          // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private final SensitivityRows j;  // (S, width) J_{t-1} and J_t
+    private final SensitivityRows j;  // (S, width) J_{t-1} and J_t, float32 or bf16
+    private final boolean bf16;       // whether J is stored in bfloat16
+    private final MemorySegment scratch; // bf16: each part's float32 partial sums (Kernels#denseScratchFloats)
+    private final long scratchPerPart;
     private MemorySegment grad;       // the gradient of the step under way
 
-    FullRtrl(LearnerSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
+    FullRtrl(LearnerSpec.FullSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
         this.spec = spec;
         this.cell = cell;
         this.kernels = kernels;
@@ -58,7 +66,10 @@ public final class FullRtrl implements Learner {
         }
         this.pool = pool;
         this.parts = pool.partsFor((long) rows * rows * width);
-        this.j = new SensitivityRows(memory, "full.J", rows, width);
+        this.bf16 = spec.precision() == Precision.BF16;
+        this.j = new SensitivityRows(memory, "full.J", rows, width, spec.precision());
+        this.scratchPerPart = bf16 ? kernels.denseScratchFloats(rows) : 0;
+        this.scratch = bf16 ? memory.allocateFloats(parts * scratchPerPart) : null;
     }
 
     @Override
@@ -76,9 +87,14 @@ public final class FullRtrl implements Learner {
     }
 
     /** Columns {@code [from, to)} of {@code J_t = diag(rowScale) A_t J_{t-1}} and of its gradient. */
-    private void propagate(int from, int to) {
-        kernels.denseStep(factor, factorOffset, factorStride, rows, rows, j.previous(), from, width, j.next(), from, width,
-                cell.rowScale(), cell.delta(), grad, from, to - from);
+    private void propagate(int part, int from, int to) {
+        if (bf16) {
+            kernels.denseStepBf16(factor, factorOffset, factorStride, rows, rows, j.previous(), from, width, j.next(), from,
+                    width, cell.rowScale(), cell.delta(), grad, from, to - from, scratch, part * scratchPerPart);
+        } else {
+            kernels.denseStep(factor, factorOffset, factorStride, rows, rows, j.previous(), from, width, j.next(), from, width,
+                    cell.rowScale(), cell.delta(), grad, from, to - from);
+        }
     }
 
     @Override

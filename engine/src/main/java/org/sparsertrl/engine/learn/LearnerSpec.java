@@ -17,6 +17,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
  * LearnerSpec.sparse(4, Selection.randomFixed(1))      // k paths per row, O(k n^3)
  * LearnerSpec.sparse(4, Selection.randomFixed(1)).sensitivity(Precision.BF16)   // the same, J stored in bfloat16
  * LearnerSpec.subset(4, 1)                             // k shared rows, O(k^2 n^2), O(k n^2) memory
+ * LearnerSpec.full().sensitivity(Precision.BF16)       // full RTRL, J stored in bfloat16 (subset takes it too)
  * LearnerSpec.immediate()                              // k = 0: immediate derivatives only
  * LearnerSpec.snap1()                                  // SnAp-1: one-step sparsity pattern, O(n^2)
  * LearnerSpec.truncatedBptt(16)                        // online BPTT through the last 16 steps
@@ -54,14 +55,15 @@ public sealed interface LearnerSpec {
 
     /**
      * {@return how the learner stores its sensitivity between steps: {@link Precision#FLOAT32}, or
-     * {@link Precision#BF16} for a spec given it with {@code sensitivity(Precision.BF16)} (sparse RTRL)}
+     * {@link Precision#BF16} for a spec given it with {@code sensitivity(Precision.BF16)} (full, sparse and
+     * subset RTRL)}
      */
     default Precision precision() {
         return Precision.FLOAT32;
     }
 
     /** {@return full RTRL: J_t = D_t J_{t-1} + M_t, every path} */
-    static LearnerSpec full() {
+    static FullSpec full() {
         return new FullSpec();
     }
 
@@ -159,7 +161,7 @@ public sealed interface LearnerSpec {
      * @param k    units in S, in [0, n]
      * @param seed the seed of the draw
      */
-    static LearnerSpec subset(int k, long seed) {
+    static SubsetSpec subset(int k, long seed) {
         return new SubsetSpec(k, seed, null);
     }
 
@@ -168,15 +170,40 @@ public sealed interface LearnerSpec {
      *
      * @param units the units of S, distinct, each in [0, n)
      */
-    static LearnerSpec subset(int[] units) {
+    static SubsetSpec subset(int[] units) {
         if (units == null) {
             throw new IllegalArgumentException("units is null");
         }
         return new SubsetSpec(units.length, 0L, units);
     }
 
-    /** Exact RTRL: {@code J_t = diag(d_t) (W J_{t-1} + M_t)}. */
-    record FullSpec() implements LearnerSpec {
+    /**
+     * Exact RTRL: {@code J_t = diag(d_t) (W J_{t-1} + M_t)}.
+     *
+     * @param precision how J is stored between steps (the sums are float32 either way)
+     */
+    record FullSpec(Precision precision) implements LearnerSpec {
+        /** Checks the component; a null precision throws IllegalArgumentException naming it. */
+        public FullSpec {
+            requirePrecision(precision);
+        }
+
+        /** Full RTRL with J stored in float32. */
+        public FullSpec() {
+            this(Precision.FLOAT32);
+        }
+
+        /**
+         * {@return the same learner with J stored at {@code precision} between steps: {@link Precision#BF16}
+         * halves its memory; the step stays bound by its FLOPs, so not its time (see {@link Precision})}
+         *
+         * @param precision FLOAT32 or BF16, not null
+         * @throws IllegalArgumentException if {@code precision} is null
+         */
+        public FullSpec sensitivity(Precision precision) {
+            return new FullSpec(precision);
+        }
+
         @Override
         public Learner create(RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
             return new FullRtrl(this, cell, memory, kernels, pool);
@@ -184,7 +211,7 @@ public sealed interface LearnerSpec {
 
         @Override
         public String label() {
-            return "full";
+            return "full" + precisionSuffix(precision, " ");
         }
     }
 
@@ -204,9 +231,7 @@ public sealed interface LearnerSpec {
             if (selection == null) {
                 throw new IllegalArgumentException("selection is null");
             }
-            if (precision == null) {
-                throw new IllegalArgumentException("precision is null: expected one of float32, bf16");
-            }
+            requirePrecision(precision);
         }
 
         /**
@@ -245,18 +270,19 @@ public sealed interface LearnerSpec {
         @Override
         public String label() {
             return "sparse k=" + k + " " + selection.policy().label() + (scaleByNOverK ? " alpha=n/k" : "")
-                    + (precision == Precision.FLOAT32 ? "" : " " + precision.label());
+                    + precisionSuffix(precision, " ");
         }
     }
 
     /**
      * Shared-subset RTRL: only the k rows of J for the units in S are stored.
      *
-     * @param k     number of units in S, in [0, n]
-     * @param seed  seed for drawing S when {@code units} is null
-     * @param units the units of S, or null to draw k of them
+     * @param k         number of units in S, in [0, n]
+     * @param seed      seed for drawing S when {@code units} is null
+     * @param units     the units of S, or null to draw k of them
+     * @param precision how the stored rows are kept between steps (the sums are float32 either way)
      */
-    record SubsetSpec(int k, long seed, int[] units) implements LearnerSpec {
+    record SubsetSpec(int k, long seed, int[] units, Precision precision) implements LearnerSpec {
         /** Checks the components; a bad one throws IllegalArgumentException naming it and its value. */
         public SubsetSpec {
             Arguments.requireAtLeast("k", k, 0);
@@ -266,6 +292,29 @@ public sealed interface LearnerSpec {
                     throw new IllegalArgumentException("units has length " + units.length + ", expected k = " + k);
                 }
             }
+            requirePrecision(precision);
+        }
+
+        /**
+         * Shared-subset RTRL with its rows stored in float32.
+         *
+         * @param k     number of units in S, in [0, n]
+         * @param seed  seed for drawing S when {@code units} is null
+         * @param units the units of S, or null to draw k of them
+         */
+        public SubsetSpec(int k, long seed, int[] units) {
+            this(k, seed, units, Precision.FLOAT32);
+        }
+
+        /**
+         * {@return the same learner with its stored rows kept at {@code precision} between steps:
+         * {@link Precision#BF16} halves their memory and the bytes a step moves (see {@link Precision})}
+         *
+         * @param precision FLOAT32 or BF16, not null
+         * @throws IllegalArgumentException if {@code precision} is null
+         */
+        public SubsetSpec sensitivity(Precision precision) {
+            return new SubsetSpec(k, seed, units, precision);
         }
 
         @Override
@@ -276,7 +325,7 @@ public sealed interface LearnerSpec {
 
         @Override
         public String label() {
-            return "subset k=" + k;
+            return "subset k=" + k + precisionSuffix(precision, " ");
         }
 
         /** {@return the given units (a copy), or null when they are drawn} */
@@ -287,17 +336,18 @@ public sealed interface LearnerSpec {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof SubsetSpec s && s.k == k && s.seed == seed && Arrays.equals(s.units, units);
+            return other instanceof SubsetSpec s && s.k == k && s.seed == seed && Arrays.equals(s.units, units)
+                    && s.precision == precision;
         }
 
         @Override
         public int hashCode() {
-            return 31 * (31 * k + Long.hashCode(seed)) + Arrays.hashCode(units);
+            return 31 * (31 * (31 * k + Long.hashCode(seed)) + Arrays.hashCode(units)) + precision.hashCode();
         }
 
         @Override
         public String toString() {
-            return "SubsetSpec[k=" + k + ", seed=" + seed + ", units=" + Arrays.toString(units) + "]";
+            return "SubsetSpec[k=" + k + ", seed=" + seed + ", units=" + Arrays.toString(units) + ", precision=" + precision + "]";
         }
     }
 
@@ -519,7 +569,7 @@ public sealed interface LearnerSpec {
      */
     default String name() {
         return switch (this) {
-            case FullSpec _ -> "full";
+            case FullSpec f -> "full" + precisionSuffix(f.precision(), "-");
             case ImmediateSpec _ -> "immediate";
             case Snap1Spec _ -> "snap-1";
             case Snap2Spec _ -> "snap-2";
@@ -533,7 +583,7 @@ public sealed interface LearnerSpec {
                 if (s.units() != null) {
                     throw new IllegalStateException("a subset of given units has no name; its label is " + s.label());
                 }
-                yield "subset-" + s.k();
+                yield "subset-" + s.k() + precisionSuffix(s.precision(), "-");
             }
             case SparseSpec s -> {
                 Selection.Policy policy = s.selection().policy();
@@ -544,7 +594,7 @@ public sealed interface LearnerSpec {
                 yield "sparse-" + s.k() + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-" + policy.label())
                         + (every == 0 || every == defaultRefreshEvery() ? "" : "-every-" + every)
                         + (s.scaleByNOverK() ? "-alpha-n-over-k" : "")
-                        + (s.precision() == Precision.FLOAT32 ? "" : "-" + s.precision().label());
+                        + precisionSuffix(s.precision(), "-");
             }
             case RfloSpec r -> "rflo" + (r.tau() == defaultTau() ? "" : "-tau-" + compact(r.tau()))
                     + (r.feedback() == Rflo.Feedback.RANDOM ? ""
@@ -566,7 +616,8 @@ public sealed interface LearnerSpec {
      * whatever the learner draws at random (sparse RTRL's random paths, subset's units, UORO's signs,
      * RFLO's and random e-prop's feedback matrix) and is ignored by the others. The grammar:
      * <pre>
-     *   full | immediate | snap-1 | snap-2 | uoro | readout-only   (snap1, snap2 are taken too)
+     *   full[-bf16] | immediate | snap-1 | snap-2 | uoro | readout-only   (snap1, snap2 are taken too; -bf16:
+     *                                                     J stored in bfloat16)
      *   kf | ostl                                         KF-RTRL (kf-rtrl is taken too), OSTL
      *   eprop | eprop-random                              e-prop with symmetric or random feedback
      *   sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16]
@@ -574,7 +625,7 @@ public sealed interface LearnerSpec {
      *                                                     top-k, bottom-k; R steps between refreshes of the
      *                                                     refreshing policies (default 100); -bf16: J stored
      *                                                     in bfloat16 (-float32, the default, is taken too)
-     *   subset-K
+     *   subset-K[-bf16]
      *   tbptt-T
      *   rflo[-tau-F][-feedback-readout]                   F: the trace's time constant (default 4)
      * </pre>
@@ -584,6 +635,7 @@ public sealed interface LearnerSpec {
      * LearnerSpec.parse("sparse-4-top-k", 7)      // LearnerSpec.sparse(4, Selection.topK(100))
      * LearnerSpec.parse("sparse-4-bf16", 7)       // LearnerSpec.sparse(4, Selection.randomFixed(7)).sensitivity(Precision.BF16)
      * LearnerSpec.parse("subset-8", 7)            // LearnerSpec.subset(8, 7)
+     * LearnerSpec.parse("full-bf16", 7)           // LearnerSpec.full().sensitivity(Precision.BF16)
      * LearnerSpec.parse("tbptt-16", 7)            // LearnerSpec.truncatedBptt(16)
      * LearnerSpec.parse("rflo", 7)                // LearnerSpec.rflo(4f, Rflo.Feedback.RANDOM, 7)
      * }</pre>
@@ -647,8 +699,12 @@ public sealed interface LearnerSpec {
             SparseSpec spec = sparse(k, selection).sensitivity(m.group(5) == null ? Precision.FLOAT32 : Precision.parse(m.group(5)));
             return m.group(4) == null ? spec : spec.scaledByNOverK();
         }
-        if ((m = matcher("subset-(-?\\d+)", name)) != null) {
-            return subset(wholeNumber("k", m.group(1)), seed);
+        if ((m = matcher("full-(bf16|float32)", name)) != null) {
+            return full().sensitivity(Precision.parse(m.group(1)));
+        }
+        if ((m = matcher("subset-(-?\\d+)(?:-(bf16|float32))?", name)) != null) {
+            return subset(wholeNumber("k", m.group(1)), seed)
+                    .sensitivity(m.group(2) == null ? Precision.FLOAT32 : Precision.parse(m.group(2)));
         }
         if ((m = matcher("tbptt-(-?\\d+)", name)) != null) {
             return truncatedBptt(wholeNumber("window", m.group(1)));
@@ -659,9 +715,9 @@ public sealed interface LearnerSpec {
                     : Rflo.Feedback.valueOf(m.group(2).toUpperCase(java.util.Locale.ROOT));
             return rflo(tau, feedback, seed);
         }
-        throw new IllegalArgumentException("expected one of full, immediate, snap-1, snap-2, uoro, kf, ostl, readout-only, eprop, eprop-random, "
-                + "sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16] (POLICY: " + policies.toString().replace("|", ", ")
-                + "), subset-K, tbptt-T, rflo[-tau-F][-feedback-readout]");
+        throw new IllegalArgumentException("expected one of full[-bf16], immediate, snap-1, snap-2, uoro, kf, ostl, readout-only, eprop, "
+                + "eprop-random, sparse-K[-POLICY][-every-R][-alpha-n-over-k][-bf16] (POLICY: " + policies.toString().replace("|", ", ")
+                + "), subset-K[-bf16], tbptt-T, rflo[-tau-F][-feedback-readout]");
     }
 
     private static java.util.regex.Matcher matcher(String regex, String name) {
@@ -687,6 +743,17 @@ public sealed interface LearnerSpec {
             // said below
         }
         throw new IllegalArgumentException(what + " = " + text + " is not a number");
+    }
+
+    private static void requirePrecision(Precision precision) {
+        if (precision == null) {
+            throw new IllegalArgumentException("precision is null: expected one of float32, bf16");
+        }
+    }
+
+    /** {@return nothing for float32, else {@code separator} and the precision's label: " bf16", "-bf16"} */
+    private static String precisionSuffix(Precision precision, String separator) {
+        return precision == Precision.FLOAT32 ? "" : separator + precision.label();
     }
 
     /** Steps between refreshes of a sparse name that does not say (the CLI's and the studies' default too). */

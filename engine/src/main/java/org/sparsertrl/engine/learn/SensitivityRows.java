@@ -63,14 +63,22 @@ final class SensitivityRows {
      */
     void addImmediateAndSwap(RecurrentCell cell, Kernels kernels, ImmediateGradient immediate, MemorySegment grad) {
         for (int r = 0; r < cell.stateSize(); r++) {
-            if (bf16) {
-                addImmediateToBf16Row(cell, kernels, next, (long) r * width, r);
-            } else {
-                CellTerms.addImmediateToRow(cell, kernels, next, (long) r * width, r);
-            }
+            addImmediate(cell, kernels, r, r);
         }
         immediate.addTo(grad);
         swap();
+    }
+
+    /**
+     * Adds row {@code stateRow} of the immediate term M_t to stored row {@code slot} of J_t (in bf16 each
+     * entry it touches rounded again, as {@link #addImmediateAndSwap} says). Allocates nothing.
+     */
+    void addImmediate(RecurrentCell cell, Kernels kernels, int slot, int stateRow) {
+        if (bf16) {
+            addImmediateToBf16Row(cell, kernels, next, (long) slot * width, stateRow);
+        } else {
+            CellTerms.addImmediateToRow(cell, kernels, next, (long) slot * width, stateRow);
+        }
     }
 
     /** {@link CellTerms#addImmediateToRow} into a bf16 row: the same sums, each entry rounded to bf16 after its add. */

@@ -22,6 +22,10 @@ import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
  * This equals per-row sparse RTRL with S_i = S for every unit: the rows outside R are never needed
  * except through their contribution to g_t, which the second line sums directly. Cost
  * O((k q)^2 p + S k q) per step, memory O(k q p) = O(k n^2): the route to large n.
+ *
+ * <p>With {@link Precision#BF16} (see {@link LearnerSpec.SubsetSpec#sensitivity}) the stored rows hold
+ * bfloat16: {@link Kernels#subsetStepBf16} reads them widened to float32, sums in float32 and stores
+ * the new rows rounded.
  */
 public final class SubsetRtrl implements Learner {
 
@@ -39,7 +43,8 @@ public final class SubsetRtrl implements Learner {
     private final ColumnPool pool;
     private final int parts;          // threads this learner's steps use (1 for small n)
     private final ColumnPool.ColumnTask propagate = this::propagate;
-    private final SensitivityRows kept; // the stored rows R_{t-1} and R_t
+    private final SensitivityRows kept; // the stored rows R_{t-1} and R_t, float32 or bf16
+    private final boolean bf16;       // whether they are stored in bfloat16
     private MemorySegment grad;       // the gradient of the step under way
 
     SubsetRtrl(LearnerSpec.SubsetSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -59,7 +64,8 @@ public final class SubsetRtrl implements Learner {
         this.coef = new float[kq];
         this.pool = pool;
         this.parts = pool.partsFor((long) (kq * kq + kq) * width);
-        this.kept = new SensitivityRows(memory, "subset.J", kq, width);
+        this.bf16 = spec.precision() == Precision.BF16;
+        this.kept = new SensitivityRows(memory, "subset.J", kq, width, spec.precision());
     }
 
     static int[] drawUnits(int n, int k, long seed) {
@@ -98,16 +104,21 @@ public final class SubsetRtrl implements Learner {
         this.grad = grad;
         pool.run(propagate, width, parts);
         for (int s = 0; s < kq; s++) {
-            CellTerms.addImmediateToRow(cell, kernels, kept.next(), (long) s * width, stored[s]);
+            kept.addImmediate(cell, kernels, s, stored[s]);
         }
         immediate.addTo(grad);
         kept.swap();
     }
 
     /** Columns {@code [from, to)} of the new stored rows and of the gradient. */
-    private void propagate(int from, int to) {
-        kernels.subsetStep(kept.previous(), from, width, stored.length, weights, scale, coef, kept.next(), from, width,
-                grad, from, to - from);
+    private void propagate(int part, int from, int to) {
+        if (bf16) {
+            kernels.subsetStepBf16(kept.previous(), from, width, stored.length, weights, scale, coef, kept.next(), from,
+                    width, grad, from, to - from);
+        } else {
+            kernels.subsetStep(kept.previous(), from, width, stored.length, weights, scale, coef, kept.next(), from, width,
+                    grad, from, to - from);
+        }
     }
 
     /** {@return the units of S, ascending (a copy)} */

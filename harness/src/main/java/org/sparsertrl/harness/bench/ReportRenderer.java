@@ -232,7 +232,7 @@ final class ReportRenderer {
                         ? PerformanceModel.fullFlops(CellKind.VANILLA, n) / (us * 1e3) : Double.NaN;
                 double bytes = switch (spec) {
                     case LearnerSpec.SparseSpec s -> PerformanceModel.sparseBytes(n) * s.precision().bytes() / Float.BYTES;
-                    case LearnerSpec.SubsetSpec s -> PerformanceModel.subsetBytes(n, s.k());
+                    case LearnerSpec.SubsetSpec s -> PerformanceModel.subsetBytes(n, s.k()) * s.precision().bytes() / Float.BYTES;
                     case null, default -> Double.NaN;
                 };
                 String derived = "", share = "";

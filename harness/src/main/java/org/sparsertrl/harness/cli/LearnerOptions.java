@@ -73,9 +73,9 @@ public final class LearnerOptions {
     boolean alphaNOverK;
 
     @Option(names = "--precision", defaultValue = "float32", converter = PrecisionConverter.class,
-            description = "How sparse RTRL stores its sensitivity J between steps: float32 or bf16 (bfloat16: half the "
-                    + "memory and bytes per step, every sum still in float32; the README says when not to use it) "
-                    + "(default: ${DEFAULT-VALUE}).")
+            description = "How full, sparse and subset RTRL store their sensitivity J between steps: float32 or bf16 "
+                    + "(bfloat16: half the memory and bytes per step, every sum still in float32; the README says when "
+                    + "not to use it) (default: ${DEFAULT-VALUE}).")
     Precision precision;
 
     @Option(names = "--weight-density", defaultValue = "1",
@@ -100,19 +100,21 @@ public final class LearnerOptions {
      * The options as one compact learner name ({@link LearnerSpec#name()}'s grammar), e.g.
      * {@code sparse-4-top-k-every-100} for {@code --method sparse --k 4 --selection top-k}.
      *
-     * @throws IllegalArgumentException for {@code --precision bf16} with a method other than sparse, naming both
+     * @throws IllegalArgumentException for {@code --precision bf16} with a method other than full, sparse and
+     *                                  subset, naming both
      */
     public String learnerName() {
-        if (precision == Precision.BF16 && method != Method.SPARSE) {
-            throw new IllegalArgumentException("--precision = " + precision.label() + " is for --method sparse only; --method "
-                    + method + " stores its sensitivity in float32");
+        if (precision == Precision.BF16 && method != Method.SPARSE && method != Method.FULL && method != Method.SUBSET) {
+            throw new IllegalArgumentException("--precision = " + precision.label() + " is for --method full, sparse and "
+                    + "subset only; --method " + method + " stores its sensitivity in float32");
         }
+        String stored = precision == Precision.BF16 ? "-bf16" : "";
         return switch (method) {
             case SPARSE -> "sparse-" + k + "-" + selection
                     + (selection == Policy.RANDOM_FIXED ? "" : "-every-" + refreshEvery)
-                    + (alphaNOverK ? "-alpha-n-over-k" : "")
-                    + (precision == Precision.BF16 ? "-bf16" : "");
-            case SUBSET -> "subset-" + k;
+                    + (alphaNOverK ? "-alpha-n-over-k" : "") + stored;
+            case SUBSET -> "subset-" + k + stored;
+            case FULL -> "full" + stored;
             case TBPTT -> "tbptt-" + window;
             case RFLO -> "rflo-tau-" + tau;
             default -> method.toString();

@@ -12,7 +12,7 @@ import org.sparsertrl.engine.optim.OptimizerSpec;
  * @param k         paths (sparse), shared units (subset), the window (truncated BPTT); 0 for immediate, -1 for the others
  * @param policy    path selection of sparse learners, null otherwise
  * @param optimizer the optimizer used during adaptation
- * @param precision how the learner stores its sensitivity: float32, or bf16 for sparse RTRL
+ * @param precision how the learner stores its sensitivity: float32, or bf16 for full, sparse and subset RTRL
  */
 public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimizer, Precision precision) {
 
@@ -20,9 +20,10 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         if (policy == Selection.Policy.EXPLICIT) {
             throw new IllegalArgumentException("policy = explicit is not a study method: its sets have no name");
         }
-        if (precision == null || precision != Precision.FLOAT32 && kind != Kind.SPARSE) {
+        if (precision == null
+                || precision != Precision.FLOAT32 && kind != Kind.SPARSE && kind != Kind.FULL && kind != Kind.SUBSET) {
             throw new IllegalArgumentException("precision = " + precision + " with kind = " + kind
-                    + ": only sparse RTRL stores its sensitivity in bf16");
+                    + ": only full, sparse and subset RTRL store their sensitivity in bf16");
         }
     }
 
@@ -84,7 +85,7 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
         return new Method(kind, k, policy, other, precision);
     }
 
-    /** The same learner with its sensitivity stored at {@code other} (bf16: sparse RTRL only). */
+    /** The same learner with its sensitivity stored at {@code other} (bf16: full, sparse and subset RTRL only). */
     public Method with(Precision other) {
         return new Method(kind, k, policy, optimizer, other);
     }
@@ -94,21 +95,21 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
      * sets the refresh of refreshing paths and RFLO's tau: {@code sparse-4-top-k-every-100}; null for frozen.
      */
     public String learnerName(Protocol p) {
+        String stored = precision == Precision.FLOAT32 ? "" : "-" + precision.label();
         return switch (kind) {
             case FROZEN -> null;
             case READOUT -> "readout-only";
             case IMMEDIATE -> "immediate";
-            case FULL -> "full";
+            case FULL -> "full" + stored;
             case SNAP1 -> "snap-1";
             case UORO -> "uoro";
             case KF -> "kf";
             case RFLO -> "rflo-tau-" + p.rfloTau();
             case EPROP -> "eprop";
             case TBPTT -> "tbptt-" + k;
-            case SUBSET -> "subset-" + k;
+            case SUBSET -> "subset-" + k + stored;
             case SPARSE -> "sparse-" + k + "-" + policy.label()
-                    + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-every-" + p.refreshEvery())
-                    + (precision == Precision.FLOAT32 ? "" : "-" + precision.label());
+                    + (policy == Selection.Policy.RANDOM_FIXED ? "" : "-every-" + p.refreshEvery()) + stored;
         };
     }
 
@@ -140,14 +141,14 @@ public record Method(Kind kind, int k, Selection.Policy policy, Optimizer optimi
 
     /** A short name, unique among methods: {@code sparse k=4 top-k sgd}. */
     public String label() {
+        String stored = precision == Precision.FLOAT32 ? "" : " " + precision.label();
         String base = switch (kind) {
             case FROZEN -> "frozen";
             case READOUT -> "readout-only";
             case IMMEDIATE -> "immediate (k=0)";
-            case FULL -> "full RTRL";
-            case SUBSET -> "subset k=" + k;
-            case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label())
-                    + (precision == Precision.FLOAT32 ? "" : " " + precision.label());
+            case FULL -> "full RTRL" + stored;
+            case SUBSET -> "subset k=" + k + stored;
+            case SPARSE -> "sparse k=" + k + (policy == Selection.Policy.RANDOM_FIXED ? "" : " " + policy.label()) + stored;
             case SNAP1 -> "SnAp-1";
             case UORO -> "UORO";
             case KF -> "KF-RTRL";

@@ -106,9 +106,13 @@ class CliErrorsTest {
     @Test
     void aBadPrecisionIsOneLineNamingTheOptionAndTheValue() {
         assertOneLine(run("train", "--precision", "fp8", "--steps", "1"), 2, "--precision", "precision = 'fp8': expected one of float32, bf16");
-        assertOneLine(run("train", "--method", "full", "--precision", "bf16", "--n", "4", "--steps", "1"), 2,
-                "--precision = bf16 is for --method sparse only; --method full stores its sensitivity in float32");
+        assertOneLine(run("train", "--method", "uoro", "--precision", "bf16", "--n", "4", "--steps", "1"), 2,
+                "--precision = bf16 is for --method full, sparse and subset only; --method uoro stores its sensitivity in float32");
         assertEquals(0, run("train", "--precision", "bf16", "--n", "8", "--steps", "3").exit(), "sparse in bf16 trains");
+        assertEquals(0, run("train", "--method", "full", "--precision", "bf16", "--n", "8", "--steps", "3").exit(),
+                "full in bf16 trains");
+        assertEquals(0, run("train", "--method", "subset", "--k", "2", "--precision", "bf16", "--n", "8", "--steps", "3").exit(),
+                "subset in bf16 trains");
     }
 
     @Test
