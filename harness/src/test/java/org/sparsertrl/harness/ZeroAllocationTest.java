@@ -115,23 +115,19 @@ class ZeroAllocationTest {
      * learner that large sometimes stops inlining the vector operations and boxes them. A verify run
      * showed it (UORO on the GRU and the vanilla cell, vector kernels, after the LSTM's scalar runs:
      * 9,600 and 18,816 bytes a step), an application never does (it uses one implementation), so
-     * no vector run may follow a scalar one in this JVM.
+     * no vector run may follow a scalar one in this JVM. They run on the LSTM at n = 8 only: its
+     * learners call every scalar kernel the other cells' do (see {@link #onScalarKernelsToo}; KF-RTRL,
+     * the vanilla cell's own, shares full RTRL's), and full RTRL's scalar step at the vanilla cell's
+     * n = 32, float32 and bf16, took most of this test's time.
      */
     @Test
     @Order(Integer.MAX_VALUE)
     void theScalarKernelsStepWithoutAllocating() {
         Kernels scalar = KernelProvider.scalar();
-        for (LearnerSpec learner : Learners.all(4)) {
-            if (onScalarKernelsToo(CellKind.VANILLA, learner)) {
-                assertZeroAllocation(learner, OptimizerSpec.adam(1e-3f), scalar);
-            }
-        }
-        for (CellKind kind : List.of(CellKind.LSTM, CellKind.GRU)) {
-            for (LearnerSpec learner : Learners.gated(4)) {
-                if (onScalarKernelsToo(kind, learner)) {
-                    assertZeroAllocation(OnlineTrainer.builder(GATED_N, 4, 2).cell(kind), learner, OptimizerSpec.adam(1e-3f),
-                            scalar);
-                }
+        for (LearnerSpec learner : Learners.gated(4)) {
+            if (onScalarKernelsToo(CellKind.LSTM, learner)) {
+                assertZeroAllocation(OnlineTrainer.builder(GATED_N, 4, 2).cell(CellKind.LSTM), learner,
+                        OptimizerSpec.adam(1e-3f), scalar);
             }
         }
         assertTransformerZeroAllocation(HeadTransport.dense(), scalar); // the transport code is the same for both
