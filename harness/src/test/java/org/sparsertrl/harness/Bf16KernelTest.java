@@ -112,18 +112,15 @@ class Bf16KernelTest {
             String at = " len=" + len + " offsets=" + off1 + "," + off2 + " seed=" + seed;
             long ld = len + off2 + 3; // a row stride that is not a multiple of the vector length
             Buffers r = new Buffers(arena, len, ld, seed), s = new Buffers(arena, len, ld, seed), v = new Buffers(arena, len, ld, seed);
-            // The kernels' float32 scratch, at an offset, holding garbage: what it holds on entry must not matter.
-            MemorySegment scratch = Buffers.floats(arena, off2 + Math.max(len, DENSE_ROWS * 4L * vector.lanes()) + 64, new SplittableRandom(~seed));
+            // The dense kernel's float32 scratch, at an offset, holding garbage: what it holds on entry must not matter.
+            MemorySegment scratch = Buffers.floats(arena, off2 + DENSE_ROWS * 4L * vector.lanes() + 64, new SplittableRandom(~seed));
             reference(r.b, off1, ld, r.idx, r.w, K, ROWS, r.scale, r.weight, r.c, off2, ld, r.g, off1, len);
-            scalar.sparseStepBf16(s.b, off1, ld, s.idx, s.w, K, ROWS, s.scale, s.weight, s.c, off2, ld, s.g, off1, len,
-                    scratch, off2);
-            vector.sparseStepBf16(v.b, off1, ld, v.idx, v.w, K, ROWS, v.scale, v.weight, v.c, off2, ld, v.g, off1, len,
-                    scratch, off2);
+            scalar.sparseStepBf16(s.b, off1, ld, s.idx, s.w, K, ROWS, s.scale, s.weight, s.c, off2, ld, s.g, off1, len);
+            vector.sparseStepBf16(v.b, off1, ld, v.idx, v.w, K, ROWS, v.scale, v.weight, v.c, off2, ld, v.g, off1, len);
             r.assertSame(s, "sparseStepBf16" + at, "reference", "scalar");
             s.assertSame(v, "sparseStepBf16" + at, "scalar", "vector");
             Buffers t = new Buffers(arena, len, ld, seed);
-            tiled.sparseStepBf16(t.b, off1, ld, t.idx, t.w, K, ROWS, t.scale, t.weight, t.c, off2, ld, t.g, off1, len,
-                    scratch, off2);
+            tiled.sparseStepBf16(t.b, off1, ld, t.idx, t.w, K, ROWS, t.scale, t.weight, t.c, off2, ld, t.g, off1, len);
             s.assertSame(t, "sparseStepBf16" + at, "scalar", "vector, 1 KiB tiles");
             // The reference is the float32 kernel on the widened rows: the same gradient, the rows rounded.
             Buffers f = new Buffers(arena, len, ld, seed);

@@ -146,15 +146,11 @@ public interface Kernels {
      * are sparseStep's bits. The gradient takes the float32 row C~, not the rounded one: it is the more
      * accurate of the two and already in registers, so a step's gradient carries only the rounding of
      * the rows it read, never its own.
-     *
-     * <p>{@code scratch} is float32 working memory of the caller's, {@code cols} floats from
-     * {@code scratchOff}, which no other thread uses during the call (the gradient in the order the
-     * kernel sums it); its contents on entry and on return mean nothing.
      */
     void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                         MemorySegment rowScale, MemorySegment rowWeight,
                         MemorySegment c, long cOff, long ldc,
-                        MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff);
+                        MemorySegment g, long gOff, int cols);
 
     /**
      * {@link #denseStep} over a sensitivity stored as bfloat16: B and C hold bf16 entries (their offsets

@@ -353,7 +353,7 @@ public final class ScalarKernels implements Kernels {
     public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                                MemorySegment rowScale, MemorySegment rowWeight,
                                MemorySegment c, long cOff, long ldc,
-                               MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
+                               MemorySegment g, long gOff, int cols) {
         fill(g, gOff, cols, 0f);
         for (int i = 0; i < rows; i++) {
             sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, get(rowScale, i), get(rowWeight, i), c, cOff + i * ldc,

@@ -44,28 +44,17 @@ final class VectorBf16 {
     private VectorBf16() {
     }
 
-    /** The high half of an int lane: the odd column of a pair. */
-    private static final int HIGH = 0xFFFF0000;
-
     /**
-     * Columns {@code [start, end)} (multiples of two vectors) of {@link Kernels#sparseStepBf16}, row by row,
-     * as one column tile of VectorKernels.sparseStep (why: see there; the row loop is here for the reason
-     * VectorKernels.sparseRows gives). Each row, bf16 in and out:
+     * Columns {@code [start, end)} (multiples of the vector length) of {@link Kernels#sparseStepBf16}, row by
+     * row, added to the gradient, as one column tile of VectorKernels.sparseStep (why: see there; the row
+     * loop is here for the reason VectorKernels.sparseRows gives). Each row, bf16 in and out:
      * {@code C~ = s sum_r w[base + r] float(B[idx[base + r]])}, {@code C[i] = bf16(C~)}, {@code g += e C~}.
-     *
-     * <p>B is read in pairs: one int lane of a 2L-column block holds the bf16 entries of columns 2j (low
-     * half) and 2j + 1 (high half), so a shift left widens the even column and a mask the odd one, one
-     * operation each and no lane conversion; the two rounded halves go back into one int lane by a shift
-     * and an or. The sums are held as even and odd vectors, so the gradient goes to {@code pairs}, a
-     * float32 scratch in that order (a block at column c: its even columns at pairsOff + c, its odd ones at pairsOff + c + L),
-     * which sparseStepBf16 puts back in column order once per step. Each element's chain of FMAs is the
-     * same as in column order, so are the bits. Two blocks (four vectors of columns) per pass: four
-     * independent FMA chains.
+     * Four vectors of columns per pass, as VectorKernels.sparseRows: four independent FMA chains.
      */
-    static void sparseRowsPaired(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
-                                 MemorySegment rowScale, MemorySegment rowWeight,
-                                 MemorySegment c, long cOff, long ldc,
-                                 MemorySegment pairs, long pairsOff, int start, int end) {
+    static void sparseRows(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
+                           MemorySegment rowScale, MemorySegment rowWeight,
+                           MemorySegment c, long cOff, long ldc,
+                           MemorySegment g, long g0, int start, int end) {
         for (int i = 0; i < rows; i++) {
             int base = i * k;
             float s = rowScale.getAtIndex(JAVA_FLOAT, i);
@@ -73,66 +62,52 @@ final class VectorBf16 {
             long ci = cOff + i * ldc;
             int col = start;
             for (; col <= end - 4 * L; col += 4 * L) {
-                FloatVector e0 = FloatVector.zero(SPECIES), o0 = e0, e1 = e0, o1 = e0;
+                FloatVector a0 = FloatVector.zero(SPECIES), a1 = a0, a2 = a0, a3 = a0;
                 for (int r = 0; r < k; r++) {
                     FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
                     long bj = H * (bOff + idx[base + r] * ldb + col);
-                    IntVector p0 = IntVector.fromMemorySegment(BITS, b, bj, ORDER);
-                    IntVector p1 = IntVector.fromMemorySegment(BITS, b, bj + 2 * H * L, ORDER);
-                    e0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e0);
-                    o0 = p0.and(HIGH).reinterpretAsFloats().fma(wr, o0);
-                    e1 = p1.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e1);
-                    o1 = p1.and(HIGH).reinterpretAsFloats().fma(wr, o1);
+                    a0 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a0);
+                    a1 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a1);
+                    a2 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 2 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a2);
+                    a3 = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj + 3 * H * L, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, a3);
                 }
-                e0 = e0.mul(s);
-                o0 = o0.mul(s);
-                e1 = e1.mul(s);
-                o1 = o1.mul(s);
-                IntVector re0 = e0.reinterpretAsInts(), ro0 = o0.reinterpretAsInts(), re1 = e1.reinterpretAsInts(),
-                        ro1 = o1.reinterpretAsInts();
-                re0 = re0.add(re0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                ro0 = ro0.add(ro0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                re1 = re1.add(re1.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                ro1 = ro1.add(ro1.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                long cc = H * (ci + col), pc = F * (pairsOff + col);
-                re0.lanewise(LSHR, 16).or(ro0.and(HIGH)).intoMemorySegment(c, cc, ORDER);
-                re1.lanewise(LSHR, 16).or(ro1.and(HIGH)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
-                e0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc, ORDER)).intoMemorySegment(pairs, pc, ORDER);
-                o0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + F * L, ORDER)).intoMemorySegment(pairs, pc + F * L, ORDER);
-                e1.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + 2 * F * L, ORDER)).intoMemorySegment(pairs, pc + 2 * F * L, ORDER);
-                o1.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + 3 * F * L, ORDER)).intoMemorySegment(pairs, pc + 3 * F * L, ORDER);
+                a0 = a0.mul(s);
+                a1 = a1.mul(s);
+                a2 = a2.mul(s);
+                a3 = a3.mul(s);
+                long cc = H * (ci + col), gc = F * (g0 + col);
+                IntVector n0 = a0.reinterpretAsInts(), n1 = a1.reinterpretAsInts(), n2 = a2.reinterpretAsInts(),
+                        n3 = a3.reinterpretAsInts();
+                ((ShortVector) n0.add(n0.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc, ORDER);
+                ((ShortVector) n1.add(n1.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + H * L, ORDER);
+                ((ShortVector) n2.add(n2.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 2 * H * L, ORDER);
+                ((ShortVector) n3.add(n3.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, cc + 3 * H * L, ORDER);
+                a0.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
+                a1.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + F * L, ORDER)).intoMemorySegment(g, gc + F * L, ORDER);
+                a2.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 2 * F * L, ORDER)).intoMemorySegment(g, gc + 2 * F * L, ORDER);
+                a3.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc + 3 * F * L, ORDER)).intoMemorySegment(g, gc + 3 * F * L, ORDER);
             }
-            for (; col < end; col += 2 * L) {
-                FloatVector e0 = FloatVector.zero(SPECIES), o0 = e0;
+            for (; col < end; col += L) {
+                FloatVector acc = FloatVector.zero(SPECIES);
                 for (int r = 0; r < k; r++) {
-                    FloatVector wr = FloatVector.broadcast(SPECIES, w[base + r]);
-                    IntVector p0 = IntVector.fromMemorySegment(BITS, b, H * (bOff + idx[base + r] * ldb + col), ORDER);
-                    e0 = p0.lanewise(LSHL, 16).reinterpretAsFloats().fma(wr, e0);
-                    o0 = p0.and(HIGH).reinterpretAsFloats().fma(wr, o0);
+                    long bj = H * (bOff + idx[base + r] * ldb + col);
+                    acc = ((IntVector) ShortVector.fromMemorySegment(HALVES, b, bj, ORDER).convertShape(S2I, BITS, 0))
+                            .lanewise(LSHL, 16).reinterpretAsFloats().fma(FloatVector.broadcast(SPECIES, w[base + r]), acc);
                 }
-                e0 = e0.mul(s);
-                o0 = o0.mul(s);
-                IntVector re0 = e0.reinterpretAsInts(), ro0 = o0.reinterpretAsInts();
-                re0 = re0.add(re0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                ro0 = ro0.add(ro0.lanewise(LSHR, 16).and(1)).add(0x7FFF);
-                re0.lanewise(LSHR, 16).or(ro0.and(HIGH)).intoMemorySegment(c, H * (ci + col), ORDER);
-                long pc = F * (pairsOff + col);
-                e0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc, ORDER)).intoMemorySegment(pairs, pc, ORDER);
-                o0.fma(e, FloatVector.fromMemorySegment(SPECIES, pairs, pc + F * L, ORDER)).intoMemorySegment(pairs, pc + F * L, ORDER);
-            }
-        }
-    }
-
-    /**
-     * Columns {@code [0, end)} ({@code end} a multiple of two vectors) of the gradient from the paired
-     * scratch {@link #sparseRowsPaired} summed into: {@code g[c + 2j] = pairs[p0 + c + j]},
-     * {@code g[c + 2j + 1] = pairs[p0 + c + L + j]} for each 2L-column block at c.
-     */
-    static void unpair(MemorySegment pairs, long p0, MemorySegment g, long g0, int end) {
-        for (int col = 0; col < end; col += 2 * L) {
-            for (int j = 0; j < L; j++) {
-                g.setAtIndex(JAVA_FLOAT, g0 + col + 2 * j, pairs.getAtIndex(JAVA_FLOAT, p0 + col + j));
-                g.setAtIndex(JAVA_FLOAT, g0 + col + 2 * j + 1, pairs.getAtIndex(JAVA_FLOAT, p0 + col + L + j));
+                acc = acc.mul(s);
+                IntVector bits = acc.reinterpretAsInts();
+                ((ShortVector) bits.add(bits.lanewise(LSHR, 16).and(1)).add(0x7FFF).lanewise(LSHR, 16)
+                        .convertShape(I2S, HALVES, 0)).intoMemorySegment(c, H * (ci + col), ORDER);
+                long gc = F * (g0 + col);
+                acc.fma(e, FloatVector.fromMemorySegment(SPECIES, g, gc, ORDER)).intoMemorySegment(g, gc, ORDER);
             }
         }
     }

@@ -762,30 +762,23 @@ public final class VectorKernels implements Kernels {
     public void sparseStepBf16(MemorySegment b, long bOff, long ldb, int[] idx, float[] w, int k, int rows,
                                MemorySegment rowScale, MemorySegment rowWeight,
                                MemorySegment c, long cOff, long ldc,
-                               MemorySegment g, long gOff, int cols, MemorySegment scratch, long scratchOff) {
+                               MemorySegment g, long gOff, int cols) {
         // Tiles and the touch pass as in sparseStep, a tile spanning as many bytes of J_{t-1} and so twice
-        // the columns, over whole blocks of two vectors (VectorBf16.sparseRowsPaired: B read as pairs of
-        // columns, the gradient summed in the scratch in pair order, then put in column order); the columns
-        // past the last whole block go through the scalar twin's code, row by row.
-        int pairedEnd = cols / (2 * L) * (2 * L);
+        // the columns; the columns past the last whole vector go through the scalar twin's code, row by row.
+        int vectorEnd = cols / L * L;
         int tile = sparseTile(rows, Short.BYTES);
-        int sources = tile < pairedEnd ? sourceRows(idx, rows * k) : 0;
-        fill(g, gOff + pairedEnd, cols - pairedEnd, 0f);
-        if (pairedEnd > 0) {
-            fill(scratch, scratchOff, pairedEnd, 0f);
-            for (int start = 0; start < pairedEnd; start += tile) {
-                int end = Math.min(start + tile, pairedEnd);
-                if (tile < pairedEnd) {
-                    touchTile(b, bOff, ldb, sources, Short.BYTES, start, end);
-                }
-                VectorBf16.sparseRowsPaired(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc,
-                        scratch, scratchOff, start, end);
+        int sources = tile < vectorEnd ? sourceRows(idx, rows * k) : 0;
+        fill(g, gOff, cols, 0f);
+        for (int start = 0; start < vectorEnd; start += tile) {
+            int end = Math.min(start + tile, vectorEnd);
+            if (tile < vectorEnd) {
+                touchTile(b, bOff, ldb, sources, Short.BYTES, start, end);
             }
-            VectorBf16.unpair(scratch, scratchOff, g, gOff, pairedEnd);
+            VectorBf16.sparseRows(b, bOff, ldb, idx, w, k, rows, rowScale, rowWeight, c, cOff, ldc, g, gOff, start, end);
         }
-        for (int i = 0; pairedEnd < cols && i < rows; i++) {
+        for (int i = 0; vectorEnd < cols && i < rows; i++) {
             ScalarKernels.sparseRowBf16(b, bOff, ldb, idx, w, i * k, k, rowScale.getAtIndex(JAVA_FLOAT, i),
-                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, pairedEnd, cols);
+                    rowWeight.getAtIndex(JAVA_FLOAT, i), c, cOff + i * ldc, g, gOff, vectorEnd, cols);
         }
     }
 

@@ -49,7 +49,6 @@ public final class SparseRtrl implements Learner {
     private final ColumnPool.ColumnTask propagate = this::propagate;
     private final SensitivityRows j;    // (S, width) J_{t-1} and J_t, float32 or bf16; none when k = 0
     private final boolean bf16;         // whether J is stored in bfloat16
-    private final MemorySegment scratch; // bf16: (width) the gradient in the kernel's order, each part its columns
     private MemorySegment grad;         // the gradient of the step under way
 
     SparseRtrl(LearnerSpec.SparseSpec spec, RecurrentCell cell, ModelMemory memory, Kernels kernels, ColumnPool pool) {
@@ -71,7 +70,6 @@ public final class SparseRtrl implements Learner {
         // With k = 0 nothing is propagated: J_t = M_t is implied, as in Immediate, and not stored.
         this.bf16 = spec.precision() == Precision.BF16;
         this.j = new SensitivityRows(memory, "sparse.J", k == 0 ? 0 : rows, width, spec.precision());
-        this.scratch = bf16 && k > 0 ? memory.allocateFloats(width) : null;
         this.sets = new PathSets(spec.selection(), n, k, memory);
         memory.state().afterLoad(() -> indexStale = true);
     }
@@ -107,7 +105,7 @@ public final class SparseRtrl implements Learner {
     private void propagate(int part, int from, int to) {
         if (bf16) {
             kernels.sparseStepBf16(j.previous(), from, width, index, weights, sources, rows,
-                    cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from, scratch, from);
+                    cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
         } else {
             kernels.sparseStep(j.previous(), from, width, index, weights, sources, rows,
                     cell.rowScale(), cell.delta(), j.next(), from, width, grad, from, to - from);
