@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 
 import jdk.incubator.vector.FloatVector;
@@ -80,7 +81,7 @@ public class SparsePatternProbe extends MachineProbe {
         long columns = KernelProvider.DEFAULT_SPARSE_TILE_KIB * 1024L / (F * n);
         tile = (int) Math.max(4 * L, columns / (4 * L) * 4 * L);
         weights = new float[n * K];
-        java.util.Arrays.fill(weights, 0.25f);
+        Arrays.fill(weights, 0.25f);
         rowScale = arena.allocate(n * F, 64);
         rowWeight = arena.allocate(n * F, 64);
         for (int i = 0; i < n; i++) {

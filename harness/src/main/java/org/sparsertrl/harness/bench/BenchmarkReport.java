@@ -83,14 +83,8 @@ public final class BenchmarkReport {
         Measurements m = new Measurements(rows, machine == null ? KernelProvider.vector().lanes() : machine.lanes(), peers);
         List<EmbeddedResult> embedded = positional.size() >= 5 ? EmbeddedResult.read(Path.of(positional.get(4))) : List.of();
         Map<String, String> environment = environment(positional.get(3), positional.get(0), machine, transformer,
-                transformer == null ? null : record(Path.of(transformer)), peersFile);
-        if (ceilings != null) {
-            MachineRecord ceilingsMachine = record(Path.of(ceilings));
-            environment.put("ceilings part", "`" + ceilings + "` (SparsePatternProbe alone; `" + positional.get(3)
-                    + " --only ceilings` measures it again and rewrites this page from the other results as they are)"
-                    + (ceilingsMachine == null ? "" : "; measured " + ceilingsMachine.measured() + " at commit "
-                    + ceilingsMachine.commit()));
-        }
+                transformer == null ? null : record(Path.of(transformer)), peersFile,
+                ceilings, ceilings == null ? null : record(Path.of(ceilings)));
         String markdown = render(m, embedded, environment, plots,
                 report.toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));
@@ -117,19 +111,17 @@ public final class BenchmarkReport {
      * The run's provenance and machine: from {@code machine}, the record taken when the results were
      * measured, or, for results measured before records existed (null), the renderer's own machine, said so.
      * {@code transformer} is the transformer part's results (or null) and {@code transformerMachine} its
-     * record; {@code peers} the peers' results file, or null.
+     * record; {@code peers} the peers' results file, or null; {@code ceilings} and {@code ceilingsMachine}
+     * the ceilings part's, as the transformer's.
      */
     static Map<String, String> environment(String command, String results, MachineRecord machine, String transformer,
-                                           MachineRecord transformerMachine, String peers) {
+                                           MachineRecord transformerMachine, String peers, String ceilings,
+                                           MachineRecord ceilingsMachine) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
         if (transformer != null) {
-            env.put("transformer part", "`" + transformer + "` (TransformerStepBenchmark alone; `" + command
-                    + " --only transformer` measures it again and rewrites this page from the other results as they are)"
-                    + (transformerMachine == null ? "" : "; measured " + transformerMachine.measured() + " at commit "
-                    + transformerMachine.commit() + (machine != null && transformerMachine.cpu().equals(machine.cpu())
-                    && transformerMachine.kernels().equals(machine.kernels()) ? "" : " on " + transformerMachine.cpuLine()
-                    + ", " + transformerMachine.kernels())));
+            env.put("transformer part", part(transformer, "TransformerStepBenchmark", command, "transformer",
+                    transformerMachine, machine));
         }
         if (peers != null) {
             env.put("peers", "`" + peers + "` (bench/peers.py; `" + command + " --peers` measures them again)");
@@ -156,6 +148,23 @@ public final class BenchmarkReport {
             env.put("kernels", here.kernels());
         }
         env.put("threads", "one per benchmark unless it says otherwise");
+        if (ceilings != null) {
+            env.put("ceilings part", part(ceilings, "SparsePatternProbe", command, "ceilings", ceilingsMachine, machine));
+        }
         return env;
+    }
+
+    /**
+     * The line for a part measured in a JMH run of its own ({@code benchmark} alone, {@code command --only
+     * only} again): its file, and when and at which commit it was measured, with the machine if not the
+     * main results' ({@code machine}).
+     */
+    private static String part(String file, String benchmark, String command, String only, MachineRecord record,
+                               MachineRecord machine) {
+        return "`" + file + "` (" + benchmark + " alone; `" + command + " --only " + only
+                + "` measures it again and rewrites this page from the other results as they are)"
+                + (record == null ? "" : "; measured " + record.measured() + " at commit " + record.commit()
+                + (machine != null && record.cpu().equals(machine.cpu()) && record.kernels().equals(machine.kernels())
+                ? "" : " on " + record.cpuLine() + ", " + record.kernels()));
     }
 }

@@ -353,7 +353,7 @@ class BenchmarkReportTest {
         recorded.write(MachineRecord.besides(results));
         MachineRecord read = MachineRecord.read(MachineRecord.besides(results));
         assertEquals(recorded, read);
-        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null);
+        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null, null, null);
         assertEquals("Test CPU 9000; flags: fma avx avx2 avx512f", env.get("CPU"));
         assertEquals("8 (the measuring JVM could use 1: CPUs 3)", env.get("cores"));
         assertEquals("25.0.9 (Test VM)", env.get("JDK"));
