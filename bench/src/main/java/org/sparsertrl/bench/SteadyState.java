@@ -21,6 +21,15 @@ import java.lang.management.ManagementFactory;
  * iterations showed the allocation. A loop-heavy method is replaced on its back edges (OSR) early,
  * but the code before its loop keeps running in the interpreter until the method itself is compiled.
  *
+ * <p>Quiet windows alone end the warm-up too early: a method the step calls once (the learner's step, a
+ * view's rebind, JMH's Blackhole.consume) runs as quiet C1 code until some {@value #TIER4_FALLBACK} calls,
+ * HotSpot's tier-4 invocation threshold, and when it then asks for its C2 compilation, HotSpot first
+ * resolves the string constants of its class (the messages of exceptions never thrown) on the calling
+ * thread: some 64 to 752 bytes, once, in whatever measured iteration that call falls (seen with JFR and
+ * -XX:+PrintCompilation at full RTRL, n = 128, steps 2,765 to 6,000). So the warm-up also takes at least
+ * twice that threshold in steps ({@link #minSteps()}), read from the running JVM, before the quiet windows
+ * count.
+ *
  * <p>The bound, in seconds, is the system property {@value #BOUND_PROPERTY} (bench/run sets it per
  * profile; JMH's forks inherit the launching JVM's flags, and the results file records them);
  * without it {@value #DEFAULT_BOUND_SECONDS} s. A warm-up that hits the bound says so on the
@@ -42,6 +51,8 @@ final class SteadyState {
     static final int OTHER_CPU_PERCENT = 2;
     static final String BOUND_PROPERTY = "sparsertrl.bench.settleSeconds";
     static final int DEFAULT_BOUND_SECONDS = 60;
+    /** HotSpot's default Tier4InvocationThreshold, used where the JVM does not report it. */
+    static final int TIER4_FALLBACK = 5000;
 
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
@@ -52,37 +63,48 @@ final class SteadyState {
     private SteadyState() {
     }
 
-    /** How a warm-up ended: steps taken, its length, and whether it settled before the bound. */
-    record Outcome(long steps, long nanos, boolean settled) {
+    /**
+     * How a warm-up ended: steps taken, its length, the floor of steps, whether it settled (the floor of steps, then the quiet
+     * windows) and, if not, whether its last windows were quiet all the same (a slow step whose floor does
+     * not fit in the bound).
+     */
+    record Outcome(long steps, long nanos, long minSteps, boolean settled, boolean quietAtEnd) {
         @Override
         public String toString() {
-            return String.format("%,d steps in %.1f s, %s", steps, nanos / 1e9, settled
-                    ? "settled (" + QUIET_WINDOWS + " windows with no allocation, no compilation, other threads idle)"
-                    : "NOT settled: the bound ran out (" + BOUND_PROPERTY + ")");
+            String how = settled
+                    ? "settled (at least " + String.format("%,d", minSteps) + " steps, then " + QUIET_WINDOWS
+                            + " windows with no allocation, no compilation, other threads idle)"
+                    : quietAtEnd
+                            ? "quiet, but the bound (" + BOUND_PROPERTY + ") ran out before " + String.format("%,d", minSteps)
+                                    + " steps: a method called once a step may still ask for C2 while JMH measures"
+                            : "NOT settled: the bound ran out (" + BOUND_PROPERTY + ")";
+            return String.format("%,d steps in %.1f s, %s", steps, nanos / 1e9, how);
         }
     }
 
     /** Steps {@code step} until settled or for at most the configured bound; prints the outcome under {@code label}. */
     static Outcome reach(Runnable step, String label) {
-        Outcome o = reach(step, boundNanos(), WINDOW_NANOS, WINDOW_STEPS);
+        Outcome o = reach(step, boundNanos(), WINDOW_NANOS, WINDOW_STEPS, minSteps());
         System.out.println("warm-up until steady (" + label + "): " + o);
         return o;
     }
 
     /**
-     * Steps {@code step} in windows of at least {@code windowNanos} and {@code windowSteps} steps until
-     * {@value #QUIET_WINDOWS} consecutive windows allocated nothing on this thread, finished no compilation
-     * and left the other threads idle, or until {@code maxNanos} have passed.
+     * Steps {@code step} in windows of at least {@code windowNanos} and {@code windowSteps} steps until it
+     * has taken at least {@code minSteps} steps and {@value #QUIET_WINDOWS} consecutive windows allocated
+     * nothing on this thread, finished no compilation and left the other threads idle, or until
+     * {@code maxNanos} have passed.
      */
-    static Outcome reach(Runnable step, long maxNanos, long windowNanos, int windowSteps) {
-        if (maxNanos < 0 || windowNanos <= 0 || windowSteps < 1) {
+    static Outcome reach(Runnable step, long maxNanos, long windowNanos, int windowSteps, long minSteps) {
+        if (maxNanos < 0 || windowNanos <= 0 || windowSteps < 1 || minSteps < 0) {
             throw new IllegalArgumentException("maxNanos = " + maxNanos + ", windowNanos = " + windowNanos
-                    + ", windowSteps = " + windowSteps + ": need maxNanos >= 0 and positive windows");
+                    + ", windowSteps = " + windowSteps + ", minSteps = " + minSteps
+                    + ": need maxNanos >= 0, positive windows and minSteps >= 0");
         }
         long start = System.nanoTime(), steps = 0;
-        int quiet = 0;
+        int quiet = 0, quietPastFloor = 0;
         long bytes = THREADS.getCurrentThreadAllocatedBytes(), jit = compilationMillis(), others = otherThreadsCpu();
-        while (quiet < QUIET_WINDOWS && System.nanoTime() - start < maxNanos) {
+        while (quietPastFloor < QUIET_WINDOWS && System.nanoTime() - start < maxNanos) {
             long windowStart = System.nanoTime();
             for (int s = 0; s < windowSteps || System.nanoTime() - windowStart < windowNanos; s++) {
                 step.run();
@@ -91,12 +113,32 @@ final class SteadyState {
             long window = System.nanoTime() - windowStart;
             long nowBytes = THREADS.getCurrentThreadAllocatedBytes(), nowJit = compilationMillis(), nowOthers = otherThreadsCpu();
             boolean othersIdle = (nowOthers - others) * 100 <= OTHER_CPU_PERCENT * window;
-            quiet = nowBytes == bytes && nowJit == jit && othersIdle ? quiet + 1 : 0;
+            boolean quietWindow = nowBytes == bytes && nowJit == jit && othersIdle;
+            quiet = quietWindow ? quiet + 1 : 0;
+            // Only windows past the floor settle the warm-up: the late C2 requests the floor waits for come after the
+            // first quiet ones.
+            quietPastFloor = quietWindow && steps >= minSteps ? quietPastFloor + 1 : 0;
             bytes = nowBytes;
             jit = nowJit;
             others = nowOthers;
         }
-        return new Outcome(steps, System.nanoTime() - start, quiet >= QUIET_WINDOWS);
+        return new Outcome(steps, System.nanoTime() - start, minSteps, quietPastFloor >= QUIET_WINDOWS, quiet >= QUIET_WINDOWS);
+    }
+
+    /**
+     * The fewest warm-up steps: twice the running JVM's Tier4InvocationThreshold, so that every method the
+     * step calls once has asked for its C2 compilation before JMH measures ({@value #TIER4_FALLBACK} where the
+     * JVM does not report the flag).
+     */
+    static long minSteps() {
+        long threshold = TIER4_FALLBACK;
+        try {
+            var hotspot = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            threshold = Long.parseLong(hotspot.getVMOption("Tier4InvocationThreshold").getValue());
+        } catch (IllegalArgumentException | NullPointerException e) {
+            // Not a HotSpot JVM, or one without the flag: the default threshold.
+        }
+        return 2 * threshold;
     }
 
     /** The configured bound: {@value #BOUND_PROPERTY} seconds, else {@value #DEFAULT_BOUND_SECONDS}. */

@@ -4,6 +4,7 @@ import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.Blackhole;
 import org.sparsertrl.engine.train.OnlineTrainer;
 
 /**
@@ -26,12 +27,13 @@ public abstract class TrainerStepBenchmark extends StepTiming {
     abstract String label();
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(Blackhole blackhole) {
         trainer = newTrainer();
         // JMH runs a thread-scoped trial set-up on the benchmark's own thread: the thread that steps. The warm-up
-        // calls the benchmark method itself, so that the code JMH times is the code the JIT settled on.
+        // calls the benchmark method itself and hands its result to JMH's Blackhole, as JMH's loop does, so that
+        // the code JMH times, Blackhole.consume included, is the code the JIT settled on.
         SteppingThreadAllocation uncounted = new SteppingThreadAllocation();
-        SteadyState.reach(() -> step(uncounted), label());
+        SteadyState.reach(() -> blackhole.consume(step(uncounted)), label());
     }
 
     @TearDown(Level.Trial)

@@ -5,6 +5,8 @@ import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.Blackhole;
 import org.sparsertrl.engine.optim.OptimizerSpec;
 import org.sparsertrl.engine.transformer.HeadSelection;
 import org.sparsertrl.engine.transformer.HeadTransport;
@@ -17,9 +19,10 @@ import org.sparsertrl.engine.transformer.TransformerInspection;
  * whose difference is the backward pass and the update, and of the step's backward pass through
  * attention alone ({@link TransformerInspection#attentionBackward()}: scores, softmax, the products with
  * Q, K, V and the Q, K, V projections of every layer, not WO), rerun over a full window. Each trial
- * starts from a full window (2T steps taken in the set-up). The default size (d_model 24, 6 heads, 2
- * layers, window 32) and a wide one: d_model 126, because 128 is no multiple of 6 heads and 126 = 6 x 21
- * pads to the same 128 floats per row. One thread, m = 1 input, o = 1 output.
+ * starts from a full window (2T steps taken in the set-up), then runs its method until the JIT has
+ * settled ({@link SteadyState}). The default size (d_model 24, 6 heads, 2 layers, window 32) and a wide
+ * one: d_model 126, because 128 is no multiple of 6 heads and 126 = 6 x 21 pads to the same 128 floats
+ * per row. One thread, m = 1 input, o = 1 output.
  */
 public class TransformerStepBenchmark extends StepTiming {
 
@@ -40,7 +43,7 @@ public class TransformerStepBenchmark extends StepTiming {
     private int t;
 
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(Blackhole blackhole, BenchmarkParams params) {
         HeadTransport chosen = transport.equals("dense") ? HeadTransport.dense()
                 : HeadTransport.sparse(fraction(transport), HeadSelection.randomFixed(7));
         model = OnlineTransformer.builder(1, 1).dModel(dModel).heads(6).layers(2).context(context).seed(1)
@@ -50,6 +53,17 @@ public class TransformerStepBenchmark extends StepTiming {
             model.step(x, y);
         }
         inspection = model.inspect();
+        // Each benchmark method runs in a trial of its own: warm up the one JMH is about to time, on this thread (the
+        // one that steps), its result handed to JMH's Blackhole as JMH's loop does (see SteadyState).
+        SteppingThreadAllocation uncounted = new SteppingThreadAllocation();
+        String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
+        Runnable call = switch (method) {
+            case "step" -> () -> blackhole.consume(step(uncounted));
+            case "forward" -> () -> blackhole.consume(forward());
+            case "attentionBackward" -> () -> attentionBackward(uncounted);
+            default -> throw new IllegalStateException("no warm-up for benchmark " + params.getBenchmark());
+        };
+        SteadyState.reach(call, method + ", d_model = " + dModel + ", transport = " + transport);
     }
 
     static double fraction(String text) {
