@@ -22,9 +22,21 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param bytesPerOp {@code gc.alloc.rate.norm} (every thread of the JVM), or NaN without the gc profiler
  * @param steppingBytesPerOp bytes the benchmark thread itself allocated per operation
  *                   ({@code SteppingThreadAllocation}), or NaN where the benchmark does not count them
+ * @param steadyBytesPerOp the least of those bytes per operation in any one measured iteration: what every
+ *                   iteration allocated, as an allocation on the operation's path would (the mean where JMH
+ *                   gave no per-iteration data; NaN where the benchmark does not count them)
+ * @param oneTimeBytes the stepping thread's bytes in the measured iterations beyond that steady rate: one-time
+ *                   events such as a JIT compile request (NaN where the benchmark does not count them)
  */
 public record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
-                        double bytesPerOp, double steppingBytesPerOp) {
+                        double bytesPerOp, double steppingBytesPerOp, double steadyBytesPerOp, double oneTimeBytes) {
+
+    /** A row without per-iteration allocation data: the steady rate is the mean and nothing is one-time. */
+    public JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
+                     double bytesPerOp, double steppingBytesPerOp) {
+        this(benchmark, params, score, error, unit, bytesPerOp, steppingBytesPerOp, steppingBytesPerOp,
+                Double.isNaN(steppingBytesPerOp) ? Double.NaN : 0);
+    }
 
     /** Every row of a JMH JSON result file. */
     public static List<JmhResult> read(Path file) throws IOException {
@@ -42,6 +54,7 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
             JsonNode primary = run.get("primaryMetric");
             double error = primary.get("scoreError").isNumber() ? primary.get("scoreError").asDouble() : Double.NaN;
             double bytes = Double.NaN, stepping = Double.NaN, steps = Double.NaN;
+            List<Double> iterationBytes = List.of(), iterationSteps = List.of();
             JsonNode secondary = run.get("secondaryMetrics");
             if (secondary != null) {
                 for (var it = secondary.fields(); it.hasNext(); ) {
@@ -51,15 +64,43 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
                         bytes = value;
                     } else if (e.getKey().equals("allocatedBytes")) {
                         stepping = value;
+                        iterationBytes = rawData(e.getValue());
                     } else if (e.getKey().equals("steps")) {
                         steps = value;
+                        iterationSteps = rawData(e.getValue());
                     }
                 }
             }
+            double perOp = steps > 0 ? stepping / steps : Double.NaN;
+            double steady = perOp, oneTime = Double.isNaN(perOp) ? Double.NaN : 0;
+            if (!Double.isNaN(perOp) && !iterationBytes.isEmpty() && iterationBytes.size() == iterationSteps.size()) {
+                steady = Double.POSITIVE_INFINITY;
+                for (int i = 0; i < iterationBytes.size(); i++) {
+                    steady = Math.min(steady, iterationSteps.get(i) > 0 ? iterationBytes.get(i) / iterationSteps.get(i) : 0);
+                }
+                oneTime = 0;
+                for (int i = 0; i < iterationBytes.size(); i++) {
+                    oneTime += iterationBytes.get(i) - steady * iterationSteps.get(i);
+                }
+            }
             out.add(new JmhResult(name, params, primary.get("score").asDouble(), error,
-                    primary.get("scoreUnit").asText(), bytes, steps > 0 ? stepping / steps : Double.NaN));
+                    primary.get("scoreUnit").asText(), bytes, perOp, steady, oneTime));
         }
         return out;
+    }
+
+    /** A secondary metric's values per measured iteration, every fork's in turn (empty if JMH gave none). */
+    private static List<Double> rawData(JsonNode metric) {
+        List<Double> values = new ArrayList<>();
+        JsonNode raw = metric.get("rawData");
+        if (raw != null) {
+            for (JsonNode fork : raw) {
+                for (JsonNode value : fork) {
+                    values.add(value.asDouble());
+                }
+            }
+        }
+        return values;
     }
 
     public String param(String name) {

@@ -112,7 +112,12 @@ final class ReportRenderer {
                 .append("probe's rate. Errors are JMH's 99.9 % confidence half-widths. Slopes are least-squares fits ")
                 .append("of ln(time) against ln(n). Bytes per step count what the stepping thread allocated during the ")
                 .append("measured iterations (ThreadMXBean), divided by its steps; JMH's gc profiler counts every ")
-                .append("thread of the JVM, its own included, so its bytes per operation grow with an operation's length.\n");
+                .append("thread of the JVM, its own included, so its bytes per operation grow with an operation's length. ")
+                .append("The allocation target counts the steady state, the least bytes per step of any measured ")
+                .append("iteration, because an allocation on the step's path recurs in every iteration while a one-time ")
+                .append("event shows in one: when a method asks for its C2 compilation, HotSpot resolves its class's ")
+                .append("string constants on the asking thread (seen with JFR in methods the step calls once, and in ")
+                .append("JMH's own measuring loop). Those one-time bytes are given beside it.\n");
         return md.toString();
     }
 

@@ -169,6 +169,36 @@ class BenchmarkReportTest {
                 + ",\"scoreUnit\":\"us/op\"},\"secondaryMetrics\":" + secondary + "}";
     }
 
+    /**
+     * The stepping thread's bytes split into the steady rate (the least of any measured iteration) and the
+     * one-time rest: one iteration's 184 bytes are a one-time event, 2 bytes a step in every iteration is not.
+     */
+    @Test
+    void oneIterationsBytesAreOneTimeWhileBytesInEveryIterationAreSteady(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + stepRow("full", 184, "[[0, 184, 0]]", "[[100, 100, 100]]") + ","
+                + stepRow("kf", 660, "[[200, 260, 200]]", "[[100, 100, 100]]") + "]");
+        List<JmhResult> rows = JmhResult.read(json);
+        assertEquals(184.0 / 300, rows.get(0).steppingBytesPerOp(), 1e-12);
+        assertEquals(0, rows.get(0).steadyBytesPerOp());
+        assertEquals(184, rows.get(0).oneTimeBytes());
+        assertEquals(2, rows.get(1).steadyBytesPerOp());
+        assertEquals(60, rows.get(1).oneTimeBytes(), 1e-9);
+        Targets.Target target = new Targets.NoAllocation().judge(new Measurements(rows, 16));
+        assertFalse(target.met(), target.toString());
+        assertEquals("at most 2.000 B/step (kf at n = 64); one-time: at most 184 bytes in a trial's measured iterations"
+                + " (full at n = 64)", target.measured());
+    }
+
+    /** A StepBenchmark row at n = 64: the stepping thread's bytes (their sum as JMH scores events) and steps per iteration. */
+    private static String stepRow(String learner, double total, String bytes, String steps) {
+        return "{\"benchmark\":\"org.sparsertrl.bench.StepBenchmark.step\",\"mode\":\"avgt\","
+                + "\"params\":{\"learner\":\"" + learner + "\",\"n\":\"64\"},"
+                + "\"primaryMetric\":{\"score\":100.0,\"scoreError\":1.0,\"scoreUnit\":\"us/op\"},"
+                + "\"secondaryMetrics\":{\"allocatedBytes\":{\"score\":" + total + ",\"rawData\":" + bytes + "},"
+                + "\"steps\":{\"score\":300,\"rawData\":" + steps + "}}}";
+    }
+
     @Test
     void embeddedResultsRoundTripIntoTheirTable(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("embedded.json");
