@@ -64,9 +64,9 @@ final class SteadyState {
     }
 
     /**
-     * How a warm-up ended: steps taken, its length, the floor of steps, whether it settled (the floor of steps, then the quiet
-     * windows) and, if not, whether its last windows were quiet all the same (a slow step whose floor does
-     * not fit in the bound).
+     * How a warm-up ended: steps taken, its length, its floor of steps, whether it settled (the floor, then
+     * the quiet windows) and, if not, whether its last windows were quiet all the same (a slow step whose
+     * floor does not fit in the bound).
      */
     record Outcome(long steps, long nanos, long minSteps, boolean settled, boolean quietAtEnd) {
         @Override
@@ -127,8 +127,8 @@ final class SteadyState {
 
     /**
      * The fewest warm-up steps: twice the running JVM's Tier4InvocationThreshold, so that every method the
-     * step calls once has asked for its C2 compilation before JMH measures ({@value #TIER4_FALLBACK} where the
-     * JVM does not report the flag).
+     * step calls once has asked for its C2 compilation before JMH measures. Where the JVM does not report
+     * the flag, twice its default, {@value #TIER4_FALLBACK}.
      */
     static long minSteps() {
         long threshold = TIER4_FALLBACK;
