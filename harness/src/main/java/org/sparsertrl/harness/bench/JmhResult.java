@@ -31,13 +31,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 public record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
                         double bytesPerOp, double steppingBytesPerOp, double steadyBytesPerOp, double oneTimeBytes) {
 
-    /** A row without per-iteration allocation data: the steady rate is the mean and nothing is one-time. */
-    public JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
-                     double bytesPerOp, double steppingBytesPerOp) {
-        this(benchmark, params, score, error, unit, bytesPerOp, steppingBytesPerOp, steppingBytesPerOp,
-                Double.isNaN(steppingBytesPerOp) ? Double.NaN : 0);
-    }
-
     /** Every row of a JMH JSON result file. */
     public static List<JmhResult> read(Path file) throws IOException {
         JsonNode root = new ObjectMapper().readTree(file.toFile());

@@ -45,7 +45,7 @@ class BenchmarkReportTest {
     void slopeOfAPowerLawIsItsExponent() throws IOException {
         java.util.TreeMap<Integer, JmhResult> byN = new java.util.TreeMap<>();
         for (int n : new int[] {32, 64, 128, 256}) {
-            byN.put(n, new JmhResult("StepBenchmark.step", Map.of(), 3e-6 * Math.pow(n, 4), 0, "us/op", 0, 0));
+            byN.put(n, new JmhResult("StepBenchmark.step", Map.of(), 3e-6 * Math.pow(n, 4), 0, "us/op", 0, 0, 0, 0));
         }
         assertEquals(4.0, PerformanceModel.slope(byN, 32, 256), 1e-9);
         assertEquals(4.0, PerformanceModel.slope(byN, 64, 128), 1e-9);
