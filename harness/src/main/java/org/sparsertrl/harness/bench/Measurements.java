@@ -40,6 +40,10 @@ final class Measurements {
     final TreeMap<Integer, Double> sparsePatternMicros = new TreeMap<>();
     /** The engine's sparse kernel on the same buffers in the same run (SparsePatternProbe.kernel), microseconds, by n. */
     final TreeMap<Integer, Double> sparseKernelMicros = new TreeMap<>();
+    /** The same accesses over J in bf16 (SparsePatternProbe.patternBf16: half the bytes), microseconds, by n. */
+    final TreeMap<Integer, Double> sparsePatternBf16Micros = new TreeMap<>();
+    /** The engine's bf16 sparse kernel on those buffers (SparsePatternProbe.kernelBf16), microseconds, by n. */
+    final TreeMap<Integer, Double> sparseKernelBf16Micros = new TreeMap<>();
     /** StepBenchmark and LargeSubsetBenchmark: learner, then n, in the order the results list them. */
     final Map<String, TreeMap<Integer, JmhResult>> steps = new LinkedHashMap<>();
     /** ThreadsBenchmark: shape ({@code learner@n}), then threads. */
@@ -85,6 +89,8 @@ final class Measurements {
                 }
                 case "SparsePatternProbe.pattern" -> sparsePatternMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "SparsePatternProbe.kernel" -> sparseKernelMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
+                case "SparsePatternProbe.patternBf16" -> sparsePatternBf16Micros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
+                case "SparsePatternProbe.kernelBf16" -> sparseKernelBf16Micros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "StepBenchmark.step", "LargeSubsetBenchmark.step" -> steps
                         .computeIfAbsent(r.param("learner"), k -> new TreeMap<>()).put(Integer.parseInt(r.param("n")), r);
                 case "GatedStepBenchmark.step" -> gated.computeIfAbsent(r.param("cell"), k -> new LinkedHashMap<>())

@@ -85,6 +85,15 @@ final class ReportRenderer {
                     + "with none of its arithmetic" + (kernel == null ? "" : String.format("; the engine's sparse kernel "
                     + "on the same buffers in the same run: %,.1f us (%.0f %%)", kernel, 100 * bound / kernel)));
         }
+        for (var e : m.sparsePatternBf16Micros.entrySet()) {
+            Double pattern = m.sparsePatternMicros.get(e.getKey());
+            Double kernel = m.sparseKernelBf16Micros.get(e.getKey());
+            probes.row("sparse step's accesses, J in bf16, n = " + e.getKey(), String.format("%,.1f us%s", e.getValue(),
+                    pattern == null ? "" : String.format(" (%.2fx the float32 pattern's speed)", pattern / e.getValue())),
+                    "the same rows and paths over J stored in bfloat16, half the bytes, in the engine's bf16 tiles "
+                    + "(SparsePatternProbe.patternBf16): the ceiling of the bf16 speed-up" + (kernel == null ? ""
+                    : String.format("; the engine's bf16 sparse kernel on the same buffers in the same run: %,.1f us", kernel)));
+        }
         md.append(probes);
         md.append(probeErrors(m));
         md.append("\n## Targets\n\n");

@@ -79,6 +79,11 @@ class BenchmarkReportTest {
                 10e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
         rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4-bf16\",\"n\":\"256\"}",
                 sparse256 / 1.8, "us/op", 0.001));
+        // Over J in bf16: the accesses alone 1.6x as fast as in float32, the engine's kernel 1.2x.
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.patternBf16", "{\"n\":\"256\"}",
+                32e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.kernelBf16", "{\"n\":\"256\"}",
+                12e9 / PerformanceModel.sparseBytes(256), "ops/s", Double.NaN));
         Files.writeString(json, "[" + String.join(",", rows) + "]");
         Measurements m = new Measurements(JmhResult.read(json), lanes);
         assertEquals(100, m.peakGflops, 1e-6);
@@ -105,6 +110,10 @@ class BenchmarkReportTest {
         assertTrue(!share128.measured().contains("ceiling"), "no ceiling where the probe did not run: " + share128.measured());
         Targets.Target bf16 = targets.stream().filter(t -> t.what().contains("bf16 over float32, n = 256")).findFirst().orElseThrow();
         assertTrue(bf16.met() && bf16.measured().startsWith("1.80x"), bf16.toString());
+        assertTrue(bf16.measured().endsWith(String.format("; measured ceiling: the step's accesses alone (SparsePatternProbe) "
+                + "take %,.0f us over J in bf16 against %,.0f us in float32, 1.60x, and the engine's sparse kernels beside "
+                + "them %,.0f us against %,.0f us, 1.20x)", 1.25 * bound256, 2 * bound256, 4 * bound256 / 1.2, 4 * bound256)),
+                bf16.measured());
         String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
         assertTrue(report.contains("| full RTRL, n = 64, one thread: share of peak FMA | >= 70 % | 80 %"), report);
         assertTrue(report.contains("| copy of J, n = 256 | 40.0 GB/s |"), report);
@@ -112,6 +121,8 @@ class BenchmarkReportTest {
                 2 * bound256)), report);
         assertTrue(report.contains(String.format("; the engine's sparse kernel on the same buffers in the same run: %,.1f us (25 %%) |",
                 4 * bound256)), report);
+        assertTrue(report.contains(String.format("| sparse step's accesses, J in bf16, n = 256 | %,.1f us (1.60x the float32 "
+                + "pattern's speed) |", 1.25 * bound256)), report);
         assertTrue(!report.contains("## Embedded runtime"), "no embedded section without its results");
         assertTrue(!report.contains("## Transformer"), "no transformer section without its results");
         assertTrue(Files.size(dir.resolve("time-per-step.png")) > 1000);
