@@ -2,12 +2,14 @@ package org.sparsertrl.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import org.sparsertrl.engine.kernel.ColumnPool;
 
 /**
  * Runs an operation until the JIT has settled on it, before JMH times it: the approach of the soak
- * test (SoakTest), in windows. After each window the calling thread's allocated bytes, the JVM's
+ * test (SoakTest), in windows. After each window the bytes allocated by the step's threads (the
+ * calling thread and the column pool's workers, {@link ColumnPool#WORKER_NAME_PREFIX}), the JVM's
  * total compilation time and the CPU time of the process's other threads are read; warm-up ends
- * after {@value #QUIET_WINDOWS} consecutive windows in which the thread allocated nothing, no
+ * after {@value #QUIET_WINDOWS} consecutive windows in which the step's threads allocated nothing, no
  * compilation finished and the other threads (the JIT's compiler threads above all) used at most
  * {@value #OTHER_CPU_PERCENT} % of the window, or when the time bound runs out. The last test is
  * there because the compilation time moves only when a compilation finishes: a long C2 compilation
@@ -92,7 +94,7 @@ final class SteadyState {
     /**
      * Steps {@code step} in windows of at least {@code windowNanos} and {@code windowSteps} steps until it
      * has taken at least {@code minSteps} steps and {@value #QUIET_WINDOWS} consecutive windows allocated
-     * nothing on this thread, finished no compilation and left the other threads idle, or until
+     * nothing on the step's threads, finished no compilation and left the other threads idle, or until
      * {@code maxNanos} have passed.
      */
     static Outcome reach(Runnable step, long maxNanos, long windowNanos, int windowSteps, long minSteps) {
@@ -101,9 +103,14 @@ final class SteadyState {
                     + ", windowSteps = " + windowSteps + ", minSteps = " + minSteps
                     + ": need maxNanos >= 0, positive windows and minSteps >= 0");
         }
+        // The pool's workers run the step beside this thread (two-thread trials): their CPU is the step's, not a
+        // compiler's, and what they allocate is the step's.
+        long[] workers = poolWorkers();
         long start = System.nanoTime(), steps = 0;
         int quiet = 0, quietPastFloor = 0;
-        long bytes = THREADS.getCurrentThreadAllocatedBytes(), jit = compilationMillis(), others = otherThreadsCpu();
+        long jit = compilationMillis(), others = otherThreadsCpu(workers);
+        // Read after the CPU times, whose reading allocates on this thread (ThreadMXBean.getThreadCpuTime(id)).
+        long bytes = stepThreadsAllocated(workers);
         while (quietPastFloor < QUIET_WINDOWS && System.nanoTime() - start < maxNanos) {
             long windowStart = System.nanoTime();
             for (int s = 0; s < windowSteps || System.nanoTime() - windowStart < windowNanos; s++) {
@@ -111,14 +118,14 @@ final class SteadyState {
                 steps++;
             }
             long window = System.nanoTime() - windowStart;
-            long nowBytes = THREADS.getCurrentThreadAllocatedBytes(), nowJit = compilationMillis(), nowOthers = otherThreadsCpu();
+            long nowBytes = stepThreadsAllocated(workers), nowJit = compilationMillis(), nowOthers = otherThreadsCpu(workers);
             boolean othersIdle = (nowOthers - others) * 100 <= OTHER_CPU_PERCENT * window;
             boolean quietWindow = nowBytes == bytes && nowJit == jit && othersIdle;
             quiet = quietWindow ? quiet + 1 : 0;
             // Only windows past the floor settle the warm-up: the late C2 requests the floor waits for come after the
             // first quiet ones.
             quietPastFloor = quietWindow && steps >= minSteps ? quietPastFloor + 1 : 0;
-            bytes = nowBytes;
+            bytes = stepThreadsAllocated(workers);
             jit = nowJit;
             others = nowOthers;
         }
@@ -156,10 +163,37 @@ final class SteadyState {
         return (long) (seconds * 1e9);
     }
 
-    /** CPU time of every thread of the process but this one, nanoseconds (0 where the platform does not say). */
-    private static long otherThreadsCpu() {
+    /** The live threads of column pools ({@link ColumnPool#WORKER_NAME_PREFIX}): the step's threads besides this one. */
+    static long[] poolWorkers() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith(ColumnPool.WORKER_NAME_PREFIX))
+                .mapToLong(Thread::threadId)
+                .toArray();
+    }
+
+    /** Bytes allocated by this thread and by {@code workers} (a worker that has ended counts 0). */
+    private static long stepThreadsAllocated(long[] workers) {
+        long bytes = THREADS.getCurrentThreadAllocatedBytes();
+        for (long worker : workers) {
+            bytes += Math.max(0, THREADS.getThreadAllocatedBytes(worker));
+        }
+        return bytes;
+    }
+
+    /**
+     * CPU time of every thread of the process but this one and {@code workers}, nanoseconds (0 where the
+     * platform does not say).
+     */
+    private static long otherThreadsCpu(long[] workers) {
         long process = OS.getProcessCpuTime();
-        return process < 0 ? 0 : process - THREADS.getCurrentThreadCpuTime();
+        if (process < 0) {
+            return 0;
+        }
+        long step = THREADS.getCurrentThreadCpuTime();
+        for (long worker : workers) {
+            step += Math.max(0, THREADS.getThreadCpuTime(worker));
+        }
+        return process - step;
     }
 
     private static long compilationMillis() {

@@ -42,6 +42,9 @@ public final class ColumnPool implements AutoCloseable {
     /** Ranges start on multiples of this many columns: whole cache lines, whole kernel tiles. */
     static final int ALIGN = 64;
 
+    /** The workers' names: this prefix, then the part each runs (1 to {@code threads - 1}). */
+    public static final String WORKER_NAME_PREFIX = "sparse-rtrl-worker-";
+
     private static final int SPINS_BEFORE_PARK = 1 << 14;
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
@@ -77,7 +80,7 @@ public final class ColumnPool implements AutoCloseable {
         for (int w = 0; w < workers.length; w++) {
             parking[w] = new Parking();
             int part = w + 1;
-            workers[w] = Thread.ofPlatform().daemon().name("sparse-rtrl-worker-" + part).unstarted(() -> work(part));
+            workers[w] = Thread.ofPlatform().daemon().name(WORKER_NAME_PREFIX + part).unstarted(() -> work(part));
         }
         for (Thread worker : workers) {
             worker.start();
