@@ -164,7 +164,7 @@ final class SteadyState {
     }
 
     /** The live threads of column pools ({@link ColumnPool#WORKER_NAME_PREFIX}): the step's threads besides this one. */
-    static long[] poolWorkers() {
+    private static long[] poolWorkers() {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith(ColumnPool.WORKER_NAME_PREFIX))
                 .mapToLong(Thread::threadId)

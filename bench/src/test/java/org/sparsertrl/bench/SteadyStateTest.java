@@ -13,7 +13,8 @@ import org.sparsertrl.engine.kernel.ColumnPool;
  * The benchmarks' warm-up: the floor of steps comes before the quiet windows count, and a floor that
  * does not fit in the bound is reported as such (windows of one step each, so that without the floor
  * the warm-up would end after a handful of steps); the column pool's worker is one of the step's
- * threads, while any other busy thread keeps the windows from being quiet.
+ * threads (its CPU is the step's, its allocation too), while any other busy thread keeps the windows
+ * from being quiet.
  */
 class SteadyStateTest {
 
@@ -52,9 +53,24 @@ class SteadyStateTest {
     }
 
     @Test
+    void whatThePoolsWorkerAllocatesKeepsTheWarmUpFromSettling() {
+        // Only the worker (part 1) allocates: the calling thread's own bytes stay flat.
+        Object[] kept = new Object[1];
+        ColumnPool.ColumnTask task = (part, from, to) -> {
+            if (part == 1) {
+                kept[0] = new double[to - from];
+            }
+        };
+        try (ColumnPool pool = new ColumnPool(2)) {
+            SteadyState.Outcome o = SteadyState.reach(() -> pool.run(task, 128, 2), 20 * WINDOW, WINDOW, 1, 0);
+            assertFalse(o.settled(), o::toString);
+        }
+    }
+
+    @Test
     void aBusyThreadThatIsNotTheStepsKeepsTheWarmUpFromSettling() {
         AtomicBoolean stop = new AtomicBoolean();
-        Thread busy = Thread.ofPlatform().daemon().start(() -> {
+        Thread.ofPlatform().daemon().start(() -> {
             while (!stop.get()) {
                 Thread.onSpinWait();
             }
