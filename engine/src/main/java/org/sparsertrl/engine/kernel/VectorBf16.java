@@ -82,7 +82,7 @@ final class VectorBf16 {
      * halves of each load, so C~ is rounded in the same lanes and the halves are put back together by a
      * shift and an or. The gradient's block is summed in that paired order too, and each tile's blocks
      * are put back in column order once its rows are done ({@link #unpair}): one shuffle per gradient
-     * vector a tile instead of one per row. SparsePatternProbe.kernelBf16, two interleaved runs each against
+     * vector a tile, not one per row. SparsePatternProbe.kernelBf16, two interleaved runs each against
      * the half-vector loads widened by S2I before: n = 256 7,150 / 6,059 against 9,512 / 10,030 us, n = 128
      * 598 / 597 against 1,005 / 899, n = 64 82 / 77 against 83 / 84. The same bits.
      */
