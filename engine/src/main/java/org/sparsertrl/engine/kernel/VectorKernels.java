@@ -280,6 +280,18 @@ public final class VectorKernels implements Kernels {
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[PANEL_ROWS * 4 * L]);
 
+    /**
+     * Each thread's register tile: the 4 rows x 4 vectors a {@link #denseBlock4x4} leaves, row r's vector v
+     * at float {@code (4 r + v) L}. The block stores its accumulators here, in L1 and with plain array
+     * stores, and {@link #finishTile} or {@link #copyTile} moves them to C; storing them to C and then
+     * reading them back to finish (the kernel until now) wrote each line of C twice. Measured outside JMH,
+     * best of runs alternated against that kernel, together with {@link #pack}'s vector copy: 141 against
+     * 155, 144 against 170 and 160 against 176 GFLOP/s at n = 64, 128 and 256. A block that finishes its
+     * rows in registers was faster still at n = 64 but its larger method fell out of C1 (out of virtual
+     * registers) or past C2's inlining node limit and ran boxed, 100 times slower.
+     */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
+
     @Override
     public void denseStep(MemorySegment a, long aOff, long lda, int rows, int inner,
                           MemorySegment b, long bOff, long ldb,
@@ -288,6 +300,7 @@ public final class VectorKernels implements Kernels {
                           MemorySegment g, long gOff, int cols) {
         int col = 0;
         float[] panel = cols >= 4 * L ? PANEL.get() : null;
+        float[] tile = cols >= 4 * L ? TILE.get() : null;
         for (; col <= cols - 4 * L; col += 4 * L) {
             fill(g, gOff + col, 4 * L, 0f);
             // Panels of B in order of j: each output element's FMAs stay in ascending j, the partial sums
@@ -298,9 +311,12 @@ public final class VectorKernels implements Kernels {
                 pack(b, bOff + j0 * ldb + col, ldb, height, panel);
                 int i = 0;
                 for (; i <= rows - 4; i += 4) {
-                    denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, c, cOff + i * ldc + col, ldc);
+                    long ci = cOff + i * ldc + col;
+                    denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, c, ci, ldc, tile);
                     if (last) {
-                        finishRows(c, cOff + i * ldc + col, ldc, 4, 4, rowScale, rowWeight, i, g, gOff + col);
+                        finishTile(tile, c, ci, ldc, rowScale, rowWeight, i, g, gOff + col);
+                    } else {
+                        copyTile(tile, c, ci, ldc);
                     }
                 }
                 for (; i < rows; i++) {
@@ -334,20 +350,30 @@ public final class VectorKernels implements Kernels {
         }
     }
 
-    /** Copies {@code height} rows of four vectors of B, starting at float b0, into the panel, rows contiguous. */
+    /**
+     * Copies {@code height} rows of four vectors of B, starting at float b0, into the panel, rows
+     * contiguous. Four vector loads and stores a row: MemorySegment.copy, a call into the copy stub for
+     * each 256-byte row, took 9 % of a full step at n = 64 (perf, cpu-clock samples).
+     */
     private static void pack(MemorySegment b, long b0, long ldb, int height, float[] panel) {
         for (int j = 0; j < height; j++) {
-            MemorySegment.copy(b, JAVA_FLOAT, F * (b0 + j * ldb), panel, j * 4 * L, 4 * L);
+            long row = F * (b0 + j * ldb);
+            int p = j * 4 * L;
+            FloatVector.fromMemorySegment(SPECIES, b, row, ORDER).intoArray(panel, p);
+            FloatVector.fromMemorySegment(SPECIES, b, row + F * L, ORDER).intoArray(panel, p + L);
+            FloatVector.fromMemorySegment(SPECIES, b, row + 2 * F * L, ORDER).intoArray(panel, p + 2 * L);
+            FloatVector.fromMemorySegment(SPECIES, b, row + 3 * F * L, ORDER).intoArray(panel, p + 3 * L);
         }
     }
 
     /**
-     * Unscaled {@code C[i..i+3] += A[i..i+3] P} over the four vectors of columns of a packed panel P of
-     * {@code height} rows (C taken as zero on the first panel): a register block of 4 rows x 4 vectors.
+     * Unscaled {@code T = C[i..i+3] + A[i..i+3] P} over the four vectors of columns of a packed panel P of
+     * {@code height} rows (C taken as zero on the first panel), left in the register tile T (see
+     * {@link #TILE}): a register block of 4 rows x 4 vectors.
      * Sixteen accumulators, four loaded vectors of P and a broadcast fit in the 32 vector registers;
      * each loaded vector of P feeds four FMAs and each broadcast four, so loads stay well under the FMA
      * rate (measured: 94 GFLOP/s of a 115 GFLOP/s peak at n = 64, where a 4 x 2 block gave 55). The
-     * scaling and the gradient are finished by {@link #finishRows}: one method holding both would pass
+     * scaling and the gradient are finished by {@link #finishTile}: one method holding both would pass
      * C2's node limit. For the same reason the block is no larger: 5 x 4 or 6 x 4 blocks (20 or 24
      * accumulators) would still fit the registers, but C2 then stops inlining the vector operations and
      * boxes every vector (measured 4 to 10 times slower). Measured and not kept (n = 64 and 128, outside
@@ -355,7 +381,7 @@ public final class VectorKernels implements Kernels {
      * step into a heap array for the broadcasts within the noise (0 to 6 %, and -3 to +3 % per step in JMH).
      */
     private static void denseBlock4x4(MemorySegment a, long a0, long lda, int height, float[] panel, boolean first,
-                                      MemorySegment c, long c0, long ldc) {
+                                      MemorySegment c, long c0, long ldc, float[] tile) {
         long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
         if (first) {
@@ -410,22 +436,64 @@ public final class VectorKernels implements Kernels {
             c32 = v2.fma(w, c32);
             c33 = v3.fma(w, c33);
         }
-        c00.intoMemorySegment(c, r0, ORDER);
-        c01.intoMemorySegment(c, r0 + F * L, ORDER);
-        c02.intoMemorySegment(c, r0 + 2 * F * L, ORDER);
-        c03.intoMemorySegment(c, r0 + 3 * F * L, ORDER);
-        c10.intoMemorySegment(c, r1, ORDER);
-        c11.intoMemorySegment(c, r1 + F * L, ORDER);
-        c12.intoMemorySegment(c, r1 + 2 * F * L, ORDER);
-        c13.intoMemorySegment(c, r1 + 3 * F * L, ORDER);
-        c20.intoMemorySegment(c, r2, ORDER);
-        c21.intoMemorySegment(c, r2 + F * L, ORDER);
-        c22.intoMemorySegment(c, r2 + 2 * F * L, ORDER);
-        c23.intoMemorySegment(c, r2 + 3 * F * L, ORDER);
-        c30.intoMemorySegment(c, r3, ORDER);
-        c31.intoMemorySegment(c, r3 + F * L, ORDER);
-        c32.intoMemorySegment(c, r3 + 2 * F * L, ORDER);
-        c33.intoMemorySegment(c, r3 + 3 * F * L, ORDER);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c02.intoArray(tile, 2 * L);
+        c03.intoArray(tile, 3 * L);
+        c10.intoArray(tile, 4 * L);
+        c11.intoArray(tile, 5 * L);
+        c12.intoArray(tile, 6 * L);
+        c13.intoArray(tile, 7 * L);
+        c20.intoArray(tile, 8 * L);
+        c21.intoArray(tile, 9 * L);
+        c22.intoArray(tile, 10 * L);
+        c23.intoArray(tile, 11 * L);
+        c30.intoArray(tile, 12 * L);
+        c31.intoArray(tile, 13 * L);
+        c32.intoArray(tile, 14 * L);
+        c33.intoArray(tile, 15 * L);
+    }
+
+    /**
+     * Finishes a register tile (see {@link #TILE}) into C's rows i..i+3 at c0: row r scaled by s[i + r],
+     * then added, weighted by e[i + r], to the gradient's four vectors at g0, rows in ascending order as
+     * in {@link #finishRows}.
+     */
+    private static void finishTile(float[] tile, MemorySegment c, long c0, long ldc,
+                                   MemorySegment rowScale, MemorySegment rowWeight, int i, MemorySegment g, long g0) {
+        float s0 = rowScale.getAtIndex(JAVA_FLOAT, i);
+        float s1 = rowScale.getAtIndex(JAVA_FLOAT, i + 1);
+        float s2 = rowScale.getAtIndex(JAVA_FLOAT, i + 2);
+        float s3 = rowScale.getAtIndex(JAVA_FLOAT, i + 3);
+        FloatVector e0 = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i));
+        FloatVector e1 = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i + 1));
+        FloatVector e2 = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i + 2));
+        FloatVector e3 = FloatVector.broadcast(SPECIES, rowWeight.getAtIndex(JAVA_FLOAT, i + 3));
+        long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
+        for (int v = 0; v < 4; v++) {
+            long o = F * v * L, gv = F * g0 + o;
+            FloatVector x0 = FloatVector.fromArray(SPECIES, tile, v * L).mul(s0);
+            FloatVector x1 = FloatVector.fromArray(SPECIES, tile, (4 + v) * L).mul(s1);
+            FloatVector x2 = FloatVector.fromArray(SPECIES, tile, (8 + v) * L).mul(s2);
+            FloatVector x3 = FloatVector.fromArray(SPECIES, tile, (12 + v) * L).mul(s3);
+            x0.intoMemorySegment(c, r0 + o, ORDER);
+            x1.intoMemorySegment(c, r1 + o, ORDER);
+            x2.intoMemorySegment(c, r2 + o, ORDER);
+            x3.intoMemorySegment(c, r3 + o, ORDER);
+            FloatVector sum = FloatVector.fromMemorySegment(SPECIES, g, gv, ORDER);
+            sum = x3.fma(e3, x2.fma(e2, x1.fma(e1, x0.fma(e0, sum))));
+            sum.intoMemorySegment(g, gv, ORDER);
+        }
+    }
+
+    /** Copies a register tile (see {@link #TILE}) unscaled into four rows of C at c0: a panel's partial sums. */
+    private static void copyTile(float[] tile, MemorySegment c, long c0, long ldc) {
+        for (int r = 0; r < 4; r++) {
+            long cr = F * (c0 + r * ldc);
+            for (int v = 0; v < 4; v++) {
+                FloatVector.fromArray(SPECIES, tile, (4 * r + v) * L).intoMemorySegment(c, cr + F * v * L, ORDER);
+            }
+        }
     }
 
     /** Unscaled {@code C[i] += A[i] P} over a packed panel's four vectors (rows left over from the 4-row blocks). */
@@ -796,6 +864,7 @@ public final class VectorKernels implements Kernels {
         int col = 0;
         if (cols >= 4 * L) {
             float[] panel = PANEL.get();
+            float[] tile = TILE.get();
             for (; col <= cols - 4 * L; col += 4 * L) {
                 for (int j0 = 0; j0 < inner || j0 == 0; j0 += PANEL_ROWS) {
                     int height = Math.min(PANEL_ROWS, inner - j0);
@@ -803,8 +872,9 @@ public final class VectorKernels implements Kernels {
                     VectorBf16.pack(b, bOff + j0 * ldb + col, ldb, height, panel);
                     int i = 0;
                     for (; i <= rows - 4; i += 4) {
-                        denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, scratch, scratchOff + (long) i * 4 * L,
-                                4 * L);
+                        long si = scratchOff + (long) i * 4 * L;
+                        denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, scratch, si, 4 * L, tile);
+                        copyTile(tile, scratch, si, 4 * L);
                     }
                     for (; i < rows; i++) {
                         denseBlock1x4(a, aOff + i * lda + j0, height, panel, first, scratch, scratchOff + (long) i * 4 * L);
