@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +12,8 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.cell.RnnLayout;
@@ -26,7 +29,12 @@ import org.sparsertrl.harness.report.ResultFiles;
  * <pre>{@code
  * Peers peers = Peers.read(Path.of("bench/results/quick-peers.json"));
  * Peers.Figure update = peers.fastest("dense-update", 128);   // the fastest BLAS core's figure
+ * Peers.Paired speed = peers.paired("dense-update", 128);     // the engine against it, round by round
  * }</pre>
+ *
+ * <p>bench/run measures in paired rounds: in each, the engine's full step at the peers' sizes (JMH sample
+ * mode: its median step) and then the script; {@code Peers pair} merges the rounds into one file, the first
+ * round's figures at its top level and every round's, with the engine's medians, under {@code rounds}.
  *
  * @param available   whether anything was measured
  * @param reason      why not, when nothing was
@@ -36,9 +44,10 @@ import org.sparsertrl.harness.report.ResultFiles;
  * @param runs        the dense parts, once per OpenBLAS core (the default one first)
  * @param sparse      the CSR parts (no BLAS: measured once)
  * @param sparseNote  why the sparse parts are missing, or null
+ * @param rounds      the paired rounds, in order (empty in a file written before rounds were paired)
  */
 record Peers(boolean available, String reason, String description, int k, List<Run> runs, List<Row> sparse,
-             String sparseNote) {
+             String sparseNote, List<Round> rounds) {
 
     /** The figure names the script writes. */
     static final String DENSE_PRODUCT = "dense-product";
@@ -68,6 +77,23 @@ record Peers(boolean available, String reason, String description, int k, List<R
     }
 
     /**
+     * One paired round: the engine's full step, its median in microseconds by n (JMH sample mode), measured
+     * just before the peers' {@code runs} of the same round.
+     */
+    record Round(Map<Integer, Double> engineMicros, List<Run> runs) {
+    }
+
+    /**
+     * The engine against a peer's figure over the paired rounds: per round, the peer's fastest core's
+     * median call over the engine's median step; {@code speed} is the median of those ratios, {@code
+     * slowest} and {@code fastest} their range, {@code engineMicros} and {@code peerMicros} the medians of
+     * the rounds' times, {@code core} the fastest core in most rounds.
+     */
+    record Paired(int rounds, double speed, double slowest, double fastest, double engineMicros, double peerMicros,
+                  String core) {
+    }
+
+    /**
      * One figure over {@code calls} calls, each timed alone: {@code micros} is the median call, what the report
      * compares (a call stalled by the shared machine, seen once at five minutes, moves a mean, not a median),
      * beside the mean and the fastest call; GFLOP/s at the median.
@@ -78,17 +104,82 @@ record Peers(boolean available, String reason, String description, int k, List<R
         }
     }
 
-    /** Usage: {@code Peers layouts OUT.json N...}: the engine's layouts for the script (bench/run). */
+    /**
+     * Usage (bench/run): {@code Peers layouts OUT.json N...} writes the engine's layouts for the script;
+     * {@code Peers pair OUT.json PEERS.json ENGINE.json [PEERS.json ENGINE.json]...} merges paired rounds,
+     * each the script's results and the engine's JMH results (sample mode), into one peers file.
+     */
     public static void main(String[] args) throws IOException {
-        if (args.length < 3 || !args[0].equals("layouts")) {
-            System.err.println("usage: Peers layouts OUT.json N...");
+        String usage = "usage: Peers layouts OUT.json N... | Peers pair OUT.json PEERS.json ENGINE.json [PEERS.json ENGINE.json]...";
+        if (args.length >= 3 && args[0].equals("layouts")) {
+            List<Map<String, Integer>> layouts = new ArrayList<>();
+            for (int i = 2; i < args.length; i++) {
+                layouts.add(layout(Integer.parseInt(args[i])));
+            }
+            ResultFiles.writeAtomically(Path.of(args[1]), JSON.writeValueAsString(layouts).getBytes(StandardCharsets.UTF_8));
+        } else if (args.length >= 4 && args.length % 2 == 0 && args[0].equals("pair")) {
+            List<Path> rounds = new ArrayList<>();
+            for (int i = 2; i < args.length; i++) {
+                rounds.add(Path.of(args[i]));
+            }
+            ResultFiles.writeAtomically(Path.of(args[1]), JSON.writeValueAsString(pair(rounds)).getBytes(StandardCharsets.UTF_8));
+        } else {
+            System.err.println(usage);
             System.exit(2);
         }
-        List<Map<String, Integer>> layouts = new ArrayList<>();
-        for (int i = 2; i < args.length; i++) {
-            layouts.add(layout(Integer.parseInt(args[i])));
+    }
+
+    /**
+     * The paired rounds as one peers file: the first round's results with a {@code rounds} list holding,
+     * per round, the engine's median full step by n and the script's dense runs. {@code files} alternate
+     * the script's results and the engine's JMH results. A round whose script measured nothing makes the
+     * whole file say so (its reason); an engine file without a full step at some n the peers measured is
+     * an error naming the file and n.
+     */
+    static ObjectNode pair(List<Path> files) throws IOException {
+        ObjectNode first = (ObjectNode) JSON.readTree(files.get(0).toFile());
+        ArrayNode rounds = JSON.createArrayNode();
+        for (int i = 0; i < files.size(); i += 2) {
+            JsonNode peers = JSON.readTree(files.get(i).toFile());
+            if (!peers.path("available").asBoolean(false)) {
+                return (ObjectNode) peers;
+            }
+            Map<Integer, Double> engine = engineMedians(files.get(i + 1));
+            ObjectNode round = rounds.addObject();
+            ObjectNode steps = round.putObject("engineMedianMicroseconds");
+            for (JsonNode run : peers.path("runs")) {
+                for (JsonNode r : run.path("results")) {
+                    int n = r.path("n").asInt();
+                    if (!engine.containsKey(n)) {
+                        throw new IllegalArgumentException(files.get(i + 1) + " has no full RTRL step at n = " + n
+                                + ", which " + files.get(i) + " measured");
+                    }
+                    steps.put(Integer.toString(n), engine.get(n));
+                }
+            }
+            round.set("runs", peers.path("runs"));
         }
-        ResultFiles.writeAtomically(Path.of(args[1]), JSON.writeValueAsString(layouts).getBytes(StandardCharsets.UTF_8));
+        first.set("rounds", rounds);
+        return first;
+    }
+
+    /** The median of each full RTRL step in a JMH sample-mode result file, in microseconds, by n. */
+    static Map<Integer, Double> engineMedians(Path file) throws IOException {
+        Map<Integer, Double> medians = new LinkedHashMap<>();
+        for (JsonNode run : JSON.readTree(file.toFile())) {
+            JsonNode primary = run.path("primaryMetric");
+            JsonNode median = primary.path("scorePercentiles").path("50.0");
+            if (!run.path("benchmark").asText().endsWith("StepBenchmark.step")
+                    || !run.path("params").path("learner").asText().equals("full") || !median.isNumber()) {
+                continue;
+            }
+            if (!primary.path("scoreUnit").asText().equals("us/op")) {
+                throw new IllegalArgumentException(file + ": the engine's step is in " + primary.path("scoreUnit").asText()
+                        + ", not us/op (run it with -tu us)");
+            }
+            medians.put(run.path("params").path("n").asInt(), median.asDouble());
+        }
+        return medians;
     }
 
     /** The vanilla cell's layout at n, as the script reads it: p, the paddings and where W, U and b start in a row of J. */
@@ -115,15 +206,15 @@ record Peers(boolean available, String reason, String description, int k, List<R
         JsonNode root = JSON.readTree(file.toFile());
         if (!root.path("available").asBoolean(false)) {
             return new Peers(false, root.path("reason").asText("the peers file says nothing was measured"), "", 0,
-                    List.of(), List.of(), null);
+                    List.of(), List.of(), null, List.of());
         }
-        List<Run> runs = new ArrayList<>();
-        for (JsonNode run : root.path("runs")) {
-            JsonNode blas = run.path("blas");
-            String version = blas.path("version").asText("");
-            String name = blas.path("config").asText("").startsWith("OpenBLAS") ? "OpenBLAS" : blas.path("name").asText("BLAS");
-            runs.add(new Run(blas.path("core").asText("unknown core"), (name + " " + shortVersion(version)).trim(),
-                    run.path("forcedBy").isTextual() ? run.path("forcedBy").asText() : null, rows(run.path("results"), file)));
+        List<Run> runs = runs(root.path("runs"), file);
+        List<Round> rounds = new ArrayList<>();
+        for (JsonNode round : root.path("rounds")) {
+            Map<Integer, Double> engine = new LinkedHashMap<>();
+            round.path("engineMedianMicroseconds").fields()
+                    .forEachRemaining(e -> engine.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
+            rounds.add(new Round(engine, runs(round.path("runs"), file)));
         }
         String scipy = root.path("scipy").isTextual() ? ", scipy " + root.path("scipy").asText() : ", no scipy";
         String description = "python " + root.path("python").asText("?") + ", numpy " + root.path("numpy").asText("?")
@@ -132,7 +223,19 @@ record Peers(boolean available, String reason, String description, int k, List<R
                 + root.path("machine").path("measured").asText("?") + " at commit " + root.path("machine").path("commit").asText("?")
                 : "");
         return new Peers(true, null, description, root.path("k").asInt(4), runs, rows(root.path("sparse"), file),
-                root.path("sparseMissing").isTextual() ? root.path("sparseMissing").asText() : null);
+                root.path("sparseMissing").isTextual() ? root.path("sparseMissing").asText() : null, rounds);
+    }
+
+    private static List<Run> runs(JsonNode array, Path file) {
+        List<Run> runs = new ArrayList<>();
+        for (JsonNode run : array) {
+            JsonNode blas = run.path("blas");
+            String version = blas.path("version").asText("");
+            String name = blas.path("config").asText("").startsWith("OpenBLAS") ? "OpenBLAS" : blas.path("name").asText("BLAS");
+            runs.add(new Run(blas.path("core").asText("unknown core"), (name + " " + shortVersion(version)).trim(),
+                    run.path("forcedBy").isTextual() ? run.path("forcedBy").asText() : null, rows(run.path("results"), file)));
+        }
+        return runs;
     }
 
     private static List<Row> rows(JsonNode results, Path file) {
@@ -174,6 +277,46 @@ record Peers(boolean available, String reason, String description, int k, List<R
             }
         }
         return best;
+    }
+
+    /**
+     * The engine's full step at n against the peers' figure {@code what} over the paired rounds (see
+     * {@link Paired}), on the core {@code label} (a {@link Run#label()}) or, with null, each round's fastest
+     * core; null if no round has both.
+     */
+    Paired paired(String what, int n, String label) {
+        List<Double> speeds = new ArrayList<>(), engines = new ArrayList<>(), peerTimes = new ArrayList<>();
+        Map<String, Integer> cores = new LinkedHashMap<>();
+        for (Round round : rounds) {
+            Double engine = round.engineMicros().get(n);
+            Figure best = null;
+            for (Run run : round.runs()) {
+                Row r = run.row(what, n);
+                if (r != null && (label == null || run.label().equals(label)) && (best == null || r.micros() < best.row().micros())) {
+                    best = new Figure(run, r);
+                }
+            }
+            if (engine == null || best == null) {
+                continue;
+            }
+            speeds.add(best.row().micros() / engine);
+            engines.add(engine);
+            peerTimes.add(best.row().micros());
+            cores.merge(best.run().label(), 1, Integer::sum);
+        }
+        if (speeds.isEmpty()) {
+            return null;
+        }
+        String core = cores.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+        return new Paired(speeds.size(), median(speeds), Collections.min(speeds), Collections.max(speeds), median(engines),
+                median(peerTimes), core);
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int mid = sorted.size() / 2;
+        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
     }
 
     /** The sparse figure {@code what} at n, or null. */

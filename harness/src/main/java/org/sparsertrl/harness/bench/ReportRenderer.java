@@ -179,11 +179,37 @@ final class ReportRenderer {
                 .append("float32, one thread: ").append(peers.description()).append(". numpy's full update is full ")
                 .append("RTRL's sensitivity update as FullRtrl computes it: W J_{t-1} (OpenBLAS sgemm into a preallocated ")
                 .append("array), diag(d), the immediate term M_t and the gradient g = J_t^T delta; the engine's step also ")
-                .append("runs the forward pass and Adam. Peer times are the median of single calls (the engine's are JMH's ")
-                .append("means); speed is the peer's time over the engine's (above 1x the engine is faster). OpenBLAS ")
-                .append("picks its kernels by CPU when it loads; a core marked forced was set by OPENBLAS_CORETYPE.\n\n");
+                .append("runs the forward pass and Adam. ");
+        if (!peers.rounds().isEmpty()) {
+            md.append("Measured in ").append(peers.rounds().size()).append(" paired rounds: in each, the engine's full step ")
+                    .append("at these sizes (JMH sample mode, the same warm-up as the main run) and then the peers. Times are ")
+                    .append("medians: of the single steps or calls within a round, then of the rounds. Speed is the median of ")
+                    .append("the rounds' ratios, the peer's time over the engine's (above 1x the engine is faster), with their ")
+                    .append("range. OpenBLAS picks its kernels by CPU when it loads; a core marked forced was set by ")
+                    .append("OPENBLAS_CORETYPE.\n\n");
+            MarkdownTable paired = new MarkdownTable("n", "OpenBLAS (core)", "engine full step, us", "numpy full update, us",
+                    "engine's speed", "numpy W J alone, us", "engine's speed");
+            for (int n : peerSizes(peers)) {
+                for (Peers.Run run : peers.runs()) {
+                    Peers.Paired update = peers.paired(Peers.DENSE_UPDATE, n, run.label());
+                    Peers.Paired product = peers.paired(Peers.DENSE_PRODUCT, n, run.label());
+                    if (update != null) {
+                        paired.row(n, run.label(), micros(update.engineMicros()), micros(update.peerMicros()), pairedSpeed(update),
+                                product == null ? "" : micros(product.peerMicros()), product == null ? "" : pairedSpeed(product));
+                    }
+                }
+            }
+            md.append(paired).append('\n');
+        } else {
+            md.append("Peer times are the median of single calls (the engine's are JMH's means); speed is the peer's time ")
+                    .append("over the engine's (above 1x the engine is faster). OpenBLAS picks its kernels by CPU when it ")
+                    .append("loads; a core marked forced was set by OPENBLAS_CORETYPE.\n\n");
+        }
         MarkdownTable dense = new MarkdownTable("n", "engine full step, us", "OpenBLAS (core)", "numpy full update, us",
                 "engine's speed", "numpy W J alone, us", "engine's speed", "W J, GFLOP/s");
+        if (!peers.rounds().isEmpty()) {
+            md.append("The first round's peers beside the main run's full step (JMH's mean, measured at another time):\n\n");
+        }
         for (int n : peerSizes(peers)) {
             double engine = m.micros("full", n);
             for (Peers.Run run : peers.runs()) {
@@ -215,6 +241,12 @@ final class ReportRenderer {
             md.append(table).append('\n');
         }
         return md.toString();
+    }
+
+    /** A paired speed: the median of the rounds' ratios and their range. */
+    private static String pairedSpeed(Peers.Paired p) {
+        return p.rounds() == 1 ? String.format("%.2fx", p.speed())
+                : String.format("%.2fx (%.2fx to %.2fx)", p.speed(), p.slowest(), p.fastest());
     }
 
     /** Every n the peers measured, in increasing order. */

@@ -87,6 +87,8 @@ final class Targets {
      * Full RTRL's step at n on one thread is at least {@code required} times as fast as numpy/OpenBLAS's full
      * update of the same shapes (bench/peers.py), on the fastest OpenBLAS core the run measured. Speed is the
      * peer's time over the engine's; the engine's step also runs the forward pass and Adam, the peer's does not.
+     * With paired rounds (see {@link Peers#paired}) the speed is the median of the rounds' ratios of medians;
+     * without them, the peer's median call over the main run's mean step.
      */
     record PeerSpeed(int n, double required) implements Check {
         @Override
@@ -101,6 +103,18 @@ final class Targets {
             String wanted = ">= " + times(required) + " OpenBLAS's speed";
             if (!m.peers.available()) {
                 return new Target(what, wanted, "not measured: " + m.peers.reason(), false);
+            }
+            if (!m.peers.rounds().isEmpty()) {
+                Peers.Paired update = m.peers.paired(Peers.DENSE_UPDATE, n, null);
+                if (update == null) {
+                    return new Target(what, wanted, "not measured at n = " + n + " in the paired rounds", false);
+                }
+                Peers.Paired product = m.peers.paired(Peers.DENSE_PRODUCT, n, null);
+                String alone = product == null ? "" : String.format("; W J alone %s us, %.2fx", micros(product.peerMicros()),
+                        product.speed());
+                return new Target(what, wanted, String.format("%.2fx (median of %d paired rounds, %.2fx to %.2fx; medians %s us "
+                                + "against %s us, %s%s)", update.speed(), update.rounds(), update.slowest(), update.fastest(),
+                        micros(update.engineMicros()), micros(update.peerMicros()), update.core(), alone), update.speed() >= required);
             }
             Peers.Figure update = m.peers.fastest(Peers.DENSE_UPDATE, n), product = m.peers.fastest(Peers.DENSE_PRODUCT, n);
             double engine = m.micros("full", n);

@@ -308,6 +308,49 @@ class BenchmarkReportTest {
         assertTrue(wrongShape.getMessage().contains("p = 5000, but the engine's layout has p = 5184"), wrongShape.getMessage());
     }
 
+    /**
+     * Paired rounds (bench/run): Peers pair merges each round's peers and the engine's sample-mode medians;
+     * the target is the median of the rounds' ratios of medians (not the main run's mean, not the engine's
+     * mean step), on each round's fastest core; an engine file without a size the peers measured is
+     * refused, and a round whose script measured nothing makes the file say so.
+     */
+    @Test
+    void pairedRoundsAreJudgedByTheMedianOfTheirRatios(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        List<String> rows = new ArrayList<>(probeRows(200));
+        rows.add(step("full", 64, 64_000));  // the main run's mean: not what the paired target compares
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        double[] peer = {330, 300, 290}, engine = {300, 300, 320};  // ratios 1.10, 1.00, 0.91: median 1.00
+        List<Path> files = new ArrayList<>();
+        for (int r = 0; r < 3; r++) {
+            Path peersFile = dir.resolve("peers-" + r + ".json"), engineFile = dir.resolve("engine-" + r + ".json");
+            Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", peer[r])),
+                    run("Haswell", "the environment", denseRow(64, "dense-update", 2 * peer[r])), ""));
+            Files.writeString(engineFile, "[" + sampledStep(64, engine[r]) + "]");
+            files.add(peersFile);
+            files.add(engineFile);
+        }
+        Path merged = dir.resolve("peers.json");
+        Files.writeString(merged, Peers.pair(files).toString());
+        Peers peers = Peers.read(merged);
+        assertEquals(3, peers.rounds().size());
+        Measurements m = new Measurements(JmhResult.read(json), 16, peers);
+        Targets.Target at64 = target(Targets.judge(Targets.PROJECT, m), "full RTRL, n = 64, one thread: speed against numpy/OpenBLAS");
+        assertEquals("1.00x (median of 3 paired rounds, 0.91x to 1.10x; medians 300 us against 300 us, OpenBLAS 0.3.31, SkylakeX)",
+                at64.measured());
+        assertTrue(at64.met());
+        String md = ReportRenderer.peersTables(m);
+        assertTrue(md.contains("| 64 | OpenBLAS 0.3.31, SkylakeX | 300 | 300 | 1.00x (0.91x to 1.10x) |  |  |\n"), md);
+        assertTrue(md.contains("| 64 | OpenBLAS 0.3.31, Haswell (forced) | 300 | 600 | 2.00x (1.81x to 2.20x) |  |  |\n"), md);
+
+        Files.writeString(files.get(3), "[" + sampledStep(128, 300) + "]");
+        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Peers.pair(files));
+        assertTrue(missing.getMessage().contains("has no full RTRL step at n = 64"), missing.getMessage());
+        Files.writeString(files.get(2), "{\"available\": false, \"reason\": \"python3 has no numpy\"}");
+        Files.writeString(merged, Peers.pair(files).toString());
+        assertEquals("python3 has no numpy", Peers.read(merged).reason());
+    }
+
     /** No python, no numpy: the peer targets stay in the table, not met, with the reason; a run with no peers file has none. */
     @Test
     void missingPeersAreSaidNotHidden(@TempDir Path dir) throws IOException {
@@ -443,6 +486,13 @@ class BenchmarkReportTest {
         return "{\"n\":" + n + ",\"p\":" + p + ",\"what\":\"" + what + "\",\"microseconds\":" + 3 * micros
                 + ",\"medianMicroseconds\":" + micros + ",\"minMicroseconds\":" + micros / 2 + ",\"calls\":10,\"flops\":"
                 + flops + ",\"gflops\":" + flops / (3 * micros * 1e3) + "}";
+    }
+
+    /** The engine's full step at n in JMH's sample mode: median step {@code median} us, its mean three times that. */
+    private static String sampledStep(int n, double median) {
+        return "{\"benchmark\":\"org.sparsertrl.bench.StepBenchmark.step\",\"mode\":\"sample\",\"params\":{\"learner\":\"full\","
+                + "\"n\":\"" + n + "\"},\"primaryMetric\":{\"score\":" + 3 * median + ",\"scoreError\":1.0,\"scoreUnit\":\"us/op\","
+                + "\"scorePercentiles\":{\"0.0\":" + median / 2 + ",\"50.0\":" + median + ",\"100.0\":" + 10 * median + "}}}";
     }
 
     private static String run(String core, String forcedBy, String results) {
