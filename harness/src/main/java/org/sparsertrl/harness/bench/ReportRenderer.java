@@ -180,45 +180,21 @@ final class ReportRenderer {
                 .append("RTRL's sensitivity update as FullRtrl computes it: W J_{t-1} (OpenBLAS sgemm into a preallocated ")
                 .append("array), diag(d), the immediate term M_t and the gradient g = J_t^T delta; the engine's step also ")
                 .append("runs the forward pass and Adam. ");
+        MarkdownTable dense;
         if (!peers.rounds().isEmpty()) {
-            md.append("Measured in ").append(peers.rounds().size()).append(" paired rounds: in each, the engine's full step ")
-                    .append("at these sizes (JMH sample mode, the same warm-up as the main run) and then the peers. Times are ")
-                    .append("medians: of the single steps or calls within a round, then of the rounds. Speed is the median of ")
-                    .append("the rounds' ratios, the peer's time over the engine's (above 1x the engine is faster), with their ")
-                    .append("range. OpenBLAS picks its kernels by CPU when it loads; a core marked forced was set by ")
-                    .append("OPENBLAS_CORETYPE.\n\n");
-            MarkdownTable paired = new MarkdownTable("n", "OpenBLAS (core)", "engine full step, us", "numpy full update, us",
-                    "engine's speed", "numpy W J alone, us", "engine's speed");
-            for (int n : peerSizes(peers)) {
-                for (Peers.Run run : peers.runs()) {
-                    Peers.Paired update = peers.paired(Peers.DENSE_UPDATE, n, run.label());
-                    Peers.Paired product = peers.paired(Peers.DENSE_PRODUCT, n, run.label());
-                    if (update != null) {
-                        paired.row(n, run.label(), micros(update.engineMicros()), micros(update.peerMicros()), pairedSpeed(update),
-                                product == null ? "" : micros(product.peerMicros()), product == null ? "" : pairedSpeed(product));
-                    }
-                }
-            }
-            md.append(paired).append('\n');
+            int rounds = peers.rounds().size();
+            md.append("Measured in ").append(rounds == 1 ? "one paired round" : rounds + " paired rounds").append(": in each, ")
+                    .append("the engine's full step at these sizes (JMH sample mode, the same warm-up as the main run) and then ")
+                    .append("the peers. Times are medians: of the single steps or calls within a round, then of the rounds. ")
+                    .append("Speed is the peer's time over the engine's (above 1x the engine is faster), the median of the ")
+                    .append("rounds' ratios with their range. OpenBLAS picks its kernels by CPU when it loads; a core marked ")
+                    .append("forced was set by OPENBLAS_CORETYPE.\n\n");
+            dense = pairedBesidePeers(peers);
         } else {
             md.append("Peer times are the median of single calls (the engine's are JMH's means); speed is the peer's time ")
                     .append("over the engine's (above 1x the engine is faster). OpenBLAS picks its kernels by CPU when it ")
                     .append("loads; a core marked forced was set by OPENBLAS_CORETYPE.\n\n");
-        }
-        MarkdownTable dense = new MarkdownTable("n", "engine full step, us", "OpenBLAS (core)", "numpy full update, us",
-                "engine's speed", "numpy W J alone, us", "engine's speed", "W J, GFLOP/s");
-        if (!peers.rounds().isEmpty()) {
-            md.append("The first round's peers beside the main run's full step (JMH's mean, measured at another time):\n\n");
-        }
-        for (int n : peerSizes(peers)) {
-            double engine = m.micros("full", n);
-            for (Peers.Run run : peers.runs()) {
-                Peers.Row update = run.row(Peers.DENSE_UPDATE, n), product = run.row(Peers.DENSE_PRODUCT, n);
-                dense.row(n, Double.isNaN(engine) ? "not measured" : micros(engine), run.label(),
-                        update == null ? "" : micros(update.micros()), update == null ? "" : speed(update.micros(), engine),
-                        product == null ? "" : micros(product.micros()), product == null ? "" : speed(product.micros(), engine),
-                        product == null ? "" : String.format("%.1f", product.gflops()));
-            }
+            dense = mainRunBesidePeers(m);
         }
         md.append(dense).append('\n');
         String sparse = "sparse-" + peers.k();
@@ -241,6 +217,44 @@ final class ReportRenderer {
             md.append(table).append('\n');
         }
         return md.toString();
+    }
+
+    /** Full RTRL's paired figures (see {@link Peers#paired}) on every core, for a peers file with rounds. */
+    private static MarkdownTable pairedBesidePeers(Peers peers) {
+        MarkdownTable dense = new MarkdownTable("n", "engine full step, us", "OpenBLAS (core)", "numpy full update, us",
+                "engine's speed", "numpy W J alone, us", "engine's speed", "W J, GFLOP/s");
+        for (int n : peerSizes(peers)) {
+            for (Peers.Run run : peers.runs()) {
+                Peers.Paired update = peers.paired(Peers.DENSE_UPDATE, n, run.label());
+                Peers.Paired product = peers.paired(Peers.DENSE_PRODUCT, n, run.label());
+                Peers.Row productRow = run.row(Peers.DENSE_PRODUCT, n);
+                if (update != null) {
+                    dense.row(n, micros(update.engineMicros()), run.label(), micros(update.peerMicros()), pairedSpeed(update),
+                            product == null ? "" : micros(product.peerMicros()), product == null ? "" : pairedSpeed(product),
+                            product == null || productRow == null ? ""
+                                    : String.format("%.1f", productRow.flops() / (product.peerMicros() * 1e3)));
+                }
+            }
+        }
+        return dense;
+    }
+
+    /** Full RTRL's step in the main run (JMH's mean) beside every core's peer figures, for a peers file without rounds. */
+    private static MarkdownTable mainRunBesidePeers(Measurements m) {
+        Peers peers = m.peers;
+        MarkdownTable dense = new MarkdownTable("n", "engine full step, us", "OpenBLAS (core)", "numpy full update, us",
+                "engine's speed", "numpy W J alone, us", "engine's speed", "W J, GFLOP/s");
+        for (int n : peerSizes(peers)) {
+            double engine = m.micros("full", n);
+            for (Peers.Run run : peers.runs()) {
+                Peers.Row update = run.row(Peers.DENSE_UPDATE, n), product = run.row(Peers.DENSE_PRODUCT, n);
+                dense.row(n, Double.isNaN(engine) ? "not measured" : micros(engine), run.label(),
+                        update == null ? "" : micros(update.micros()), update == null ? "" : speed(update.micros(), engine),
+                        product == null ? "" : micros(product.micros()), product == null ? "" : speed(product.micros(), engine),
+                        product == null ? "" : String.format("%.1f", product.gflops()));
+            }
+        }
+        return dense;
     }
 
     /** A paired speed: the median of the rounds' ratios and their range. */

@@ -112,9 +112,11 @@ final class Targets {
                 Peers.Paired product = m.peers.paired(Peers.DENSE_PRODUCT, n, null);
                 String alone = product == null ? "" : String.format("; W J alone %s us, %.2fx", micros(product.peerMicros()),
                         product.speed());
-                return new Target(what, wanted, String.format("%.2fx (median of %d paired rounds, %.2fx to %.2fx; medians %s us "
-                                + "against %s us, %s%s)", update.speed(), update.rounds(), update.slowest(), update.fastest(),
-                        micros(update.engineMicros()), micros(update.peerMicros()), update.core(), alone), update.speed() >= required);
+                String rounds = update.rounds() == 1 ? "one paired round"
+                        : String.format("median of %d paired rounds, %.2fx to %.2fx", update.rounds(), update.slowest(), update.fastest());
+                return new Target(what, wanted, String.format("%.2fx (%s; medians %s us against %s us, %s%s)", update.speed(),
+                        rounds, micros(update.engineMicros()), micros(update.peerMicros()), update.core(), alone),
+                        update.speed() >= required);
             }
             Peers.Figure update = m.peers.fastest(Peers.DENSE_UPDATE, n), product = m.peers.fastest(Peers.DENSE_PRODUCT, n);
             double engine = m.micros("full", n);

@@ -340,8 +340,10 @@ class BenchmarkReportTest {
                 at64.measured());
         assertTrue(at64.met());
         String md = ReportRenderer.peersTables(m);
-        assertTrue(md.contains("| 64 | OpenBLAS 0.3.31, SkylakeX | 300 | 300 | 1.00x (0.91x to 1.10x) |  |  |\n"), md);
-        assertTrue(md.contains("| 64 | OpenBLAS 0.3.31, Haswell (forced) | 300 | 600 | 2.00x (1.81x to 2.20x) |  |  |\n"), md);
+        assertTrue(md.contains("Measured in 3 paired rounds"), md);
+        assertTrue(md.contains("| 64 | 300 | OpenBLAS 0.3.31, SkylakeX | 300 | 1.00x (0.91x to 1.10x) |  |  |  |\n"), md);
+        assertTrue(md.contains("| 64 | 300 | OpenBLAS 0.3.31, Haswell (forced) | 600 | 2.00x (1.81x to 2.20x) |  |  |  |\n"), md);
+        assertFalse(md.contains("64,000"), md);  // the main run's mean is not set beside paired rounds
 
         Files.writeString(files.get(3), "[" + sampledStep(128, 300) + "]");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Peers.pair(files));
