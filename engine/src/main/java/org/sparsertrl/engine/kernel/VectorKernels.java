@@ -268,7 +268,13 @@ public final class VectorKernels implements Kernels {
 
     /**
      * Rows of B per packed panel: 128 rows of four vectors (32 KiB with 16-float vectors) stay in L1
-     * (48 KiB) while every row block of A passes over them.
+     * (48 KiB) while every row block of A passes over them. Measured and not kept (StepBenchmark, jars
+     * alternated, two rounds at 19e8c73): 256-row panels, one panel at n = 256, took 53,390 and 52,768 us
+     * against 53,794 and 55,568 for the vanilla cell at n = 256 but 62,796 and 62,662 against 58,434 and
+     * 58,949 for the LSTM at n = 128 (256 state rows). Outside JMH, best of alternated runs: packing 2, 4 or
+     * 16 column blocks at once, so that each row of J is read in longer runs, was 2 to 10 % slower at n = 64,
+     * 128 and 256; writing J_t over J_{t-1} (each column block is packed before it is written) was 3 %
+     * faster at n = 64 and alike at n = 128.
      */
     private static final int PANEL_ROWS = 128;
 
