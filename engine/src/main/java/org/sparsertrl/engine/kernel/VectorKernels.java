@@ -290,10 +290,10 @@ public final class VectorKernels implements Kernels {
      * Each thread's register tile: the 4 rows x 4 vectors a {@link #denseBlock4x4} leaves, row r's vector v
      * at float {@code (4 r + v) L}. The block stores its accumulators here, in L1 and with plain array
      * stores, and {@link #finishTile} or {@link #copyTile} moves them to C; storing them to C and then
-     * reading them back to finish (the kernel until now) wrote each line of C twice. Measured outside JMH,
-     * best of runs alternated against that kernel, together with {@link #pack}'s vector copy: 141 against
-     * 155, 144 against 170 and 160 against 176 GFLOP/s at n = 64, 128 and 256. A block that finishes its
-     * rows in registers was faster still at n = 64 but its larger method fell out of C1 (out of virtual
+     * reading them back to finish (the kernel before 19e8c73) wrote each line of C twice. Measured outside
+     * JMH, best of runs alternated with that kernel, together with {@link #pack}'s vector copy: 155, 170 and
+     * 176 GFLOP/s against 141, 144 and 160 at n = 64, 128 and 256. A block that finishes its rows in
+     * registers was faster still at n = 64 (167), but its larger method fell out of C1 (out of virtual
      * registers) or past C2's inlining node limit and ran boxed, 100 times slower.
      */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
