@@ -18,6 +18,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.sparsertrl.engine.cell.CellKind;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.harness.report.ResultFiles;
+import org.sparsertrl.harness.study.Stats;
 
 /**
  * What bench/peers.py measured: numpy/OpenBLAS's W J product and full RTRL update, and scipy's CSR
@@ -313,10 +314,7 @@ record Peers(boolean available, String reason, String description, int k, List<R
     }
 
     private static double median(List<Double> values) {
-        List<Double> sorted = new ArrayList<>(values);
-        Collections.sort(sorted);
-        int mid = sorted.size() / 2;
-        return sorted.size() % 2 == 1 ? sorted.get(mid) : (sorted.get(mid - 1) + sorted.get(mid)) / 2;
+        return Stats.quantile(values.stream().mapToDouble(Double::doubleValue).toArray(), 0.5);
     }
 
     /** The sparse figure {@code what} at n, or null. */
