@@ -82,14 +82,27 @@ public final class BenchmarkReport {
         Peers peers = peersFile == null ? null : Peers.read(Path.of(peersFile));
         Measurements m = new Measurements(rows, machine == null ? KernelProvider.vector().lanes() : machine.lanes(), peers);
         List<EmbeddedResult> embedded = positional.size() >= 5 ? EmbeddedResult.read(Path.of(positional.get(4))) : List.of();
-        Map<String, String> environment = environment(positional.get(3), positional.get(0), machine, transformer,
-                transformer == null ? null : record(Path.of(transformer)), peersFile,
-                ceilings, ceilings == null ? null : record(Path.of(ceilings)));
+        Path root = report.toAbsolutePath().getParent().getParent();
+        Map<String, String> environment = environment(positional.get(3), shown(positional.get(0), root), machine,
+                shown(transformer, root), transformer == null ? null : record(Path.of(transformer)),
+                shown(peersFile, root), peers, shown(ceilings, root), ceilings == null ? null : record(Path.of(ceilings)));
         String markdown = render(m, embedded, environment, plots,
                 report.toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));
         System.out.println(ReportRenderer.headline(m));
         System.out.println("report: " + report);
+    }
+
+    /**
+     * {@code file} as the page shows it: relative to {@code root} (the checkout the report is written into) when
+     * it lies inside it, so that a report written in a scratch clone names bench/results/..., not the clone.
+     */
+    static String shown(String file, Path root) {
+        if (file == null) {
+            return null;
+        }
+        Path path = Path.of(file).toAbsolutePath().normalize();
+        return root != null && path.startsWith(root.normalize()) ? root.normalize().relativize(path).toString() : file;
     }
 
     /** The machine record beside {@code results}, or null if there is none. */
@@ -111,20 +124,23 @@ public final class BenchmarkReport {
      * The run's provenance and machine: from {@code machine}, the record taken when the results were
      * measured, or, for results measured before records existed (null), the renderer's own machine, said so.
      * {@code transformer} is the transformer part's results (or null) and {@code transformerMachine} its
-     * record; {@code peers} the peers' results file, or null; {@code ceilings} and {@code ceilingsMachine}
+     * record; {@code peersFile} the peers' results file, or null, and {@code peers} what it holds (its
+     * versions, and when and at which commit it was measured); {@code ceilings} and {@code ceilingsMachine}
      * the ceilings part's, as the transformer's.
      */
     static Map<String, String> environment(String command, String results, MachineRecord machine, String transformer,
-                                           MachineRecord transformerMachine, String peers, String ceilings,
-                                           MachineRecord ceilingsMachine) {
+                                           MachineRecord transformerMachine, String peersFile, Peers peers,
+                                           String ceilings, MachineRecord ceilingsMachine) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
         if (transformer != null) {
             env.put("transformer part", part(transformer, "TransformerStepBenchmark", command, "transformer",
                     transformerMachine, machine));
         }
-        if (peers != null) {
-            env.put("peers", "`" + peers + "` (bench/peers.py; `" + command + " --peers` measures them again)");
+        if (peersFile != null) {
+            env.put("peers", "`" + peersFile + "` (bench/peers.py; `" + command + " --peers` measures them again)"
+                    + (peers == null ? "" : peers.available() ? "; " + peers.description()
+                    : "; not measured: " + peers.reason()));
         }
         String renderedAt = GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results");
         String written = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);

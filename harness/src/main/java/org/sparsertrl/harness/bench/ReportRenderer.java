@@ -59,8 +59,9 @@ final class ReportRenderer {
     static String render(Measurements m, List<Targets.Target> judged, List<EmbeddedResult> embedded,
                          Map<String, String> environment, Path plots, String plotsLink) throws IOException {
         StringBuilder md = new StringBuilder("# Benchmark report\n\n");
-        md.append("Every figure below comes from one run of the JMH suite in `bench/` on the machine described here, ")
-                .append("turned into this page by `BenchmarkReport`; nothing is typed in by hand.\n\n");
+        md.append("Every figure below comes from the JMH suite in `bench/` and its probes, run on the machine described ")
+                .append("here (a part measured in a run of its own says when and at which commit), turned into this page ")
+                .append("by `BenchmarkReport`; nothing is typed in by hand.\n\n");
         environment.forEach((k, v) -> md.append("- ").append(k).append(": ").append(v).append('\n'));
         md.append(String.format("%n## The machine's limits, measured from Java%n%n"));
         MarkdownTable probes = new MarkdownTable("probe", "measured", "how")

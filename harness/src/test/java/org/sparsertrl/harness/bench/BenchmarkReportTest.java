@@ -439,13 +439,33 @@ class BenchmarkReportTest {
         recorded.write(MachineRecord.besides(results));
         MachineRecord read = MachineRecord.read(MachineRecord.besides(results));
         assertEquals(recorded, read);
-        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null, null, null);
+        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null, null, null, null);
         assertEquals("Test CPU 9000; flags: fma avx avx2 avx512f", env.get("CPU"));
         assertEquals("8 (the measuring JVM could use 1: CPUs 3)", env.get("cores"));
         assertEquals("25.0.9 (Test VM)", env.get("JDK"));
         assertEquals("vector kernels, 256-bit vectors (8 floats), FMA on", env.get("kernels"));
         assertEquals("0123456789ab (when measured)", env.get("commit"));
         assertEquals("2026-01-02T03:04:05Z", env.get("measured"));
+    }
+
+    /**
+     * The header names a results file inside the checkout by its path there, not by the scratch clone it was
+     * written in, and the peers' line says when and at which commit they were measured.
+     */
+    @Test
+    void theHeaderNamesFilesInTheCheckoutAndWhenThePeersWereMeasured(@TempDir Path dir) throws IOException {
+        Path root = dir.resolve("clone");
+        assertEquals(Path.of("bench", "results", "full.json").toString(),
+                BenchmarkReport.shown(root.resolve("bench/results/full.json").toString(), root));
+        String outside = dir.resolve("elsewhere.json").toString();
+        assertEquals(outside, BenchmarkReport.shown(outside, root));
+        assertEquals(null, BenchmarkReport.shown(null, root));
+        Path peersFile = dir.resolve("peers.json");
+        Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", 51_200)), "", ""));
+        Map<String, String> env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", null, null,
+                null, "bench/results/full-peers.json", Peers.read(peersFile), null, null);
+        assertTrue(env.get("peers").startsWith("`bench/results/full-peers.json` (bench/peers.py; "), env.get("peers"));
+        assertTrue(env.get("peers").endsWith("; measured 2026-01-02T03:04:05Z at commit 0123456789ab"), env.get("peers"));
     }
 
     /** The layouts the peers script reads are the engine's: p, paddings and offsets from RnnLayout. */
