@@ -124,8 +124,8 @@ public final class BenchmarkReport {
      * The run's provenance and machine: from {@code machine}, the record taken when the results were
      * measured, or, for results measured before records existed (null), the renderer's own machine, said so.
      * {@code transformer} is the transformer part's results (or null) and {@code transformerMachine} its
-     * record; {@code peersFile} the peers' results file, or null, and {@code peers} what it holds (its
-     * versions, and when and at which commit it was measured); {@code ceilings} and {@code ceilingsMachine}
+     * record; {@code peersFile} the peers' results file and {@code peers} what it holds (its versions, and
+     * when and at which commit it was measured), both null without peers; {@code ceilings} and {@code ceilingsMachine}
      * the ceilings part's, as the transformer's.
      */
     static Map<String, String> environment(String command, String results, MachineRecord machine, String transformer,
@@ -139,8 +139,7 @@ public final class BenchmarkReport {
         }
         if (peersFile != null) {
             env.put("peers", "`" + peersFile + "` (bench/peers.py; `" + command + " --peers` measures them again)"
-                    + (peers == null ? "" : peers.available() ? "; " + peers.description()
-                    : "; not measured: " + peers.reason()));
+                    + (peers.available() ? "; " + peers.description() : "; not measured: " + peers.reason()));
         }
         String renderedAt = GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results");
         String written = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);

@@ -17,6 +17,7 @@ import org.sparsertrl.harness.report.Plots;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -459,7 +460,7 @@ class BenchmarkReportTest {
                 BenchmarkReport.shown(root.resolve("bench/results/full.json").toString(), root));
         String outside = dir.resolve("elsewhere.json").toString();
         assertEquals(outside, BenchmarkReport.shown(outside, root));
-        assertEquals(null, BenchmarkReport.shown(null, root));
+        assertNull(BenchmarkReport.shown(null, root));
         Path peersFile = dir.resolve("peers.json");
         Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", 51_200)), "", ""));
         Map<String, String> env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", null, null,
