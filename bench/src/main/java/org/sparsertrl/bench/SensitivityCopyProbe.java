@@ -17,8 +17,8 @@ import org.sparsertrl.engine.cell.RnnLayout;
  * The copy {@code a = b} over two buffers of the size of J at n (n rows of the vanilla cell's padded
  * parameter width, m = 4, o = 1, as StepBenchmark's networks): the rate a sparse step could move J at
  * if it read J once and wrote it once, from whichever level of the memory hierarchy J fits in (L2 at
- * n = 64, the last level cache or memory at n = 256). One operation is one float; the report counts 8
- * bytes per float, as {@link BandwidthProbe#copy}.
+ * n = 64, the last level cache or memory at n = 256). One operation is one copy of J; the report counts 8
+ * bytes per float copied, as {@link BandwidthProbe#copy}.
  */
 public class SensitivityCopyProbe extends MachineProbe {
 

@@ -40,7 +40,11 @@ import org.sparsertrl.engine.kernel.Kernels;
  * learners' {@code Precision.BF16}): the same rows and paths moving half the bytes, in the engine's bf16
  * tiles (as many bytes of J, so twice the columns), the pattern's loads and stores as wide as the float32
  * pattern's. Their ratio to the float32 pair is the measured ceiling of the bf16 speed-up (issue 11, item
- * 3). One operation is one pass over J; the report turns it into microseconds.
+ * 3). {@link #copy} measures, in the same run and on the same buffers, the rate the shares divide by: J
+ * read once and written once, as {@link SensitivityCopyProbe}, so that this part's shares stand on its own
+ * run's bandwidth when it is measured apart from the rest of the suite (on a machine whose memory is
+ * shared, one hour's copy rate can be half another's). One operation is one pass over J; the report turns
+ * it into microseconds, or for {@link #copy} into bytes per second.
  */
 public class SparsePatternProbe extends MachineProbe {
 
@@ -118,6 +122,7 @@ public class SparsePatternProbe extends MachineProbe {
             case "kernel" -> this::kernel;
             case "patternBf16" -> () -> blackhole.consume(patternBf16());
             case "kernelBf16" -> this::kernelBf16;
+            case "copy" -> this::copy;
             default -> throw new IllegalStateException("no warm-up for benchmark " + params.getBenchmark());
         };
         SteadyState.reach(call, "SparsePatternProbe." + method + ", n = " + n);
@@ -171,6 +176,19 @@ public class SparsePatternProbe extends MachineProbe {
             rowsBf16(fromBf16, toBf16, width, sources, n, start, end);
         }
         return touched;
+    }
+
+    /**
+     * J copied once from the old buffer into the new, a vector at a time: the two-pass bound's rate in this
+     * run (the report counts {@code 8 n p} bytes per pass, as for SensitivityCopyProbe).
+     */
+    @Benchmark
+    public void copy() {
+        long floats = (long) n * width;
+        for (long i = 0; i < floats; i += L) {
+            long offset = i * F;
+            FloatVector.fromMemorySegment(SPECIES, from, offset, ORDER).intoMemorySegment(to, offset, ORDER);
+        }
     }
 
     /**

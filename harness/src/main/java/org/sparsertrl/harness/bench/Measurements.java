@@ -38,6 +38,11 @@ final class Measurements {
      * J at n, in the engine's tiles), microseconds per pass over J, by n.
      */
     final TreeMap<Integer, Double> sparsePatternMicros = new TreeMap<>();
+    /**
+     * The copy of J in the ceilings' own run (SparsePatternProbe.copy: J read once and written once, on the
+     * pattern's buffers), GB/s, by n; empty for results measured before the probe had it.
+     */
+    final TreeMap<Integer, Double> sparsePatternCopyGBs = new TreeMap<>();
     /** The engine's sparse kernel on the same buffers in the same run (SparsePatternProbe.kernel), microseconds, by n. */
     final TreeMap<Integer, Double> sparseKernelMicros = new TreeMap<>();
     /** The same accesses over J in bf16 (SparsePatternProbe.patternBf16: half the bytes), microseconds, by n. */
@@ -88,6 +93,10 @@ final class Measurements {
                     copyOfJGBs.put(n, r.score() * PerformanceModel.sparseBytes(n) / 1e9);
                 }
                 case "SparsePatternProbe.pattern" -> sparsePatternMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
+                case "SparsePatternProbe.copy" -> {
+                    int n = Integer.parseInt(r.param("n"));
+                    sparsePatternCopyGBs.put(n, r.score() * PerformanceModel.sparseBytes(n) / 1e9);
+                }
                 case "SparsePatternProbe.kernel" -> sparseKernelMicros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "SparsePatternProbe.patternBf16" -> sparsePatternBf16Micros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
                 case "SparsePatternProbe.kernelBf16" -> sparseKernelBf16Micros.put(Integer.parseInt(r.param("n")), 1e6 / r.score());
@@ -126,6 +135,16 @@ final class Measurements {
         int slash = transport.indexOf('/');
         return slash < 0 ? Double.parseDouble(transport)
                 : Double.parseDouble(transport.substring(0, slash)) / Double.parseDouble(transport.substring(slash + 1));
+    }
+
+    /**
+     * The copy rate of J at n that the ceilings' shares divide by: the ceilings' own run's
+     * (SparsePatternProbe.copy) where it measured one, so that a part measured apart stands on its own run's
+     * bandwidth; else the suite's SensitivityCopyProbe; NaN when neither ran at n.
+     */
+    double ceilingsCopyGBs(int n) {
+        Double own = sparsePatternCopyGBs.get(n);
+        return own != null ? own : copyOfJGBs.getOrDefault(n, Double.NaN);
     }
 
     /** Microseconds per step of {@code learner} at {@code n} (one thread), or NaN if it was not measured. */

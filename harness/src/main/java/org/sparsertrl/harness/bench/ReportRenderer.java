@@ -77,8 +77,13 @@ final class ReportRenderer {
                     "a = b over 2 x %.1f MiB, the size of J at n = %d (SensitivityCopyProbe): the two-pass bound's rate",
                     PerformanceModel.sparseBytes(e.getKey()) / 2 / (1 << 20), e.getKey()));
         }
+        for (var e : m.sparsePatternCopyGBs.entrySet()) {
+            probes.row("copy of J in the ceilings part, n = " + e.getKey(), String.format("%.1f GB/s", e.getValue()),
+                    "the same copy on the sparse pattern's buffers, in the ceilings part's own run (SparsePatternProbe.copy): "
+                    + "the rate its shares divide by");
+        }
         for (var e : m.sparsePatternMicros.entrySet()) {
-            double bound = PerformanceModel.sparseBytes(e.getKey()) / (m.copyOfJGBs.getOrDefault(e.getKey(), Double.NaN) * 1e3);
+            double bound = PerformanceModel.sparseBytes(e.getKey()) / (m.ceilingsCopyGBs(e.getKey()) * 1e3);
             Double kernel = m.sparseKernelMicros.get(e.getKey());
             probes.row("sparse step's accesses, n = " + e.getKey(), String.format("%,.1f us (%.0f %% of the two-pass bound)",
                     e.getValue(), 100 * bound / e.getValue()), "each row of J the sum of 4 random rows of the previous J, "

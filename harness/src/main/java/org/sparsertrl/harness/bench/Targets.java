@@ -134,7 +134,8 @@ final class Targets {
     /**
      * A sparse learner's step at n takes at most 1 / {@code required} of the two-pass bound: J read once and
      * written once at the copy rate of buffers of J's own size (SensitivityCopyProbe), so the bound is the
-     * cache's where J fits in one and memory's where it does not.
+     * cache's where J fits in one and memory's where it does not. Its measured ceiling (SparsePatternProbe)
+     * is a share of the bound at the copy rate of the ceilings' own run where that run measured one.
      */
     record ShareOfCopy(String learner, int n, double required) implements Check {
         @Override
@@ -149,10 +150,14 @@ final class Targets {
             double bound = PerformanceModel.sparseBytes(n) / (copy * 1e3);
             Double pattern = m.sparsePatternMicros.get(n);
             Double kernel = m.sparseKernelMicros.get(n);
+            // The ceiling's share against the copy rate of its own run where it measured one (a part measured apart).
+            Double ownCopy = m.sparsePatternCopyGBs.get(n);
+            double ceilingBound = ownCopy == null ? bound : PerformanceModel.sparseBytes(n) / (ownCopy * 1e3);
             String ceiling = pattern == null ? "" : String.format("; measured ceiling: the step's accesses alone "
-                    + "(SparsePatternProbe) take %s us, %.0f %% of the bound%s", micros(pattern), 100 * bound / pattern,
+                    + "(SparsePatternProbe) take %s us, %.0f %% of the bound%s%s", micros(pattern), 100 * ceilingBound / pattern,
+                    ownCopy == null ? "" : String.format(" at their own run's copy rate of J, %.1f GB/s", ownCopy),
                     kernel == null ? "" : String.format(", and the engine's sparse kernel beside them %s us, %.0f %%",
-                            micros(kernel), 100 * bound / kernel));
+                            micros(kernel), 100 * ceilingBound / kernel));
             return new Target(what, atLeastPercent(required), String.format("%.0f %% (%s us against a bound of %s us at %.1f GB/s%s)",
                     100 * bound / micros, micros(micros), micros(bound), copy, ceiling), bound / micros >= required);
         }

@@ -130,6 +130,40 @@ class BenchmarkReportTest {
     }
 
     /**
+     * The ceilings part measured apart from the suite, on a machine whose memory ran at half the rate: its
+     * shares divide by the copy of J in its own run (SparsePatternProbe.copy, 20 GB/s), not by the suite's
+     * (SensitivityCopyProbe, 40 GB/s), while the step's own share keeps the suite's.
+     */
+    @Test
+    void theCeilingsShareIsOfTheCopyRateInItsOwnRun(@TempDir Path dir) throws IOException {
+        List<String> rows = new ArrayList<>();
+        double bytes = PerformanceModel.sparseBytes(256);
+        rows.add(row("org.sparsertrl.bench.SensitivityCopyProbe.copy", "{\"n\":\"256\"}", 40e9 / bytes, "ops/s", Double.NaN));
+        double bound = bytes / 40e3; // microseconds at the suite's rate
+        rows.add(row("org.sparsertrl.bench.StepBenchmark.step", "{\"learner\":\"sparse-4\",\"n\":\"256\"}", 2 * bound,
+                "us/op", 0.001));
+        // The ceilings' run: its copy of J at 20 GB/s, the accesses alone at 16 GB/s, the kernel at 10 GB/s.
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.copy", "{\"n\":\"256\"}", 20e9 / bytes, "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.pattern", "{\"n\":\"256\"}", 16e9 / bytes, "ops/s", Double.NaN));
+        rows.add(row("org.sparsertrl.bench.SparsePatternProbe.kernel", "{\"n\":\"256\"}", 10e9 / bytes, "ops/s", Double.NaN));
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + String.join(",", rows) + "]");
+        Measurements m = new Measurements(JmhResult.read(json), 16);
+        assertEquals(20, m.ceilingsCopyGBs(256), 1e-9);
+        assertTrue(Double.isNaN(m.ceilingsCopyGBs(128)), "neither copy ran at n = 128");
+        Targets.Target share = new Targets.ShareOfCopy("sparse-4", 256, 0.75).judge(m);
+        assertTrue(share.measured().startsWith("50 % ("), share.measured());
+        assertTrue(share.measured().endsWith(String.format("measured ceiling: the step's accesses alone (SparsePatternProbe) "
+                + "take %,.0f us, 80 %% of the bound at their own run's copy rate of J, 20.0 GB/s, and the engine's sparse "
+                + "kernel beside them %,.0f us, 50 %%)", 2.5 * bound, 4 * bound)), share.measured());
+        String report = BenchmarkReport.render(m, List.of(), Map.of("machine", "test"), dir, "plots");
+        assertTrue(report.contains("| copy of J in the ceilings part, n = 256 | 20.0 GB/s |"), report);
+        assertTrue(report.contains(String.format("| sparse step's accesses, n = 256 | %,.1f us (80 %% of the two-pass bound) |",
+                2.5 * bound)), report);
+        assertTrue(report.contains(String.format("the same buffers in the same run: %,.1f us (50 %%) |", 4 * bound)), report);
+    }
+
+    /**
      * The transformer's tables from made-up rows whose every figure is known: per d_model, transports in
      * the order dense, 0, 1/6, ... whatever order the file lists them in, the backward pass as the step less
      * the forward pass, attention's share of the step and each step's speed-up over dense.
