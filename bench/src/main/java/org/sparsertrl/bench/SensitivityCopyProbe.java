@@ -51,10 +51,15 @@ public class SensitivityCopyProbe extends MachineProbe {
     /** One copy of J; its floats per operation are n p, which JMH cannot take from a parameter: the report divides. */
     @Benchmark
     public void copy() {
+        copy(b, a, floats);
+    }
+
+    /** Copies {@code floats} floats (a whole number of vectors) from {@code from} to {@code to}, a vector at a time. */
+    static void copy(MemorySegment from, MemorySegment to, long floats) {
         int step = SPECIES.length();
         for (long i = 0; i < floats; i += step) {
             long offset = i * Float.BYTES;
-            FloatVector.fromMemorySegment(SPECIES, b, offset, ORDER).intoMemorySegment(a, offset, ORDER);
+            FloatVector.fromMemorySegment(SPECIES, from, offset, ORDER).intoMemorySegment(to, offset, ORDER);
         }
     }
 }

@@ -184,11 +184,7 @@ public class SparsePatternProbe extends MachineProbe {
      */
     @Benchmark
     public void copy() {
-        long floats = (long) n * width;
-        for (long i = 0; i < floats; i += L) {
-            long offset = i * F;
-            FloatVector.fromMemorySegment(SPECIES, from, offset, ORDER).intoMemorySegment(to, offset, ORDER);
-        }
+        SensitivityCopyProbe.copy(from, to, (long) n * width);
     }
 
     /**

@@ -152,7 +152,7 @@ final class Targets {
             Double kernel = m.sparseKernelMicros.get(n);
             // The ceiling's share against the copy rate of its own run where it measured one (a part measured apart).
             Double ownCopy = m.sparsePatternCopyGBs.get(n);
-            double ceilingBound = ownCopy == null ? bound : PerformanceModel.sparseBytes(n) / (ownCopy * 1e3);
+            double ceilingBound = PerformanceModel.sparseBytes(n) / (m.ceilingsCopyGBs(n) * 1e3);
             String ceiling = pattern == null ? "" : String.format("; measured ceiling: the step's accesses alone "
                     + "(SparsePatternProbe) take %s us, %.0f %% of the bound%s%s", micros(pattern), 100 * ceilingBound / pattern,
                     ownCopy == null ? "" : String.format(" at their own run's copy rate of J, %.1f GB/s", ownCopy),
