@@ -33,9 +33,10 @@ import org.sparsertrl.harness.study.Stats;
  * Peers.Paired speed = peers.paired("dense-update", 128);     // the engine against it, round by round
  * }</pre>
  *
- * <p>bench/run measures in paired rounds: in each, the engine's full step at the peers' sizes (JMH sample
- * mode: its median step) and then the script; {@code Peers pair} merges the rounds into one file, the first
- * round's figures at its top level and every round's, with the engine's medians, under {@code rounds}.
+ * <p>bench/run measures in paired rounds: in each, the engine's full step and its sparse step with k
+ * nonzeros a row at the peers' sizes (JMH sample mode: their median steps) and then the script; {@code Peers
+ * pair} merges the rounds into one file, the first round's figures at its top level and every round's, with
+ * the engine's medians, under {@code rounds}.
  *
  * @param available   whether anything was measured
  * @param reason      why not, when nothing was
@@ -79,14 +80,17 @@ record Peers(boolean available, String reason, String description, int k, List<R
 
     /**
      * One paired round: the engine's full step, its median in microseconds by n (JMH sample mode), measured
-     * just before the peers' {@code runs} of the same round.
+     * just before the peers' {@code runs} of the same round; and the engine's sparse step with k nonzeros a
+     * row, its median by n, beside the round's CSR figures {@code sparse} (both empty in a file written
+     * before the sparse product was paired).
      */
-    record Round(Map<Integer, Double> engineMicros, List<Run> runs) {
+    record Round(Map<Integer, Double> engineMicros, List<Run> runs, Map<Integer, Double> sparseEngineMicros,
+                 List<Row> sparse) {
     }
 
     /**
-     * The engine against a peer's figure over the paired rounds: per round, the peer's fastest core's
-     * median call over the engine's median step; {@code speed} is the median of those ratios, {@code
+     * The engine against a peer's figure over the paired rounds: per round, the peer's median call (on its
+     * fastest core, for the dense figures) over the engine's median step; {@code speed} is the median of those ratios, {@code
      * slowest} and {@code fastest} their range, {@code engineMicros} and {@code peerMicros} the medians of
      * the rounds' times, {@code core} the fastest core in most rounds.
      */
@@ -108,7 +112,8 @@ record Peers(boolean available, String reason, String description, int k, List<R
     /**
      * Usage (bench/run): {@code Peers layouts OUT.json N...} writes the engine's layouts for the script;
      * {@code Peers pair OUT.json PEERS.json ENGINE.json [PEERS.json ENGINE.json]...} merges paired rounds,
-     * each the script's results and the engine's JMH results (sample mode), into one peers file.
+     * each the script's results and the engine's JMH results (sample mode: the full step, and the sparse
+     * step when the script measured the CSR product), into one peers file.
      */
     public static void main(String[] args) throws IOException {
         String usage = "usage: Peers layouts OUT.json N... | Peers pair OUT.json PEERS.json ENGINE.json [PEERS.json ENGINE.json]...";
@@ -132,10 +137,11 @@ record Peers(boolean available, String reason, String description, int k, List<R
 
     /**
      * The paired rounds as one peers file: the first round's results with a {@code rounds} list holding,
-     * per round, the engine's median full step by n and the script's dense runs. {@code files} alternate
-     * the script's results and the engine's JMH results. A round whose script measured nothing makes the
-     * whole file say so (its reason); an engine file without a full step at some n the peers measured is
-     * an error naming the file and n.
+     * per round, the engine's median full step by n and the script's dense runs, and the engine's median
+     * sparse step (sparse-k) by n and the script's CSR figures. {@code files} alternate the script's results
+     * and the engine's JMH results. A round whose script measured nothing makes the whole file say so (its
+     * reason); an engine file without the full step, or the sparse step, at some n the peers measured is an
+     * error naming the file, the step and n.
      */
     static ObjectNode pair(List<Path> files) throws IOException {
         ObjectNode first = (ObjectNode) JSON.readTree(files.get(0).toFile());
@@ -145,33 +151,45 @@ record Peers(boolean available, String reason, String description, int k, List<R
             if (!peers.path("available").asBoolean(false)) {
                 return (ObjectNode) peers;
             }
-            Map<Integer, Double> engine = engineMedians(files.get(i + 1));
             ObjectNode round = rounds.addObject();
             ObjectNode steps = round.putObject("engineMedianMicroseconds");
+            Map<Integer, Double> full = engineMedians(files.get(i + 1), "full");
             for (JsonNode run : peers.path("runs")) {
-                for (JsonNode r : run.path("results")) {
-                    int n = r.path("n").asInt();
-                    if (!engine.containsKey(n)) {
-                        throw new IllegalArgumentException(files.get(i + 1) + " has no full RTRL step at n = " + n
-                                + ", which " + files.get(i) + " measured");
-                    }
-                    steps.put(Integer.toString(n), engine.get(n));
-                }
+                copyMedians(run.path("results"), full, "full RTRL", steps, files.get(i + 1), files.get(i));
             }
             round.set("runs", peers.path("runs"));
+            if (!peers.path("sparse").isEmpty()) {
+                String learner = "sparse-" + peers.path("k").asInt(4);
+                copyMedians(peers.path("sparse"), engineMedians(files.get(i + 1), learner), learner,
+                        round.putObject("sparseEngineMedianMicroseconds"), files.get(i + 1), files.get(i));
+                round.set("sparse", peers.path("sparse"));
+            }
         }
         first.set("rounds", rounds);
         return first;
     }
 
-    /** The median of each full RTRL step in a JMH sample-mode result file, in microseconds, by n. */
-    static Map<Integer, Double> engineMedians(Path file) throws IOException {
+    /** Puts the engine's median at every n of the peers' {@code results} into {@code steps}; a missing n is an error. */
+    private static void copyMedians(JsonNode results, Map<Integer, Double> engine, String step, ObjectNode steps,
+                                    Path engineFile, Path peersFile) {
+        for (JsonNode r : results) {
+            int n = r.path("n").asInt();
+            if (!engine.containsKey(n)) {
+                throw new IllegalArgumentException(engineFile + " has no " + step + " step at n = " + n + ", which "
+                        + peersFile + " measured");
+            }
+            steps.put(Integer.toString(n), engine.get(n));
+        }
+    }
+
+    /** The median of each of {@code learner}'s steps in a JMH sample-mode result file, in microseconds, by n. */
+    static Map<Integer, Double> engineMedians(Path file, String learner) throws IOException {
         Map<Integer, Double> medians = new LinkedHashMap<>();
         for (JsonNode run : JSON.readTree(file.toFile())) {
             JsonNode primary = run.path("primaryMetric");
             JsonNode median = primary.path("scorePercentiles").path("50.0");
             if (!run.path("benchmark").asText().endsWith("StepBenchmark.step")
-                    || !run.path("params").path("learner").asText().equals("full") || !median.isNumber()) {
+                    || !run.path("params").path("learner").asText().equals(learner) || !median.isNumber()) {
                 continue;
             }
             if (!primary.path("scoreUnit").asText().equals("us/op")) {
@@ -212,10 +230,8 @@ record Peers(boolean available, String reason, String description, int k, List<R
         List<Run> runs = runs(root.path("runs"), file);
         List<Round> rounds = new ArrayList<>();
         for (JsonNode round : root.path("rounds")) {
-            Map<Integer, Double> engine = new LinkedHashMap<>();
-            round.path("engineMedianMicroseconds").fields()
-                    .forEachRemaining(e -> engine.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
-            rounds.add(new Round(engine, runs(round.path("runs"), file)));
+            rounds.add(new Round(micros(round.path("engineMedianMicroseconds")), runs(round.path("runs"), file),
+                    micros(round.path("sparseEngineMedianMicroseconds")), rows(round.path("sparse"), file)));
         }
         String scipy = root.path("scipy").isTextual() ? ", scipy " + root.path("scipy").asText() : ", no scipy";
         String description = "python " + root.path("python").asText("?") + ", numpy " + root.path("numpy").asText("?")
@@ -225,6 +241,13 @@ record Peers(boolean available, String reason, String description, int k, List<R
                 : "");
         return new Peers(true, null, description, root.path("k").asInt(4), runs, rows(root.path("sparse"), file),
                 root.path("sparseMissing").isTextual() ? root.path("sparseMissing").asText() : null, rounds);
+    }
+
+    /** A JSON object of microseconds by n. */
+    private static Map<Integer, Double> micros(JsonNode byN) {
+        Map<Integer, Double> micros = new LinkedHashMap<>();
+        byN.fields().forEachRemaining(e -> micros.put(Integer.parseInt(e.getKey()), e.getValue().asDouble()));
+        return micros;
     }
 
     private static List<Run> runs(JsonNode array, Path file) {
@@ -305,6 +328,33 @@ record Peers(boolean available, String reason, String description, int k, List<R
             peerTimes.add(best.row().micros());
             cores.merge(best.run().label(), 1, Integer::sum);
         }
+        return paired(speeds, engines, peerTimes, cores);
+    }
+
+    /**
+     * The engine's sparse step at n against scipy's CSR figure {@code what} over the paired rounds (see
+     * {@link Paired}; its core is "scipy"); null if no round has both.
+     */
+    Paired pairedSparse(String what, int n) {
+        List<Double> speeds = new ArrayList<>(), engines = new ArrayList<>(), peerTimes = new ArrayList<>();
+        for (Round round : rounds) {
+            Double engine = round.sparseEngineMicros().get(n);
+            Row r = round.sparse().stream().filter(row -> row.what().equals(what) && row.n() == n).findFirst().orElse(null);
+            if (engine != null && r != null) {
+                speeds.add(r.micros() / engine);
+                engines.add(engine);
+                peerTimes.add(r.micros());
+            }
+        }
+        return paired(speeds, engines, peerTimes, Map.of("scipy", speeds.size()));
+    }
+
+    /** Whether the rounds paired the engine's sparse step with scipy's CSR product. */
+    boolean sparsePaired() {
+        return rounds.stream().anyMatch(r -> !r.sparse().isEmpty());
+    }
+
+    private static Paired paired(List<Double> speeds, List<Double> engines, List<Double> peerTimes, Map<String, Integer> cores) {
         if (speeds.isEmpty()) {
             return null;
         }

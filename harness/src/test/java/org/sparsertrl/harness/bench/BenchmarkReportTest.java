@@ -346,22 +346,25 @@ class BenchmarkReportTest {
     /**
      * Paired rounds (bench/run): Peers pair merges each round's peers and the engine's sample-mode medians;
      * the target is the median of the rounds' ratios of medians (not the main run's mean, not the engine's
-     * mean step), on each round's fastest core; an engine file without a size the peers measured is
-     * refused, and a round whose script measured nothing makes the file say so.
+     * mean step), on each round's fastest core; the sparse step stands beside scipy's CSR product the same
+     * way; an engine file without a step at a size the peers measured is refused, and a round whose script
+     * measured nothing makes the file say so.
      */
     @Test
     void pairedRoundsAreJudgedByTheMedianOfTheirRatios(@TempDir Path dir) throws IOException {
         Path json = dir.resolve("results.json");
         List<String> rows = new ArrayList<>(probeRows(200));
-        rows.add(step("full", 64, 64_000));  // the main run's mean: not what the paired target compares
+        rows.add(step("full", 64, 64_000));  // the main run's means: not what the paired figures compare
+        rows.add(step("sparse-4", 64, 9_999));
         Files.writeString(json, "[" + String.join(",", rows) + "]");
         double[] peer = {330, 300, 290}, engine = {300, 300, 320};  // ratios 1.10, 1.00, 0.91: median 1.00
+        double[] csr = {150, 120, 200}, sparse = {100, 100, 110};    // ratios 1.50, 1.20, 1.82: median 1.50
         List<Path> files = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             Path peersFile = dir.resolve("peers-" + r + ".json"), engineFile = dir.resolve("engine-" + r + ".json");
             Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", peer[r])),
-                    run("Haswell", "the environment", denseRow(64, "dense-update", 2 * peer[r])), ""));
-            Files.writeString(engineFile, "[" + sampledStep(64, engine[r]) + "]");
+                    run("Haswell", "the environment", denseRow(64, "dense-update", 2 * peer[r])), denseRow(64, "csr-product", csr[r])));
+            Files.writeString(engineFile, "[" + sampledStep("full", 64, engine[r]) + "," + sampledStep("sparse-4", 64, sparse[r]) + "]");
             files.add(peersFile);
             files.add(engineFile);
         }
@@ -379,8 +382,14 @@ class BenchmarkReportTest {
         assertTrue(md.contains("| 64 | 300 | OpenBLAS 0.3.31, SkylakeX | 300 | 1.00x (0.91x to 1.10x) |  |  |  |\n"), md);
         assertTrue(md.contains("| 64 | 300 | OpenBLAS 0.3.31, Haswell (forced) | 600 | 2.00x (1.81x to 2.20x) |  |  |  |\n"), md);
         assertFalse(md.contains("64,000"), md);  // the main run's mean is not set beside paired rounds
+        assertTrue(md.contains("Measured in the same paired rounds"), md);
+        assertTrue(md.contains("| 64 | 100 | 150 | 1.50x (1.20x to 1.82x) |  |  |\n"), md);
+        assertFalse(md.contains("9,999"), md);
 
-        Files.writeString(files.get(3), "[" + sampledStep(128, 300) + "]");
+        Files.writeString(files.get(3), "[" + sampledStep("full", 64, 300) + "]");
+        IllegalArgumentException noSparse = assertThrows(IllegalArgumentException.class, () -> Peers.pair(files));
+        assertTrue(noSparse.getMessage().contains("has no sparse-4 step at n = 64"), noSparse.getMessage());
+        Files.writeString(files.get(3), "[" + sampledStep("full", 128, 300) + "," + sampledStep("sparse-4", 64, 100) + "]");
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> Peers.pair(files));
         assertTrue(missing.getMessage().contains("has no full RTRL step at n = 64"), missing.getMessage());
         Files.writeString(files.get(2), "{\"available\": false, \"reason\": \"python3 has no numpy\"}");
@@ -545,9 +554,9 @@ class BenchmarkReportTest {
                 + flops + ",\"gflops\":" + flops / (3 * micros * 1e3) + "}";
     }
 
-    /** The engine's full step at n in JMH's sample mode: median step {@code median} us, its mean three times that. */
-    private static String sampledStep(int n, double median) {
-        return "{\"benchmark\":\"org.sparsertrl.bench.StepBenchmark.step\",\"mode\":\"sample\",\"params\":{\"learner\":\"full\","
+    /** The engine's step of {@code learner} at n in JMH's sample mode: median step {@code median} us, its mean three times that. */
+    private static String sampledStep(String learner, int n, double median) {
+        return "{\"benchmark\":\"org.sparsertrl.bench.StepBenchmark.step\",\"mode\":\"sample\",\"params\":{\"learner\":\"" + learner + "\","
                 + "\"n\":\"" + n + "\"},\"primaryMetric\":{\"score\":" + 3 * median + ",\"scoreError\":1.0,\"scoreUnit\":\"us/op\","
                 + "\"scorePercentiles\":{\"0.0\":" + median / 2 + ",\"50.0\":" + median + ",\"100.0\":" + 10 * median + "}}}";
     }
