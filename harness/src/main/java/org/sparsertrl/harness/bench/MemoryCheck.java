@@ -1,0 +1,70 @@
+package org.sparsertrl.harness.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Whether the machine's memory runs now as it did when the profile's results on disk were measured.
+ * bench/run times the copy (BandwidthProbe.copy, a few seconds) before it measures anything and hands
+ * that and the profile's main results here. On this shared host the copy rate has fallen to half for
+ * hours, and risen to 1.4 times the rate on disk; the report divides each part's shares by that part's
+ * own rates, but a part measured in such an hour does not stand beside parts measured in another (a
+ * speed-up across parts, a ratio such as bf16 over float32 when only one of them is measured again).
+ * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
+ * bench/run goes on either way, since a full run's results are whole only if every part is measured.
+ *
+ * <pre>{@code
+ * MemoryCheck NOW.json LAST.json    // JMH results of BandwidthProbe.copy now; the profile's results on disk
+ * }</pre>
+ */
+final class MemoryCheck {
+
+    /** The share of the rate on disk below which the memory counts as slower than then (above 1 / SLOW: faster). */
+    static final double SLOW = 0.75;
+
+    private MemoryCheck() {
+    }
+
+    /** Usage: {@code MemoryCheck NOW.json LAST.json}; prints one line (to stderr when the memory differs). */
+    public static void main(String[] args) throws IOException {
+        if (args.length != 2) {
+            System.err.println("usage: MemoryCheck NOW.json LAST.json");
+            System.exit(2);
+        }
+        double now = copyGBs(Path.of(args[0]));
+        Path last = Path.of(args[1]);
+        double before = Files.exists(last) ? copyGBs(last) : Double.NaN;
+        Path record = MachineRecord.besides(last);
+        String when = Files.exists(record) ? MachineRecord.read(record).measured() + " at commit "
+                + MachineRecord.read(record).commit() : last.toString();
+        String line = message(now, before, when);
+        (differs(now, before) ? System.err : System.out).println(line);
+    }
+
+    /** BandwidthProbe.copy's rate in a JMH results file, GB/s (8 bytes a float); NaN if it has none. */
+    static double copyGBs(Path jmhResults) throws IOException {
+        return new Measurements(JmhResult.read(jmhResults), 1).copyGBs;
+    }
+
+    /** Whether {@code now} is below {@link #SLOW} of {@code before} or above 1 / SLOW of it (false when either is unknown). */
+    static boolean differs(double now, double before) {
+        return Double.isFinite(now) && Double.isFinite(before) && (now < SLOW * before || now * SLOW > before);
+    }
+
+    /** The line bench/run prints: the rate now against the rate on disk, measured {@code when}. */
+    static String message(double now, double before, String when) {
+        if (!Double.isFinite(now)) {
+            return "bench/run: the memory check measured no copy rate";
+        }
+        if (!Double.isFinite(before)) {
+            return String.format("bench/run: memory copy %.1f GB/s now (no results of this profile on disk to compare with)", now);
+        }
+        String figures = String.format("memory copy %.1f GB/s now, %.0f %% of the %.1f GB/s of the results on disk (%s)",
+                now, 100 * now / before, before, when);
+        return differs(now, before)
+                ? "bench/run: WARNING: " + figures + ": the memory is " + (now < before ? "slower" : "faster") + " than when "
+                + "they were measured, so what is measured now will not compare with them"
+                : "bench/run: " + figures;
+    }
+}
