@@ -8,9 +8,10 @@ import java.nio.file.Path;
  * Whether the machine's memory runs now as it did when the profile's results on disk were measured.
  * bench/run times the copy (BandwidthProbe.copy, a few seconds) before it measures anything and hands
  * that and the profile's main results here. On this shared host the copy rate has fallen to half for
- * hours, and risen to 1.4 times the rate on disk; the report divides each part's shares by that part's
- * own rates, but a part measured in such an hour does not stand beside parts measured in another (a
- * speed-up across parts, a ratio such as bf16 over float32 when only one of them is measured again).
+ * hours, and read 1.48 times the rate on disk (44.9 against 30.4 GB/s, 2026-12-04). The report divides
+ * each part's shares by that part's own rates, but a part measured in such an hour does not stand beside
+ * parts measured in another (a speed-up across parts, a ratio such as bf16 over float32 when only one of
+ * them is measured again).
  * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
  * bench/run goes on either way, since a full run's results are whole only if every part is measured.
  *

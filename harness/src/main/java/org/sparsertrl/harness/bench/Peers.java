@@ -90,9 +90,9 @@ record Peers(boolean available, String reason, String description, int k, List<R
 
     /**
      * The engine against a peer's figure over the paired rounds: per round, the peer's median call (on its
-     * fastest core, for the dense figures) over the engine's median step; {@code speed} is the median of those ratios, {@code
-     * slowest} and {@code fastest} their range, {@code engineMicros} and {@code peerMicros} the medians of
-     * the rounds' times, {@code core} the fastest core in most rounds.
+     * fastest core, for the dense figures) over the engine's median step; {@code speed} is the median of
+     * those ratios, {@code slowest} and {@code fastest} their range, {@code engineMicros} and {@code
+     * peerMicros} the medians of the rounds' times, {@code core} the fastest core in most rounds.
      */
     record Paired(int rounds, double speed, double slowest, double fastest, double engineMicros, double peerMicros,
                   String core) {
