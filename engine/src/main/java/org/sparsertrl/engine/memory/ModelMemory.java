@@ -6,7 +6,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The off-heap memory of one model: a single shared {@link Arena} from which every buffer is carved,
- * each 64-byte aligned and zero-filled, all released together by {@link #close()}.
+ * each 64-byte aligned and zero-filled, all released together by {@link #close()}. A buffer of at least
+ * 2 MiB (a sensitivity tensor from n = 128 on) is mapped onto transparent huge pages where the machine
+ * allows it ({@link HugePages}: Linux, native access enabled for the engine, not
+ * {@code -Dsparsertrl.hugePages=false}), still owned by the arena.
  *
  * <p>A shared arena (rather than a confined one) lets a model built on one thread be stepped on
  * another, as the embedded runtime does. The class also keeps a process-wide count of live bytes so
@@ -56,8 +59,11 @@ public final class ModelMemory implements AutoCloseable {
             throw new IllegalStateException("memory is closed");
         }
         long size = count * Float.BYTES;
-        MemorySegment segment = arena.allocate(size, ALIGNMENT_BYTES);
-        segment.fill((byte) 0);
+        MemorySegment segment = size >= HugePages.SIZE ? HugePages.allocate(size, arena) : null;
+        if (segment == null) {
+            segment = arena.allocate(size, ALIGNMENT_BYTES);
+            segment.fill((byte) 0);
+        }
         bytes += size;
         LIVE_BYTES.addAndGet(size);
         return segment;
@@ -77,6 +83,14 @@ public final class ModelMemory implements AutoCloseable {
     /** The model's carried state: the views its parts register (see {@link StateSlab}). */
     public StateSlab state() {
         return state;
+    }
+
+    /**
+     * Why buffers of 2 MiB and more are not mapped onto transparent huge pages on this JVM (for example
+     * "native access is not enabled for module org.sparsertrl.engine"), or null when they are.
+     */
+    public static String hugePagesUnavailable() {
+        return HugePages.UNAVAILABLE;
     }
 
     /** Bytes allocated by this memory and not yet released. */
