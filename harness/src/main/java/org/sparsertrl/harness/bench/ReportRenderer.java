@@ -206,35 +206,29 @@ final class ReportRenderer {
         String sparse = "sparse-" + peers.k();
         if (peers.sparseNote() != null) {
             md.append("The sparse product: ").append(peers.sparseNote()).append(".\n\n");
-        } else if (peers.sparsePaired()) {
-            md.append("Sparse RTRL's step (").append(sparse).append(": forward pass, sensitivity update, gradient, Adam) ")
-                    .append("beside scipy's CSR product A J_{t-1} alone, A with k = ").append(peers.k())
-                    .append(" nonzeros a row: through its public operator (which allocates its result), and through ")
-                    .append("scipy's CSR kernel into a preallocated output (csr_matvecs, private to scipy). Measured in the ")
-                    .append("same paired rounds, the engine's ").append(sparse).append(" step beside the full step; times ")
-                    .append("and speeds as above.\n\n");
-            MarkdownTable table = new MarkdownTable("n", "engine " + sparse + " step, us", "scipy A @ J, us", "engine's speed",
-                    "scipy CSR kernel, us", "engine's speed");
-            for (int n : peerSizes(peers)) {
-                Peers.Paired product = peers.pairedSparse(Peers.CSR_PRODUCT, n), kernel = peers.pairedSparse(Peers.CSR_KERNEL, n);
-                Peers.Paired either = product != null ? product : kernel;
-                if (either != null) {
-                    table.row(n, micros(either.engineMicros()),
-                            product == null ? "" : micros(product.peerMicros()), product == null ? "" : pairedSpeed(product),
-                            kernel == null ? "" : micros(kernel.peerMicros()), kernel == null ? "" : pairedSpeed(kernel));
-                }
-            }
-            md.append(table).append('\n');
         } else if (!peers.sparse().isEmpty()) {
+            boolean paired = peers.sparsePaired();
             md.append("Sparse RTRL's step (").append(sparse).append(": forward pass, sensitivity update, gradient, Adam) ")
                     .append("beside scipy's CSR product A J_{t-1} alone, A with k = ").append(peers.k())
                     .append(" nonzeros a row: through its public operator (which allocates its result), and through ")
-                    .append("scipy's CSR kernel into a preallocated output (csr_matvecs, private to scipy). The engine's ")
-                    .append("step is the main run's (JMH's mean), measured at another time than scipy's median call: this ")
-                    .append("peers file predates pairing the sparse product.\n\n");
+                    .append("scipy's CSR kernel into a preallocated output (csr_matvecs, private to scipy). ")
+                    .append(paired ? "Measured in the same paired rounds, the engine's " + sparse + " step beside the full "
+                            + "step; times and speeds as above.\n\n"
+                            : "The engine's step is the main run's (JMH's mean), measured at another time than scipy's "
+                            + "median call: this peers file predates pairing the sparse product.\n\n");
             MarkdownTable table = new MarkdownTable("n", "engine " + sparse + " step, us", "scipy A @ J, us", "engine's speed",
                     "scipy CSR kernel, us", "engine's speed");
             for (int n : peerSizes(peers)) {
+                if (paired) {
+                    Peers.Paired product = peers.pairedSparse(Peers.CSR_PRODUCT, n), kernel = peers.pairedSparse(Peers.CSR_KERNEL, n);
+                    Peers.Paired either = product != null ? product : kernel;
+                    if (either != null) {
+                        table.row(n, micros(either.engineMicros()),
+                                product == null ? "" : micros(product.peerMicros()), product == null ? "" : pairedSpeed(product),
+                                kernel == null ? "" : micros(kernel.peerMicros()), kernel == null ? "" : pairedSpeed(kernel));
+                    }
+                    continue;
+                }
                 double engine = m.micros(sparse, n);
                 Peers.Row product = peers.sparse(Peers.CSR_PRODUCT, n), kernel = peers.sparse(Peers.CSR_KERNEL, n);
                 table.row(n, Double.isNaN(engine) ? "not measured" : micros(engine),
