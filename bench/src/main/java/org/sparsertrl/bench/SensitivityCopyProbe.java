@@ -1,6 +1,5 @@
 package org.sparsertrl.bench;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -12,13 +11,15 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 import org.sparsertrl.engine.cell.RnnLayout;
+import org.sparsertrl.engine.memory.ModelMemory;
 
 /**
  * The copy {@code a = b} over two buffers of the size of J at n (n rows of the vanilla cell's padded
  * parameter width, m = 4, o = 1, as StepBenchmark's networks): the rate a sparse step could move J at
  * if it read J once and wrote it once, from whichever level of the memory hierarchy J fits in (L2 at
- * n = 64, the last level cache or memory at n = 256). One operation is one copy of J; the report counts 8
- * bytes per float copied, as {@link BandwidthProbe#copy}.
+ * n = 64, the last level cache or memory at n = 256). The buffers come from {@link ModelMemory}, as the
+ * engine's J does, so they are on huge pages where the engine's are. One operation is one copy of J; the
+ * report counts 8 bytes per float copied, as {@link BandwidthProbe#copy}.
  */
 public class SensitivityCopyProbe extends MachineProbe {
 
@@ -27,7 +28,7 @@ public class SensitivityCopyProbe extends MachineProbe {
     @Param({"64", "128", "256"})
     public int n;
 
-    private Arena arena;
+    private ModelMemory memory;
     private MemorySegment a;
     private MemorySegment b;
     private long floats;
@@ -35,9 +36,9 @@ public class SensitivityCopyProbe extends MachineProbe {
     @Setup(Level.Trial)
     public void setUp() {
         floats = (long) n * new RnnLayout(n, Learners.M, Learners.O).recurrentSize();
-        arena = Arena.ofShared();
-        a = arena.allocate(floats * Float.BYTES, 64);
-        b = arena.allocate(floats * Float.BYTES, 64);
+        memory = new ModelMemory();
+        a = memory.allocateFloats(floats);
+        b = memory.allocateFloats(floats);
         for (long i = 0; i < floats; i++) {
             b.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
         }
@@ -45,7 +46,7 @@ public class SensitivityCopyProbe extends MachineProbe {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        arena.close();
+        memory.close();
     }
 
     /** One copy of J; its floats per operation are n p, which JMH cannot take from a parameter: the report divides. */

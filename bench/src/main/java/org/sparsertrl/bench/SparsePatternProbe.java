@@ -1,6 +1,5 @@
 package org.sparsertrl.bench;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -23,6 +22,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.sparsertrl.engine.cell.RnnLayout;
 import org.sparsertrl.engine.kernel.KernelProvider;
 import org.sparsertrl.engine.kernel.Kernels;
+import org.sparsertrl.engine.memory.ModelMemory;
 
 /**
  * The sparse step's memory accesses with none of its arithmetic but the sums: the measured ceiling of
@@ -44,7 +44,8 @@ import org.sparsertrl.engine.kernel.Kernels;
  * read once and written once, as {@link SensitivityCopyProbe}, so that this part's shares stand on its own
  * run's bandwidth when it is measured apart from the rest of the suite (on a machine whose memory is
  * shared, one hour's copy rate can be half another's). One operation is one pass over J; the report turns
- * it into microseconds, or for {@link #copy} into bytes per second.
+ * it into microseconds, or for {@link #copy} into bytes per second. Every buffer comes from
+ * {@link ModelMemory}, as the engine's do, so J is on huge pages where the engine's J is.
  */
 public class SparsePatternProbe extends MachineProbe {
 
@@ -64,7 +65,7 @@ public class SparsePatternProbe extends MachineProbe {
     @Param({"64", "128", "256"})
     public int n;
 
-    private Arena arena;
+    private ModelMemory memory;
     private MemorySegment from;
     private MemorySegment to;
     private MemorySegment fromBf16;
@@ -83,11 +84,11 @@ public class SparsePatternProbe extends MachineProbe {
     public void setUp(Blackhole blackhole, BenchmarkParams params) {
         width = new RnnLayout(n, Learners.M, Learners.O).recurrentSize();
         long floats = (long) n * width;
-        arena = Arena.ofShared();
-        from = arena.allocate(floats * F, 64);
-        to = arena.allocate(floats * F, 64);
-        fromBf16 = arena.allocate(floats * H, 64);
-        toBf16 = arena.allocate(floats * H, 64);
+        memory = new ModelMemory();
+        from = memory.allocateFloats(floats);
+        to = memory.allocateFloats(floats);
+        fromBf16 = memory.allocateBf16(floats);
+        toBf16 = memory.allocateBf16(floats);
         for (long i = 0; i < floats; i++) {
             from.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f);
             fromBf16.setAtIndex(ValueLayout.JAVA_SHORT, i, BF16_ONE);
@@ -108,13 +109,13 @@ public class SparsePatternProbe extends MachineProbe {
         tileBf16 = engineTile(H);
         weights = new float[n * K];
         Arrays.fill(weights, 0.25f);
-        rowScale = arena.allocate(n * F, 64);
-        rowWeight = arena.allocate(n * F, 64);
+        rowScale = memory.allocateFloats(n);
+        rowWeight = memory.allocateFloats(n);
         for (int i = 0; i < n; i++) {
             rowScale.setAtIndex(ValueLayout.JAVA_FLOAT, i, 0.5f);
             rowWeight.setAtIndex(ValueLayout.JAVA_FLOAT, i, 1f / n);
         }
-        gradient = arena.allocate(width * F, 64);
+        gradient = memory.allocateFloats(width);
         // Warm up the method being run (each trial runs one), its result handed to JMH's Blackhole as JMH's loop does.
         String method = params.getBenchmark().substring(params.getBenchmark().lastIndexOf('.') + 1);
         Runnable call = switch (method) {
@@ -145,7 +146,7 @@ public class SparsePatternProbe extends MachineProbe {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-        arena.close();
+        memory.close();
     }
 
     /** One pass over J, tile by tile; returns the touch passes' sum so that the JIT keeps their loads. */
