@@ -51,7 +51,7 @@ class HugePagesTest {
 
     @Test
     void manyLargeModelsLeaveNothingBehind() throws IOException {
-        long liveBytes = ModelMemory.liveBytes(), rssBefore = residentKiB();
+        long liveBytes = ModelMemory.liveBytes(), rssBefore = OffHeapLeakTest.residentKiB();
         int models = 100;
         long size = 64 * MIB;
         for (int i = 0; i < models; i++) {
@@ -60,7 +60,7 @@ class HugePagesTest {
             }
         }
         assertEquals(liveBytes, ModelMemory.liveBytes());
-        long growthKiB = residentKiB() - rssBefore, notFreedKiB = models * size / 1024;
+        long growthKiB = OffHeapLeakTest.residentKiB() - rssBefore, notFreedKiB = models * size / 1024;
         assertTrue(growthKiB < notFreedKiB / 4, "resident set grew by " + growthKiB + " KiB over " + models
                 + " buffers of " + size + " bytes (not freeing them would add " + notFreedKiB + " KiB)");
     }
@@ -86,15 +86,5 @@ class HugePagesTest {
             }
         }
         return -1;
-    }
-
-    /** VmRSS of this process (Linux). */
-    private static long residentKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
     }
 }

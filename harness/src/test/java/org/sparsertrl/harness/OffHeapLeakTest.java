@@ -55,7 +55,7 @@ class OffHeapLeakTest {
     }
 
     /** VmRSS of this process from /proc (Linux); the machines this project runs on are Linux. */
-    private static long residentKiB() throws IOException {
+    static long residentKiB() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("VmRSS:")) {
                 return Long.parseLong(line.replaceAll("[^0-9]", ""));
