@@ -22,11 +22,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * @param bytesPerOp {@code gc.alloc.rate.norm} (every thread of the JVM), or NaN without the gc profiler
  * @param steppingBytesPerOp bytes the benchmark thread itself allocated per operation
  *                   ({@code SteppingThreadAllocation}), or NaN where the benchmark does not count them
- * @param steadyBytesPerOp the least of those bytes per operation in any one measured iteration: what every
- *                   iteration allocated, as an allocation on the operation's path would (the mean where JMH
- *                   gave no per-iteration data; NaN where the benchmark does not count them)
- * @param oneTimeBytes the stepping thread's bytes in the measured iterations beyond that steady rate: one-time
- *                   events such as a JIT compile request (NaN where the benchmark does not count them)
+ * @param steadyBytesPerOp the least of those bytes per operation in any one measured iteration of a fork: what
+ *                   every iteration allocated, as an allocation on the operation's path would (the mean where JMH
+ *                   gave no per-iteration data; NaN where the benchmark does not count them); with several forks,
+ *                   the most of any fork, since each fork is a JVM of its own whose compiled step may differ
+ * @param oneTimeBytes the stepping thread's bytes in a fork's measured iterations beyond that fork's steady rate:
+ *                   one-time events such as a JIT compile request (the most of any fork; NaN where the benchmark
+ *                   does not count them)
  */
 public record JmhResult(String benchmark, Map<String, String> params, double score, double error, String unit,
                         double bytesPerOp, double steppingBytesPerOp, double steadyBytesPerOp, double oneTimeBytes) {
@@ -47,7 +49,7 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
             JsonNode primary = run.get("primaryMetric");
             double error = primary.get("scoreError").isNumber() ? primary.get("scoreError").asDouble() : Double.NaN;
             double bytes = Double.NaN, stepping = Double.NaN, steps = Double.NaN;
-            List<Double> iterationBytes = List.of(), iterationSteps = List.of();
+            List<List<Double>> iterationBytes = List.of(), iterationSteps = List.of();
             JsonNode secondary = run.get("secondaryMetrics");
             if (secondary != null) {
                 for (var it = secondary.fields(); it.hasNext(); ) {
@@ -66,14 +68,20 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
             }
             double perOp = steps > 0 ? stepping / steps : Double.NaN;
             double steady = perOp, oneTime = Double.isNaN(perOp) ? Double.NaN : 0;
-            if (!Double.isNaN(perOp) && !iterationBytes.isEmpty() && iterationBytes.size() == iterationSteps.size()) {
-                steady = Double.POSITIVE_INFINITY;
-                for (int i = 0; i < iterationBytes.size(); i++) {
-                    steady = Math.min(steady, iterationSteps.get(i) > 0 ? iterationBytes.get(i) / iterationSteps.get(i) : 0);
-                }
-                oneTime = 0;
-                for (int i = 0; i < iterationBytes.size(); i++) {
-                    oneTime += iterationBytes.get(i) - steady * iterationSteps.get(i);
+            if (!Double.isNaN(perOp) && !iterationBytes.isEmpty() && sameShape(iterationBytes, iterationSteps)) {
+                steady = 0;
+                for (int f = 0; f < iterationBytes.size(); f++) {
+                    List<Double> forkBytes = iterationBytes.get(f), forkSteps = iterationSteps.get(f);
+                    double forkSteady = Double.POSITIVE_INFINITY;
+                    for (int i = 0; i < forkBytes.size(); i++) {
+                        forkSteady = Math.min(forkSteady, forkSteps.get(i) > 0 ? forkBytes.get(i) / forkSteps.get(i) : 0);
+                    }
+                    double forkOneTime = 0;
+                    for (int i = 0; i < forkBytes.size(); i++) {
+                        forkOneTime += forkBytes.get(i) - forkSteady * forkSteps.get(i);
+                    }
+                    steady = Math.max(steady, forkSteady);
+                    oneTime = Math.max(oneTime, forkOneTime);
                 }
             }
             out.add(new JmhResult(name, params, primary.get("score").asDouble(), error,
@@ -82,18 +90,33 @@ public record JmhResult(String benchmark, Map<String, String> params, double sco
         return out;
     }
 
-    /** A secondary metric's values per measured iteration, every fork's in turn (empty if JMH gave none). */
-    private static List<Double> rawData(JsonNode metric) {
-        List<Double> values = new ArrayList<>();
+    /** A secondary metric's values per measured iteration, one list per fork (empty if JMH gave none). */
+    private static List<List<Double>> rawData(JsonNode metric) {
+        List<List<Double>> forks = new ArrayList<>();
         JsonNode raw = metric.get("rawData");
         if (raw != null) {
             for (JsonNode fork : raw) {
+                List<Double> values = new ArrayList<>();
                 for (JsonNode value : fork) {
                     values.add(value.asDouble());
                 }
+                forks.add(values);
             }
         }
-        return values;
+        return forks;
+    }
+
+    /** Whether both metrics have the same number of forks and, in each, of iterations, at least one. */
+    private static boolean sameShape(List<List<Double>> a, List<List<Double>> b) {
+        if (a.size() != b.size()) {
+            return false;
+        }
+        for (int f = 0; f < a.size(); f++) {
+            if (a.get(f).isEmpty() || a.get(f).size() != b.get(f).size()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public String param(String name) {

@@ -236,6 +236,20 @@ class BenchmarkReportTest {
                 + " (full at n = 64)", target.measured());
     }
 
+    /**
+     * With two forks each JVM is judged apart: a fork that allocates 2 bytes in every step is steady allocation
+     * though the other fork allocates none, and the one-time bytes are the larger fork's, not both forks' sum.
+     */
+    @Test
+    void eachForkIsJudgedApart(@TempDir Path dir) throws IOException {
+        Path json = dir.resolve("results.json");
+        Files.writeString(json, "[" + stepRow("full", 884, "[[0, 184, 0], [200, 300, 200]]",
+                "[[100, 100, 100], [100, 100, 100]]") + "]");
+        JmhResult row = JmhResult.read(json).get(0);
+        assertEquals(2, row.steadyBytesPerOp());
+        assertEquals(184, row.oneTimeBytes(), 1e-9);
+    }
+
     /** A StepBenchmark row at n = 64: the stepping thread's bytes (their sum as JMH scores events) and steps per iteration. */
     private static String stepRow(String learner, double total, String bytes, String steps) {
         return "{\"benchmark\":\"org.sparsertrl.bench.StepBenchmark.step\",\"mode\":\"avgt\","
