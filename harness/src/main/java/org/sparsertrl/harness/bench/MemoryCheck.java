@@ -4,14 +4,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import org.sparsertrl.engine.kernel.KernelProvider;
+
 /**
- * Whether the machine's memory runs now as it did when the profile's results on disk were measured.
- * bench/run times the copy (BandwidthProbe.copy, a few seconds) before it measures anything and hands
- * that and the profile's main results here. On this shared host the copy rate has fallen to half for
+ * Whether the machine's memory, and its core, run now as they did when the profile's results on disk were
+ * measured. bench/run times the copy (BandwidthProbe.copy) and the peak FMA rate (PeakProbe.fma, 24 chains),
+ * a few seconds each, before it measures anything and hands those and the profile's main results here. On this shared host the copy rate has fallen to half for
  * hours, and read 1.48 times the rate on disk (44.9 against 30.4 GB/s, 2026-12-04). The report divides
  * each part's shares by that part's own rates, but a part measured in such an hour does not stand beside
  * parts measured in another (a speed-up across parts, a ratio such as bf16 over float32 when only one of
  * them is measured again).
+ * The core's rate has halved too (115.8 against 229.3 GFLOP/s, 2026-12-04, with the copy at two thirds).
  * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
  * bench/run goes on either way, since a full run's results are whole only if every part is measured.
  *
@@ -33,14 +36,31 @@ final class MemoryCheck {
             System.err.println("usage: MemoryCheck NOW.json LAST.json");
             System.exit(2);
         }
-        double now = copyGBs(Path.of(args[0]));
-        Path last = Path.of(args[1]);
+        Path current = Path.of(args[0]), last = Path.of(args[1]);
+        double now = copyGBs(current);
         double before = Files.exists(last) ? copyGBs(last) : Double.NaN;
         Path record = MachineRecord.besides(last);
         String when = Files.exists(record) ? MachineRecord.read(record).measured() + " at commit "
                 + MachineRecord.read(record).commit() : last.toString();
         String line = message(now, before, when);
         (differs(now, before) ? System.err : System.out).println(line);
+        // The core too: in one hour the peak probe read half its rate on disk while the copy read two thirds.
+        int lanes = Files.exists(record) ? MachineRecord.read(record).lanes() : KernelProvider.vector().lanes();
+        double peakNow = peakGflops(current, lanes), peakBefore = Files.exists(last) ? peakGflops(last, lanes) : Double.NaN;
+        if (Double.isFinite(peakNow)) {
+            String peak = peakMessage(peakNow, peakBefore, when);
+            (differs(peakNow, peakBefore) ? System.err : System.out).println(peak);
+        }
+    }
+
+    /** PeakProbe's best rate in a JMH results file, GFLOP/s with {@code lanes} floats a vector; NaN if it has none. */
+    static double peakGflops(Path jmhResults, int lanes) throws IOException {
+        return new Measurements(JmhResult.read(jmhResults), lanes).peakGflops;
+    }
+
+    /** The line bench/run prints for the core: the peak FMA rate now against the rate on disk, measured {@code when}. */
+    static String peakMessage(double now, double before, String when) {
+        return compared("peak FMA", "GFLOP/s", "core", now, before, when);
     }
 
     /** BandwidthProbe.copy's rate in a JMH results file, GB/s (8 bytes a float); NaN if it has none. */
@@ -58,14 +78,19 @@ final class MemoryCheck {
         if (!Double.isFinite(now)) {
             return "bench/run: the memory check measured no copy rate";
         }
+        return compared("memory copy", "GB/s", "memory", now, before, when);
+    }
+
+    /** {@code what} in {@code unit} now against the rate on disk, and whether the {@code part} runs slower or faster. */
+    private static String compared(String what, String unit, String part, double now, double before, String when) {
         if (!Double.isFinite(before)) {
-            return String.format("bench/run: memory copy %.1f GB/s now (no results of this profile on disk to compare with)", now);
+            return String.format("bench/run: %s %.1f %s now (no results of this profile on disk to compare with)", what, now, unit);
         }
-        String figures = String.format("memory copy %.1f GB/s now, %.0f %% of the %.1f GB/s of the results on disk (%s)",
-                now, 100 * now / before, before, when);
+        String figures = String.format("%s %.1f %s now, %.0f %% of the %.1f %s of the results on disk (%s)",
+                what, now, unit, 100 * now / before, before, unit, when);
         return differs(now, before)
-                ? "bench/run: WARNING: " + figures + ": the memory is " + (now < before ? "slower" : "faster") + " than when "
-                + "they were measured, so what is measured now will not compare with them"
+                ? "bench/run: WARNING: " + figures + ": the " + part + " is " + (now < before ? "slower" : "faster")
+                + " than when they were measured, so what is measured now will not compare with them"
                 : "bench/run: " + figures;
     }
 }

@@ -25,6 +25,22 @@ class MemoryCheckTest {
     }
 
     @Test
+    void thePeakIsReadAsTheReportReadsItAndAHalvedCoreIsAWarning(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("check.json");
+        Files.writeString(file, "[{\"benchmark\":\"org.sparsertrl.bench.PeakProbe.fma\",\"mode\":\"thrpt\","
+                + "\"params\":{\"chains\":\"24\"},\"primaryMetric\":{\"score\":7.0E9,\"scoreError\":1.0,"
+                + "\"scoreUnit\":\"ops/s\"},\"secondaryMetrics\":{}}]");
+        assertEquals(224.0, MemoryCheck.peakGflops(file, 16), 1e-9);  // 2 flops a lane a FMA
+        assertEquals("bench/run: WARNING: peak FMA 115.8 GFLOP/s now, 51 % of the 229.3 GFLOP/s of the results on disk "
+                + "(then): the core is slower than when they were measured, so what is measured now will not compare "
+                + "with them", MemoryCheck.peakMessage(115.8, 229.3, "then"));
+        assertEquals("bench/run: peak FMA 220.0 GFLOP/s now, 96 % of the 229.3 GFLOP/s of the results on disk (then)",
+                MemoryCheck.peakMessage(220.0, 229.3, "then"));
+        assertEquals("bench/run: peak FMA 220.0 GFLOP/s now (no results of this profile on disk to compare with)",
+                MemoryCheck.peakMessage(220.0, Double.NaN, "then"));
+    }
+
+    @Test
     void aCopyFarFromTheRateOnDiskIsAWarning() {
         String slow = MemoryCheck.message(14.0, 30.0, "2026-12-03T18:18Z at commit eb353e2");
         assertEquals("bench/run: WARNING: memory copy 14.0 GB/s now, 47 % of the 30.0 GB/s of the results on disk "
