@@ -85,7 +85,8 @@ public final class BenchmarkReport {
         Path root = report.toAbsolutePath().getParent().getParent();
         Map<String, String> environment = environment(positional.get(3), shown(positional.get(0), root), machine,
                 shown(transformer, root), transformer == null ? null : record(Path.of(transformer)),
-                shown(peersFile, root), peers, shown(ceilings, root), ceilings == null ? null : record(Path.of(ceilings)));
+                shown(peersFile, root), peers, peersFile == null ? null : MachineRecord.readInside(Path.of(peersFile)),
+                shown(ceilings, root), ceilings == null ? null : record(Path.of(ceilings)));
         String markdown = render(m, embedded, environment, plots,
                 report.toAbsolutePath().getParent().relativize(plots.toAbsolutePath()).toString());
         ResultFiles.writeAtomically(report, markdown.getBytes(StandardCharsets.UTF_8));
@@ -124,13 +125,14 @@ public final class BenchmarkReport {
      * The run's provenance and machine: from {@code machine}, the record taken when the results were
      * measured, or, for results measured before records existed (null), the renderer's own machine, said so.
      * {@code transformer} is the transformer part's results (or null) and {@code transformerMachine} its
-     * record; {@code peersFile} the peers' results file and {@code peers} what it holds (its versions, and
-     * when and at which commit it was measured), both null without peers; {@code ceilings} and {@code ceilingsMachine}
-     * the ceilings part's, as the transformer's.
+     * record; {@code peersFile} the peers' results file, {@code peers} what it holds (its versions, and
+     * when and at which commit it was measured) and {@code peersMachine} the record inside it, null without
+     * peers; {@code ceilings} and {@code ceilingsMachine} the ceilings part's, as the transformer's. A part
+     * measured on another CPU than the main results' says so ({@link #onAnotherCpu}).
      */
     static Map<String, String> environment(String command, String results, MachineRecord machine, String transformer,
                                            MachineRecord transformerMachine, String peersFile, Peers peers,
-                                           String ceilings, MachineRecord ceilingsMachine) {
+                                           MachineRecord peersMachine, String ceilings, MachineRecord ceilingsMachine) {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("command", "`" + command + "` (results: `" + results + "`)");
         if (transformer != null) {
@@ -139,7 +141,8 @@ public final class BenchmarkReport {
         }
         if (peersFile != null) {
             env.put("peers", "`" + peersFile + "` (bench/peers.py; `" + command + " --peers` measures them again)"
-                    + (peers.available() ? "; " + peers.description() : "; not measured: " + peers.reason()));
+                    + (peers.available() ? "; " + peers.description() + onAnotherCpu(peersMachine, machine)
+                    : "; not measured: " + peers.reason()));
         }
         String renderedAt = GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results");
         String written = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
@@ -179,7 +182,22 @@ public final class BenchmarkReport {
         return "`" + file + "` (" + benchmark + " alone; `" + command + " --only " + only
                 + "` measures it again and rewrites this page from the other results as they are)"
                 + (record == null ? "" : "; measured " + record.measured() + " at commit " + record.commit()
-                + (machine != null && record.cpu().equals(machine.cpu()) && record.kernels().equals(machine.kernels())
-                ? "" : " on " + record.cpuLine() + ", " + record.kernels()));
+                + onAnotherCpu(record, machine));
+    }
+
+    /**
+     * Nothing when {@code record} (a part's) has the main results' CPU ({@code machine}); else that it was measured
+     * on another, which, and how the two differ: its figures do not stand beside the main results'.
+     */
+    static String onAnotherCpu(MachineRecord record, MachineRecord machine) {
+        if (record == null) {
+            return "";
+        }
+        String difference = machine == null ? null : record.cpuDifference(machine, "this part", "the main results");
+        if (machine != null && difference == null) {
+            return "";
+        }
+        return " on " + record.cpuLine() + ", " + record.kernels()
+                + (difference == null ? "" : " (not the main results' CPU: " + difference + ")");
     }
 }

@@ -8,8 +8,11 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
@@ -31,6 +34,10 @@ import org.sparsertrl.harness.report.ResultFiles;
  * @param measured            when the record was taken (ISO-8601 with offset)
  * @param commit              the checkout's commit ({@link GitCommit}), and whether tracked files differed
  * @param cpu                 the CPU's model name
+ * @param cpuId               the CPU's family, model and stepping as /proc/cpuinfo numbers them, which tell apart
+ *                            CPUs of one model name (on the host of 2026-12 "AMD EPYC" named two generations, one
+ *                            with half the other's AVX-512 FMA rate); "unknown" where the kernel does not list
+ *                            them, null in a record written before they were kept
  * @param flags               every CPU flag the kernel lists
  * @param coresOnline         logical CPUs the machine has
  * @param availableProcessors CPUs this JVM may use (an affinity mask such as taskset's narrows it)
@@ -40,7 +47,7 @@ import org.sparsertrl.harness.report.ResultFiles;
  * @param lanes               floats per vector of the vector kernels
  * @param os                  operating system, version and architecture
  */
-public record MachineRecord(String measured, String commit, String cpu, String flags, int coresOnline,
+public record MachineRecord(String measured, String commit, String cpu, String cpuId, String flags, int coresOnline,
                             int availableProcessors, String affinity, String jdk, String kernels, int lanes, String os) {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
@@ -59,24 +66,30 @@ public record MachineRecord(String measured, String commit, String cpu, String f
 
     /** This machine, now. */
     static MachineRecord measure() {
-        String model = "unknown", flags = "";
+        String model = "unknown", flags = "", family = null, number = null, stepping = null;
         int cores = 0;
         try {
             for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                String value = line.substring(line.indexOf(':') + 1).trim();
-                if (line.startsWith("processor")) {
-                    cores++;
-                } else if (model.equals("unknown") && line.startsWith("model name")) {
-                    model = value;
-                } else if (flags.isEmpty() && line.startsWith("flags")) {
-                    flags = value;
+                int colon = line.indexOf(':');
+                String key = colon < 0 ? line.trim() : line.substring(0, colon).trim();
+                String value = line.substring(colon + 1).trim();
+                switch (key) {
+                    case "processor" -> cores++;
+                    case "model name" -> model = cores == 1 ? value : model;
+                    case "flags" -> flags = cores == 1 ? value : flags;
+                    case "cpu family" -> family = cores == 1 ? value : family;
+                    case "model" -> number = cores == 1 ? value : number;
+                    case "stepping" -> stepping = cores == 1 ? value : stepping;
+                    default -> { }
                 }
             }
         } catch (IOException | RuntimeException e) {
             model = System.getProperty("os.arch");
         }
+        String cpuId = family == null || number == null ? "unknown"
+                : "family " + family + ", model " + number + (stepping == null ? "" : ", stepping " + stepping);
         return new MachineRecord(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
-                GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"), model, flags, cores,
+                GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"), model, cpuId, flags, cores,
                 Runtime.getRuntime().availableProcessors(), allowedCpus(),
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
                 KernelProvider.describe(KernelProvider.vector()), KernelProvider.vector().lanes(),
@@ -107,6 +120,16 @@ public record MachineRecord(String measured, String commit, String cpu, String f
         return JSON.readValue(file.toFile(), MachineRecord.class);
     }
 
+    /**
+     * The record a results file carries under "machine" (bench/peers.py's), or null if it has none or one without
+     * the CPU's name, flags and kernels.
+     */
+    static MachineRecord readInside(Path file) throws IOException {
+        JsonNode machine = JSON.readTree(file.toFile()).path("machine");
+        boolean whole = machine.path("cpu").isTextual() && machine.path("flags").isTextual() && machine.path("kernels").isTextual();
+        return whole ? JSON.treeToValue(machine, MachineRecord.class) : null;
+    }
+
     void write(Path file) throws IOException {
         ResultFiles.writeAtomically(file, JSON.writeValueAsString(this).getBytes(StandardCharsets.UTF_8));
     }
@@ -122,9 +145,41 @@ public record MachineRecord(String measured, String commit, String cpu, String f
         return String.join(" ", wanted);
     }
 
-    /** One line for a report: model, vector flags. */
+    /** One line for a report: model (family, model and stepping when recorded), vector flags. */
     String cpuLine() {
-        return cpu + "; flags: " + vectorFlags();
+        return cpu + (cpuId == null || cpuId.equals("unknown") ? "" : " (" + cpuId + ")") + "; flags: " + vectorFlags();
+    }
+
+    /**
+     * How this record's CPU differs from {@code other}'s, or null when they are alike: the model name, the
+     * family, model and stepping (when both records know them), the vector flags, and the kernels' vector
+     * width; {@code mine} and {@code theirs} name the two records in the text. Two records of one model name
+     * can be two CPUs: on 2026-12-04 this host's "AMD EPYC" was, for hours, a part without avx_vnni and
+     * avx512_vp2intersect whose peak FMA probe read half the rate of the one the results on disk were measured on.
+     */
+    String cpuDifference(MachineRecord other, String mine, String theirs) {
+        List<String> differences = new ArrayList<>();
+        if (!cpu.equals(other.cpu)) {
+            differences.add(cpu + " in " + mine + " against " + other.cpu + " in " + theirs);
+        }
+        if (cpuId != null && other.cpuId != null && !cpuId.equals(other.cpuId)) {
+            differences.add(cpuId + " in " + mine + " against " + other.cpuId + " in " + theirs);
+        }
+        Set<String> flagsMine = new TreeSet<>(List.of(vectorFlags().split(" ")));
+        Set<String> flagsTheirs = new TreeSet<>(List.of(other.vectorFlags().split(" ")));
+        Set<String> onlyMine = new TreeSet<>(flagsMine), onlyTheirs = new TreeSet<>(flagsTheirs);
+        onlyMine.removeAll(flagsTheirs);
+        onlyTheirs.removeAll(flagsMine);
+        if (!onlyMine.isEmpty()) {
+            differences.add("vector flags only in " + mine + ": " + String.join(" ", onlyMine));
+        }
+        if (!onlyTheirs.isEmpty()) {
+            differences.add("vector flags only in " + theirs + ": " + String.join(" ", onlyTheirs));
+        }
+        if (!kernels.equals(other.kernels)) {
+            differences.add(kernels + " in " + mine + " against " + other.kernels + " in " + theirs);
+        }
+        return differences.isEmpty() ? null : String.join("; ", differences);
     }
 
     /** One line for a report: cores, and the ones the measuring JVM could use. */

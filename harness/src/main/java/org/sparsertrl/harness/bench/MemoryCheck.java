@@ -7,14 +7,17 @@ import java.nio.file.Path;
 import org.sparsertrl.engine.kernel.KernelProvider;
 
 /**
- * Whether the machine's memory, and its core, run now as they did when the profile's results on disk were
- * measured. bench/run times the copy (BandwidthProbe.copy) and the peak FMA rate (PeakProbe.fma, 24 chains),
+ * Whether the machine's CPU is the one the profile's results on disk were measured on, and its memory and
+ * its core run now as they did then. bench/run times the copy (BandwidthProbe.copy) and the peak FMA rate (PeakProbe.fma, 24 chains),
  * a few seconds each, before it measures anything and hands those and the profile's main results here. On this shared host the copy rate has fallen to half for
  * hours, and read 1.48 times the rate on disk (44.9 against 30.4 GB/s, 2026-12-04). The report divides
  * each part's shares by that part's own rates, but a part measured in such an hour does not stand beside
  * parts measured in another (a speed-up across parts, a ratio such as bf16 over float32 when only one of
  * them is measured again).
- * The core's rate has halved too (115.8 against 229.3 GFLOP/s, 2026-12-04, with the copy at two thirds).
+ * The core's rate has halved too (115.8 against 229.3 GFLOP/s, 2026-12-04, with the copy at two thirds), and
+ * that was not a slow hour but another CPU of the same model name ("AMD EPYC", without the avx_vnni and
+ * avx512_vp2intersect of the one the results were measured on), so the check first compares this machine's
+ * CPU with the results' {@link MachineRecord} and warns when they differ.
  * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
  * bench/run goes on either way, since a full run's results are whole only if every part is measured.
  *
@@ -42,6 +45,10 @@ final class MemoryCheck {
         Path record = MachineRecord.besides(last);
         String when = Files.exists(record) ? MachineRecord.read(record).measured() + " at commit "
                 + MachineRecord.read(record).commit() : last.toString();
+        String cpu = Files.exists(record) ? cpuCheck(MachineRecord.measure(), MachineRecord.read(record), when) : null;
+        if (cpu != null) {
+            System.err.println(cpu);
+        }
         String line = message(now, before, when);
         (differs(now, before) ? System.err : System.out).println(line);
         // The core too: in one hour the peak probe read half its rate on disk while the copy read two thirds.
@@ -51,6 +58,17 @@ final class MemoryCheck {
             String peak = peakMessage(peakNow, peakBefore, when);
             (differs(peakNow, peakBefore) ? System.err : System.out).println(peak);
         }
+    }
+
+    /**
+     * The line bench/run prints when this machine's CPU ({@code here}) is not the one the results on disk were
+     * measured on ({@code then}, measured {@code when}); null when it is.
+     */
+    static String cpuCheck(MachineRecord here, MachineRecord then, String when) {
+        String difference = here.cpuDifference(then, "this machine", "the results' record");
+        return difference == null ? null : "bench/run: WARNING: this CPU is not the one the results on disk (" + when
+                + ") were measured on (" + difference + "): what is measured now describes another machine and will "
+                + "not compare with them";
     }
 
     /** PeakProbe's best rate in a JMH results file, GFLOP/s with {@code lanes} floats a vector; NaN if it has none. */

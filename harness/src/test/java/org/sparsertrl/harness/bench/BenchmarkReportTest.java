@@ -492,18 +492,47 @@ class BenchmarkReportTest {
         Path results = dir.resolve("quick.json");
         assertEquals(dir.resolve("quick-machine.json"), MachineRecord.besides(results));
         MachineRecord recorded = new MachineRecord("2026-01-02T03:04:05Z", "0123456789ab", "Test CPU 9000",
-                "fpu fma  avx avx2 sse4_2 avx512f", 8, 1, "3", "25.0.9 (Test VM)", "vector kernels, 256-bit vectors (8 floats), FMA on",
+                "family 25, model 17, stepping 1", "fpu fma  avx avx2 sse4_2 avx512f", 8, 1, "3", "25.0.9 (Test VM)", "vector kernels, 256-bit vectors (8 floats), FMA on",
                 8, "Linux 6.0 amd64");
         recorded.write(MachineRecord.besides(results));
         MachineRecord read = MachineRecord.read(MachineRecord.besides(results));
         assertEquals(recorded, read);
-        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null, null, null, null);
-        assertEquals("Test CPU 9000; flags: fma avx avx2 avx512f", env.get("CPU"));
+        Map<String, String> env = BenchmarkReport.environment("bench/run --quick", results.toString(), read, null, null, null, null, null, null, null);
+        assertEquals("Test CPU 9000 (family 25, model 17, stepping 1); flags: fma avx avx2 avx512f", env.get("CPU"));
         assertEquals("8 (the measuring JVM could use 1: CPUs 3)", env.get("cores"));
         assertEquals("25.0.9 (Test VM)", env.get("JDK"));
         assertEquals("vector kernels, 256-bit vectors (8 floats), FMA on", env.get("kernels"));
         assertEquals("0123456789ab (when measured)", env.get("commit"));
         assertEquals("2026-01-02T03:04:05Z", env.get("measured"));
+    }
+
+    /**
+     * A part measured on another CPU than the main results' says so in the header, naming what differs, even
+     * under the same model name; a part on the same CPU says nothing, and a record written before the family and
+     * model were kept is judged by its vector flags.
+     */
+    @Test
+    void aPartMeasuredOnAnotherCpuSaysSo(@TempDir Path dir) throws IOException {
+        MachineRecord main = MemoryCheckTest.machine("family 26, model 2, stepping 0", "fma avx avx2 avx512f avx_vnni avx512_vp2intersect");
+        MachineRecord other = MemoryCheckTest.machine("family 25, model 17, stepping 1", "fma avx avx2 avx512f");
+        assertEquals("", BenchmarkReport.onAnotherCpu(MemoryCheckTest.machine("family 26, model 2, stepping 0",
+                "fpu fma avx avx2 avx512f avx_vnni avx512_vp2intersect"), main));
+        assertEquals("", BenchmarkReport.onAnotherCpu(MemoryCheckTest.machine(null, "fma avx avx2 avx512f avx_vnni avx512_vp2intersect"), main));
+        assertEquals(" on AMD EPYC (family 25, model 17, stepping 1); flags: fma avx avx2 avx512f, vector kernels, 512-bit "
+                + "vectors (16 floats), FMA on (not the main results' CPU: family 25, model 17, stepping 1 in this part "
+                + "against family 26, model 2, stepping 0 in the main results; vector flags only in the main results: "
+                + "avx512_vp2intersect avx_vnni)", BenchmarkReport.onAnotherCpu(other, main));
+        Map<String, String> env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", main, null, null,
+                null, null, null, "bench/results/full-ceilings.json", other);
+        assertTrue(env.get("ceilings part").endsWith(BenchmarkReport.onAnotherCpu(other, main)), env.get("ceilings part"));
+        env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", main, null, null,
+                null, null, null, "bench/results/full-ceilings.json", main);
+        assertFalse(env.get("ceilings part").contains(" on AMD EPYC"), env.get("ceilings part"));
+        Path peersFile = dir.resolve("peers.json");
+        Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", 51_200)), "", ""));
+        env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", main, null, null,
+                "bench/results/full-peers.json", Peers.read(peersFile), other, null, null);
+        assertTrue(env.get("peers").endsWith("at commit 0123456789ab" + BenchmarkReport.onAnotherCpu(other, main)), env.get("peers"));
     }
 
     /**
@@ -521,7 +550,7 @@ class BenchmarkReportTest {
         Path peersFile = dir.resolve("peers.json");
         Files.writeString(peersFile, peersJson(run("SkylakeX", null, denseRow(64, "dense-update", 51_200)), "", ""));
         Map<String, String> env = BenchmarkReport.environment("bench/run --full", "bench/results/full.json", null, null,
-                null, "bench/results/full-peers.json", Peers.read(peersFile), null, null);
+                null, "bench/results/full-peers.json", Peers.read(peersFile), null, null, null);
         assertTrue(env.get("peers").startsWith("`bench/results/full-peers.json` (bench/peers.py; "), env.get("peers"));
         assertTrue(env.get("peers").endsWith("; measured 2026-01-02T03:04:05Z at commit 0123456789ab"), env.get("peers"));
     }

@@ -2,6 +2,7 @@ package org.sparsertrl.harness.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -11,7 +12,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** bench/run's memory check: the copy rate now against the results on disk, a warning below 75 % of theirs or above 4/3. */
+/**
+ * bench/run's check before measuring: the CPU against the results' record, and the copy and peak rates now against
+ * the results on disk, a warning below 75 % of theirs or above 4/3.
+ */
 class MemoryCheckTest {
 
     @Test
@@ -38,6 +42,35 @@ class MemoryCheckTest {
                 MemoryCheck.peakMessage(220.0, 229.3, "then"));
         assertEquals("bench/run: peak FMA 220.0 GFLOP/s now (no results of this profile on disk to compare with)",
                 MemoryCheck.peakMessage(220.0, Double.NaN, "then"));
+    }
+
+    /**
+     * On 2026-12-04 this host's "AMD EPYC" was for hours a CPU without avx_vnni and avx512_vp2intersect, whose peak
+     * read half the results': the check names the other CPU, from the family and model where both records have
+     * them, else from the vector flags, and says nothing on the same CPU.
+     */
+    @Test
+    void anotherCpuOfTheSameNameIsAWarning() {
+        MachineRecord then = machine(null, "fpu fma avx avx2 avx512f avx_vnni avx512_vp2intersect pti");
+        MachineRecord here = machine("family 25, model 17, stepping 1", "fpu fma avx avx2 avx512f pcid");
+        assertEquals("bench/run: WARNING: this CPU is not the one the results on disk (then) were measured on (vector "
+                + "flags only in the results' record: avx512_vp2intersect avx_vnni): what is measured now describes "
+                + "another machine and will not compare with them", MemoryCheck.cpuCheck(here, then, "then"));
+        MachineRecord sameFlags = machine("family 26, model 2, stepping 0", "fpu fma avx avx2 avx512f pcid");
+        assertEquals("bench/run: WARNING: this CPU is not the one the results on disk (then) were measured on (family "
+                + "25, model 17, stepping 1 in this machine against family 26, model 2, stepping 0 in the results' "
+                + "record): what is measured now describes another machine and will not compare with them",
+                MemoryCheck.cpuCheck(here, sameFlags, "then"));
+        // Flags that are not the vector kernels' (pti, pcid: the hypervisor's and the kernel's) do not count.
+        assertNull(MemoryCheck.cpuCheck(here, machine(null, "fma avx avx2 avx512f"), "then"));
+        assertNull(MemoryCheck.cpuCheck(here, machine("family 25, model 17, stepping 1", "fma avx avx2 avx512f"), "then"));
+    }
+
+    /** A record of "AMD EPYC" with the given family, model and stepping (null: not recorded) and flags. */
+    static MachineRecord machine(String cpuId, String flags) {
+        return new MachineRecord("2026-12-04T13:02:48Z", "fa800f78ff47", "AMD EPYC", cpuId, flags, 2, 2, "0-1",
+                "25.0.3+9-LTS (OpenJDK 64-Bit Server VM)", "vector kernels, 512-bit vectors (16 floats), FMA on", 16,
+                "Linux 6.18.44 amd64");
     }
 
     @Test
