@@ -66,34 +66,53 @@ public record MachineRecord(String measured, String commit, String cpu, String c
 
     /** This machine, now. */
     static MachineRecord measure() {
-        String model = "unknown", flags = "", family = null, number = null, stepping = null;
-        int cores = 0;
+        Cpu cpu;
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                int colon = line.indexOf(':');
-                String key = colon < 0 ? line.trim() : line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                switch (key) {
-                    case "processor" -> cores++;
-                    case "model name" -> model = cores == 1 ? value : model;
-                    case "flags" -> flags = cores == 1 ? value : flags;
-                    case "cpu family" -> family = cores == 1 ? value : family;
-                    case "model" -> number = cores == 1 ? value : number;
-                    case "stepping" -> stepping = cores == 1 ? value : stepping;
-                    default -> { }
-                }
-            }
+            cpu = Cpu.of(Files.readAllLines(Path.of("/proc/cpuinfo")));
         } catch (IOException | RuntimeException e) {
-            model = System.getProperty("os.arch");
+            cpu = new Cpu(System.getProperty("os.arch"), "unknown", "", 0);
         }
-        String cpuId = family == null || number == null ? "unknown"
-                : "family " + family + ", model " + number + (stepping == null ? "" : ", stepping " + stepping);
         return new MachineRecord(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME),
-                GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"), model, cpuId, flags, cores,
-                Runtime.getRuntime().availableProcessors(), allowedCpus(),
+                GitCommit.describe("bench/REPORT.md", "bench/plots", "bench/results"), cpu.model(), cpu.id(), cpu.flags(),
+                cpu.cores(), Runtime.getRuntime().availableProcessors(), allowedCpus(),
                 Runtime.version() + " (" + System.getProperty("java.vm.name") + ")",
                 KernelProvider.describe(KernelProvider.vector()), KernelProvider.vector().lanes(),
                 System.getProperty("os.name") + " " + System.getProperty("os.version") + " " + System.getProperty("os.arch"));
+    }
+
+    /**
+     * What /proc/cpuinfo says of the CPU: the first processor's model name, family, model and stepping
+     * ({@link MachineRecord#cpuId}) and flags, and how many processors it lists.
+     */
+    record Cpu(String model, String id, String flags, int cores) {
+
+        /** Reads {@code lines} of /proc/cpuinfo ("key : value", one block a processor). */
+        static Cpu of(List<String> lines) {
+            String model = "unknown", flags = "", family = null, number = null, stepping = null;
+            int cores = 0;
+            for (String line : lines) {
+                int colon = line.indexOf(':');
+                if (colon < 0) {
+                    continue;
+                }
+                String key = line.substring(0, colon).trim(), value = line.substring(colon + 1).trim();
+                if (key.equals("processor")) {
+                    cores++;
+                } else if (cores == 1) {
+                    switch (key) {
+                        case "model name" -> model = value;
+                        case "flags" -> flags = value;
+                        case "cpu family" -> family = value;
+                        case "model" -> number = value;
+                        case "stepping" -> stepping = value;
+                        default -> { }
+                    }
+                }
+            }
+            String id = family == null || number == null ? "unknown"
+                    : "family " + family + ", model " + number + (stepping == null ? "" : ", stepping " + stepping);
+            return new Cpu(model, id, flags, cores);
+        }
     }
 
     private static String allowedCpus() {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,6 +65,18 @@ class MemoryCheckTest {
         // Flags that are not the vector kernels' (pti, pcid: the hypervisor's and the kernel's) do not count.
         assertNull(MemoryCheck.cpuCheck(here, machine(null, "fma avx avx2 avx512f"), "then"));
         assertNull(MemoryCheck.cpuCheck(here, machine("family 25, model 17, stepping 1", "fma avx avx2 avx512f"), "then"));
+    }
+
+    /** The first processor's name, family, model, stepping and flags; the processors counted; none of it on a machine that lists no family. */
+    @Test
+    void theCpuIsReadFromCpuinfo() {
+        List<String> twoProcessors = List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", "cpu family\t: 25",
+                "model\t\t: 17", "model name\t: AMD EPYC", "stepping\t: 1", "flags\t\t: fpu fma avx avx512f", "",
+                "processor\t: 1", "cpu family\t: 26", "model\t\t: 2", "model name\t: Other", "flags\t\t: fpu", "");
+        assertEquals(new MachineRecord.Cpu("AMD EPYC", "family 25, model 17, stepping 1", "fpu fma avx avx512f", 2),
+                MachineRecord.Cpu.of(twoProcessors));
+        List<String> noFamily = List.of("processor\t: 0", "BogoMIPS\t: 50.00", "Features\t: fp asimd sve", "CPU part\t: 0xd40", "");
+        assertEquals(new MachineRecord.Cpu("unknown", "unknown", "", 1), MachineRecord.Cpu.of(noFamily));
     }
 
     /** A record of "AMD EPYC" with the given family, model and stepping (null: not recorded) and flags. */
