@@ -2,6 +2,8 @@ package org.sparsertrl.harness;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,6 +13,7 @@ import org.sparsertrl.engine.memory.ModelMemory;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,6 +66,22 @@ class HugePagesTest {
         long growthKiB = OffHeapLeakTest.residentKiB() - rssBefore, notFreedKiB = models * size / 1024;
         assertTrue(growthKiB < notFreedKiB / 4, "resident set grew by " + growthKiB + " KiB over " + models
                 + " buffers of " + size + " bytes (not freeing them would add " + notFreedKiB + " KiB)");
+    }
+
+    /**
+     * A mapping munmap refuses is not dropped silently: the arena's cleanup throws, naming it. A misaligned
+     * address makes munmap fail (EINVAL) without touching any mapping; the cleanup is private, so reflection.
+     */
+    @Test
+    void aRefusedUnmapIsAnError() throws ReflectiveOperationException, IOException {
+        assumeHugePagesPossible();
+        assertNull(ModelMemory.hugePagesUnavailable(), "huge pages should be used on this machine");
+        Method unmap = Class.forName("org.sparsertrl.engine.memory.HugePages").getDeclaredMethod("unmap", MemorySegment.class);
+        unmap.setAccessible(true);
+        MemorySegment misaligned = MemorySegment.ofAddress(0x1001).reinterpret(4096);
+        InvocationTargetException thrown = assertThrows(InvocationTargetException.class, () -> unmap.invoke(null, misaligned));
+        assertInstanceOf(IllegalStateException.class, thrown.getCause());
+        assertEquals("munmap of 4096 bytes at 0x1001 returned -1: that memory is not released", thrown.getCause().getMessage());
     }
 
     private static void assumeHugePagesPossible() throws IOException {

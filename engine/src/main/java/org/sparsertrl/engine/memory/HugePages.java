@@ -113,12 +113,21 @@ final class HugePages {
         }
     }
 
-    /** The arena's cleanup: {@code mapped} has the mapping's address and length. */
+    /**
+     * The arena's cleanup: {@code mapped} has the mapping's address and length. A mapping munmap refuses
+     * (a non-zero result: only an address or length that is not the mapping's, a bug) is not dropped
+     * silently: this throws, naming it, and the arena's close rethrows it once its other buffers are released.
+     */
     private static void unmap(MemorySegment mapped) {
+        int result;
         try {
-            int failed = (int) MUNMAP.invokeExact(mapped, mapped.byteSize());
+            result = (int) MUNMAP.invokeExact(mapped, mapped.byteSize());
         } catch (Throwable e) {
             throw new IllegalStateException("munmap of " + mapped.byteSize() + " bytes failed", e);
+        }
+        if (result != 0) {
+            throw new IllegalStateException("munmap of " + mapped.byteSize() + " bytes at 0x"
+                    + Long.toHexString(mapped.address()) + " returned " + result + ": that memory is not released");
         }
     }
 }

@@ -108,14 +108,18 @@ public final class ModelMemory implements AutoCloseable {
         return LIVE_ARENAS.get();
     }
 
-    /** Releases every buffer; further access to them throws. Idempotent. */
+    /**
+     * Releases every buffer; further access to them throws. Idempotent. If a huge-page mapping cannot be
+     * unmapped, the other buffers are still released and this throws an IllegalStateException naming the
+     * mapping; this memory's bytes then stay counted in {@link #liveBytes()}, so the loss shows.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        arena.close();
+        arena.close();  // throws after releasing the rest if a mapping was refused: the counts below then stay
         LIVE_BYTES.addAndGet(-bytes);
         LIVE_ARENAS.decrementAndGet();
         bytes = 0;
