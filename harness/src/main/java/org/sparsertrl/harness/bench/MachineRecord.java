@@ -8,6 +8,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -156,7 +157,7 @@ public record MachineRecord(String measured, String commit, String cpu, String c
     /** The flags the kernels care about: FMA and the AVX family. */
     String vectorFlags() {
         List<String> wanted = new ArrayList<>();
-        for (String f : flags.split("\\s+")) {
+        for (String f : flags == null ? new String[0] : flags.split("\\s+")) {
             if (f.equals("fma") || f.startsWith("avx")) {
                 wanted.add(f);
             }
@@ -166,7 +167,7 @@ public record MachineRecord(String measured, String commit, String cpu, String c
 
     /** One line for a report: model (family, model and stepping when recorded), vector flags. */
     String cpuLine() {
-        return cpu + (cpuId == null || cpuId.equals("unknown") ? "" : " (" + cpuId + ")") + "; flags: " + vectorFlags();
+        return cpu + (known(cpuId) ? " (" + cpuId + ")" : "") + "; flags: " + vectorFlags();
     }
 
     /**
@@ -178,14 +179,16 @@ public record MachineRecord(String measured, String commit, String cpu, String c
      */
     String cpuDifference(MachineRecord other, String mine, String theirs) {
         List<String> differences = new ArrayList<>();
-        if (!cpu.equals(other.cpu)) {
+        if (!Objects.equals(cpu, other.cpu)) {
             differences.add(cpu + " in " + mine + " against " + other.cpu + " in " + theirs);
         }
-        if (cpuId != null && other.cpuId != null && !cpuId.equals(other.cpuId)) {
+        if (known(cpuId) && known(other.cpuId) && !cpuId.equals(other.cpuId)) {
             differences.add(cpuId + " in " + mine + " against " + other.cpuId + " in " + theirs);
         }
         Set<String> flagsMine = new TreeSet<>(List.of(vectorFlags().split(" ")));
         Set<String> flagsTheirs = new TreeSet<>(List.of(other.vectorFlags().split(" ")));
+        flagsMine.remove("");
+        flagsTheirs.remove("");
         Set<String> onlyMine = new TreeSet<>(flagsMine), onlyTheirs = new TreeSet<>(flagsTheirs);
         onlyMine.removeAll(flagsTheirs);
         onlyTheirs.removeAll(flagsMine);
@@ -195,10 +198,15 @@ public record MachineRecord(String measured, String commit, String cpu, String c
         if (!onlyTheirs.isEmpty()) {
             differences.add("vector flags only in " + theirs + ": " + String.join(" ", onlyTheirs));
         }
-        if (!kernels.equals(other.kernels)) {
+        if (!Objects.equals(kernels, other.kernels)) {
             differences.add(kernels + " in " + mine + " against " + other.kernels + " in " + theirs);
         }
         return differences.isEmpty() ? null : String.join("; ", differences);
+    }
+
+    /** Whether a family-model-stepping text says something: not null (a record from before) nor "unknown". */
+    private static boolean known(String cpuId) {
+        return cpuId != null && !cpuId.equals("unknown");
     }
 
     /** One line for a report: cores, and the ones the measuring JVM could use. */

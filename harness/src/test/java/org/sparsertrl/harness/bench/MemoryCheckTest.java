@@ -79,6 +79,43 @@ class MemoryCheckTest {
         assertEquals(new MachineRecord.Cpu("unknown", "unknown", "", 1), MachineRecord.Cpu.of(noFamily));
     }
 
+    /**
+     * What a record cannot say does not count as a difference: a family and model "unknown" or missing, no flags
+     * at all (a machine whose cpuinfo lists none) beside x86's differs by those flags only, and a record missing
+     * its name or kernels does not stop the check.
+     */
+    @Test
+    void whatARecordCannotSayIsNoDifference() {
+        MachineRecord here = machine("family 25, model 17, stepping 1", "fma avx avx2 avx512f");
+        assertNull(MemoryCheck.cpuCheck(here, machine("unknown", "fma avx avx2 avx512f"), "then"));
+        assertEquals("vector flags only in a: avx avx2 avx512f fma",
+                here.cpuDifference(machine("unknown", ""), "a", "b"));
+        MachineRecord partial = new MachineRecord("then", "c", null, null, null, 2, 2, "0-1", "jdk", null, 16, "os");
+        assertEquals("AMD EPYC in a against null in b; vector flags only in a: avx avx2 avx512f fma; vector kernels, "
+                + "512-bit vectors (16 floats), FMA on in a against null in b", here.cpuDifference(partial, "a", "b"));
+        assertEquals("null in b against AMD EPYC in a; vector flags only in a: avx avx2 avx512f fma; null in b against "
+                + "vector kernels, 512-bit vectors (16 floats), FMA on in a", partial.cpuDifference(here, "b", "a"));
+    }
+
+    /**
+     * The record inside a peers file: read whole (one written before cpuId was kept reads it as null), and none
+     * when the file has no "machine" or one without the CPU's name, flags and kernels.
+     */
+    @Test
+    void theRecordInsideAPeersFileIsReadWhenWhole(@TempDir Path dir) throws IOException {
+        Path file = dir.resolve("peers.json");
+        Files.writeString(file, "{\"available\":true,\"machine\":{\"measured\":\"then\",\"commit\":\"c\",\"cpu\":\"AMD EPYC\","
+                + "\"flags\":\"fma avx512f\",\"kernels\":\"k\",\"lanes\":16,\"unknownField\":1}}");
+        MachineRecord read = MachineRecord.readInside(file);
+        assertEquals("AMD EPYC", read.cpu());
+        assertNull(read.cpuId());
+        assertEquals("fma avx512f", read.vectorFlags());
+        Files.writeString(file, "{\"available\":true,\"machine\":{\"measured\":\"then\",\"commit\":\"c\"}}");
+        assertNull(MachineRecord.readInside(file));
+        Files.writeString(file, "{\"available\":true}");
+        assertNull(MachineRecord.readInside(file));
+    }
+
     /** A record of "AMD EPYC" with the given family, model and stepping (null: not recorded) and flags. */
     static MachineRecord machine(String cpuId, String flags) {
         return new MachineRecord("2026-12-04T13:02:48Z", "fa800f78ff47", "AMD EPYC", cpuId, flags, 2, 2, "0-1",

@@ -57,7 +57,7 @@ class KillTest {
                             }
                         }
                     } catch (IOException e) {
-                        // the pipe closes when the child dies
+                        // not expected: the child killed through its handle, the pipe ends rather than closes
                     }
                 });
                 // Past its first checkpoint of this run (so that every round makes progress), then a random moment.
