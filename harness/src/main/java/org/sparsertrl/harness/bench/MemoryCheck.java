@@ -8,16 +8,16 @@ import org.sparsertrl.engine.kernel.KernelProvider;
 
 /**
  * Whether the machine's CPU is the one the profile's results on disk were measured on, and its memory and
- * its core run now as they did then. bench/run times the copy (BandwidthProbe.copy) and the peak FMA rate (PeakProbe.fma, 24 chains),
- * a few seconds each, before it measures anything and hands those and the profile's main results here. On this shared host the copy rate has fallen to half for
- * hours, and read 1.48 times the rate on disk (44.9 against 30.4 GB/s, 2026-12-04). The report divides
- * each part's shares by that part's own rates, but a part measured in such an hour does not stand beside
- * parts measured in another (a speed-up across parts, a ratio such as bf16 over float32 when only one of
- * them is measured again).
- * The core's rate has halved too (115.8 against 229.3 GFLOP/s, 2026-12-04, with the copy at two thirds), and
- * that was not a slow hour but another CPU of the same model name ("AMD EPYC", without the avx_vnni and
- * avx512_vp2intersect of the one the results were measured on), so the check first compares this machine's
- * CPU with the results' {@link MachineRecord} and warns when they differ.
+ * its core run now as they did then. bench/run times the copy (BandwidthProbe.copy) and the peak FMA rate
+ * (PeakProbe.fma, 24 chains), a few seconds each, before it measures anything and hands those and the
+ * profile's main results here. On this shared host the copy rate has fallen to half for hours, and read
+ * 1.48 times the rate on disk (44.9 against 30.4 GB/s, 2026-12-04). The report divides each part's shares
+ * by that part's own rates, but a part measured in such an hour does not stand beside parts measured in
+ * another (a speed-up across parts, a ratio such as bf16 over float32 when only one of them is measured
+ * again). The peak read half its rate on disk too (115.8 against 229.3 GFLOP/s, 2026-12-04), and that was
+ * not a slow hour but another CPU of the same model name ("AMD EPYC", without the avx_vnni and
+ * avx512_vp2intersect of the one the results were measured on), so the check first compares this
+ * machine's CPU with the results' {@link MachineRecord} and warns when they differ.
  * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
  * bench/run goes on either way, since a full run's results are whole only if every part is measured.
  *
@@ -43,16 +43,15 @@ final class MemoryCheck {
         double now = copyGBs(current);
         double before = Files.exists(last) ? copyGBs(last) : Double.NaN;
         Path record = MachineRecord.besides(last);
-        String when = Files.exists(record) ? MachineRecord.read(record).measured() + " at commit "
-                + MachineRecord.read(record).commit() : last.toString();
-        String cpu = Files.exists(record) ? cpuCheck(MachineRecord.measure(), MachineRecord.read(record), when) : null;
+        MachineRecord then = Files.exists(record) ? MachineRecord.read(record) : null;
+        String when = then != null ? then.measured() + " at commit " + then.commit() : last.toString();
+        String cpu = then != null ? cpuCheck(MachineRecord.measure(), then, when) : null;
         if (cpu != null) {
             System.err.println(cpu);
         }
         String line = message(now, before, when);
         (differs(now, before) ? System.err : System.out).println(line);
-        // The core too: in one hour the peak probe read half its rate on disk while the copy read two thirds.
-        int lanes = Files.exists(record) ? MachineRecord.read(record).lanes() : KernelProvider.vector().lanes();
+        int lanes = then != null ? then.lanes() : KernelProvider.vector().lanes();
         double peakNow = peakGflops(current, lanes), peakBefore = Files.exists(last) ? peakGflops(last, lanes) : Double.NaN;
         if (Double.isFinite(peakNow)) {
             String peak = peakMessage(peakNow, peakBefore, when);
