@@ -16,7 +16,7 @@ import org.sparsertrl.engine.kernel.KernelProvider;
  * another (a speed-up across parts, a ratio such as bf16 over float32 when only one of them is measured
  * again). The peak read half its rate on disk too (115.8 against 229.3 GFLOP/s, 2026-12-04), and that was
  * not a slow hour but another CPU of the same model name ("AMD EPYC", without the avx_vnni and
- * avx512_vp2intersect of the one the results were measured on), so the check first compares this
+ * avx512_vp2intersect of the one the results then on disk were measured on), so the check first compares this
  * machine's CPU with the results' {@link MachineRecord} and warns when they differ.
  * Below {@link #SLOW} of the rate on disk, or above its inverse, this says so loudly, naming both rates;
  * bench/run goes on either way, since a full run's results are whole only if every part is measured.
