@@ -33,8 +33,8 @@ class Bf16KernelTest {
     static final int K = 3;
     /** Rows of the dense kernel's A and C: one 4-row register block and two rows left over. */
     static final int DENSE_ROWS = 6;
-    /** B's rows in the dense kernel: more than one 128-row panel, so partial sums cross panels. */
-    static final int INNER = 133;
+    /** B's rows in the dense kernel: more than one 256-row panel, so partial sums cross panels. */
+    static final int INNER = 261;
 
     private final Kernels scalar = KernelProvider.scalar();
     private final Kernels vector = KernelProvider.vector();

@@ -70,13 +70,13 @@ class KernelTwinsTest {
     }
 
     /**
-     * The vector dense step packs B in panels of 128 rows and carries partial sums through C between
+     * The vector dense step packs B in panels of 256 rows and carries partial sums through C between
      * panels: inner sizes around and past a panel, against the reference, bit for bit.
      */
     @Test
     void denseStepAcrossPanelsFollowsThePerElementFmaOrder() {
         int rows = 9; // two blocks of four rows and one left over
-        for (int inner : new int[] {127, 128, 129, 300}) {
+        for (int inner : new int[] {127, 128, 129, 255, 256, 257, 300}) {
             for (int cols : new int[] {64, 200}) {
                 try (Arena arena = Arena.ofConfined()) {
                     SplittableRandom random = new SplittableRandom(inner * 31L + cols);

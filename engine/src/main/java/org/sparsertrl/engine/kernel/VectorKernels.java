@@ -267,22 +267,31 @@ public final class VectorKernels implements Kernels {
     }
 
     /**
-     * Rows of B per packed panel: 128 rows of four vectors (32 KiB with 16-float vectors) stay in L1
-     * (48 KiB) while every row block of A passes over them. Measured and not kept (StepBenchmark, jars
-     * alternated, two rounds at 19e8c73): 256-row panels, one panel at n = 256, took 53,390 and 52,768 us
-     * against 53,794 and 55,568 for the vanilla cell at n = 256 but 62,796 and 62,662 against 58,434 and
-     * 58,949 for the LSTM at n = 128 (256 state rows). Outside JMH, best of alternated runs: packing 2, 4 or
-     * 16 column blocks at once, so that each row of J is read in longer runs, was 2 to 10 % slower at n = 64,
-     * 128 and 256; writing J_t over J_{t-1} (each column block is packed before it is written) was 3 %
-     * faster at n = 64 and alike at n = 128.
+     * Rows of B per packed panel: 256 rows of four vectors (64 KiB with 16-float vectors), so that full
+     * RTRL up to n = 256 (and the gated cells' 256 state rows at n = 128) packs each column block once and
+     * finishes its rows in one pass, without the partial sums' round trip through C that a second panel
+     * costs. The panel then outgrows a 32 KiB L1 and is read from L2, in order.
+     * Measured on an AMD EPYC of family 25, model 17 (Zen 4, L1d 32 KiB; StepBenchmark and
+     * GatedStepBenchmark, full RTRL, jars alternated, two rounds, A's blocks packed in both): 128-row panels
+     * 98,670 and 100,601 us against 91,451 and 91,318 at n = 256; the LSTM at n = 128 108,684 and 110,222
+     * against 102,816 and 101,841; 64-row panels (before A was packed) were 5 to 8 % slower than 128 at
+     * n = 128 and 256. On the earlier CPU of the same name (L1d 48 KiB, where 128 rows stayed in L1) 256
+     * rows had been 2 to 4 % faster at n = 256 but 7 % slower for the LSTM at n = 128. Outside JMH, best of alternated runs there:
+     * packing 2, 4 or 16 column blocks at once, so that each row of J is read in longer runs, was 2 to 10 %
+     * slower at n = 64, 128 and 256; writing J_t over J_{t-1} (each column block is packed before it is
+     * written) was 3 % faster at n = 64 and alike at n = 128.
      */
-    private static final int PANEL_ROWS = 128;
+    private static final int PANEL_ROWS = 256;
 
     /**
      * Each thread's copy of the current panel of B, rows contiguous. B's rows lie J's row stride apart
      * (68,096 bytes at n = 128, 267,264 at n = 256: multiples of 1 or 4 KiB plus a little), so a panel
      * read in place maps its rows onto a quarter or less of L1's sets and evicts itself; a packed panel
-     * maps onto all of them. Allocated on a thread's first dense step, then reused.
+     * maps onto all of them. Allocated on a thread's first dense step, then reused. Measured and not kept
+     * (StepBenchmark, full RTRL, jars alternated, three rounds, Zen 4): two panels, the next packed a slice
+     * after each register block so that its reads of J_{t-1} overlap the blocks' FMAs, took 95,981, 96,525
+     * and 96,201 us against 93,916, 92,347 and 92,064 at n = 256; 7,016, 7,588 and 6,604 against 6,652,
+     * 6,703 and 7,104 at n = 128.
      */
     private static final ThreadLocal<float[]> PANEL = ThreadLocal.withInitial(() -> new float[PANEL_ROWS * 4 * L]);
 
@@ -298,6 +307,34 @@ public final class VectorKernels implements Kernels {
      */
     private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * L]);
 
+    /**
+     * Each thread's copy of A for the register blocks: rows in blocks of four, the four rows interleaved
+     * (block q's element (r, j) at float {@code 4 q inner + 4 j + r}), so that each step of
+     * {@link #denseBlock4x4}'s loop broadcasts from four adjacent floats of a heap array instead of four
+     * rows of a segment. Packed once per call ({@link #packBlocksOfA}: rows x inner floats against the call's
+     * rows x inner x cols FMAs); grown, and so allocated, only when a call needs more than it holds (256 KiB
+     * a thread for full RTRL at n = 256).
+     */
+    private static final ThreadLocal<float[][]> A_BLOCKS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+
+    /** The calling thread's {@link #A_BLOCKS} holding A's whole 4-row blocks, packed. */
+    private static float[] packBlocksOfA(MemorySegment a, long aOff, long lda, int rows, int inner) {
+        float[][] holder = A_BLOCKS.get();
+        int floats = rows / 4 * 4 * inner;
+        if (holder[0].length < floats) {
+            holder[0] = new float[floats];
+        }
+        float[] blocks = holder[0];
+        for (int i = 0; i < rows / 4 * 4; i++) {
+            int q = i / 4 * 4 * inner + i % 4;
+            long ai = aOff + i * lda;
+            for (int j = 0; j < inner; j++) {
+                blocks[q + 4 * j] = a.getAtIndex(JAVA_FLOAT, ai + j);
+            }
+        }
+        return blocks;
+    }
+
     @Override
     public void denseStep(MemorySegment a, long aOff, long lda, int rows, int inner,
                           MemorySegment b, long bOff, long ldb,
@@ -307,6 +344,7 @@ public final class VectorKernels implements Kernels {
         int col = 0;
         float[] panel = cols >= 4 * L ? PANEL.get() : null;
         float[] tile = cols >= 4 * L ? TILE.get() : null;
+        float[] blocksOfA = cols >= 4 * L ? packBlocksOfA(a, aOff, lda, rows, inner) : null;
         for (; col <= cols - 4 * L; col += 4 * L) {
             fill(g, gOff + col, 4 * L, 0f);
             // Panels of B in order of j: each output element's FMAs stay in ascending j, the partial sums
@@ -318,7 +356,7 @@ public final class VectorKernels implements Kernels {
                 int i = 0;
                 for (; i <= rows - 4; i += 4) {
                     long ci = cOff + i * ldc + col;
-                    denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, c, ci, ldc, tile);
+                    denseBlock4x4(blocksOfA, i * inner + 4 * j0, height, panel, first, c, ci, ldc, tile);
                     if (last) {
                         finishTile(tile, c, ci, ldc, rowScale, rowWeight, i, g, gOff + col);
                     } else {
@@ -383,10 +421,15 @@ public final class VectorKernels implements Kernels {
      * C2's node limit. For the same reason the block is no larger: 5 x 4 or 6 x 4 blocks (20 or 24
      * accumulators) would still fit the registers, but C2 then stops inlining the vector operations and
      * boxes every vector (measured 4 to 10 times slower). Measured and not kept (n = 64 and 128, outside
-     * JMH): a 3 x 5 block ran alike, 2 x 8 and 1 x 16 blocks 15 and 50 % slower, and A packed once per
-     * step into a heap array for the broadcasts within the noise (0 to 6 %, and -3 to +3 % per step in JMH).
+     * JMH): a 3 x 5 block ran alike, 2 x 8 and 1 x 16 blocks 15 and 50 % slower.
+     * <p>The broadcasts read A from {@link #A_BLOCKS}, the four rows' elements of each j adjacent. Reading
+     * them from A's four rows in the segment instead, on an AMD EPYC of family 25, model 17 (Zen 4): the
+     * block alone, panel and A in L1, 104.5 GFLOP/s against 112.8 (peak 116.9); a full RTRL step
+     * (StepBenchmark, jars alternated, two rounds) 7,431 and 7,148 us against 6,858 and 6,734 at n = 128,
+     * 107,235 and 102,111 against 99,836 and 99,143 at n = 256. (A packed row by row into a heap array,
+     * on an earlier CPU, had been within the noise.)
      */
-    private static void denseBlock4x4(MemorySegment a, long a0, long lda, int height, float[] panel, boolean first,
+    private static void denseBlock4x4(float[] blocksOfA, int a0, int height, float[] panel, boolean first,
                                       MemorySegment c, long c0, long ldc, float[] tile) {
         long r0 = F * c0, r1 = r0 + F * ldc, r2 = r1 + F * ldc, r3 = r2 + F * ldc;
         FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23, c30, c31, c32, c33;
@@ -414,29 +457,28 @@ public final class VectorKernels implements Kernels {
             c32 = FloatVector.fromMemorySegment(SPECIES, c, r3 + 2 * F * L, ORDER);
             c33 = FloatVector.fromMemorySegment(SPECIES, c, r3 + 3 * F * L, ORDER);
         }
-        long a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
         for (int j = 0; j < height; j++) {
-            int pj = j * 4 * L;
+            int pj = j * 4 * L, aj = a0 + 4 * j;
             FloatVector v0 = FloatVector.fromArray(SPECIES, panel, pj);
             FloatVector v1 = FloatVector.fromArray(SPECIES, panel, pj + L);
             FloatVector v2 = FloatVector.fromArray(SPECIES, panel, pj + 2 * L);
             FloatVector v3 = FloatVector.fromArray(SPECIES, panel, pj + 3 * L);
-            FloatVector w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a0 + j));
+            FloatVector w = FloatVector.broadcast(SPECIES, blocksOfA[aj]);
             c00 = v0.fma(w, c00);
             c01 = v1.fma(w, c01);
             c02 = v2.fma(w, c02);
             c03 = v3.fma(w, c03);
-            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a1 + j));
+            w = FloatVector.broadcast(SPECIES, blocksOfA[aj + 1]);
             c10 = v0.fma(w, c10);
             c11 = v1.fma(w, c11);
             c12 = v2.fma(w, c12);
             c13 = v3.fma(w, c13);
-            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a2 + j));
+            w = FloatVector.broadcast(SPECIES, blocksOfA[aj + 2]);
             c20 = v0.fma(w, c20);
             c21 = v1.fma(w, c21);
             c22 = v2.fma(w, c22);
             c23 = v3.fma(w, c23);
-            w = FloatVector.broadcast(SPECIES, a.getAtIndex(JAVA_FLOAT, a3 + j));
+            w = FloatVector.broadcast(SPECIES, blocksOfA[aj + 3]);
             c30 = v0.fma(w, c30);
             c31 = v1.fma(w, c31);
             c32 = v2.fma(w, c32);
@@ -871,6 +913,7 @@ public final class VectorKernels implements Kernels {
         if (cols >= 4 * L) {
             float[] panel = PANEL.get();
             float[] tile = TILE.get();
+            float[] blocksOfA = packBlocksOfA(a, aOff, lda, rows, inner);
             for (; col <= cols - 4 * L; col += 4 * L) {
                 for (int j0 = 0; j0 < inner || j0 == 0; j0 += PANEL_ROWS) {
                     int height = Math.min(PANEL_ROWS, inner - j0);
@@ -879,7 +922,7 @@ public final class VectorKernels implements Kernels {
                     int i = 0;
                     for (; i <= rows - 4; i += 4) {
                         long si = scratchOff + (long) i * 4 * L;
-                        denseBlock4x4(a, aOff + i * lda + j0, lda, height, panel, first, scratch, si, 4 * L, tile);
+                        denseBlock4x4(blocksOfA, i * inner + 4 * j0, height, panel, first, scratch, si, 4 * L, tile);
                         copyTile(tile, scratch, si, 4 * L);
                     }
                     for (; i < rows; i++) {
