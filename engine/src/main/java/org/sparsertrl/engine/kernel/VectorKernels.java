@@ -276,10 +276,10 @@ public final class VectorKernels implements Kernels {
      * 98,670 and 100,601 us against 91,451 and 91,318 at n = 256; the LSTM at n = 128 108,684 and 110,222
      * against 102,816 and 101,841; 64-row panels (before A was packed) were 5 to 8 % slower than 128 at
      * n = 128 and 256. On the earlier CPU of the same name (L1d 48 KiB, where 128 rows stayed in L1) 256
-     * rows had been 2 to 4 % faster at n = 256 but 7 % slower for the LSTM at n = 128. Outside JMH, best of alternated runs there:
-     * packing 2, 4 or 16 column blocks at once, so that each row of J is read in longer runs, was 2 to 10 %
-     * slower at n = 64, 128 and 256; writing J_t over J_{t-1} (each column block is packed before it is
-     * written) was 3 % faster at n = 64 and alike at n = 128.
+     * rows had been 2 to 4 % faster at n = 256 but 7 % slower for the LSTM at n = 128. Outside JMH, best of
+     * alternated runs there: packing 2, 4 or 16 column blocks at once, so that each row of J is read in
+     * longer runs, was 2 to 10 % slower at n = 64, 128 and 256; writing J_t over J_{t-1} (each column block
+     * is packed before it is written) was 3 % faster at n = 64 and alike at n = 128.
      */
     private static final int PANEL_ROWS = 256;
 
@@ -426,8 +426,8 @@ public final class VectorKernels implements Kernels {
      * them from A's four rows in the segment instead, on an AMD EPYC of family 25, model 17 (Zen 4): the
      * block alone, panel and A in L1, 104.5 GFLOP/s against 112.8 (peak 116.9); a full RTRL step
      * (StepBenchmark, jars alternated, two rounds) 7,431 and 7,148 us against 6,858 and 6,734 at n = 128,
-     * 107,235 and 102,111 against 99,836 and 99,143 at n = 256. (A packed row by row into a heap array,
-     * on an earlier CPU, had been within the noise.)
+     * 107,235 and 102,111 against 99,836 and 99,143 at n = 256. (On the earlier CPU of the same name, A
+     * packed once per step into a heap array had been within the noise.)
      */
     private static void denseBlock4x4(float[] blocksOfA, int a0, int height, float[] panel, boolean first,
                                       MemorySegment c, long c0, long ldc, float[] tile) {
