@@ -311,9 +311,10 @@ public final class VectorKernels implements Kernels {
      * Each thread's copy of A for the register blocks: rows in blocks of four, the four rows interleaved
      * (block q's element (r, j) at float {@code 4 q inner + 4 j + r}), so that each step of
      * {@link #denseBlock4x4}'s loop broadcasts from four adjacent floats of a heap array instead of four
-     * rows of a segment. Packed once per call ({@link #packBlocksOfA}: rows x inner floats against the call's
-     * rows x inner x cols FMAs); grown, and so allocated, only when a call needs more than it holds (256 KiB
-     * a thread for full RTRL at n = 256).
+     * rows of a segment. Packed once per call ({@link #packBlocksOfA}: the whole blocks' rows x inner floats
+     * against the call's rows x inner x cols FMAs); grown, and so allocated, only when a call needs more
+     * than it holds, and kept at the largest a thread has needed (256 KiB for full RTRL at n = 256, 4 MiB
+     * for 1024 rows of A x 1024).
      */
     private static final ThreadLocal<float[][]> A_BLOCKS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
 
