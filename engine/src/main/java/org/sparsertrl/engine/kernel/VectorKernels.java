@@ -425,7 +425,8 @@ public final class VectorKernels implements Kernels {
      * JMH): a 3 x 5 block ran alike, 2 x 8 and 1 x 16 blocks 15 and 50 % slower.
      * <p>The broadcasts read A from {@link #A_BLOCKS}, the four rows' elements of each j adjacent. Reading
      * them from A's four rows in the segment instead, on an AMD EPYC of family 25, model 17 (Zen 4): the
-     * block alone, panel and A in L1, 104.5 GFLOP/s against 112.8 (peak 116.9); a full RTRL step
+     * block alone (a standalone copy, not in the repository, panel and A in L1), 104.5 GFLOP/s against
+     * 112.8 (peak 116.9); a full RTRL step
      * (StepBenchmark, jars alternated, two rounds) 7,431 and 7,148 us against 6,858 and 6,734 at n = 128,
      * 107,235 and 102,111 against 99,836 and 99,143 at n = 256. (On the earlier CPU of the same name, A
      * packed once per step into a heap array had been within the noise.)
