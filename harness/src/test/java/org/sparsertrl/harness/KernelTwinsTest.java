@@ -71,12 +71,14 @@ class KernelTwinsTest {
 
     /**
      * The vector dense step packs B in panels of 256 rows and carries partial sums through C between
-     * panels: inner sizes around and past a panel, against the reference, bit for bit.
+     * panels: inner sizes around and past a panel, against the reference, bit for bit. The largest comes
+     * first, so that later calls pack A into the larger array the thread keeps (a stride from the array's
+     * length instead of the call's inner size would fail here).
      */
     @Test
     void denseStepAcrossPanelsFollowsThePerElementFmaOrder() {
         int rows = 9; // two blocks of four rows and one left over
-        for (int inner : new int[] {127, 128, 129, 255, 256, 257, 300}) {
+        for (int inner : new int[] {300, 127, 255, 128, 256, 129, 257}) {
             for (int cols : new int[] {64, 200}) {
                 try (Arena arena = Arena.ofConfined()) {
                     SplittableRandom random = new SplittableRandom(inner * 31L + cols);
