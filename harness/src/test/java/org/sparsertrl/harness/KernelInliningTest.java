@@ -14,10 +14,12 @@ import java.util.List;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import org.junit.jupiter.api.Test;
+import org.sparsertrl.engine.kernel.KernelProvider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The transformer's vector matrix kernels are never inlined by C2: every method of
@@ -25,7 +27,10 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
  * bytecode, C2's limit for inlining a hot call, so each is compiled on its own. Inlined into the
  * transformer's forward pass, a shorter kernel's vector calls were inlined past C2's node-count cutoff
  * and in some JVMs stayed boxed (720 bytes a step in ZeroAllocationTest); see that class's comment.
- * (The static initializer, which runs once, is not a kernel.)
+ * (The static initializer, which runs once, is not a kernel.) The engine's own VectorKernels are not
+ * that long (twelve entry points are shorter); the project's JVMs keep C2 from inlining them with a
+ * CompileCommand instead ({@link KernelProvider#DONT_INLINE_FLAG}, in the root pom's rtrl.jvm.flags),
+ * which the engine looks for and warns without.
  */
 class KernelInliningTest {
 
@@ -53,6 +58,16 @@ class KernelInliningTest {
         assertFalse(checked.isEmpty(), "no method of " + KERNELS + " calls the Vector API");
         assertEquals(List.of(), tooShort, "these methods call the Vector API and are short enough for C2 to inline"
                 + " them into a caller (at most FreqInlineSize = " + limit + " bytes)");
+    }
+
+    @Test
+    void theProjectsJvmsCompileTheVectorKernelsOnTheirOwn() {
+        assertTrue(KernelProvider.compilesVectorKernelsOnTheirOwn(ManagementFactory.getRuntimeMXBean().getInputArguments()),
+                "this JVM lacks " + KernelProvider.DONT_INLINE_FLAG + " (the root pom's rtrl.jvm.flags)");
+        assertFalse(KernelProvider.compilesVectorKernelsOnTheirOwn(List.of("--add-modules", "jdk.incubator.vector")));
+        assertFalse(KernelProvider.compilesVectorKernelsOnTheirOwn(
+                List.of("-XX:CompileCommand=dontinline,org.sparsertrl.engine.kernel.ScalarKernels::*")));
+        assertTrue(KernelProvider.compilesVectorKernelsOnTheirOwn(List.of("-XX:CompileCommandFile=/etc/compiler-commands")));
     }
 
     private static ClassModel kernels() throws IOException {

@@ -10,12 +10,14 @@ import org.junit.jupiter.api.Test;
 import org.sparsertrl.engine.kernel.KernelProvider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A JVM started without {@code --add-modules jdk.incubator.vector} must fail with a message that names
  * the flag (never silently run scalar code), and must run when the scalar kernels are asked for.
+ * Without the CompileCommand that keeps the vector kernels from being inlined it runs and warns.
  */
 class VectorModuleFlagTest {
 
@@ -59,6 +61,20 @@ class VectorModuleFlagTest {
         result = run(List.of("--add-modules", "jdk.incubator.vector", "-D" + KernelProvider.SPARSE_TILE_PROPERTY + "=64"));
         assertEquals(0, result.exitCode, result.output);
         assertTrue(result.output.contains("stepped with vector"), result.output);
+    }
+
+    /** The vector kernels without {@link KernelProvider#DONT_INLINE_FLAG} run, with a warning that names it. */
+    @Test
+    void vectorKernelsWithoutTheDontInlineFlagAreWarnedAbout() throws Exception {
+        Result without = run(List.of("--add-modules", "jdk.incubator.vector"));
+        assertEquals(0, without.exitCode, without.output);
+        assertTrue(without.output.contains("sparse-rtrl: add -XX:CompileCommand=quiet '" + KernelProvider.DONT_INLINE_FLAG + "'"),
+                without.output);
+        Result with = run(List.of("--add-modules", "jdk.incubator.vector", "-XX:CompileCommand=quiet",
+                KernelProvider.DONT_INLINE_FLAG));
+        assertEquals(0, with.exitCode, with.output);
+        assertTrue(with.output.contains("stepped with vector"), with.output);
+        assertFalse(with.output.contains("sparse-rtrl: add -XX:CompileCommand"), with.output);
     }
 
     private record Result(int exitCode, String output) {

@@ -1,6 +1,7 @@
 package org.sparsertrl.engine.kernel;
 
 import java.lang.management.ManagementFactory;
+import java.util.List;
 import java.util.Locale;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
@@ -33,6 +34,15 @@ public final class KernelProvider {
 
     /** The default of {@value #SPARSE_TILE_PROPERTY}. */
     public static final int DEFAULT_SPARSE_TILE_KIB = 256;
+
+    /**
+     * The JVM flag that keeps C2 from inlining the vector kernels into their callers, so that each is
+     * compiled on its own (with {@code -XX:CompileCommand=quiet} before it, which keeps the JVM from
+     * printing it). Inlined into a large method that the JIT had recompiled many times, a kernel's vector
+     * operations were left as calls to the Vector API's allocating Java fallbacks (see the README's
+     * "Using the engine"). Without it the engine logs a warning when it picks the vector kernels.
+     */
+    public static final String DONT_INLINE_FLAG = "-XX:CompileCommand=dontinline,org.sparsertrl.engine.kernel.VectorKernels::*";
 
     private static final String VECTOR_MODULE = "jdk.incubator.vector";
     private static final Kernels SCALAR = new ScalarKernels();
@@ -123,6 +133,24 @@ public final class KernelProvider {
                 : bits + "-bit vectors (" + kernels.lanes() + " floats)") + ", FMA " + fmaState();
     }
 
+    /**
+     * Whether a JVM started with {@code jvmArguments} (its input arguments) compiles the vector kernels on
+     * their own: it has {@link #DONT_INLINE_FLAG}, or a {@code -XX:CompileCommandFile}, whose commands
+     * cannot be seen from here and are given the benefit of the doubt.
+     */
+    public static boolean compilesVectorKernelsOnTheirOwn(List<String> jvmArguments) {
+        return jvmArguments.contains(DONT_INLINE_FLAG)
+                || jvmArguments.stream().anyMatch(a -> a.startsWith("-XX:CompileCommandFile="));
+    }
+
+    private static boolean thisJvmCompilesVectorKernelsOnTheirOwn() {
+        try {
+            return compilesVectorKernelsOnTheirOwn(ManagementFactory.getRuntimeMXBean().getInputArguments());
+        } catch (RuntimeException | LinkageError e) {
+            return true; // unknown: no warning
+        }
+    }
+
     private static String fmaState() {
         try {
             HotSpotDiagnosticMXBean hotspot = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
@@ -150,6 +178,11 @@ public final class KernelProvider {
                 // Math.fma without the instruction is emulated with BigDecimal: slow, and it allocates.
                 log.log(System.Logger.Level.WARNING, "sparse-rtrl: this CPU or JVM has no fused multiply-add "
                         + "(-XX:-UseFMA?); every kernel's scalar tail and the scalar kernels will be slow and allocate");
+            }
+            if ("vector".equals(kernels.name()) && !thisJvmCompilesVectorKernelsOnTheirOwn()) {
+                log.log(System.Logger.Level.WARNING, "sparse-rtrl: add -XX:CompileCommand=quiet '" + DONT_INLINE_FLAG
+                        + "' to the JVM's flags: without it the JIT may inline the vector kernels into large methods,"
+                        + " where their vector operations can fall back to code that allocates (README, \"Using the engine\")");
             }
             return kernels;
         }
