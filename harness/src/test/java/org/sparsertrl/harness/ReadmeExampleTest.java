@@ -12,8 +12,10 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparsertrl.engine.kernel.KernelProvider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -66,8 +68,11 @@ class ReadmeExampleTest {
         assertTrue(Files.isRegularFile(repository.resolve("org/sparsertrl/sparse-rtrl/" + version + "/sparse-rtrl-" + version + ".pom")),
                 "parent pom installed");
 
-        List<String> printed = run(temp.resolve("consumer"), maven(project, repository, "-Dsparsertrl.version=" + version,
-                "compile", "exec:exec")).lines().filter(line -> line.startsWith("steps ")).toList();
+        String output = run(temp.resolve("consumer"), maven(project, repository, "-Dsparsertrl.version=" + version,
+                "compile", "exec:exec"));
+        assertFalse(output.contains(KernelProvider.DONT_INLINE_FLAG), "the consumer's JVM flags lack "
+                + KernelProvider.DONT_INLINE_FLAG + ", so the engine warned:\n" + output);
+        List<String> printed = output.lines().filter(line -> line.startsWith("steps ")).toList();
         assertEquals(5, printed.size(), "five progress lines: " + printed);
         float first = Float.parseFloat(printed.getFirst().replaceAll(".*mean loss ", ""));
         float last = Float.parseFloat(printed.getLast().replaceAll(".*mean loss ", ""));
