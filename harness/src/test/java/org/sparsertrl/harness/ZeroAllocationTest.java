@@ -38,16 +38,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * measured window that follows must be exactly zero; one in which the JIT compiled is not the steady
  * state, and is measured again after more warm-up (see {@link #settleThenMeasure}).
  *
- * <p>Its JVM runs with the project's flags, which keep C2 from inlining {@code VectorKernels} into
- * its callers (see the root pom's {@code rtrl.jvm.flags}). Without them a CI run failed here from the
- * first bf16 learner on (the LSTM's sparse-4 with J in bf16: 11,040 bytes a step; then the first
- * vanilla learner of each later test: 16,480). In a reproduction, JFR put the allocation in
- * {@code VectorKernels.scale}'s vector load, inlined through {@code GradientClipping.clip} into
- * {@code OnlineTrainer.advance} and running the Vector API's Java fallback. When {@code -Drtrl.jvm.flags} gave the JVM the flags without
- * the two CompileCommands, {@code -Dtest.jvm.extra=-XX:PerMethodRecompilationCutoff=40} (the JIT gives
- * up speculating sooner) failed six of the eight tests on a machine where they had passed, the first at
- * the same learner as in CI; with the CompileCommands all eight passed. A cutoff of 10 cannot test the
- * fix: the sparse step then fails with the CompileCommands too, inside the kernel's own compilation.
+ * <p>Its JVM runs with the project's flags, which keep C2 from inlining {@code VectorKernels} into its
+ * callers (see the root pom's {@code rtrl.jvm.flags}). Without them a CI run failed here from the first bf16
+ * learner on (the LSTM's sparse-4 with J in bf16: 11,040 bytes a step; then the first vanilla learner of each
+ * later test: 16,480). In a reproduction, JFR put the allocation in {@code VectorKernels.scale}'s vector
+ * load, inlined through {@code GradientClipping.clip} into {@code OnlineTrainer.advance} and running the
+ * Vector API's Java fallback. When {@code -Drtrl.jvm.flags} gave the JVM the flags without the two
+ * CompileCommands, {@code -Dtest.jvm.extra=-XX:PerMethodRecompilationCutoff=40} (the JIT gives up speculating
+ * sooner) failed six of the eight tests on a machine where they had passed, the first at the same learner as
+ * in CI; with the CompileCommands all eight passed. A cutoff of 10 cannot test the fix: the sparse step then
+ * fails with the CompileCommands too, inside the kernel's own compilation.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ZeroAllocationTest {
